@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let collections: Target.Dependency = .product(name: "Collections", package: "swift-collections")
+let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "SluiceClient", targets: ["SluiceClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: Wire protocol
+
+        // CRC-32C with the SSE4.2 instruction where the CPU has it, a table otherwise.
+        .target(name: "CCRC32C"),
+        // zstd through the system's libzstd.so.1, loaded at run time (no headers needed to build).
+        .target(name: "CZstd", linkerSettings: [.linkedLibrary("dl")]),
+        .target(
+            name: "KafkaProtocol",
+            dependencies: ["CCRC32C", "CZstd", nioCore, .product(name: "CompressNIO", package: "compress-nio")]
+        ),
+        // The generator of Sources/KafkaProtocol/Generated, and its command.
+        .target(name: "KafkaProtocolCodegen"),
+        .executableTarget(name: "KafkaProtocolGenerator", dependencies: ["KafkaProtocolCodegen"]),
+
+        // MARK: Server side
+
+        .target(name: "SluiceStorage", dependencies: ["KafkaProtocol", nioCore, logging, collections]),
+        .target(name: "SluiceRaft"),
+        .target(
+            name: "SluiceBroker",
+            dependencies: [
+                "KafkaProtocol", "SluiceStorage", "SluiceRaft",
+                nioCore, nioPosix, nioConcurrency, logging, collections, atomics,
+            ]
+        ),
+
+        // MARK: Client side
+
+        .target(name: "SluiceClient", dependencies: ["KafkaProtocol", nioCore, nioPosix, nioConcurrency, logging]),
+        .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
+        .target(
+            name: "SluiceConsole",
+            dependencies: ["SluiceClient", "KafkaProtocol", "CNCurses", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
+        // MARK: The command
+
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "KafkaProtocol", "SluiceStorage", "SluiceBroker", "SluiceClient", "SluiceConsole",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                nioCore, nioPosix, logging,
+            ]
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KafkaProtocolCodegen", nioCore]),
+        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore]),
+        .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
+        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),
+        .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),
+        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceClient", "KafkaProtocol"]),
+        // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
+        .testTarget(name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,43 @@
+import NIOCore
+
+/// Splits a byte stream into Kafka frames: a 4-byte big-endian size, then that many bytes.
+///
+/// A size above `maxFrameSize` (the broker's `socket.request.max.bytes`) or below zero is an
+/// error: the connection must be closed, since the stream can no longer be resynchronised.
+/// Usable with NIO's `ByteToMessageHandler`.
+public struct KafkaFrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = ByteBuffer
+
+    public let maxFrameSize: Int
+
+    public init(maxFrameSize: Int) {
+        self.maxFrameSize = maxFrameSize
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = try Self.nextFrame(from: &buffer, maxFrameSize: maxFrameSize) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try decode(context: context, buffer: &buffer)
+    }
+
+    /// Takes the next whole frame off `buffer`, or nil when more bytes are needed.
+    public static func nextFrame(from buffer: inout ByteBuffer, maxFrameSize: Int) throws -> ByteBuffer? {
+        guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return nil }
+        guard size >= 0, Int(size) <= maxFrameSize else { throw FrameSizeError(size: Int(size), limit: maxFrameSize) }
+        guard buffer.readableBytes >= 4 + Int(size) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 4)
+        return buffer.readSlice(length: Int(size))
+    }
+}
+
+/// A frame whose size prefix is negative or above the limit.
+public struct FrameSizeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var size: Int
+    public var limit: Int
+
+    public var description: String { "frame size \(size) is outside 0...\(limit)" }
+}

@@ -1,0 +1,120 @@
+import NIOCore
+
+/// One record of a batch, with absolute offset and timestamp.
+public struct Record: Sendable, Equatable {
+    public var offset: Int64
+    public var timestamp: Int64
+    public var key: ByteBuffer?
+    public var value: ByteBuffer?
+    public var headers: [RecordHeader]
+
+    public init(offset: Int64 = 0, timestamp: Int64 = 0, key: ByteBuffer? = nil, value: ByteBuffer?,
+                headers: [RecordHeader] = []) {
+        self.offset = offset
+        self.timestamp = timestamp
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+/// A record header: a string key and nullable bytes.
+public struct RecordHeader: Sendable, Equatable {
+    public var key: String
+    public var value: ByteBuffer?
+
+    public init(key: String, value: ByteBuffer?) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension Record {
+    /// Decodes one record (length-prefixed) relative to the batch's base offset and timestamp.
+    static func decode(from reader: inout WireReader, baseOffset: Int64, baseTimestamp: Int64) throws -> Record {
+        let length = Int(try reader.readVarint())
+        guard length >= 0, length <= reader.remaining else {
+            throw RecordBatchError.invalidRecord("record length \(length) with \(reader.remaining) bytes left")
+        }
+        var r = WireReader(try reader.readSlice(length))
+        _ = try r.readInt8()  // attributes, unused in magic 2
+        let timestampDelta = try r.readVarlong()
+        let offsetDelta = try r.readVarint()
+        let key = try readVarBytes(&r)
+        let value = try readVarBytes(&r)
+        let headerCount = Int(try r.readVarint())
+        guard headerCount >= 0, headerCount <= r.remaining else {
+            throw RecordBatchError.invalidRecord("header count \(headerCount)")
+        }
+        var headers: [RecordHeader] = []
+        headers.reserveCapacity(headerCount)
+        for _ in 0..<headerCount {
+            guard let keyBytes = try readVarBytes(&r) else { throw RecordBatchError.invalidRecord("null header key") }
+            headers.append(RecordHeader(key: String(buffer: keyBytes), value: try readVarBytes(&r)))
+        }
+        return Record(
+            offset: baseOffset &+ Int64(offsetDelta),
+            timestamp: baseTimestamp &+ timestampDelta,
+            key: key,
+            value: value,
+            headers: headers
+        )
+    }
+
+    private static func readVarBytes(_ r: inout WireReader) throws -> ByteBuffer? {
+        let length = Int(try r.readVarint())
+        if length < 0 { return nil }
+        guard length <= r.remaining else { throw RecordBatchError.invalidRecord("field length \(length)") }
+        return try r.readSlice(length)
+    }
+
+    /// Encodes the record's body relative to the given bases, length prefix included.
+    func encode(to w: inout WireWriter, offsetDelta: Int32, timestampDelta: Int64) {
+        var body = WireWriter(capacity: 16 + (key?.readableBytes ?? 0) + (value?.readableBytes ?? 0))
+        body.writeInt8(0)
+        body.writeVarlong(timestampDelta)
+        body.writeVarint(offsetDelta)
+        Self.writeVarBytes(key, &body)
+        Self.writeVarBytes(value, &body)
+        body.writeVarint(Int32(headers.count))
+        for h in headers {
+            body.writeVarint(Int32(h.key.utf8.count))
+            body.buffer.writeString(h.key)
+            Self.writeVarBytes(h.value, &body)
+        }
+        w.writeVarint(Int32(body.buffer.readableBytes))
+        w.writeRaw(body.buffer)
+    }
+
+    private static func writeVarBytes(_ b: ByteBuffer?, _ w: inout WireWriter) {
+        guard let b else {
+            w.writeVarint(-1)
+            return
+        }
+        w.writeVarint(Int32(b.readableBytes))
+        w.writeRaw(b)
+    }
+}
+
+extension RecordBatch {
+    /// Decodes the batch's records, decompressing when needed. `maxDecompressedSize` bounds the
+    /// memory a hostile batch can make us allocate.
+    public func records(maxDecompressedSize: Int = CompressionCodec.defaultMaxDecompressedSize) throws -> [Record] {
+        guard let codec = compression else { throw RecordBatchError.unknownCompression(attributes.compressionBits) }
+        let section = try codec.decompress(recordsSection, maxSize: maxDecompressedSize)
+        let count = Int(recordCount)
+        guard count >= 0, count <= section.readableBytes else { throw RecordBatchError.invalidRecordCount(recordCount) }
+        var reader = WireReader(section)
+        var out: [Record] = []
+        out.reserveCapacity(count)
+        let base = baseOffset
+        let baseTs = baseTimestamp
+        let logAppend = attributes.timestampType == .logAppendTime
+        for _ in 0..<count {
+            var record = try Record.decode(from: &reader, baseOffset: base, baseTimestamp: baseTs)
+            if logAppend { record.timestamp = maxTimestamp }
+            out.append(record)
+        }
+        return out
+    }
+}

@@ -1,0 +1,1 @@
+// The SluiceBroker module; see README.md in this folder.

@@ -1,0 +1,1 @@
+// The SluiceClient module; see README.md in this folder.

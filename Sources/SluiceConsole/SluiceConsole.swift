@@ -1,0 +1,1 @@
+// The SluiceConsole module; see README.md in this folder.

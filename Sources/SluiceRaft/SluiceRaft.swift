@@ -1,0 +1,1 @@
+// The SluiceRaft module; see README.md in this folder.

@@ -1,0 +1,1 @@
+// The SluiceStorage module; see README.md in this folder.
