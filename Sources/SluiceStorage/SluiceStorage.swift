@@ -1,1 +1,0 @@
-// The SluiceStorage module; see README.md in this folder.

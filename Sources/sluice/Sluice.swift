@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `sluice` command: the console by default, and the broker, cluster and client tools.
+@main
+struct Sluice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A Kafka-compatible event-streaming platform and its terminal console.",
+        version: "0.1.0",
+        subcommands: [
+            // Each subcommand lives in Commands/<Name>Command.swift.
+        ]
+    )
+}
