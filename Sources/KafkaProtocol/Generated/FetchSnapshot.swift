@@ -300,7 +300,7 @@ public struct FetchSnapshotResponse: Sendable, Equatable {
             self.snapshotId = try SnapshotId(from: &reader, version: version)
             self.size = try reader.readInt64()
             self.position = try reader.readInt64()
-            self.unalignedRecords = try reader.readRecords(compact: isFlexible)
+            self.unalignedRecords = try reader.readNonNullRecords(compact: isFlexible)
             if isFlexible {
                 self.unknownTaggedFields = try reader.readTaggedFields { tag, reader in
                     switch tag {
@@ -321,7 +321,7 @@ public struct FetchSnapshotResponse: Sendable, Equatable {
             self.snapshotId.encode(to: &writer, version: version)
             writer.writeInt64(self.size)
             writer.writeInt64(self.position)
-            writer.writeRecords(self.unalignedRecords, compact: isFlexible)
+            writer.writeRecords((self.unalignedRecords ?? .bytes(ByteBuffer())), compact: isFlexible)
             if isFlexible {
                 var tagged: [(tag: UInt32, write: (inout WireWriter) -> Void)] = []
                 if self.currentLeader != LeaderIdAndEpoch() {

@@ -30,6 +30,10 @@ public struct RecordHeader: Sendable, Equatable {
 }
 
 extension Record {
+    /// The smallest record on the wire: length, attributes, timestamp and offset deltas, key and
+    /// value lengths, header count — one byte each.
+    static let minimumEncodedSize = 7
+
     /// Decodes one record (length-prefixed) relative to the batch's base offset and timestamp.
     static func decode(from reader: inout WireReader, baseOffset: Int64, baseTimestamp: Int64) throws -> Record {
         let length = Int(try reader.readVarint())
@@ -47,10 +51,13 @@ extension Record {
             throw RecordBatchError.invalidRecord("header count \(headerCount)")
         }
         var headers: [RecordHeader] = []
-        headers.reserveCapacity(headerCount)
+        headers.reserveCapacity(min(headerCount, 16))
         for _ in 0..<headerCount {
             guard let keyBytes = try readVarBytes(&r) else { throw RecordBatchError.invalidRecord("null header key") }
             headers.append(RecordHeader(key: String(buffer: keyBytes), value: try readVarBytes(&r)))
+        }
+        guard r.remaining == 0 else {
+            throw RecordBatchError.invalidRecord("\(r.remaining) bytes left inside a record of \(length) bytes")
         }
         return Record(
             offset: baseOffset &+ Int64(offsetDelta),
@@ -103,10 +110,12 @@ extension RecordBatch {
         guard let codec = compression else { throw RecordBatchError.unknownCompression(attributes.compressionBits) }
         let section = try codec.decompress(recordsSection, maxSize: maxDecompressedSize)
         let count = Int(recordCount)
-        guard count >= 0, count <= section.readableBytes else { throw RecordBatchError.invalidRecordCount(recordCount) }
+        guard count >= 0, count <= section.readableBytes / Record.minimumEncodedSize else {
+            throw RecordBatchError.invalidRecordCount(recordCount)
+        }
         var reader = WireReader(section)
         var out: [Record] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, 4096))
         let base = baseOffset
         let baseTs = baseTimestamp
         let logAppend = attributes.timestampType == .logAppendTime
@@ -114,6 +123,9 @@ extension RecordBatch {
             var record = try Record.decode(from: &reader, baseOffset: base, baseTimestamp: baseTs)
             if logAppend { record.timestamp = maxTimestamp }
             out.append(record)
+        }
+        guard reader.remaining == 0 else {
+            throw RecordBatchError.invalidRecord("\(reader.remaining) bytes after the batch's \(count) records")
         }
         return out
     }
