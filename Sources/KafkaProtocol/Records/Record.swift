@@ -105,10 +105,25 @@ extension Record {
 
 extension RecordBatch {
     /// Decodes the batch's records, decompressing when needed. `maxDecompressedSize` bounds the
-    /// memory a hostile batch can make us allocate.
+    /// memory a hostile batch can make us allocate. Every failure is a ``RecordBatchError``.
+    ///
+    /// Does not check the CRC: call ``validate()`` first for bytes from the network or a disk.
     public func records(maxDecompressedSize: Int = CompressionCodec.defaultMaxDecompressedSize) throws -> [Record] {
         guard let codec = compression else { throw RecordBatchError.unknownCompression(attributes.compressionBits) }
-        let section = try codec.decompress(recordsSection, maxSize: maxDecompressedSize)
+        let section: ByteBuffer
+        do {
+            section = try codec.decompress(recordsSection, maxSize: maxDecompressedSize)
+        } catch let error as CompressionError {
+            throw RecordBatchError.decompressionFailed(error)
+        }
+        do {
+            return try decodeRecords(section)
+        } catch let error as WireError {
+            throw RecordBatchError.invalidRecord(error.description)
+        }
+    }
+
+    private func decodeRecords(_ section: ByteBuffer) throws -> [Record] {
         let count = Int(recordCount)
         guard count >= 0, count <= section.readableBytes / Record.minimumEncodedSize else {
             throw RecordBatchError.invalidRecordCount(recordCount)

@@ -216,6 +216,7 @@ public enum RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible
     case unknownCompression(Int8)
     case invalidRecordCount(Int32)
     case invalidRecord(String)
+    case decompressionFailed(CompressionError)
 
     public var description: String {
         switch self {
@@ -226,6 +227,7 @@ public enum RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible
         case let .unknownCompression(c): return "unknown compression codec \(c)"
         case let .invalidRecordCount(n): return "invalid record count \(n)"
         case let .invalidRecord(reason): return "invalid record: \(reason)"
+        case let .decompressionFailed(error): return "cannot decompress the records: \(error)"
         }
     }
 
@@ -235,6 +237,7 @@ public enum RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible
         case .unsupportedMagic: return .unsupportedForMessageFormat
         case .unknownCompression: return .unsupportedCompressionType
         case .invalidRecord, .invalidRecordCount: return .invalidRecord
+        case let .decompressionFailed(error) where error.kind == .unavailable: return .unsupportedCompressionType
         default: return .corruptMessage
         }
     }
