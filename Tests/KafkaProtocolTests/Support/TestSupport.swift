@@ -110,3 +110,8 @@ enum Hex {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// The first index where two sequences differ (the shorter one's length when one is a prefix).
+func firstDifference<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
+    (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+}
