@@ -96,6 +96,13 @@ struct CompressionCorruptionTests {
         let longMatch: [UInt8] = [0x1F, 0x41, 0x01, 0x00] + [UInt8](repeating: 255, count: 300) + [0]
         rejects(.lz4, header + [checksum, 0x31, 0x01, 0, 0] + longMatch + [0, 0, 0, 0], "match of 76 KB in a 64 KB block")
 
+        // LZ4: the linked-block fixture relabelled as independent. Its second block reaches back
+        // into the first, which an independent block may not do.
+        var relabelled = try Fixtures.data("compression/lz4-cli-64k-linked-nocrc.lz4")
+        relabelled[4] |= 0x20
+        relabelled[6] = UInt8(truncatingIfNeeded: XXHash32.hash([relabelled[4], relabelled[5]]) >> 8)
+        rejects(.lz4, relabelled, "independent blocks may not reach into the previous block")
+
         // gzip and zstd: garbage and trailing garbage.
         rejects(.gzip, [0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF], "bad deflate data")
         let gzip = try CompressionCodec.gzip.compress(ByteBuffer(string: "hello")).bytes
