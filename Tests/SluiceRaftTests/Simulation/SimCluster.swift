@@ -143,8 +143,8 @@ final class SimCluster {
         }
     }
 
-    /// Splits the network: nodes talk only within their group. Nodes not listed form their own
-    /// group.
+    /// Splits the network: nodes talk only within their group. Nodes not listed form one more
+    /// group together, so `partition([3])` cuts node 3 off from the rest.
     func partition(_ groups: [Int32]...) {
         partition(groups)
     }
@@ -154,10 +154,8 @@ final class SimCluster {
         for (index, group) in groups.enumerated() {
             for id in group { partitionGroup[id] = index }
         }
-        var next = groups.count
         for node in nodes where partitionGroup[node.id] == nil {
-            partitionGroup[node.id] = next
-            next += 1
+            partitionGroup[node.id] = groups.count
         }
         trace.record(.note(time: now, "partition \(groups)"))
     }
