@@ -27,7 +27,9 @@ import Testing
         let started = ContinuousClock.now
         var stats = SimStats()
         var failures = 0
+        var executed = 0
         for seed in seeds {
+            executed += 1
             do {
                 stats.add(try RandomFaultRun(seed: seed).run())
             } catch let failure as SimulationFailure {
@@ -39,11 +41,12 @@ import Testing
         }
         let elapsed = ContinuousClock.now - started
         print(
-            "RaftSimulation shard \(shard): \(seeds.count) runs in \(elapsed), \(failures) failed; "
+            "RaftSimulation shard \(shard): \(executed) runs (seeds \(seeds.first!)...\(seeds.last!) step \(Self.shards)) in \(elapsed), \(failures) failed; "
                 + "elections \(stats.elections), applied \(stats.applied), crashes \(stats.crashes) "
                 + "(\(stats.crashesWhilePersisting) while persisting), truncations \(stats.truncations), "
                 + "snapshots stored \(stats.snapshotsStored), installed from leader \(stats.snapshotInstalls), "
-                + "messages \(stats.messages)"
+                + "messages \(stats.messages); after the faults: leader within \(stats.maxElectionMillis)ms, "
+                + "commit within \(stats.maxCommitMillis)ms (worst run)"
         )
         if seeds.count >= 50 {
             // The faults must actually happen, or the invariants prove nothing.

@@ -157,7 +157,9 @@ final class InvariantChecker {
 
     private func checkLeaderCompleteness(_ node: SimNode, _ raft: RaftNode, cluster: SimCluster) throws {
         let epoch = raft.quorum.epoch
-        for (offset, commit) in commits where commit.epoch < epoch && offset >= raft.log.startOffset {
+        // Sorted, so a failure names the same record in every replay (dictionary order is not).
+        for (offset, commit) in commits.sorted(by: { $0.key < $1.key })
+        where commit.epoch < epoch && offset >= raft.log.startOffset {
             guard raft.log.entry(at: offset) == commit.entry else {
                 throw cluster.failure(
                     "leader completeness: node \(node.id) leads epoch \(epoch) without \(commit.entry), committed in epoch "

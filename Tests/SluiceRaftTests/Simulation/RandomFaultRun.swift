@@ -8,8 +8,10 @@ struct RandomFaultRun {
     let seed: UInt64
     /// How long faults are injected, in simulated milliseconds.
     var faultMillis: Int64 = 20_000
-    /// After the faults stop: the bound to elect a leader everyone follows, and then to commit.
-    var recoveryMillis: Int64 = 30_000
+    /// After the faults stop, a leader every node follows must be elected within this bound...
+    var leaderBoundMillis: Int64 = 15_000
+    /// ...and a proposal to it must then be applied by every node within this one.
+    var commitBoundMillis: Int64 = 20_000
 
     init(seed: UInt64) {
         self.seed = seed
@@ -67,10 +69,14 @@ struct RandomFaultRun {
         for id in ids where !cluster.node(id).isUp {
             try cluster.node(id).restart()
         }
-        try cluster.runUntil(timeout: recoveryMillis, "a leader followed by every node after the faults stopped") {
+        let stopped = cluster.now
+        try cluster.runUntil(timeout: leaderBoundMillis, "a leader followed by every node after the faults stopped") {
             $0.hasStableLeader
         }
-        try cluster.commit([0xFF, 0xFE], timeout: recoveryMillis)
+        let elected = cluster.now
+        try cluster.commit([0xFF, 0xFE], timeout: commitBoundMillis)
+        cluster.stats.maxElectionMillis = elected - stopped
+        cluster.stats.maxCommitMillis = cluster.now - elected
         return cluster.stats
     }
 

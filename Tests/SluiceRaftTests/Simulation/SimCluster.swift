@@ -411,8 +411,14 @@ struct SimStats {
     var truncations = 0
     var snapshotsStored = 0
     var snapshotInstalls = 0
+    /// The longest time, after the faults stopped, to a leader every node follows...
+    var maxElectionMillis: Int64 = 0
+    /// ...and from there until a new proposal was applied everywhere.
+    var maxCommitMillis: Int64 = 0
 
     mutating func add(_ other: SimStats) {
+        maxElectionMillis = max(maxElectionMillis, other.maxElectionMillis)
+        maxCommitMillis = max(maxCommitMillis, other.maxCommitMillis)
         messages += other.messages
         elections += other.elections
         applied += other.applied
