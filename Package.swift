@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "KafkaProtocol", "SluiceStorage", "SluiceBroker", "SluiceClient", "SluiceConsole",
+                "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 nioCore, nioPosix, logging,

@@ -1,1 +1,0 @@
-// The SluiceRaft module; see README.md in this folder.
