@@ -69,8 +69,12 @@ struct FetchHandler: ApiHandler {
             // Not enough yet: wait for appends (or the timeout), then read again.
             for read in reads { read.release() }
             let promise = eventLoop.makePromise(of: [PartitionRead].self)
+            let seen = reads.map { ($0.tp, $0.highWatermark) }
             replicas.purgatory.wait(for: targets.map(\.tp), availableBytes: available, minBytes: Int(request.minBytes),
-                                    maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop) {
+                                    maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop,
+                                    changedSinceRead: {
+                seen.contains { tp, watermark in replicas.logs.log(for: tp).map { $0.highWatermark != watermark } ?? true }
+            }) {
                 promise.completeWith(replicas.offLoop(on: eventLoop) {
                     replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd)
                 })

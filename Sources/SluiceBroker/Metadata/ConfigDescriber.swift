@@ -27,11 +27,20 @@ struct TopicConfigDescriber {
 
     static func type(of name: String) -> ConfigType { types[name] ?? .long }
 
+    /// The broker keys that set a topic config's default, finest unit first (as Kafka lists synonyms).
+    static func brokerKeys(for definition: ConfigDefinition) -> [String] {
+        switch definition.name {
+        case "retention.ms": return ["log.retention.ms", "log.retention.minutes", "log.retention.hours"]
+        case "segment.ms": return ["log.roll.ms", "log.roll.hours"]
+        case "segment.jitter.ms": return ["log.roll.jitter.ms", "log.roll.jitter.hours"]
+        default: return definition.brokerKey.map { [$0] } ?? []
+        }
+    }
+
     /// One topic's configs; `keys` nil means all.
     func describe(_ topic: TopicMetadata, keys: [String]?, includeSynonyms: Bool,
                   version: Int16) -> [DescribeConfigsResponse.DescribeConfigsResourceResult] {
         let defaults = LogConfig()
-        let brokerDefaults = services.config.logDefaults
         let effective = services.metadata.logConfig(for: topic)
         var results: [DescribeConfigsResponse.DescribeConfigsResourceResult] = []
         for definition in LogConfig.definitions where keys == nil || keys!.contains(definition.name) {
@@ -41,15 +50,16 @@ struct TopicConfigDescriber {
             if let override = topic.configs[name] {
                 synonyms.append(.init(name: name, value: override, source: ConfigSource.dynamicTopic.rawValue))
             }
+            let explicitKey = Self.brokerKeys(for: definition).first { services.config.explicitSettings[$0] != nil }
+            if let explicitKey {
+                synonyms.append(.init(name: explicitKey, value: services.config.explicitSettings[explicitKey],
+                                      source: ConfigSource.staticBroker.rawValue))
+            }
             if let key = definition.brokerKey {
-                if services.config.explicitSettings[key] != nil {
-                    synonyms.append(.init(name: key, value: brokerDefaults.value(of: name),
-                                          source: ConfigSource.staticBroker.rawValue))
-                }
                 synonyms.append(.init(name: key, value: defaults.value(of: name), source: ConfigSource.defaultConfig.rawValue))
             }
             let source: ConfigSource = topic.configs[name] != nil ? .dynamicTopic
-                : (definition.brokerKey.flatMap { services.config.explicitSettings[$0] } != nil ? .staticBroker : .defaultConfig)
+                : (explicitKey != nil ? .staticBroker : .defaultConfig)
             results.append(.init(name: name, value: value, readOnly: false, isDefault: source == .defaultConfig,
                                  configSource: source.rawValue, isSensitive: false,
                                  synonyms: includeSynonyms ? synonyms : [],

@@ -26,8 +26,13 @@ final class FetchPurgatory: Sendable {
 
     /// Parks a fetch until `minBytes` have been appended to `partitions` (counting
     /// `availableBytes`) or `maxWait` passes; `wake` runs once, on any thread.
+    ///
+    /// `changedSinceRead` is asked once the fetch is registered: an append that landed between
+    /// the fetch's first read and its registration was not counted, so if the partitions moved
+    /// the fetch is woken at once rather than sleeping through data that is there.
     func wait(for partitions: [TopicPartition], availableBytes: Int, minBytes: Int, maxWait: TimeAmount,
-              on eventLoop: any EventLoop, wake: @escaping @Sendable () -> Void) {
+              on eventLoop: any EventLoop, changedSinceRead: @Sendable () -> Bool,
+              wake: @escaping @Sendable () -> Void) {
         let id = state.withLockedValue { state -> UInt64 in
             let id = state.nextId
             state.nextId += 1
@@ -43,7 +48,12 @@ final class FetchPurgatory: Sendable {
             state.waiters[id]!.timeout = timeout
             return true
         }
-        if !stillWaiting { timeout.cancel() }
+        if !stillWaiting {
+            timeout.cancel()
+        } else if changedSinceRead(), let waiter = remove(id) {
+            timeout.cancel()
+            waiter.wake()
+        }
     }
 
     /// Reports `bytes` appended to `tp`: wakes the fetches that now have enough.
