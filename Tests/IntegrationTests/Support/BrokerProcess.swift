@@ -13,6 +13,7 @@ final class BrokerProcess {
     private(set) var port: Int = 0
     private(set) var stderrPath: String
     private let extraArguments: [String]
+    private let replaceArguments: [String]?
 
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -26,12 +27,15 @@ final class BrokerProcess {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    init(extraArguments: [String] = []) throws {
+    /// `extraArguments` follow the defaults (node 1, a free port, the temporary directory);
+    /// `arguments` replaces them (with `{dir}` standing for the temporary directory).
+    init(extraArguments: [String] = [], arguments: [String]? = nil) throws {
         dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sluice-it-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         stderrPath = dataDirectory + ".stderr"
         self.extraArguments = extraArguments
+        self.replaceArguments = arguments
     }
 
     var bootstrap: String { "127.0.0.1:\(port)" }
@@ -44,8 +48,9 @@ final class BrokerProcess {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["broker", "--node-id", "1", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory,
-                             "--exit-with-parent", "--log-level", "info"] + extraArguments
+        process.arguments = replaceArguments.map { ["broker"] + $0.map { $0.replacingOccurrences(of: "{dir}", with: dataDirectory) } }
+            ?? ["broker", "--node-id", "1", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory,
+                "--exit-with-parent", "--log-level", "info"] + extraArguments
         let stdout = Pipe()
         process.standardOutput = stdout
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
@@ -63,6 +68,7 @@ final class BrokerProcess {
                 return Date().timeIntervalSince(started)
             }
         }
+        if process.isRunning { kill9() } else { process.waitUntilExit() }
         throw Failure(description: "the broker did not report readiness; stderr:\n\(stderrTail())")
     }
 

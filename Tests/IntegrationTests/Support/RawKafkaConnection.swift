@@ -9,7 +9,7 @@ import NIOCore
 /// A blocking TCP connection that speaks raw Kafka frames, for tests that need to see exactly
 /// what the broker sends (or send it garbage). Shared by the unit and integration test targets.
 final class RawKafkaConnection {
-    private let fd: Int32
+    let fd: Int32
     private var pending = ByteBuffer()
     private var nextCorrelationId: Int32 = 1
 
@@ -106,5 +106,16 @@ final class RawKafkaConnection {
         } catch {
             return false
         }
+    }
+}
+
+extension RawKafkaConnection {
+    /// Half-closes: the broker sees end of stream after what was sent.
+    func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Reads and discards until the broker closes (or a read times out).
+    func drainUntilClosed() {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while recv(fd, &chunk, chunk.count, 0) > 0 {}
     }
 }
