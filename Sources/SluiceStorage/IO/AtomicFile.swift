@@ -3,17 +3,21 @@ import NIOCore
 /// Replaces a small file all at once: write `<path>.tmp`, fsync it, rename it over `path`, fsync
 /// the directory. A crash leaves either the old file or the new one, never a mixture; a stray
 /// `.tmp` left by a crash is ignored and removed by the loader.
+///
+/// `durable: false` skips both fsyncs, for files whose loss only costs time (producer snapshots,
+/// verified by their CRC), or when the caller fsyncs the directory itself afterwards.
 enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String, faults: StorageFaults? = nil) throws {
+    static func write(_ bytes: [UInt8], to path: String, faults: StorageFaults? = nil, durable: Bool = true,
+                      syncDirectory: Bool = true) throws {
         let tmp = path + ".tmp"
         let file = try StorageFile(path: tmp, create: true, faults: faults)
         do {
             try file.truncate(to: 0)
             try bytes.withUnsafeBytes { try file.write([$0], at: 0) }
-            try file.sync()
+            if durable { try file.sync() }
             file.close()
             try Posix.rename(tmp, path)
-            try Posix.fsyncDirectory(directory(of: path))
+            if durable && syncDirectory { try Posix.fsyncDirectory(directory(of: path)) }
         } catch {
             file.close()
             try? Posix.unlinkIfPresent(tmp)

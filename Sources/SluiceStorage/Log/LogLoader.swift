@@ -86,6 +86,7 @@ struct LogLoader {
             try segment.sync()
             if segment !== list.active { try segment.persistIndexes() }
         }
+        if !recovered.isEmpty { try Posix.fsyncDirectory(directory) }
         let recoveryPointAfter = logEnd
 
         epochs.truncate(fromEnd: logEnd)

@@ -75,8 +75,10 @@ enum ProducerStateSnapshot {
         SegmentFiles.path(directory, offset, SegmentFiles.snapshotSuffix)
     }
 
+    /// Not fsynced: a snapshot lost or torn by a machine crash fails its CRC and is replaced by
+    /// replaying more of the log.
     static func write(_ table: ProducerStateTable, at offset: Int64, directory: String, faults: StorageFaults?) throws {
-        try AtomicFile.write(encode(table), to: path(directory, offset), faults: faults)
+        try AtomicFile.write(encode(table), to: path(directory, offset), faults: faults, durable: false)
     }
 
     /// The newest readable snapshot at or below `offset`; unreadable ones are removed.

@@ -314,12 +314,13 @@ final class Segment: @unchecked Sendable {
         if batchCount > 0 { timeIndex.maybeAppend(timestamp: maxTimestamp, offset: offsetOfMaxTimestamp) }
     }
 
-    /// Writes both index files atomically (each complete or absent).
+    /// Writes both index files atomically (each complete or absent) and fsyncs them; the caller
+    /// fsyncs the directory before relying on them (``DiskPartitionLog/flush()`` does).
     func persistIndexes() throws {
         if indexesPersisted { return }
         sealTimeIndex()
-        try AtomicFile.write(offsetIndex.encoded(), to: indexPath, faults: file.faults)
-        try AtomicFile.write(timeIndex.encoded(), to: timeIndexPath, faults: file.faults)
+        try AtomicFile.write(offsetIndex.encoded(), to: indexPath, faults: file.faults, syncDirectory: false)
+        try AtomicFile.write(timeIndex.encoded(), to: timeIndexPath, faults: file.faults, syncDirectory: false)
         indexesPersisted = true
     }
 
