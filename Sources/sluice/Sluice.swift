@@ -9,7 +9,8 @@ struct Sluice: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
-            // BrokerCommand.self,
+            BrokerCommand.self,
+            LogCommand.self,
         ]
     )
 }

@@ -9,7 +9,7 @@ extension BrokerConfig {
         "num.network.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
         "num.recovery.threads.per.data.dir", "offsets.topic.replication.factor",
         "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-        "log.retention.check.interval.ms", "group.initial.rebalance.delay.ms", "zookeeper.connect",
+        "group.initial.rebalance.delay.ms", "zookeeper.connect",
         "zookeeper.connection.timeout.ms", "share.coordinator.state.topic.replication.factor",
         "share.coordinator.state.topic.min.isr",
     ]
@@ -51,6 +51,24 @@ extension BrokerConfig {
                 ioThreads = try Self.integer(key, value, min: 1)
             case "log.retention.hours", "log.retention.minutes", "log.retention.ms":
                 retention[key] = value
+            case "log.retention.check.interval.ms":
+                background.retentionCheckIntervalMs = try Self.integer(key, value, min: 1)
+            case "log.flush.scheduler.interval.ms":
+                background.flushCheckIntervalMs = try Self.integer(key, value, min: 1)
+            case "log.flush.offset.checkpoint.interval.ms":
+                background.recoveryPointCheckpointIntervalMs = try Self.integer(key, value, min: 1)
+            case "replica.high.watermark.checkpoint.interval.ms":
+                background.highWatermarkCheckpointIntervalMs = try Self.integer(key, value, min: 1)
+            case "producer.id.expiration.ms":
+                background.producerIdExpirationMs = try Self.integer(key, value, min: 1)
+            case "producer.id.expiration.check.interval.ms":
+                background.producerIdExpirationCheckIntervalMs = try Self.integer(key, value, min: 1)
+            case "log.cleaner.enable":
+                background.cleanerEnabled = try Self.boolean(key, value)
+            case "log.cleaner.backoff.ms":
+                background.cleanerBackoffMs = try Self.integer(key, value, min: 0)
+            case "log.cleaner.dedupe.buffer.size":
+                background.cleanerDedupeBufferSize = try Self.integer(key, value, min: 1024 * 1024)
             case "log.roll.hours":
                 let hours: Int64 = try Self.integer(key, value, min: 1)
                 try setTopicDefault("segment.ms", String(hours * 3_600_000), key: key)

@@ -31,6 +31,8 @@ public struct BrokerConfig: Sendable {
     public var ioThreads = 8
     /// The defaults of every topic config (`log.retention.ms`, `message.max.bytes`, ...).
     public var logDefaults = LogConfig()
+    /// The storage layer's background work (`log.retention.check.interval.ms`, cleaner, ...).
+    public var background = BackgroundSettings()
     /// Broker settings given explicitly (file or command line), by Kafka key, for DescribeConfigs.
     public var explicitSettings: [String: String] = [:]
 
