@@ -24,17 +24,21 @@ import Testing
           arguments: ["none", "gzip", "snappy", "lz4", "zstd"])
     func keysHeadersAndCodecs(codec: String) throws {
         let topic = SharedBroker.topic("kcat-\(codec)")
-        let lines = (0..<20).map { "key\($0):value \($0)" }.joined(separator: "\n") + "\n"
+        let filler = String(repeating: "compressible ", count: 40)
+        let lines = (0..<20).map { "key\($0):value \($0) \(filler)" }.joined(separator: "\n") + "\n"
         try produce(topic, lines: lines, ["-K:", "-z", codec, "-H", "trace=abc", "-H", "n=1", "-X", "linger.ms=50"])
         let got = try consume(topic, ["-o", "beginning"])
-        #expect(got == (0..<20).map { "\($0)|key\($0)|value \($0)|trace=abc,n=1" })
+        #expect(got == (0..<20).map { "\($0)|key\($0)|value \($0) \(filler)|trace=abc,n=1" })
         let batches = try SharedBroker.storedBatches(try SharedBroker.get(), topic: topic)
-        if codec == "lz4" {
-            // librdkafka before 2.11.1 enables lz4 only when FindCoordinator v0 is advertised,
-            // which Sluice does not do until consumer groups exist: kcat sends it uncompressed.
-            #expect(batches.allSatisfy { $0.compression == CompressionCodec.none || $0.compression == .lz4 })
-        } else {
-            #expect(batches.allSatisfy { $0.compression == CompressionCodec(name: codec) },
+        switch codec {
+        case "gzip", "snappy", "lz4":
+            // librdkafka before 2.11.1 (kcat 1.7.1 has 2.0.2) compresses with gzip and snappy only
+            // when Produce v2 and Fetch v2 are advertised, and with lz4 only when FindCoordinator
+            // v0 is: Sluice advertises neither yet, so kcat sends these batches uncompressed
+            // ("Broker does not support compression type"). The data still round-trips.
+            #expect(batches.allSatisfy { $0.compression == CompressionCodec.none || $0.compression == CompressionCodec(name: codec) })
+        default:
+            #expect(!batches.isEmpty && batches.allSatisfy { $0.compression == CompressionCodec(name: codec) },
                     "stored: \(batches.map { String(describing: $0.compression) })")
         }
     }
