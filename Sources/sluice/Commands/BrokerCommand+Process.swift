@@ -2,30 +2,43 @@ import Dispatch
 import Foundation
 import SluiceBroker
 
-/// Waits for SIGTERM or SIGINT (installed before the broker starts, so none is lost).
+/// Waits for SIGTERM or SIGINT.
+///
+/// The handlers are installed synchronously with `sigaction` (a self-pipe: the handler only
+/// writes the signal number), so no signal is lost between start-up and the wait, whatever
+/// thread it lands on. (A Dispatch signal source registers asynchronously: a signal arriving in
+/// between would be lost.)
 final class ShutdownSignals {
-    private let sources: [any DispatchSourceSignal]
-    private let stream: AsyncStream<String>
+    nonisolated(unsafe) private static var pipeWriteEnd: Int32 = -1
+    private let readEnd: Int32
 
     init() {
-        var continuation: AsyncStream<String>.Continuation!
-        stream = AsyncStream { continuation = $0 }
-        let queue = DispatchQueue(label: "sluice.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            let yield = continuation!
-            source.setEventHandler { yield.yield(name) }
-            source.resume()
-            sources.append(source)
+        var fds: [Int32] = [0, 0]
+        pipe(&fds)
+        readEnd = fds[0]
+        Self.pipeWriteEnd = fds[1]
+        for number in [SIGTERM, SIGINT] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                var byte = UInt8(truncatingIfNeeded: signal)
+                _ = write(ShutdownSignals.pipeWriteEnd, &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
-        self.sources = sources
     }
 
+    /// The name of the first signal received (blocks a thread of its own, not the caller's).
     func next() async -> String {
-        for await name in stream { return name }
-        return "end of signals"
+        let fd = readEnd
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var byte: UInt8 = 0
+                while read(fd, &byte, 1) < 0 && errno == EINTR {}
+                continuation.resume(returning: Int32(byte) == SIGINT ? "SIGINT" : "SIGTERM")
+            }
+        }
     }
 }
 
