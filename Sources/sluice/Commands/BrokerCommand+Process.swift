@@ -43,7 +43,9 @@ final class ShutdownSignals {
 }
 
 /// `--exit-with-parent`: the kernel sends SIGTERM when the parent dies (`PR_SET_PDEATHSIG`);
-/// a parent that died before that was set is caught by comparing `getppid()`.
+/// a parent that died before that was set is caught by comparing `getppid()`. Since the kernel
+/// ties that signal to the parent *thread* and its delivery has been seen to go missing, a
+/// watchdog thread also polls `getppid()` twice a second and raises SIGTERM when it changes.
 enum ParentWatch {
     static func install(expectedParent: pid_t) {
         #if os(Linux)
@@ -59,6 +61,10 @@ enum ParentWatch {
         if getppid() != expectedParent {
             FileHandle.standardError.write(Data("sluice broker: the parent process is gone; exiting\n".utf8))
             exit(1)
+        }
+        Thread.detachNewThread {
+            while getppid() == expectedParent { usleep(500_000) }
+            raise(SIGTERM)
         }
     }
 }
