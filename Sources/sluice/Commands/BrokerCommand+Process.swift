@@ -19,21 +19,33 @@ final class ShutdownSignals {
         Self.pipeWriteEnd = fds[1]
         for number in [SIGTERM, SIGINT] {
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = { signal in
-                var byte = UInt8(truncatingIfNeeded: signal)
-                _ = write(ShutdownSignals.pipeWriteEnd, &byte, 1)
-            }
+            action.__sigaction_handler.sa_handler = { signal in ShutdownSignals.deliver(signal) }
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART
             sigaction(number, &action, nil)
         }
     }
 
+    /// Records `signal` as received (async-signal-safe: one write to the pipe).
+    static func deliver(_ signal: Int32) {
+        var byte = UInt8(truncatingIfNeeded: signal)
+        _ = write(pipeWriteEnd, &byte, 1)
+    }
+
     /// The name of the first signal received (blocks a thread of its own, not the caller's).
+    ///
+    /// Threads started by Dispatch, NIO and the Swift runtime block most signals, and the main
+    /// thread may be parked: this thread unblocks SIGTERM and SIGINT so that a signal sent to the
+    /// process (the parent-death signal included) always has a thread to run its handler on.
     func next() async -> String {
         let fd = readEnd
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
+                var signals = sigset_t()
+                sigemptyset(&signals)
+                sigaddset(&signals, SIGTERM)
+                sigaddset(&signals, SIGINT)
+                pthread_sigmask(SIG_UNBLOCK, &signals, nil)
                 var byte: UInt8 = 0
                 while read(fd, &byte, 1) < 0 && errno == EINTR {}
                 continuation.resume(returning: Int32(byte) == SIGINT ? "SIGINT" : "SIGTERM")
@@ -43,9 +55,10 @@ final class ShutdownSignals {
 }
 
 /// `--exit-with-parent`: the kernel sends SIGTERM when the parent dies (`PR_SET_PDEATHSIG`);
-/// a parent that died before that was set is caught by comparing `getppid()`. Since the kernel
-/// ties that signal to the parent *thread* and its delivery has been seen to go missing, a
-/// watchdog thread also polls `getppid()` twice a second and raises SIGTERM when it changes.
+/// a parent that died before that was set is caught by comparing `getppid()`. The kernel ties
+/// that signal to the parent *thread* (a broker spawned from a thread that later exits is stopped
+/// early), so a watchdog thread also polls `getppid()` twice a second and requests the same
+/// clean shutdown when it changes.
 enum ParentWatch {
     static func install(expectedParent: pid_t) {
         #if os(Linux)
@@ -64,7 +77,7 @@ enum ParentWatch {
         }
         Thread.detachNewThread {
             while getppid() == expectedParent { usleep(500_000) }
-            raise(SIGTERM)
+            ShutdownSignals.deliver(SIGTERM)
         }
     }
 }
