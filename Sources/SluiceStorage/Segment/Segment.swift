@@ -26,6 +26,8 @@ final class Segment: @unchecked Sendable {
     private(set) var offsetOfMaxTimestamp: Int64
     private(set) var batchCount = 0
     private var bytesSinceLastIndexEntry = 0
+    /// The `index.interval.bytes` last used, for rebuilding indexes.
+    private var indexIntervalBytes = 4096
     /// The first batch's max timestamp, the base of `segment.ms` rolls (nil until known).
     private var firstBatchTimestamp: Int64??
     let createdMs: Int64
@@ -82,6 +84,7 @@ final class Segment: @unchecked Sendable {
     /// Writes prepared batches at the end of the file and indexes them. On failure the file is
     /// cut back to its previous size (best effort) and the segment is unchanged.
     func append(_ batches: PreparedBatches, indexIntervalBytes: Int) throws {
+        self.indexIntervalBytes = indexIntervalBytes
         let start = size
         var position = start
         do {
@@ -151,7 +154,7 @@ final class Segment: @unchecked Sendable {
     /// segment holds nothing at or after `offset`.
     func translate(_ offset: Int64) throws -> (position: Int, header: BatchHeader)? {
         if offset >= nextOffset { return nil }
-        let start = offsetIndex.floor(offset: offset)?.position ?? 0
+        let start = try indexedPosition { $0.floor(offset: offset) }
         var reader = FileBatchReader(file: file, from: start, end: size, windowSize: 16 * 1024)
         while let (position, header) = try reader.nextHeader() {
             if header.lastOffset >= offset { return (position, header) }
@@ -162,7 +165,7 @@ final class Segment: @unchecked Sendable {
     /// The largest batch boundary <= `limit`, at or after `start` (a batch boundary).
     func batchBoundary(atOrBefore limit: Int, from start: Int) throws -> Int {
         if limit >= size { return size }
-        var position = max(start, offsetIndex.floor(position: limit)?.position ?? 0)
+        var position = max(start, try indexedPosition { $0.floor(position: limit) })
         var reader = FileBatchReader(file: file, from: position, end: size, windowSize: 16 * 1024)
         while let (at, header) = try reader.nextHeader() {
             if at + header.totalSize > limit { break }
@@ -175,12 +178,48 @@ final class Segment: @unchecked Sendable {
     func firstBatch(atOrAfterTimestamp timestamp: Int64, minOffset: Int64) throws -> (position: Int, header: BatchHeader)? {
         if batchCount > 0 && maxTimestamp < timestamp { return nil }
         let startOffset = max(timeIndex.floor(timestamp: timestamp) ?? baseOffset, minOffset)
-        let start = offsetIndex.floor(offset: startOffset)?.position ?? 0
+        let start = try indexedPosition { $0.floor(offset: startOffset) }
         var reader = FileBatchReader(file: file, from: start, end: size, windowSize: 16 * 1024)
         while let (position, header) = try reader.nextHeader() {
             if header.maxTimestamp >= timestamp && header.lastOffset >= minOffset { return (position, header) }
         }
         return nil
+    }
+
+    /// The position of the offset index entry `lookup` picks (0 without one), checked against
+    /// the log: the entry must point at a batch with the entry's offset. A damaged index (index
+    /// files are trusted after a clean shutdown without being read in full) is rebuilt from the
+    /// batch headers, so a lookup never lands inside a batch.
+    private func indexedPosition(_ lookup: (OffsetIndex) -> (offset: Int64, position: Int)?) throws -> Int {
+        guard let entry = lookup(offsetIndex) else { return 0 }
+        if try header(at: entry.position)?.baseOffset == entry.offset { return entry.position }
+        try rebuildIndexesFromHeaders()
+        guard let again = lookup(offsetIndex) else { return 0 }
+        return again.position
+    }
+
+    private func header(at position: Int) throws -> BatchHeader? {
+        var reader = FileBatchReader(file: file, from: position, end: size, windowSize: BatchHeader.size)
+        return try reader.nextHeader()?.header
+    }
+
+    /// Rebuilds both indexes from the batch headers (the data itself is trusted) and drops the
+    /// index files, which ``persistIndexes()`` rewrites.
+    func rebuildIndexesFromHeaders() throws {
+        let end = size
+        offsetIndex = OffsetIndex(baseOffset: baseOffset)
+        timeIndex = TimeIndex(baseOffset: baseOffset)
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = baseOffset
+        batchCount = 0
+        bytesSinceLastIndexEntry = 0
+        nextOffset = baseOffset
+        var reader = FileBatchReader(file: file, from: 0, end: end, windowSize: 256 * 1024)
+        while let (position, header) = try reader.nextHeader() {
+            indexAppended(header, at: position, indexIntervalBytes: indexIntervalBytes)
+        }
+        size = end
+        try removeIndexFiles()
     }
 
     /// Reads the whole batch at `position` (for timestamp lookups and tools, not fetches).
@@ -233,11 +272,15 @@ final class Segment: @unchecked Sendable {
     }
 
     /// Validates every batch (structure, CRC, offsets) from the start, rebuilds the indexes, and
-    /// cuts the file at the first batch that is torn or corrupt. Calls `onBatch` for each valid
+    /// cuts the file at the first batch that is torn or corrupt. `expectedFirstOffset`, for a log
+    /// without gaps, is where the first batch must start; each later batch must then start where
+    /// the previous one ended. `accept` may veto a batch (returning why) and sees each valid
     /// batch in order. Returns the number of bytes cut and why.
     @discardableResult
-    func recover(indexIntervalBytes: Int, onBatch: (BatchHeader) -> Void = { _ in }) throws -> (truncated: Int, reason: String?) {
+    func recover(indexIntervalBytes: Int, expectedFirstOffset: Int64? = nil,
+                 accept: (BatchHeader) -> String? = { _ in nil }) throws -> (truncated: Int, reason: String?) {
         let fileSize = try file.size()
+        self.indexIntervalBytes = indexIntervalBytes
         offsetIndex = OffsetIndex(baseOffset: baseOffset)
         timeIndex = TimeIndex(baseOffset: baseOffset)
         size = 0
@@ -249,6 +292,7 @@ final class Segment: @unchecked Sendable {
         firstBatchTimestamp = .some(nil)
         var reader = FileBatchReader(file: file, from: 0, end: fileSize, windowSize: 1024 * 1024)
         var reason: String?
+        var expected = expectedFirstOffset
         while let (position, batch) = try reader.nextBatch() {
             let header = BatchHeader(batch)
             do {
@@ -257,12 +301,21 @@ final class Segment: @unchecked Sendable {
                 reason = "batch at position \(position): \(error)"
                 break
             }
-            guard header.baseOffset >= nextOffset, header.lastOffset - baseOffset <= Int64(Int32.max) else {
+            guard header.baseOffset >= nextOffset, header.baseOffset >= baseOffset,
+                  header.lastOffset - baseOffset <= Int64(Int32.max) else {
                 reason = "batch at position \(position) has offsets \(header.baseOffset)...\(header.lastOffset) out of order"
                 break
             }
+            if let expected, header.baseOffset != expected {
+                reason = "batch at position \(position) starts at offset \(header.baseOffset), not \(expected)"
+                break
+            }
+            if let veto = accept(header) {
+                reason = "batch at position \(position): \(veto)"
+                break
+            }
             indexAppended(header, at: position, indexIntervalBytes: indexIntervalBytes)
-            onBatch(header)
+            if expected != nil { expected = header.nextOffset }
         }
         switch reader.stop {
         case let .truncated(position): reason = reason ?? "torn batch at position \(position)"
