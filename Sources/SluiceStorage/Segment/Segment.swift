@@ -26,6 +26,8 @@ final class Segment: @unchecked Sendable {
     private(set) var offsetOfMaxTimestamp: Int64
     private(set) var batchCount = 0
     private var bytesSinceLastIndexEntry = 0
+    /// Bytes of a failed write may remain past `size` (the cut-back failed too).
+    private var hasStaleTail = false
     /// The `index.interval.bytes` last used, for rebuilding indexes.
     private var indexIntervalBytes = 4096
     /// The first batch's max timestamp, the base of `segment.ms` rolls (nil until known).
@@ -85,6 +87,7 @@ final class Segment: @unchecked Sendable {
     /// cut back to its previous size (best effort) and the segment is unchanged.
     func append(_ batches: PreparedBatches, indexIntervalBytes: Int) throws {
         self.indexIntervalBytes = indexIntervalBytes
+        try cutStaleTail()
         let start = size
         var position = start
         do {
@@ -99,7 +102,13 @@ final class Segment: @unchecked Sendable {
                 i = chunk.upperBound
             }
         } catch {
-            try? file.truncate(to: start)
+            do {
+                try file.truncate(to: start)
+            } catch {
+                // The file keeps bytes past `size` that no read serves; cut them before the next
+                // append, and recovery cuts them if we never get to.
+                hasStaleTail = true
+            }
             throw error
         }
         var at = start
@@ -109,6 +118,13 @@ final class Segment: @unchecked Sendable {
         }
         size = at
         indexesPersisted = false
+    }
+
+    /// Removes what a failed write left past `size`.
+    func cutStaleTail() throws {
+        guard hasStaleTail else { return }
+        try file.truncate(to: size)
+        hasStaleTail = false
     }
 
     /// Updates sizes, indexes and timestamps for a batch now stored at `position`.
@@ -385,6 +401,7 @@ final class Segment: @unchecked Sendable {
 
     /// fsyncs the log file when it has unsynced bytes.
     func sync() throws {
+        try cutStaleTail()
         if syncedSize == size { return }
         let target = size
         try file.sync()
