@@ -134,6 +134,8 @@ struct LogLoader {
         var swapped: Set<Int64> = []
         for name in try Posix.listDirectory(directory) {
             guard let (base, end) = SegmentFiles.swapRange(in: name) else { continue }
+            // Only the cleaner writes swap files, and it marks the log as having gaps first.
+            if !OffsetGapsMarker.exists(directory) { try OffsetGapsMarker.write(directory, faults: faults) }
             let doomed = try Posix.listDirectory(directory)
                 .compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) }
                 .filter { $0 >= base && $0 < end }

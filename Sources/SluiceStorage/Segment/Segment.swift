@@ -71,6 +71,12 @@ final class Segment: @unchecked Sendable {
         return segment
     }
 
+    /// A segment over an already open file that will be renamed to this segment's name (the
+    /// cleaner's output); call ``recover(indexIntervalBytes:expectedFirstOffset:accept:)`` next.
+    static func adopt(directory: String, baseOffset: Int64, file: StorageFile, now: Int64) -> Segment {
+        Segment(directory: directory, baseOffset: baseOffset, file: file, now: now)
+    }
+
     /// Opens an existing segment file without reading it; call ``loadTrustedIndexes()`` or
     /// ``recover(onBatch:)`` next.
     static func open(directory: String, baseOffset: Int64, faults: StorageFaults?, now: Int64) throws -> Segment {
