@@ -10,6 +10,7 @@ struct Sluice: AsyncParsableCommand {
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
             LogCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -46,7 +46,8 @@ extension DiskPartitionLog {
                 validator.record(prepared.headers[i])
                 next += delta + 1
             }
-            if let (requested, latest) = try prepareEpochs(state, for: [(leaderEpoch, firstOffset)]) {
+            if !state.epochs.isCurrent(leaderEpoch, logEndOffset: firstOffset),
+               let (requested, latest) = try prepareEpochs(state, for: [(leaderEpoch, firstOffset)]) {
                 throw StorageError.fencedLeaderEpoch(requested: requested, latest: latest)
             }
             pendingFlush = try appendPrepared(prepared, state: state, now: now)

@@ -24,6 +24,7 @@ extension DiskPartitionLog {
     /// the checkpoint before any batch reaches the file (so recovery can check every batch's
     /// epoch against it). Returns the violating epoch when the batches would go backwards.
     func prepareEpochs(_ state: LogState, for batches: [(epoch: Int32, baseOffset: Int64)]) throws -> (requested: Int32, latest: Int32)? {
+        if batches.allSatisfy({ state.epochs.isCurrent($0.epoch, logEndOffset: state.logEndOffset) }) { return nil }
         var epochs = state.epochs
         epochs.truncate(fromEnd: state.logEndOffset)
         for batch in batches {

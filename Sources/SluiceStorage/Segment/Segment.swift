@@ -26,6 +26,11 @@ final class Segment: @unchecked Sendable {
     private(set) var offsetOfMaxTimestamp: Int64
     private(set) var batchCount = 0
     private var bytesSinceLastIndexEntry = 0
+    /// Reads headers for lookups (allocated on first use).
+    lazy var headers = HeaderWindow()
+    /// Where the last read ended: the first batch with a last offset >= `offset` starts at
+    /// `position`. A consumer's next fetch starts exactly there, and then costs no index search.
+    var readHint: (offset: Int64, position: Int)?
     /// Bytes of a failed write may remain past `size` (the cut-back failed too).
     private var hasStaleTail = false
     /// The `index.interval.bytes` last used, for rebuilding indexes.
@@ -170,63 +175,11 @@ final class Segment: @unchecked Sendable {
         return first
     }
 
-    // MARK: Lookups
-
-    /// The first batch whose last offset is >= `offset`: its position and header; nil when the
-    /// segment holds nothing at or after `offset`.
-    func translate(_ offset: Int64) throws -> (position: Int, header: BatchHeader)? {
-        if offset >= nextOffset { return nil }
-        let start = try indexedPosition { $0.floor(offset: offset) }
-        var reader = FileBatchReader(file: file, from: start, end: size, windowSize: 16 * 1024)
-        while let (position, header) = try reader.nextHeader() {
-            if header.lastOffset >= offset { return (position, header) }
-        }
-        return nil
-    }
-
-    /// The largest batch boundary <= `limit`, at or after `start` (a batch boundary).
-    func batchBoundary(atOrBefore limit: Int, from start: Int) throws -> Int {
-        if limit >= size { return size }
-        var position = max(start, try indexedPosition { $0.floor(position: limit) })
-        var reader = FileBatchReader(file: file, from: position, end: size, windowSize: 16 * 1024)
-        while let (at, header) = try reader.nextHeader() {
-            if at + header.totalSize > limit { break }
-            position = at + header.totalSize
-        }
-        return position
-    }
-
-    /// The first batch with a max timestamp >= `timestamp` that ends at or after `minOffset`.
-    func firstBatch(atOrAfterTimestamp timestamp: Int64, minOffset: Int64) throws -> (position: Int, header: BatchHeader)? {
-        if batchCount > 0 && maxTimestamp < timestamp { return nil }
-        let startOffset = max(timeIndex.floor(timestamp: timestamp) ?? baseOffset, minOffset)
-        let start = try indexedPosition { $0.floor(offset: startOffset) }
-        var reader = FileBatchReader(file: file, from: start, end: size, windowSize: 16 * 1024)
-        while let (position, header) = try reader.nextHeader() {
-            if header.maxTimestamp >= timestamp && header.lastOffset >= minOffset { return (position, header) }
-        }
-        return nil
-    }
-
-    /// The position of the offset index entry `lookup` picks (0 without one), checked against
-    /// the log: the entry must point at a batch with the entry's offset. A damaged index (index
-    /// files are trusted after a clean shutdown without being read in full) is rebuilt from the
-    /// batch headers, so a lookup never lands inside a batch.
-    private func indexedPosition(_ lookup: (OffsetIndex) -> (offset: Int64, position: Int)?) throws -> Int {
-        guard let entry = lookup(offsetIndex) else { return 0 }
-        if try header(at: entry.position)?.baseOffset == entry.offset { return entry.position }
-        try rebuildIndexesFromHeaders()
-        guard let again = lookup(offsetIndex) else { return 0 }
-        return again.position
-    }
-
-    private func header(at position: Int) throws -> BatchHeader? {
-        var reader = FileBatchReader(file: file, from: position, end: size, windowSize: BatchHeader.size)
-        return try reader.nextHeader()?.header
-    }
+    // MARK: Loading and recovery
 
     /// Rebuilds both indexes from the batch headers (the data itself is trusted) and drops the
-    /// index files, which ``persistIndexes()`` rewrites.
+    /// index files, which ``persistIndexes()`` rewrites. Used when an index entry turns out not
+    /// to point at its batch.
     func rebuildIndexesFromHeaders() throws {
         let end = size
         offsetIndex = OffsetIndex(baseOffset: baseOffset)
@@ -243,14 +196,6 @@ final class Segment: @unchecked Sendable {
         size = end
         try removeIndexFiles()
     }
-
-    /// Reads the whole batch at `position` (for timestamp lookups and tools, not fetches).
-    func batch(at position: Int, header: BatchHeader) throws -> RecordBatch {
-        let bytes = try file.readBuffer(count: header.totalSize, at: position)
-        return try RecordBatch(bytes: bytes)
-    }
-
-    // MARK: Loading and recovery
 
     /// Loads the index files of a segment whose data is trusted (below the recovery point, or
     /// after a clean shutdown) and reads the headers after the last index entry to find the end.
@@ -303,6 +248,8 @@ final class Segment: @unchecked Sendable {
                  accept: (BatchHeader) -> String? = { _ in nil }) throws -> (truncated: Int, reason: String?) {
         let fileSize = try file.size()
         self.indexIntervalBytes = indexIntervalBytes
+        headers.invalidate()
+        readHint = nil
         offsetIndex = OffsetIndex(baseOffset: baseOffset)
         timeIndex = TimeIndex(baseOffset: baseOffset)
         size = 0
@@ -360,6 +307,8 @@ final class Segment: @unchecked Sendable {
         guard let (position, header) = try translate(offset) else { return 0 }
         let removed = size - position
         truncations += 1
+        headers.invalidate()
+        readHint = nil
         try file.truncate(to: position)
         try removeIndexFiles()
         offsetIndex.truncate(toPosition: position)
