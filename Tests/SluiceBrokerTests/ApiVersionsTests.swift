@@ -58,3 +58,17 @@ import Testing
         #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 0).errorCode == 0)
     }
 }
+
+@Suite struct FrameLimitTests {
+    @Test func aFrameAboveSocketRequestMaxBytesClosesOnlyItsConnection() async throws {
+        let fixture = try await BrokerFixture.start { $0.socketRequestMaxBytes = 1000 }
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        // A Produce request of ~2 kB: the size prefix alone is enough to refuse it.
+        let big = produceRequest(topic: "t", batch: try makeBatch(1, prefix: String(repeating: "x", count: 2000)))
+        _ = try connection.send(big, version: 9)
+        #expect(connection.isClosedByPeer())
+        let fresh = try fixture.connect()
+        #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 3).errorCode == 0)
+    }
+}
