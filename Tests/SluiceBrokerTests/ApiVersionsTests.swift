@@ -15,6 +15,7 @@ import Testing
         #expect(advertised[ApiKey.produce.rawValue] == 0...11)
         #expect(advertised[ApiKey.fetch.rawValue] == 0...17)
         #expect(advertised[ApiKey.metadata.rawValue] == 0...12)
+        #expect(advertised[ApiKey.offsetForLeaderEpoch.rawValue] == 0...4)
         // No consumer-group APIs until groups exist (kafka-python's admin raises on unknown keys).
         #expect(advertised[ApiKey.findCoordinator.rawValue] == nil)
         #expect(advertised[ApiKey.joinGroup.rawValue] == nil)
