@@ -9,6 +9,9 @@ struct Sluice: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
+            BrokerCommand.self,
+            LogCommand.self,
+            BenchCommand.self,
             RaftToolCommand.self,
         ]
     )
