@@ -53,7 +53,7 @@ extension KafkaClient {
                         result[tp] = offset
                         pending[tp] = nil
                     }
-                    for (tp, error) in failed {
+                    for (_, error) in failed {
                         guard error.isRetriable else { throw error }
                         lastError = error
                     }

@@ -139,7 +139,27 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
         }
     }
 
-    private func roundTrip<R: KafkaRequest>(_ request: R, version: Int16, timeout: Duration) async throws -> ByteBuffer {
+    /// An answer on its way: the request is already written (in call order), the caller awaits
+    /// the answer later. Lets one task put several requests on the wire in a fixed order and
+    /// wait for them elsewhere.
+    public struct PendingResponse<Response: KafkaResponse>: Sendable {
+        fileprivate let connection: BrokerConnection
+        fileprivate let frame: EventLoopFuture<ByteBuffer>
+        fileprivate let version: Int16
+
+        public func get() async throws -> Response {
+            let bytes = try await frame.get()
+            return try connection.decode(Response.self, frame: bytes, version: version)
+        }
+    }
+
+    /// Writes `request` now and returns a handle to await its answer.
+    public func start<R: KafkaRequest>(_ request: R, version: Int16, timeout: Duration? = nil) -> PendingResponse<R.Response> {
+        PendingResponse(connection: self, frame: write(request, version: version, timeout: timeout ?? requestTimeout),
+                        version: version)
+    }
+
+    private func write<R: KafkaRequest>(_ request: R, version: Int16, timeout: Duration) -> EventLoopFuture<ByteBuffer> {
         let id = nextCorrelationId()
         let frame = KafkaFrame.request(request, version: version, correlationId: id, clientId: clientId,
                                        allocator: channel.allocator)
@@ -151,7 +171,14 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
             promise.fail(KafkaClientError(.timeout, "no answer to \(R.apiKey.name) within \(timeout)", resource: name))
             channel.close(promise: nil)
         }
-        defer { timer.cancel() }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return promise.futureResult
+    }
+
+    private func roundTrip<R: KafkaRequest>(_ request: R, version: Int16, timeout: Duration) async throws -> ByteBuffer {
+        let future = write(request, version: version, timeout: timeout)
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        promise.completeWith(future)
         return try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
@@ -159,7 +186,7 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
         }
     }
 
-    private func decode<T: KafkaResponse>(_ type: T.Type, frame: ByteBuffer, version: Int16) throws -> T {
+    fileprivate func decode<T: KafkaResponse>(_ type: T.Type, frame: ByteBuffer, version: Int16) throws -> T {
         do {
             return try KafkaFrame.decodeResponse(type, from: frame, version: version).body
         } catch {

@@ -62,7 +62,7 @@ public final class KafkaProducer: Sendable {
         let timestamp = record.timestamp ?? currentTimeMillis()
         return try await withCheckedThrowingContinuation { continuation in
             do {
-                _ = try accumulator.append(topic: record.topic, partition: record.partition, partitionCount: count,
+                _ = try accumulator.append(topic: record.topic, partition: Self.partition(record, count), partitionCount: count,
                                            key: record.key, value: record.value, headers: record.headers,
                                            timestamp: timestamp, delivery: .continuation(continuation), force: true)
             } catch {
@@ -78,8 +78,9 @@ public final class KafkaProducer: Sendable {
         let count = try await partitionCount(for: record)
         let timestamp = record.timestamp ?? currentTimeMillis()
         let target = onDelivery.map { DeliveryTarget.callback($0) }
+        let partition = Self.partition(record, count)
         while true {
-            if try accumulator.append(topic: record.topic, partition: record.partition, partitionCount: count,
+            if try accumulator.append(topic: record.topic, partition: partition, partitionCount: count,
                                       key: record.key, value: record.value, headers: record.headers,
                                       timestamp: timestamp, delivery: target, force: false) {
                 return
@@ -108,6 +109,14 @@ public final class KafkaProducer: Sendable {
     /// The number of partitions of `topic` (from metadata, refreshed when unknown).
     public func partitionCount(topic: String) async throws -> Int {
         try await partitionCount(for: ProducerRecord(topic: topic, value: nil as ByteBuffer?))
+    }
+
+    /// The explicit partition, else the key's (murmur2), else nil for the sticky choice.
+    @inline(__always)
+    private static func partition(_ record: ProducerRecord, _ count: Int) -> Int32? {
+        if let p = record.partition { return p }
+        if let key = record.key { return Partitioner.partition(forKey: key, partitionCount: count) }
+        return nil
     }
 
     private func checkSize(_ size: Int, _ record: ProducerRecord) throws {

@@ -34,8 +34,10 @@ final class Sender: Sendable {
                     resource: "partition \(batch.topicPartition)")))
             }
             if !plan.leaderUnknown.isEmpty { refreshMetadata(plan.leaderUnknown) }
+            // Requests are written here, one after another, so that a partition's batches reach
+            // the broker in order; their answers are awaited in tasks of their own.
             for (node, batches) in plan.requests {
-                Task { await self.send(batches, to: node) }
+                await send(batches, to: node)
             }
             if plan.idle && accumulator.isClosing { return }
             if plan.requests.isEmpty && plan.expired.isEmpty {
@@ -64,7 +66,8 @@ final class Sender: Sendable {
     }
 
     private func send(_ drained: [RecordAccumulator.Drained], to node: Int32) async {
-        defer { accumulator.requestDone(node: node) }
+        var handedOff = false
+        defer { if !handedOff { accumulator.requestDone(node: node) } }
         var batches: [ProducerBatch] = []
         for var item in drained {
             do {
@@ -95,8 +98,24 @@ final class Sender: Sendable {
                 for batch in batches { accumulator.finish(batch, .success((-1, -1))) }
                 return
             }
-            let response = try await connection.send(request, version: version, timeout: timeout + .seconds(5))
-            settle(batches, response: response)
+            let pending = connection.start(request, version: version, timeout: timeout + .seconds(5))
+            handedOff = true
+            Task {
+                defer { accumulator.requestDone(node: node) }
+                do {
+                    settle(batches, response: try await pending.get())
+                } catch {
+                    failed(batches, error)
+                }
+            }
+        } catch {
+            failed(batches, error)
+        }
+    }
+
+    private func failed(_ batches: [ProducerBatch], _ error: Error) {
+        do {
+            throw error
         } catch let error as KafkaClientError {
             if error.invalidatesMetadata {
                 client.invalidateMetadata()
