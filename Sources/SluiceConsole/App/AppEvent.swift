@@ -21,6 +21,8 @@ public enum AppEvent: Sendable {
     case actionFailed(String)
     /// An action finished and has something to say.
     case actionDone(String)
+    /// A signal (SIGTERM, SIGHUP, SIGINT) asks the console to quit.
+    case terminate(String)
 }
 
 /// What the reducer asks the runtime to do. Each has an answer event (or none).

@@ -16,11 +16,11 @@ public enum Commands {
     ]
 
     /// Runs a command line against the state; returns its effects or what is wrong with it.
-    static func run(_ s: inout AppState, _ line: String) -> Result<[Effect], ValidationError> {
+    static func run(_ s: inout AppState, _ line: String) -> Result<[Effect], FormError> {
         let words = line.split(separator: " ").map(String.init)
         guard let verb = words.first?.lowercased() else { return .success([]) }
         let arg = words.count > 1 ? words[1] : nil
-        func need(_ what: String) -> Result<[Effect], ValidationError> { .failure(ValidationError("\(verb) needs \(what)")) }
+        func need(_ what: String) -> Result<[Effect], FormError> { .failure(FormError("\(verb) needs \(what)")) }
         switch verb {
         case "q", "quit", "exit":
             return .success(Reducer.quit(&s))
@@ -29,7 +29,7 @@ public enum Commands {
             let parts = arg.split(separator: ":", maxSplits: 1)
             var partition: Int32?
             if parts.count == 2 {
-                guard let p = Int32(parts[1]), p >= 0 else { return .failure(ValidationError("bad partition: \(parts[1])")) }
+                guard let p = Int32(parts[1]), p >= 0 else { return .failure(FormError("bad partition: \(parts[1])")) }
                 partition = p
             }
             return .success(Reducer.startTail(&s, TailTarget(topic: String(parts[0]), partition: partition)))
@@ -42,7 +42,7 @@ public enum Commands {
             default:
                 if let offset = Int64(arg), offset >= 0, offset < 100_000_000_000 { return .success(Reducer.seek(&s, .offset(offset))) }
                 if let millis = parseTime(rest, now: s.now, zone: s.timeZone) { return .success(Reducer.seek(&s, .timestamp(millis))) }
-                return .failure(ValidationError("cannot read \(rest) as an offset or a time"))
+                return .failure(FormError("cannot read \(rest) as an offset or a time"))
             }
         case "partitions", "topic":
             guard let arg else {
@@ -64,15 +64,15 @@ public enum Commands {
         case "theme":
             guard let arg else { return need("a name: " + s.themeNames.joined(separator: ", ")) }
             guard s.themeNames.contains(arg) else {
-                return .failure(ValidationError("no theme \(arg); there are " + s.themeNames.joined(separator: ", ")))
+                return .failure(FormError("no theme \(arg); there are " + s.themeNames.joined(separator: ", ")))
             }
-            guard s.colorEnabled else { return .failure(ValidationError("colours are off (NO_COLOR)")) }
+            guard s.colorEnabled else { return .failure(FormError("colours are off (NO_COLOR)")) }
             s.themeName = arg
             Reducer.setStatus(&s, "Theme: \(arg)")
             return .success([.applyTheme(arg)])
         case "kill", "restart", "add":
             guard s.mode.isEmbedded else {
-                return .failure(ValidationError("\(verb) is unavailable: this console watches a remote cluster"))
+                return .failure(FormError("\(verb) is unavailable: this console watches a remote cluster"))
             }
             if verb == "add" { return .success([.addBroker]) }
             guard let arg, let id = Int32(arg), s.processes[id] != nil else { return need("the id of an embedded broker") }
@@ -87,7 +87,7 @@ public enum Commands {
                 Reducer.go(&s, view)
                 return .success([])
             }
-            return .failure(ValidationError("unknown command \(verb) (? lists the keys; commands: tail, seek, refresh, theme, kill, restart, add, quit)"))
+            return .failure(FormError("unknown command \(verb) (? lists the keys; commands: tail, seek, refresh, theme, kill, restart, add, quit)"))
         }
     }
 

@@ -60,6 +60,9 @@ public enum Reducer {
             record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: message)])
         case .actionDone(let message):
             setStatus(&s, message)
+        case .terminate(let signal):
+            effects = quit(&s)
+            setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))
         }
         normalizeSelection(&s)
         return (s, effects)

@@ -32,17 +32,17 @@ public enum NewTopicForm {
     }
 
     /// The topic the form describes, or the first problem with it in words.
-    public static func validate(_ form: Form) -> Result<TopicSpec, ValidationError> {
+    public static func validate(_ form: Form) -> Result<TopicSpec, FormError> {
         let name = form.value("Name").trimmingSpaces
-        if let problem = topicNameProblem(name) { return .failure(ValidationError(problem)) }
+        if let problem = topicNameProblem(name) { return .failure(FormError(problem)) }
         guard let partitions = Int32(form.value("Partitions").trimmingSpaces), (1...10_000).contains(partitions) else {
-            return .failure(ValidationError("Partitions must be a whole number from 1 to 10000"))
+            return .failure(FormError("Partitions must be a whole number from 1 to 10000"))
         }
         guard let rf = Int16(form.value("Replication").trimmingSpaces), rf >= 1 else {
-            return .failure(ValidationError("Replication factor must be a whole number of at least 1"))
+            return .failure(FormError("Replication factor must be a whole number of at least 1"))
         }
         guard let retention = retentionMillis(form.value("Retention")) else {
-            return .failure(ValidationError("Retention must look like 30m, 12h, 7d, 86400000 or forever"))
+            return .failure(FormError("Retention must look like 30m, 12h, 7d, 86400000 or forever"))
         }
         return .success(TopicSpec(name: name, partitions: partitions, replicationFactor: rf,
                                   configs: ["cleanup.policy": form.value("Cleanup"), "retention.ms": String(retention)]))
@@ -73,7 +73,7 @@ public enum NewTopicForm {
 }
 
 /// A form's input problem, in words.
-public struct ValidationError: Error, Equatable, Sendable {
+public struct FormError: Error, Equatable, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
 }

@@ -29,20 +29,20 @@ public enum ProduceForm {
         ])
     }
 
-    public static func validate(_ form: Form) -> Result<ProduceSpec, ValidationError> {
+    public static func validate(_ form: Form) -> Result<ProduceSpec, FormError> {
         let topic = form.value("Topic").trimmingSpaces
-        if let problem = NewTopicForm.topicNameProblem(topic) { return .failure(ValidationError(problem)) }
+        if let problem = NewTopicForm.topicNameProblem(topic) { return .failure(FormError(problem)) }
         var partition: Int32?
         let p = form.value("Partition").trimmingSpaces
         if !p.isEmpty {
-            guard let n = Int32(p), n >= 0 else { return .failure(ValidationError("Partition must be empty or a number ≥ 0")) }
+            guard let n = Int32(p), n >= 0 else { return .failure(FormError("Partition must be empty or a number ≥ 0")) }
             partition = n
         }
         var headers: [TailMessage.Header] = []
         for pair in form.value("Headers").split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let name = String(parts[0]).trimmingSpaces
-            guard !name.isEmpty else { return .failure(ValidationError("Each header needs a name: name=value")) }
+            guard !name.isEmpty else { return .failure(FormError("Each header needs a name: name=value")) }
             headers.append(TailMessage.Header(key: name, value: parts.count > 1 ? Array(parts[1].utf8) : nil))
         }
         let key = form.value("Key")

@@ -35,12 +35,16 @@ public struct ClusterObservation: Sendable, Equatable {
     public var groups: [ObservedGroup]
     /// Requests that failed or timed out during this poll, in words.
     public var errors: [String]
+    /// Why groups could not be listed (e.g. the cluster does not support ListGroups), if so.
+    public var groupsError: String?
 
     public init(
         takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,
         brokers: [ObservedBroker] = [], probes: [Int32: BrokerProbe] = [:], topics: [ObservedTopic] = [],
-        logDirs: [Int32: [PartitionKey: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = []
+        logDirs: [Int32: [PartitionKey: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = [],
+        groupsError: String? = nil
     ) {
+        self.groupsError = groupsError
         self.takenAt = takenAt
         self.monotonic = monotonic
         self.clusterID = clusterID

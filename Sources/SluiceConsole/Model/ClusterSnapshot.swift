@@ -24,13 +24,17 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var bytesOutSeries: RateSeries
     /// What failed during the poll, in words.
     public var errors: [String]
+    /// Why groups could not be listed, if so.
+    public var groupsError: String?
 
     public init(
         sequence: Int, takenAt: Double, monotonic: Double, clusterID: String?, controllerID: Int32?,
         brokers: [BrokerSnapshot], topics: [TopicSnapshot], groups: [GroupSnapshot], totals: Throughput = Throughput(),
         messagesInSeries: RateSeries = RateSeries(), bytesInSeries: RateSeries = RateSeries(),
-        messagesOutSeries: RateSeries = RateSeries(), bytesOutSeries: RateSeries = RateSeries(), errors: [String] = []
+        messagesOutSeries: RateSeries = RateSeries(), bytesOutSeries: RateSeries = RateSeries(), errors: [String] = [],
+        groupsError: String? = nil
     ) {
+        self.groupsError = groupsError
         self.sequence = sequence
         self.takenAt = takenAt
         self.monotonic = monotonic

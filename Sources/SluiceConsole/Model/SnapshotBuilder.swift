@@ -67,7 +67,7 @@ public enum SnapshotBuilder {
             bytesInSeries: (prev?.bytesInSeries ?? RateSeries()).appending(totals.bytesIn, at: now),
             messagesOutSeries: (prev?.messagesOutSeries ?? RateSeries()).appending(totals.messagesOut, at: now),
             bytesOutSeries: (prev?.bytesOutSeries ?? RateSeries()).appending(totals.bytesOut, at: now),
-            errors: obs.errors
+            errors: obs.errors, groupsError: obs.groupsError
         )
     }
 

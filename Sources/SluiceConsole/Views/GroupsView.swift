@@ -34,7 +34,8 @@ public enum GroupsView {
             TableColumn("Lag trend 60s", width: trendWidth, priority: 80),
         ]
         let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
-            : (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")
+            : state.snapshot?.groupsError.map { "Groups are unavailable: \($0)" }
+            ?? (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
 
