@@ -10,6 +10,8 @@ struct Sluice: AsyncParsableCommand {
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
             ConsoleCommand.self,
+            BrokerCommand.self,
+            LogCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )
