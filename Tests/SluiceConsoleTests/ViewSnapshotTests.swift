@@ -41,7 +41,7 @@ import Testing
         }
     }
 
-    @Test func newTopicDialogWithFormError() {
+    @Test func newTopicDialogShowsWhatIsWrong() {
         var s = Fixtures.state(width: 80, height: 24, page: .topics)
         for key: Key in [.char("n"), .char("b"), .char("a"), .char("d"), .char(" "), .enter] { s = Reducer.reduce(s, .key(key)).0 }
         assertSnapshot(Screen.render(s), named: "dialog-new-topic-80x24")

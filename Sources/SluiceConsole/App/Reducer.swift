@@ -14,7 +14,11 @@ public enum Reducer {
             s.now = wall
             s.monotonicNow = monotonic
         case .snapshot(let snapshot):
-            let derived = EventDeriver.events(from: s.snapshot, to: snapshot)
+            var derived = EventDeriver.events(from: s.snapshot, to: snapshot)
+            if s.pollError != nil, s.snapshot != nil {
+                derived.insert(ClusterEvent(time: snapshot.takenAt, kind: .broker, severity: .good,
+                                            text: "The cluster answers again"), at: 0)
+            }
             s.snapshot = snapshot
             s.pollError = nil
             for (id, p) in s.processes where p.isRunning && p.startedAt <= snapshot.monotonic
@@ -23,6 +27,10 @@ public enum Reducer {
             }
             record(&s, derived)
         case .pollFailed(let message):
+            if s.pollError == nil && s.snapshot != nil {
+                record(&s, [ClusterEvent(time: s.now, kind: .broker, severity: .failure,
+                                         text: "Lost contact with the cluster: \(message)")])
+            }
             s.pollError = message
         case .processes(let table):
             var next: [Int32: BrokerProcess] = [:]

@@ -20,17 +20,11 @@ public enum ColorMapper {
         guard case .rgb(let r, let g, let b) = color else { return -1 }
         switch capability {
         case .palette256: return nearest256(Int(r), Int(g), Int(b))
-        case .sixteen: return nearest(Int(r), Int(g), Int(b), in: ansi16)
-        case .eight: return nearest(Int(r), Int(g), Int(b), in: Array(ansi16.prefix(8)))
+        case .sixteen: return basic(Int(r), Int(g), Int(b), bright: true)
+        case .eight: return basic(Int(r), Int(g), Int(b), bright: false)
         case .none: return -1
         }
     }
-
-    /// xterm's values for the 16 ANSI colours (terminals vary; these are the common reference).
-    static let ansi16: [(Int, Int, Int)] = [
-        (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
-        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
-    ]
 
     private static let cubeLevels = [0, 95, 135, 175, 215, 255]
 
@@ -47,8 +41,32 @@ public enum ColorMapper {
         return greyDistance < cubeDistance ? 232 + greyStep : cube
     }
 
-    static func nearest(_ r: Int, _ g: Int, _ b: Int, in palette: [(Int, Int, Int)]) -> Int {
-        palette.enumerated().min { distance((r, g, b), $0.element) < distance((r, g, b), $1.element) }!.offset
+    /// With only 8 or 16 colours, hue matters more than exact distance (a salmon red must stay red,
+    /// not become grey): greyish colours map by lightness to black, grey or white; the others by hue
+    /// to red, yellow, green, cyan, blue or magenta (the bright variant for light ones when there are 16).
+    static func basic(_ r: Int, _ g: Int, _ b: Int, bright: Bool) -> Int {
+        let high = max(r, g, b), low = min(r, g, b)
+        let chroma = high - low
+        let lightness = (high + low) / 2
+        if chroma < 40 {
+            if bright {
+                return lightness < 48 ? 0 : lightness < 150 ? 8 : lightness < 215 ? 7 : 15
+            }
+            return lightness < 100 ? 0 : 7
+        }
+        var hue: Double
+        let c = Double(chroma)
+        if high == r {
+            hue = Double(g - b) / c
+        } else if high == g {
+            hue = Double(b - r) / c + 2
+        } else {
+            hue = Double(r - g) / c + 4
+        }
+        hue = (hue * 60 + 360).truncatingRemainder(dividingBy: 360)
+        // Sectors of 60° centred on each primary and secondary: red, yellow, green, cyan, blue, magenta.
+        let ansi = [1, 3, 2, 6, 4, 5][Int((hue + 30) / 60) % 6]
+        return bright && high > 200 && lightness > 110 ? ansi + 8 : ansi
     }
 
     /// "Redmean" weighted distance: closer to perceived difference than plain RGB distance.

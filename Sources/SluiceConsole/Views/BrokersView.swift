@@ -28,7 +28,8 @@ public enum BrokersView {
             let b = item.broker
             let live = item.state == .up || item.state == .slow
             let address = b?.address ?? item.process.map { "127.0.0.1:\($0.port)" } ?? "?"
-            let isController = snap?.controllerID == item.id
+            // The controller mark comes from the last snapshot; a broker that is not up cannot be it now.
+            let isController = snap?.controllerID == item.id && live
             var cells: [[Span]] = [
                 [Span("\(item.id)", .text)],
                 [Span(address, .text)],

@@ -32,11 +32,16 @@ public enum HeaderView {
             out.append(S([Span(waiting, state.pollError == nil ? .header : .error)], priority: 95))
             return out
         }
+        if state.pollError != nil {
+            // The details go to the status line; the header only says the numbers are stale.
+            out.append(S([Span("stale: no answer for \(age(state, snap))", .error)], priority: 96))
+        }
         let ids = state.brokerIDs
         let up = ids.filter { state.brokerState($0) == .up || state.brokerState($0) == .slow }.count
         let controller = snap.controllerID.flatMap { $0 >= 0 ? "\($0)" : nil } ?? "none"
         out.append(S([Span(mode, .header)], priority: 85))
         out.append(S([Span("controller ", .header), Span(controller, controller == "none" ? .error : .headerValue)], priority: 70))
+
         out.append(S([Span("brokers ", .header), Span("\(up)/\(ids.count)", up < ids.count ? .warn : .headerValue),
                       Span(" up", .header)], priority: 95))
         out.append(S([Span("topics ", .header), Span("\(snap.topics.count)", .headerValue)], priority: 75))
@@ -45,6 +50,11 @@ public enum HeaderView {
         out.append(S([Span("URP ", .header), Span("\(urp)", urp > 0 ? .warn : .headerValue)], priority: 90))
         out.append(S([Span("offline ", .header), Span("\(offline)", offline > 0 ? .error : .headerValue)], priority: 91))
         return out
+    }
+
+    /// How long ago the snapshot was taken ("4s").
+    static func age(_ state: AppState, _ snap: ClusterSnapshot) -> String {
+        Format.duration(max(0, (state.now - snap.takenAt).rounded()))
     }
 
     private static func traffic(_ state: AppState, width: Int) -> [SegmentLine.Segment] {
