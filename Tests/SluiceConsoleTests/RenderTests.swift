@@ -64,6 +64,9 @@ import Testing
         #expect(Format.megabytesPerSecond(1_250_000) == "1.25")
         #expect(Format.duration(0.0008) == "800µs" && Format.duration(0.25) == "250ms" && Format.duration(125) == "2m05s")
         #expect(Format.timestamp(millis: 1_714_564_800_123, zone: TimeZone(identifier: "UTC")!) == "2024-05-01 12:00:00.123")
+        #expect(Format.timestamp(millis: 951_782_400_007, zone: TimeZone(identifier: "UTC")!) == "2000-02-29 00:00:00.007")
+        #expect(Format.timestamp(millis: 0, zone: TimeZone(secondsFromGMT: 3600)!) == "1970-01-01 01:00:00.000")
+        #expect(Format.clock(1_714_564_800, zone: TimeZone(identifier: "Asia/Tokyo")!) == "21:00:00")
     }
 
     @Test func narrowTablesDropLowPriorityColumnsFirst() {

@@ -58,19 +58,40 @@ public enum Format {
 
     /// A wall-clock time of day in the given zone: "14:03:07".
     public static func clock(_ unixSeconds: Double, zone: TimeZone) -> String {
-        let c = components(unixSeconds, zone: zone)
-        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        let c = civil(Int64(unixSeconds.rounded(.down)), zone: zone)
+        return pad(c.hour) + ":" + pad(c.minute) + ":" + pad(c.second)
     }
 
-    /// A full timestamp with milliseconds: "2024-05-01 14:03:07.123".
+    /// A full timestamp with milliseconds: "2024-05-01 14:03:07.123". (Arithmetic rather than a
+    /// Calendar: the tail formats thousands of these.)
     public static func timestamp(millis: Int64, zone: TimeZone) -> String {
         if millis < 0 { return "-" }
-        let c = components(Double(millis) / 1000, zone: zone)
-        return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d.%03d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
-            c.minute ?? 0, c.second ?? 0, Int(millis % 1000)
-        )
+        let c = civil(millis / 1000, zone: zone)
+        let ms = Int(millis % 1000)
+        return String(c.year) + "-" + pad(c.month) + "-" + pad(c.day) + " " + pad(c.hour) + ":" + pad(c.minute) + ":"
+            + pad(c.second) + "." + (ms < 10 ? "00" : ms < 100 ? "0" : "") + String(ms)
     }
+
+    /// Calendar fields of a Unix time in `zone` (proleptic Gregorian; days from civil, after Howard Hinnant).
+    static func civil(_ unixSeconds: Int64, zone: TimeZone)
+        -> (year: Int64, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+    {
+        let t = unixSeconds + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(unixSeconds))))
+        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let secs = Int(t - days * 86400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day, secs / 3600, secs % 3600 / 60, secs % 60)
+    }
+
+    private static func pad(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
 
     /// An id list: "1,2,3".
     public static func ids(_ ids: [Int32]) -> String { ids.map(String.init).joined(separator: ",") }
@@ -79,11 +100,4 @@ public enum Format {
         abs(v) < 100 ? String(format: "%.1f", v) : String(Int(v.rounded()))
     }
 
-    private static func components(_ unixSeconds: Double, zone: TimeZone) -> DateComponents {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        return calendar.dateComponents(
-            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: unixSeconds.rounded(.down))
-        )
-    }
 }

@@ -34,12 +34,21 @@ public struct TableModel: Equatable, Sendable {
     public var columns: [TableColumn]
     public var rows: [TableRow]
     public var emptyMessage: String
+    /// When `rows` is a window of a longer list (the tail builds only what is visible): the index
+    /// of its first row in the list, and the list's length.
+    public var firstRowIndex: Int
+    public var totalRows: Int?
 
-    public init(columns: [TableColumn], rows: [TableRow], emptyMessage: String) {
+    public init(columns: [TableColumn], rows: [TableRow], emptyMessage: String, firstRowIndex: Int = 0, totalRows: Int? = nil) {
         self.columns = columns
         self.rows = rows
         self.emptyMessage = emptyMessage
+        self.firstRowIndex = firstRowIndex
+        self.totalRows = totalRows
     }
+
+    /// Rows in the whole list.
+    public var count: Int { totalRows ?? rows.count }
 }
 
 /// Lays out and draws a `TableModel` into a rectangle: a header line, then the visible rows with the
@@ -73,7 +82,8 @@ public enum TableRenderer {
         return widths
     }
 
-    /// Draws the table; `selected` is an index into `model.rows`, `scrollTop` the first visible row.
+    /// Draws the table; `selected` is the index of the selected row in the list, `scrollTop` the
+    /// index of the first visible one.
     public static func draw(
         _ model: TableModel, into grid: inout CellGrid, rect: Rect, selected: Int?, scrollTop: Int, glyphs: Glyphs
     ) {
@@ -91,7 +101,7 @@ public enum TableRenderer {
         }
         let bodyTop = rect.y + 1
         let visible = rect.height - 1
-        if model.rows.isEmpty {
+        if model.count == 0 {
             if visible > 0 {
                 grid.put(TextWidth.truncated(model.emptyMessage, to: rect.width - 2), x: rect.x + 1, y: bodyTop + min(1, visible - 1),
                          role: .muted)
@@ -100,8 +110,9 @@ public enum TableRenderer {
         }
         for line in 0..<max(0, visible) {
             let index = scrollTop + line
-            guard index < model.rows.count else { break }
-            let row = model.rows[index]
+            let local = index - model.firstRowIndex
+            guard local >= 0, local < model.rows.count else { break }
+            let row = model.rows[local]
             let y = bodyTop + line
             let isSelected = index == selected
             if isSelected { grid.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), role: .selection) }
@@ -123,8 +134,8 @@ public enum TableRenderer {
             }
         }
         // A scroll hint when rows are hidden below or above.
-        if model.rows.count > visible, visible > 0 {
-            let info = " \(min(model.rows.count, scrollTop + visible))/\(model.rows.count) "
+        if model.count > visible, visible > 0 {
+            let info = " \(min(model.count, scrollTop + visible))/\(model.count) "
             grid.put(info, x: rect.maxX - TextWidth.columns(of: info), y: rect.y, role: .columnHeader)
         }
     }

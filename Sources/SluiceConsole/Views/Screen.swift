@@ -34,7 +34,7 @@ public enum Screen {
         case .partitions(let scope): PartitionsView.table(state, scope: scope).rows.map(\.id)
         case .groups: GroupsView.table(state).rows.map(\.id)
         case .groupDetail(let id): GroupDetailView.table(state, group: id).rows.map(\.id)
-        case .tail: TailView.table(state).rows.map(\.id)
+        case .tail: TailView.rowIDs(state)
         case .messageDetail(let id):
             (0..<MessageDetailView.lines(state, id: id, width: state.width).count).map(String.init)
         case .events: EventsView.table(state).rows.map(\.id)

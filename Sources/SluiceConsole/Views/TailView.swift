@@ -1,12 +1,23 @@
 /// View 5: live messages of a topic or partition, oldest at the top, newest at the bottom.
 public enum TailView {
-    public static func table(_ state: AppState) -> TableModel {
-        let tail = state.tail
+    /// The messages the filter lets through, oldest first.
+    static func visibleMessages(_ state: AppState) -> [TailMessage] {
         let filterText = state.filter(.tail)
-        let filter = try? TailFilter(filterText)
-        let messages = filterText.isEmpty ? tail.messages : tail.messages.filter { filter?.matches($0) ?? true }
+        guard !filterText.isEmpty, let filter = try? TailFilter(filterText) else { return state.tail.messages }
+        return state.tail.messages.filter { filter.matches($0) }
+    }
+
+    /// Row ids only (what the selection needs), without formatting every message.
+    static func rowIDs(_ state: AppState) -> [String] { visibleMessages(state).map(\.id) }
+
+    /// The table with cells for `window` only (the rows on screen): the tail holds thousands of
+    /// messages and changes many times a second.
+    public static func table(_ state: AppState, window: Range<Int>? = nil) -> TableModel {
+        let tail = state.tail
+        let messages = visibleMessages(state)
+        let range = (window ?? 0..<messages.count).clamped(to: 0..<messages.count)
         let ascii = state.glyphs.isASCII
-        let rows = messages.map { m -> TableRow in
+        let rows = messages[range].map { m -> TableRow in
             TableRow(id: m.id, cells: [
                 [Span("\(m.partition)", .text)],
                 [Span("\(m.offset)", .text)],
@@ -26,7 +37,8 @@ public enum TailView {
         } else {
             empty = tail.paused ? "Paused" : "Waiting for messages…"
         }
-        return TableModel(columns: columns, rows: rows, emptyMessage: empty)
+        return TableModel(columns: columns, rows: rows, emptyMessage: empty, firstRowIndex: range.lowerBound,
+                          totalRows: messages.count)
     }
 
     static let columns = [
@@ -39,7 +51,12 @@ public enum TailView {
     ]
 
     public static func draw(_ state: AppState, into grid: inout CellGrid, rect: Rect) {
-        Selection.drawTable(table(state), page: .tail, state: state, into: &grid, rect: rect)
+        let ids = rowIDs(state)
+        let visible = max(0, rect.height - 1)
+        let position = Selection.resolve(state.position(.tail), ids: ids, visible: visible)
+        let top = position?.scrollTop ?? 0
+        let model = table(state, window: top..<(top + visible))
+        TableRenderer.draw(model, into: &grid, rect: rect, selected: position?.selectedIndex, scrollTop: top, glyphs: state.glyphs)
     }
 
     /// The tab bar's description of the tail.
