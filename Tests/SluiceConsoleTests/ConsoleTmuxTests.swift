@@ -78,7 +78,8 @@ import Testing
         try tmux.send("Enter")
         try tmux.waitFor("Created topic tmux-orders")
         try tmux.send("2")
-        try tmux.waitFor("topic row") { $0.contains("tmux-orders") && $0.contains("Parts") }
+        // The topic's own row (the status line names it too, before a poll lists it).
+        try tmux.waitFor("topic row") { $0.split(separator: "\n").contains { $0.hasPrefix(" tmux-orders ") } }
 
         // t: tail it, while kcat produces.
         try tmux.send("t")
@@ -105,10 +106,14 @@ import Testing
         try tmux.waitFor("Broker 1 restarted")
 
         // T: the next theme, with other colours on screen.
-        let before = tmux.screen(escapes: true)
+        func colours(_ screen: String) -> Set<String> {
+            Set(screen.matches(of: /\u{1b}\[[0-9;]*m/).map { String($0.output) })
+        }
+        let before = colours(tmux.screen(escapes: true))
         try tmux.send("T")
         try tmux.waitFor("theme high-contrast")
-        #expect(tmux.screen(escapes: true) != before)
+        let after = colours(tmux.screen(escapes: true))
+        #expect(!before.isEmpty && !after.isEmpty && before != after, "the theme did not change the colours")
 
         // Resize to 80×24: still a full screen; smaller: says so; back: full again.
         try tmux.resize(width: 80, height: 24)

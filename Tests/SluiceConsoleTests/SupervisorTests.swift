@@ -107,6 +107,16 @@ import Testing
         if case .failedToStart = supervisor.table[0].status {} else { Issue.record("status \(supervisor.table[0].status)") }
     }
 
+    @Test func brokersThatCannotFormAClusterRunAlone() throws {
+        let dir = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir.path) }
+        let single = BrokerLauncher(formsClusters: false, arguments: Self.fakeBroker.arguments)
+        #expect(throws: SupervisorError.self) { _ = try BrokerSupervisor(directory: dir, launcher: single, count: 3, basePort: nil) }
+        let supervisor = try BrokerSupervisor(directory: dir, launcher: single, count: 1, basePort: nil)
+        #expect(throws: SupervisorError.self) { _ = try supervisor.add(now: 0, wall: 0) }
+        #expect(supervisor.table.isEmpty && dir.readLayout()?.brokers.count == 1)
+    }
+
     @Test func oneConsolePerDataDirectory() throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }

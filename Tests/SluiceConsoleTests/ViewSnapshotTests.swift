@@ -43,7 +43,12 @@ import Testing
 
     @Test func newTopicDialogShowsWhatIsWrong() {
         var s = Fixtures.state(width: 80, height: 24, page: .topics)
-        for key: Key in [.char("n"), .char("b"), .char("a"), .char("d"), .char(" "), .enter] { s = Reducer.reduce(s, .key(key)).0 }
+        for key: Key in [.char("n")] + "bad name".map({ .char($0) }) + [.enter] { s = Reducer.reduce(s, .key(key)).0 }
+        guard case .newTopic(let form)? = s.dialog else {
+            Issue.record("no form")
+            return
+        }
+        #expect(form.error?.contains("only use letters") == true && !form.pending)
         assertSnapshot(Screen.render(s), named: "dialog-new-topic-80x24")
     }
 

@@ -29,6 +29,9 @@ public final class ClusterPoller: Sendable {
     /// Polls until the task is cancelled.
     public func run() async {
         var previous: ClusterSnapshot?
+        // After a failed poll (brokers still starting, or the cluster down) the next comes sooner:
+        // 0.1 s, doubling up to the refresh interval.
+        var retry: Double?
         while !Task.isCancelled {
             let started = Clocks.monotonic()
             let known = settings.withLock { s in
@@ -43,12 +46,14 @@ public final class ClusterPoller: Sendable {
                 let snapshot = SnapshotBuilder.build(observation, previous: previous)
                 previous = snapshot
                 inbox.post(.snapshot(snapshot))
+                retry = nil
             } catch {
                 inbox.post(.pollFailed(KafkaClusterSource.words(error)))
+                retry = min(2 * (retry ?? 0.05), settings.withLock { $0.interval })
             }
             while !Task.isCancelled {
                 let (interval, now) = settings.withLock { ($0.interval, $0.pollNow) }
-                if now || Clocks.monotonic() >= started + interval { break }
+                if now || Clocks.monotonic() >= started + (retry ?? interval) { break }
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }

@@ -43,6 +43,8 @@ public final class ConsoleApp {
                 if fresh { try dir.wipe() }
                 supervisor = try BrokerSupervisor(directory: dir, launcher: .sluice(executable: executable), count: count,
                                                   basePort: basePort)
+            } catch let error as SupervisorError {
+                throw ConsoleError(error.message)
             } catch {
                 throw ConsoleError("cannot use the data directory \(path): \(error)")
             }

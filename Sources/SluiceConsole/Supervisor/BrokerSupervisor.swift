@@ -3,15 +3,23 @@ import Glibc
 /// How to start one broker: the command line for a broker id, port and data directory.
 public struct BrokerLauncher: Sendable {
     public var arguments: @Sendable (_ id: Int32, _ port: Int32, _ dataDir: String, _ peers: [DataDirectory.Layout.Broker]) -> [String]
+    /// Whether brokers started this way join one cluster (given their peers). When not, a second
+    /// broker would be a one-node cluster of its own, so the console runs only one.
+    public var formsClusters: Bool
 
-    public init(arguments: @escaping @Sendable (Int32, Int32, String, [DataDirectory.Layout.Broker]) -> [String]) {
+    public init(formsClusters: Bool = true,
+                arguments: @escaping @Sendable (Int32, Int32, String, [DataDirectory.Layout.Broker]) -> [String]) {
         self.arguments = arguments
+        self.formsClusters = formsClusters
     }
 
     /// `<executable> broker --node-id N --listen 127.0.0.1:PORT --data-dir DIR --exit-with-parent`:
     /// the broker dies with the console (PR_SET_PDEATHSIG), so no broker outlives it.
+    ///
+    /// `sluice broker` cannot join other brokers yet (that is the cluster issue's work): once it
+    /// can, pass the peers here and set `formsClusters`, and the console's default becomes 3.
     public static func sluice(executable: String) -> BrokerLauncher {
-        BrokerLauncher { id, port, dir, _ in
+        BrokerLauncher(formsClusters: false) { id, port, dir, _ in
             [executable, "broker", "--node-id", "\(id)", "--listen", "127.0.0.1:\(port)", "--data-dir", dir, "--exit-with-parent"]
         }
     }
@@ -43,8 +51,14 @@ public final class BrokerSupervisor {
     public init(directory: DataDirectory, launcher: BrokerLauncher, count: Int, basePort: Int32?) throws {
         self.directory = directory
         self.launcher = launcher
+        if !launcher.formsClusters && count > 1 {
+            throw SupervisorError(Self.singleNodeOnly)
+        }
         try directory.prepare()
         var layout = directory.readLayout() ?? DataDirectory.Layout(brokers: [])
+        if !launcher.formsClusters && layout.brokers.count > 1 {
+            throw SupervisorError(Self.singleNodeOnly + " (\(directory.layoutFile) lists \(layout.brokers.count); use --fresh)")
+        }
         var taken = Set<Int32>()
         for i in layout.brokers.indices {
             if !ProcessSpawner.portIsFree(layout.brokers[i].port) || taken.contains(layout.brokers[i].port) {
@@ -107,8 +121,12 @@ public final class BrokerSupervisor {
         return start(entry, now: now, wall: wall, restarts: (processes[id]?.restarts ?? 0) + 1)
     }
 
+    static let singleNodeOnly = "sluice broker cannot join other brokers yet (multi-node clusters are a later issue), "
+        + "so the embedded cluster has one broker; a second one would be a separate cluster"
+
     /// Adds a broker with the next id on a free port, and starts it.
     public func add(now: Double, wall: Double) throws -> ClusterEvent {
+        guard launcher.formsClusters else { throw SupervisorError(Self.singleNodeOnly) }
         let id = (layout.brokers.map(\.id).max() ?? 0) + 1
         let port = try Self.pickPort(base: nil, avoiding: Set(layout.brokers.map(\.port)))
         let entry = DataDirectory.Layout.Broker(id: id, port: port)

@@ -28,8 +28,12 @@ public enum HeaderView {
         var out = [S([Span("Sluice", .headerValue)], priority: 100)]
         guard let snap = state.snapshot else {
             out.append(S([Span(mode, .header)], priority: 90))
-            let waiting = state.pollError.map { "no answer: \($0)" } ?? "connecting…"
-            out.append(S([Span(waiting, state.pollError == nil ? .header : .error)], priority: 95))
+            let starting = state.processes.values.contains { $0.isRunning }
+            if starting || state.pollError == nil {
+                out.append(S([Span(starting ? "waiting for the brokers to start…" : "connecting…", .header)], priority: 95))
+            } else {
+                out.append(S([Span("no answer: \(state.pollError!)", .error)], priority: 95))
+            }
             return out
         }
         if state.pollError != nil {

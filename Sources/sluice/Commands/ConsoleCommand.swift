@@ -20,7 +20,7 @@ struct ConsoleCommand: ParsableCommand {
     @Option(name: .long, help: "Watch this remote cluster (host:port[,host:port...]) instead of running one.")
     var bootstrap: String?
 
-    @Option(name: .long, help: "Brokers of the embedded cluster (used when the data directory has none yet).")
+    @Option(name: .long, help: "Brokers of the embedded cluster (1 until sluice brokers can form multi-node clusters).")
     var brokers: Int = 1
 
     @Option(name: .long, help: "The embedded cluster's data directory.")
