@@ -9,6 +9,11 @@ struct Sluice: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
+            TopicCommand.self,
+            ProduceCommand.self,
+            ConsumeCommand.self,
+            GroupCommand.self,
+            ClusterCommand.self,
         ]
     )
 }
