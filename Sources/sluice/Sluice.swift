@@ -14,6 +14,7 @@ struct Sluice: AsyncParsableCommand {
             ConsumeCommand.self,
             GroupCommand.self,
             ClusterCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -23,7 +23,7 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Read lines from this file instead of standard input.") var file: String?
     @Option(name: [.short, .customLong("key-separator")], help: "Split each line into key and value at the first occurrence of this text.")
     var keySeparator: String?
-    @Option(name: [.short, .customLong("header")], help: "A header for every record, key=value (repeatable).")
+    @Option(name: [.customShort("H"), .customLong("header")], help: "A header for every record, key=value (repeatable).")
     var headers: [String] = []
     @Option(name: [.short, .long], help: "Send every record to this partition (default: by key, or sticky for no key).")
     var partition: Int32?
