@@ -11,7 +11,7 @@ struct BenchOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "The topic (created with --partitions when missing).") var topic: String = "sluice-bench"
     @Option(name: [.short, .long], help: "How many records (default 1,000,000 unless --duration).") var records: Int?
     @Option(name: [.short, .long], help: "Run for this many seconds instead of a record count.") var duration: Double?
-    @Option(name: [.short, .customLong("record-size")], help: "Bytes per record value.") var recordSize: Int = 100
+    @Option(name: [.customShort("s"), .customLong("record-size")], help: "Bytes per record value.") var recordSize: Int = 100
     @Option(name: [.short, .long], help: "Partitions for the topic when it has to be created.") var partitions: Int32 = 1
     @Option(name: [.short, .long], help: "Tasks producing (or consumers reading) at once.") var concurrency: Int = 1
 
