@@ -44,11 +44,10 @@ struct BenchConsumeCommand: AsyncParsableCommand {
                                 if bench.duration == nil && mine.allSatisfy({ (consumer.position($0) ?? 0) >= (ends[$0] ?? 0) }) { break }
                                 let start = BenchClock.now()
                                 let records = try await consumer.poll(maxRecords: 10_000, timeout: .milliseconds(500))
-                                var bytes = 0
-                                for r in records { bytes += (r.value?.readableBytes ?? 0) + (r.key?.readableBytes ?? 0) }
-                                if !records.isEmpty {
-                                    recorder.record(latencyNanos: BenchClock.now() - start, bytes: bytes, count: records.count)
-                                }
+                                guard !records.isEmpty else { continue }
+                                let elapsed = BenchClock.now() - start
+                                let sizes = records.map { ($0.value?.readableBytes ?? 0) + ($0.key?.readableBytes ?? 0) }
+                                recorder.claim(sizes, limit: target, latencyNanos: elapsed)
                             }
                         }
                     }

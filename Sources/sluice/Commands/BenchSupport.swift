@@ -76,6 +76,17 @@ final class BenchRecorder: Sendable {
         }
     }
 
+    /// Counts the records of `sizes` (their bytes) without passing `limit` records in all.
+    func claim(_ sizes: [Int], limit: Int, latencyNanos: UInt64) {
+        state.withLockedValue { s in
+            let n = min(sizes.count, max(0, limit - s.records))
+            guard n > 0 else { return }
+            _ = s.histogram.record(max(1, latencyNanos / 1000))
+            s.records += n
+            s.bytes += sizes.prefix(n).reduce(0, +)
+        }
+    }
+
     func fail(_ error: KafkaClientError) {
         state.withLockedValue { s in
             s.errors += 1
