@@ -76,7 +76,14 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KafkaProtocolCodegen", nioCore]),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: [
+                "KafkaProtocol", "KafkaProtocolCodegen", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            // Captured bytes and the scripts that captured them; read through #filePath.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
         .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
         .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),

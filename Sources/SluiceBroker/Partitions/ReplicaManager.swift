@@ -38,10 +38,22 @@ final class ReplicaManager: Sendable {
     /// Validates and appends one partition's record set; completes on `eventLoop`.
     /// `requiredAcks` -1 needs `min.insync.replicas` replicas in sync: more than 1 cannot be
     /// met by a single node (NOT_ENOUGH_REPLICAS, nothing appended).
-    func append(_ records: ByteBuffer, to tp: TopicPartition, leaderEpoch: Int32, requiredAcks: Int16,
+    /// `legacy`: the records are a message set of format 0 or 1 (Produce v0-2), converted to
+    /// one batch first.
+    func append(_ records: ByteBuffer, to tp: TopicPartition, leaderEpoch: Int32, requiredAcks: Int16, legacy: Bool = false,
                 on eventLoop: any EventLoop) -> EventLoopFuture<Result<LogAppendInfo, ApiError>> {
         let promise = eventLoop.makePromise(of: Result<LogAppendInfo, ApiError>.self)
         queue(for: tp).async { [self] in
+            var records = records
+            if legacy {
+                do {
+                    records = try LegacyMessageSet.upConvert(records).bytes
+                } catch let error as ApiError {
+                    return promise.succeed(.failure(error))
+                } catch {
+                    return promise.succeed(.failure(ApiError(.corruptMessage, "\(error)")))
+                }
+            }
             promise.succeed(appendNow(records, to: tp, leaderEpoch: leaderEpoch, requiredAcks: requiredAcks))
         }
         return promise.futureResult
