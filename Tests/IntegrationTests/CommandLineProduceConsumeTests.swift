@@ -1,4 +1,5 @@
 import Foundation
+import KafkaProtocol
 import NIOCore
 import SluiceClient
 import Testing
@@ -49,6 +50,20 @@ import Testing
         let wrong = try SluiceCLI.run(["produce", topic, "-p", "9"], bootstrap: b, input: "x\n")
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("UNKNOWN_TOPIC_OR_PARTITION (3)"))
+    }
+
+    @Test(arguments: ["gzip", "snappy", "lz4", "zstd"])
+    func compressedProduceIsStoredCompressedAndReadsBack(codec: String) throws {
+        let broker = try SharedBroker.get()
+        let topic = SharedBroker.topic("cli-\(codec)")
+        try SluiceCLI.ok(["topic", "create", topic, "-p", "1"], bootstrap: broker.bootstrap)
+        let lines = (0..<300).map { "line \($0) " + String(repeating: "abc", count: $0 % 20) }
+        try SluiceCLI.ok(["produce", topic, "--compression", codec], bootstrap: broker.bootstrap, input: lines.joined(separator: "\n"))
+        let batches = try SharedBroker.storedBatches(broker, topic: topic)
+        #expect(!batches.isEmpty)
+        #expect(batches.allSatisfy { $0.compression == CompressionCodec(name: codec) })
+        let out = try SluiceCLI.ok(["consume", topic, "--from-beginning", "-e"], bootstrap: broker.bootstrap)
+        #expect(out.lines == lines)
     }
 
     @Test func consumeByTimestampStartsAtTheFirstRecordAtOrAfterIt() throws {

@@ -101,8 +101,13 @@ enum ErrorAdvice {
         case .timeout:
             return "timed out talking to the cluster at \(bootstrap): \(error.detail) — the brokers may be overloaded or down; "
                 + "raise --timeout or check them with `sluice cluster describe`"
-        case .unsupportedVersion:
-            return "\(error.description) — this broker cannot do that; a newer broker version may"
+        case let .unsupportedVersion(api):
+            let groupAPIs: [ApiKey] = [.findCoordinator, .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit,
+                                       .offsetFetch, .listGroups, .describeGroups, .deleteGroups]
+            if groupAPIs.contains(api) {
+                return "\(error.description) — this broker has no consumer-group support; read without --group, or use a broker that has it"
+            }
+            return "\(error.description) — this broker cannot do that"
         default:
             return error.description
         }
