@@ -99,4 +99,32 @@ import Testing
         await #expect(throws: KafkaClientError.self) { _ = try await admin.describeTopics([topic]) }
         await client.close()
     }
+
+    @Test func outOfRangePositionResetsAndSeekMoves() async throws {
+        let client = try client()
+        let admin = KafkaAdmin(client: client)
+        let topic = SharedBroker.topic("lib-reset")
+        try await admin.createTopic(NewTopic(name: topic, partitions: 1, replicationFactor: 1))
+        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader))
+        for i in 0..<5 { try await producer.enqueue(ProducerRecord(topic: topic, value: "r\(i)")) }
+        try await producer.flush()
+        await producer.close()
+        let tp = TopicPartition(topic, 0)
+        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(autoOffsetReset: .earliest))
+        try await consumer.assign([tp: .offset(1000)])
+        var got: [ConsumerRecord] = []
+        while got.count < 5 { got += try await consumer.poll(timeout: .seconds(10)) }
+        #expect(got.map(\.offset) == [0, 1, 2, 3, 4])
+        try await consumer.seek(tp, to: .offset(3))
+        var again: [ConsumerRecord] = []
+        while again.count < 2 { again += try await consumer.poll(timeout: .seconds(10)) }
+        #expect(again.map { String(buffer: $0.value!) } == ["r3", "r4"])
+        // A poll with nothing to read returns empty at its timeout; a cancelled one returns at once.
+        #expect(try await consumer.poll(timeout: .milliseconds(200)).isEmpty)
+        let waiting = Task { try await consumer.poll(timeout: .seconds(60)) }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        await consumer.close()
+        await client.close()
+    }
 }
