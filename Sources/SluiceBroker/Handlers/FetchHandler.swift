@@ -77,13 +77,17 @@ struct FetchHandler: ApiHandler {
             for read in reads { read.release() }
             let promise = eventLoop.makePromise(of: [PartitionRead].self)
             let seen = reads.map { ($0.tp, $0.highWatermark) }
-            replicas.purgatory.wait(for: targets.map(\.tp), availableBytes: available, minBytes: Int(request.minBytes),
-                                    maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop,
-                                    changedSinceRead: {
-                seen.contains { tp, watermark in replicas.logs.log(for: tp).map { $0.highWatermark != watermark } ?? true }
-            }) {
-                promise.completeWith(replicas.offLoop(on: eventLoop, readAll))
-            }
+            // Registered from the I/O pool: the re-check reads the logs' watermarks, which
+            // share a lock with appends.
+            replicas.offLoop(on: eventLoop) {
+                replicas.purgatory.wait(for: targets.map(\.tp), availableBytes: available, minBytes: Int(request.minBytes),
+                                        maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop,
+                                        changedSinceRead: {
+                    seen.contains { tp, watermark in replicas.logs.log(for: tp).map { $0.highWatermark != watermark } ?? true }
+                }) {
+                    promise.completeWith(replicas.offLoop(on: eventLoop, readAll))
+                }
+            }.whenFailure { promise.fail($0) }  // the pool is shutting down
             return promise.futureResult
         }.map { reads in
             var response = FetchResponse(errorCode: 0, sessionId: 0)
