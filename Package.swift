@@ -76,14 +76,25 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KafkaProtocolCodegen", nioCore]),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: [
+                "KafkaProtocol", "KafkaProtocolCodegen", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            // Captured bytes and the scripts that captured them; read through #filePath.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
         .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
         .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),
         .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),
         .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
-        .testTarget(name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore],
+            // The client scripts and programs the tests run (read through #filePath).
+            exclude: ["Clients", "README.md"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

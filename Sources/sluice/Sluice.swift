@@ -12,6 +12,12 @@ struct Sluice: AsyncParsableCommand {
             ConsoleCommand.self,
             BrokerCommand.self,
             LogCommand.self,
+            TopicCommand.self,
+            ProduceCommand.self,
+            ConsumeCommand.self,
+            GroupCommand.self,
+            ClusterCommand.self,
+            BenchCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )

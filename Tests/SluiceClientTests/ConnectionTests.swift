@@ -115,3 +115,25 @@ func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws ->
     }
     Issue.record("condition not met within \(timeout)")
 }
+
+@Suite struct TimeoutTests {
+    @Test func withTimeoutFailsSlowWorkAndPassesFastWork() async throws {
+        #expect(try await withTimeout(.seconds(5), "fast") { 42 } == 42)
+        do {
+            _ = try await withTimeout(.milliseconds(50), "slow work") { try await Task.sleep(for: .seconds(30)); return 1 }
+            Issue.record("expected a timeout")
+        } catch let error as KafkaClientError {
+            #expect(error.kind == .timeout)
+            #expect(error.detail.contains("slow work"))
+        }
+    }
+
+    @Test func retryPolicyBacksOffExponentiallyWithJitterUpToTheCap() {
+        let policy = RetryPolicy(maxAttempts: 10, initialBackoff: .milliseconds(100), maxBackoff: .seconds(1))
+        for attempt in 1...8 {
+            let wait = policy.backoff(afterAttempt: attempt)
+            let base = min(Duration.milliseconds(100) * (1 << (attempt - 1)), .seconds(1))
+            #expect(wait >= base * 0.8 && wait <= base * 1.2)
+        }
+    }
+}

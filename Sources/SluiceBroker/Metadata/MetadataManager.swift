@@ -72,7 +72,10 @@ public final class MetadataManager: Sendable {
                 if logs.log(for: tp) == nil {
                     logger.info("creating missing log \(tp)")
                 }
-                _ = try logs.getOrCreateLog(for: tp, config: config)
+                let log = try logs.getOrCreateLog(for: tp, config: config)
+                // This node is every partition's only replica: all it holds is committed. (The
+                // checkpointed high watermark may lag behind what was acknowledged before a crash.)
+                log.updateHighWatermark(log.logEndOffset)
             }
         }
     }

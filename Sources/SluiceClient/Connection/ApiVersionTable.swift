@@ -68,9 +68,11 @@ public struct ApiVersionTable: Sendable, Hashable {
     /// Like ``version(for:)``, throwing a clear error when there is no common version.
     public func requireVersion(for api: ApiKey, broker name: String) throws -> Int16 {
         if let v = version(for: api) { return v }
-        let theirs = broker[api].map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none"
         let mine = Self.client[api].map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none"
+        guard let theirs = broker[api] else {
+            throw KafkaClientError(.unsupportedVersion(api), "it does not implement it", resource: name)
+        }
         throw KafkaClientError(.unsupportedVersion(api),
-                               "it offers versions \(theirs), this client speaks \(mine)", resource: name)
+                               "it offers versions \(theirs.lowerBound)-\(theirs.upperBound), this client speaks \(mine)", resource: name)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
@@ -58,7 +59,7 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
                 }
                 .connect(host: address.host, port: address.port).get()
         } catch {
-            throw KafkaClientError(.connection, "could not connect: \(error)", resource: peer)
+            throw KafkaClientError(.connection, Self.reason(error), resource: peer)
         }
         let provisional = BrokerConnection(channel: channel, nodeId: nodeId, address: address,
                                            versions: ApiVersionTable(broker: [.apiVersions: 0...0]),
@@ -71,6 +72,21 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
             channel.close(promise: nil)
             throw error
         }
+    }
+
+    /// A short reason for a failed connect, such as "connection refused".
+    static func reason(_ error: Error) -> String {
+        var underlying = error
+        if let multi = error as? NIOConnectionError, let first = multi.connectionErrors.first {
+            underlying = first.error
+        } else if let multi = error as? NIOConnectionError, let dns = multi.dnsAError ?? multi.dnsAAAAError {
+            return "cannot resolve the host: \(dns)"
+        }
+        if let io = underlying as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        if underlying is ChannelError, case ChannelError.connectTimeout = underlying { return "connect timed out" }
+        return "\(underlying)"
     }
 
     /// ApiVersions v3, or the broker's own maximum (v0 layout answer) when it refuses v3.

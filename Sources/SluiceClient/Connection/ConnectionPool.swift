@@ -53,6 +53,7 @@ actor ConnectionPool {
         }
         if let bootstrap, let live = try? await bootstrap.value, live.isActive { return live }
         var lastError: Error = KafkaClientError(.connection, "no bootstrap servers")
+        var reasons: [String] = []
         for (node, address) in known.shuffled() {
             do { return try await connection(node: node, address: address) } catch { lastError = error }
         }
@@ -63,12 +64,16 @@ actor ConnectionPool {
                 try await BrokerConnection.connect(to: address, nodeId: nil, configuration: configuration, group: group)
             }
             bootstrap = task
-            do { return try await task.value } catch { lastError = error }
+            do {
+                return try await task.value
+            } catch {
+                lastError = error
+                reasons.append("\(address): \((error as? KafkaClientError)?.detail ?? "\(error)")")
+            }
         }
         bootstrap = nil
         if let clientError = lastError as? KafkaClientError, clientError.kind != .connection { throw clientError }
-        let list = configuration.bootstrapServers.map(\.description).joined(separator: ",")
-        throw KafkaClientError(.connection, "could not reach any of \(list): \(lastError)")
+        throw KafkaClientError(.connection, reasons.isEmpty ? "\(lastError)" : reasons.joined(separator: "; "))
     }
 
     /// Drops a broken connection so that the next caller reconnects.

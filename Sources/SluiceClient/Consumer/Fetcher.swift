@@ -113,10 +113,12 @@ final class Fetcher: Sendable {
                 // Waiting for leaders: refresh metadata, then hand the partitions to their leaders' loops.
                 let topics = Array(Set(state.withLockedValue { $0.positions.keys.map(\.topic) }))
                 _ = try? await client.metadata(topics: topics, refresh: true)
-                let stillUnknown = !partitions(for: -1, metadata: client.cachedMetadata).isEmpty
+                if !partitions(for: -1, metadata: client.cachedMetadata).isEmpty {
+                    // Still no leader: wait before the next look (the loop that replaces this one asks at once).
+                    try? await Task.sleep(for: client.configuration.retry.backoff(afterAttempt: 3))
+                }
                 endLoop(node: -1, generation: generation)
                 ensureLoops()
-                if stillUnknown { try? await Task.sleep(for: client.configuration.retry.backoff(afterAttempt: 3)) }
                 return
             }
             let parts = partitions(for: node, metadata: client.cachedMetadata)

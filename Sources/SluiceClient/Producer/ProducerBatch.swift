@@ -34,11 +34,13 @@ struct ProducerBatch: Sendable {
         self.topicPartition = topicPartition
         self.createdAt = now
         self.records = allocator.buffer(capacity: capacity)
+        // Room for the header, filled in place by `seal` when the batch is not compressed.
+        self.records.writeRepeatingByte(0, count: RecordBatch.headerSize)
     }
 
     /// Bytes the batch would take uncompressed.
-    var sizeInBytes: Int { RecordBatch.headerSize + (sealedRecordBytes ?? records.readableBytes) }
-    private var sealedRecordBytes: Int?
+    var sizeInBytes: Int { sealedSize ?? records.readableBytes }
+    private var sealedSize: Int?
 
     var isSealed: Bool { sealed != nil }
 
@@ -108,31 +110,41 @@ struct ProducerBatch: Sendable {
     mutating func seal(compression: CompressionCodec, producerId: Int64, producerEpoch: Int16, baseSequence: Int32,
                        allocator: ByteBufferAllocator) throws {
         precondition(sealed == nil, "a batch is sealed once")
-        let section = try compression.compress(records)
-        var out = allocator.buffer(capacity: RecordBatch.headerSize + section.readableBytes)
-        out.writeInteger(Int64(0))
-        out.writeInteger(Int32(RecordBatch.headerSize - RecordBatch.logOverhead + section.readableBytes))
-        out.writeInteger(Int32(-1))
-        out.writeInteger(RecordBatch.currentMagic)
-        out.writeInteger(UInt32(0))
-        out.writeInteger(RecordBatchAttributes(compression: compression).rawValue)
-        out.writeInteger(max(recordCount - 1, 0))
-        out.writeInteger(firstTimestamp)
-        out.writeInteger(maxTimestamp)
-        out.writeInteger(producerId)
-        out.writeInteger(producerEpoch)
-        out.writeInteger(baseSequence)
-        out.writeInteger(recordCount)
-        out.writeImmutableBuffer(section)
+        let uncompressedSize = records.readableBytes
+        var out: ByteBuffer
+        if compression == .none {
+            // The header goes into the space reserved at the front: no copy of the records.
+            out = records
+            records = ByteBuffer()
+        } else {
+            let section = try compression.compress(records.getSlice(at: records.readerIndex + RecordBatch.headerSize,
+                                                                     length: records.readableBytes - RecordBatch.headerSize)!)
+            out = allocator.buffer(capacity: RecordBatch.headerSize + section.readableBytes)
+            out.writeRepeatingByte(0, count: RecordBatch.headerSize)
+            out.writeImmutableBuffer(section)
+        }
+        let base = out.readerIndex
+        out.setInteger(Int64(0), at: base)
+        out.setInteger(Int32(out.readableBytes - RecordBatch.logOverhead), at: base + 8)
+        out.setInteger(Int32(-1), at: base + 12)
+        out.setInteger(RecordBatch.currentMagic, at: base + 16)
+        out.setInteger(RecordBatchAttributes(compression: compression).rawValue, at: base + 21)
+        out.setInteger(max(recordCount - 1, 0), at: base + 23)
+        out.setInteger(firstTimestamp, at: base + 27)
+        out.setInteger(maxTimestamp, at: base + 35)
+        out.setInteger(producerId, at: base + 43)
+        out.setInteger(producerEpoch, at: base + 51)
+        out.setInteger(baseSequence, at: base + 53)
+        out.setInteger(recordCount, at: base + 57)
         let crc = out.withUnsafeReadableBytes { raw in
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[21...]))
         }
-        out.setInteger(crc, at: out.readerIndex + 17)
+        out.setInteger(crc, at: base + 17)
+        // `sizeInBytes` keeps the uncompressed size, for memory accounting.
+        sealedSize = uncompressedSize
+        records = ByteBuffer()
         self.baseSequence = baseSequence
         self.sealed = out
-        // The open form is no longer needed; `sizeInBytes` keeps its size for memory accounting.
-        sealedRecordBytes = records.readableBytes
-        records = ByteBuffer()
     }
 
     /// Hands each waiting record its result; returns how many records the batch held.

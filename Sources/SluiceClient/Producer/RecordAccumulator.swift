@@ -13,7 +13,10 @@ import NIOCore
 /// the records' order (with idempotence, sequence numbers let the broker enforce it).
 final class RecordAccumulator: Sendable {
     struct PartitionQueue: Sendable {
+        /// Closed batches (full, or put back for a retry), oldest first; they go before `open`.
         var batches = CircularBuffer<ProducerBatch>(initialCapacity: 4)
+        /// The batch records are appended to, kept apart so that appending edits it in place.
+        var open: ProducerBatch?
         var inFlight = 0
         var nextSequence: Int32 = 0
         var resendPending = false
@@ -98,23 +101,22 @@ final class RecordAccumulator: Sendable {
                 }
                 s.sticky[topic] = tp.partition
             }
-            var written = 0
             var wake = false
-            let appended: Bool = s.partitions[tp, default: PartitionQueue()].batches.withLast { last in
-                guard var batch = last, !batch.isSealed, batch.hasRoom(for: size, limit: batchSize) else { return false }
-                last = nil  // take the batch out so its buffer stays uniquely referenced while appending
-                written = batch.append(key: key, value: value, headers: headers, timestamp: timestamp, delivery: delivery)
-                if batch.sizeInBytes >= batchSize { wake = true }
-                last = batch
-                return true
-            }
-            if !appended {
+            var written: Int
+            if let (w, full) = Self.appendToOpen(&s.partitions[tp, default: PartitionQueue()], size: size, limit: batchSize,
+                                                 key: key, value: value, headers: headers, timestamp: timestamp, delivery: delivery) {
+                written = w
+                wake = full
+            } else {
                 let id = s.nextBatchId
                 s.nextBatchId += 1
                 var batch = ProducerBatch(id: id, topicPartition: tp, capacity: max(batchSize, size + RecordBatch.headerSize),
                                           allocator: allocator, now: monotonicNanos())
                 written = batch.append(key: key, value: value, headers: headers, timestamp: timestamp, delivery: delivery)
-                s.partitions[tp, default: PartitionQueue()].batches.append(batch)
+                Self.edit(&s.partitions[tp]!) { queue in
+                    if let full = queue.open { queue.batches.append(full) }
+                    queue.open = batch
+                }
                 s.incomplete.insert(id)
                 wake = true
             }
@@ -126,8 +128,18 @@ final class RecordAccumulator: Sendable {
     }
 
     private static func openBatchHasRoom(_ queue: PartitionQueue?, size: Int, limit: Int) -> Bool {
-        guard let last = queue?.batches.last, !last.isSealed else { return false }
-        return last.hasRoom(for: size, limit: limit)
+        guard let open = queue?.open else { return false }
+        return open.hasRoom(for: size, limit: limit)
+    }
+
+    /// Appends to the open batch in place when it has room: the bytes written and whether the
+    /// batch is now full; nil when a new batch is needed.
+    @inline(__always)
+    private static func appendToOpen(_ queue: inout PartitionQueue, size: Int, limit: Int, key: ByteBuffer?, value: ByteBuffer?,
+                                     headers: [RecordHeader], timestamp: Int64, delivery: DeliveryTarget?) -> (Int, Bool)? {
+        guard queue.open?.hasRoom(for: size, limit: limit) == true else { return nil }
+        let written = queue.open!.append(key: key, value: value, headers: headers, timestamp: timestamp, delivery: delivery)
+        return (written, queue.open!.sizeInBytes >= limit)
     }
 
     /// Waits until `size` more bytes fit in the buffer (or it is empty).
@@ -193,17 +205,19 @@ final class RecordAccumulator: Sendable {
                 // Edit the queue in place: a copy would make every batch buffer shared, so the next
                 // append would copy it.
                 Self.edit(&s.partitions[tp]!) { queue in
-                    guard let head = queue.batches.first else { return }
+                    let headIsOpen = queue.batches.isEmpty
+                    guard let head = queue.batches.first ?? queue.open else { return }
                     if queue.resendPending {
                         if queue.inFlight > 0 { return }
                         queue.resendPending = false
                     }
                     if head.attempts == 0 && head.createdAt &+ deliveryTimeoutNanos < now {
-                        plan.expired.append(queue.batches.removeFirst())
+                        plan.expired.append(Self.takeHead(&queue))
                         return
                     }
                     let lingerDeadline = head.createdAt &+ lingerNanos
-                    var ready = queue.batches.count > 1 || head.sizeInBytes >= configuration.batchSize
+                    // A closed batch is full (a newer one took the next record): ready.
+                    var ready = !headIsOpen || head.sizeInBytes >= configuration.batchSize
                         || now >= lingerDeadline || head.id <= flushTarget || closing || head.attempts > 0
                     var deadline = lingerDeadline
                     if head.attempts > 0 && now < head.retryNotBefore {
@@ -222,7 +236,7 @@ final class RecordAccumulator: Sendable {
                     if configuration.idempotence && queue.inFlight >= 5 { return }
                     let size = head.sealed?.readableBytes ?? head.sizeInBytes
                     if let used = requestBytes[leader], used + size > configuration.maxRequestSize { return }
-                    var batch = queue.batches.removeFirst()
+                    var batch = Self.takeHead(&queue)
                     var sequence: Int32 = -1
                     if !batch.isSealed && configuration.idempotence {
                         sequence = queue.nextSequence
@@ -238,9 +252,16 @@ final class RecordAccumulator: Sendable {
             }
             for node in plan.requests.keys { s.nodeInFlight[node, default: 0] += 1 }
             plan.idle = plan.requests.isEmpty && plan.expired.isEmpty
-                && s.partitions.values.allSatisfy { $0.batches.isEmpty && $0.inFlight == 0 }
+                && s.partitions.values.allSatisfy { $0.batches.isEmpty && $0.open == nil && $0.inFlight == 0 }
             return plan
         }
+    }
+
+    /// Removes the oldest batch: the first closed one, else the open one.
+    private static func takeHead(_ queue: inout PartitionQueue) -> ProducerBatch {
+        if !queue.batches.isEmpty { return queue.batches.removeFirst() }
+        defer { queue.open = nil }
+        return queue.open!
     }
 
     @inline(__always)
@@ -361,19 +382,5 @@ final class RecordAccumulator: Sendable {
             s.flushWaiters = remaining
         }
         return (memory, flushes)
-    }
-}
-
-extension CircularBuffer {
-    /// Lets `body` replace or take the last element in place.
-    mutating func withLast<R>(_ body: (inout Element?) -> R) -> R {
-        guard !isEmpty else {
-            var none: Element? = nil
-            return body(&none)
-        }
-        var last: Element? = removeLast()
-        let result = body(&last)
-        if let last { append(last) }
-        return result
     }
 }
