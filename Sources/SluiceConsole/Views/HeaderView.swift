@@ -65,10 +65,13 @@ public enum HeaderView {
         typealias S = SegmentLine.Segment
         guard let snap = state.snapshot else { return [S([Span("waiting for the first poll", .header)], priority: 1)] }
         let t = snap.totals
-        let inMsgs = "in " + Format.rate(t.messagesIn) + " msg/s "
-        let inBytes = " " + Format.megabytesPerSecond(t.bytesIn) + " MB/s "
-        let outMsgs = "out " + Format.rate(t.messagesOut) + " msg/s "
-        let outBytes = " " + Format.megabytesPerSecond(t.bytesOut) + " MB/s "
+        // Fixed widths, so changing numbers do not shift the sparklines (and redraw the whole line).
+        func rate(_ v: Double) -> String { TextWidth.padded(Format.rate(v), to: 5, alignRight: true) }
+        func mb(_ v: Double) -> String { TextWidth.padded(Format.megabytesPerSecond(v), to: 4, alignRight: true) }
+        let inMsgs = "in " + rate(t.messagesIn) + " msg/s "
+        let inBytes = " " + mb(t.bytesIn) + " MB/s "
+        let outMsgs = "out " + rate(t.messagesOut) + " msg/s "
+        let outBytes = " " + mb(t.bytesOut) + " MB/s "
         let extra = "refresh " + Format.duration(state.refreshInterval) + (state.demoLoad ? ", demo load on" : "")
         let sepWidth = TextWidth.columns(of: state.glyphs.separator)
         var fixed = [inMsgs, inBytes, outMsgs, outBytes].reduce(0) { $0 + TextWidth.columns(of: $1) } + sepWidth
