@@ -22,10 +22,12 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tmux-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
     }
 
-    /// Starts the console in tmux on a fresh data directory; returns the session and the console's pid.
-    static func launch(dataDir: String, width: Int = 120, height: Int = 40) throws -> (TmuxSession, Int32) {
+    /// Starts the console in tmux (on a fresh data directory, or watching `remote`); returns the
+    /// session and the console's pid.
+    static func launch(dataDir: String, remote: String? = nil, width: Int = 120, height: Int = 40) throws -> (TmuxSession, Int32) {
         let binary = try sluiceBinary()
-        let command = "env -u NO_COLOR LANG=C.UTF-8 TERM=xterm-256color '\(binary)' --data-dir '\(dataDir)' --fresh --refresh 0.5;"
+        let cluster = remote.map { "console --bootstrap \($0)" } ?? "--data-dir '\(dataDir)' --fresh"
+        let command = "env -u NO_COLOR LANG=C.UTF-8 TERM=xterm-256color '\(binary)' \(cluster) --refresh 0.5;"
             + " echo \"console exited $?\"; sleep 120"
         let session = try TmuxSession(command: command, width: width, height: height)
         let shell = try session.panePID()
@@ -149,5 +151,40 @@ import Testing
         let deadline = Clocks.monotonic() + 15
         while Clocks.monotonic() < deadline, brokers.contains(where: Processes.isRunning) { usleep(50_000) }
         #expect(!brokers.contains(where: Processes.isRunning), "orphaned brokers: \(brokers.filter(Processes.isRunning))")
+    }
+
+    /// `--bootstrap`: watching a broker the console did not start. Kill is refused (and says why),
+    /// there are no process columns, and quitting leaves the broker alone.
+    @Test func remoteClusterIsWatchedNotOwned() throws {
+        let dir = Self.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/broker.log"
+        let broker = try ProcessSpawner.spawn([try Self.sluiceBinary(), "broker", "--node-id", "7", "--listen", "127.0.0.1:0",
+                                               "--data-dir", dir + "/data"], logFile: log)
+        defer {
+            kill(broker, SIGTERM)
+            var status: Int32 = 0
+            waitpid(broker, &status, 0)
+        }
+        var address: String?
+        let deadline = Clocks.monotonic() + 20
+        while address == nil, Clocks.monotonic() < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            address = text.firstMatch(of: /listening on (127\.0\.0\.1:[0-9]+)/).map { String($0.output.1) }
+            usleep(20_000)
+        }
+        let bootstrap = try #require(address, "the broker did not start")
+        let (tmux, console) = try Self.launch(dataDir: dir, remote: bootstrap)
+        try tmux.waitFor("remote \(bootstrap)")
+        let screen = try tmux.waitFor("brokers 1/1 up")
+        #expect(screen.contains("RTT") && !screen.contains("RSS"))
+        #expect(!screen.contains("x kill"))
+        try tmux.send("x")
+        try tmux.waitFor("Kill is unavailable: this console watches a remote cluster")
+        try tmux.send("q")
+        try tmux.waitFor("console exited 0")
+        #expect(!Processes.isRunning(console))
+        #expect(Processes.isRunning(broker), "quitting a remote console must not stop the cluster's brokers")
     }
 }

@@ -243,4 +243,15 @@ import Testing
         (s, _) = run(s, [.snapshot(snap)])
         #expect(s.brokerState(3) == .fenced)
     }
+
+    @Test func demoLoadFailureTurnsItOffAndTailErrorsClearWhenReadingResumes() {
+        var (s, effects) = run(Fixtures.state(), keys("l"))
+        #expect(s.demoLoad && effects == [.setDemoLoad(true)])
+        (s, _) = run(s, [.demoLoadFailed("connection refused")])
+        #expect(!s.demoLoad && s.status?.isError == true && s.events.last?.text == "Demo load stopped: connection refused")
+        (s, _) = run(s, [.tailFailed("broker gone (retrying)")])
+        #expect(s.tail.error == "broker gone (retrying)")
+        (s, _) = run(s, [.tailMessages([])])
+        #expect(s.tail.error == nil && s.tail.messages.count == 30)
+    }
 }

@@ -89,7 +89,7 @@ import Testing
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.brokerDirectory(1) + "/crash", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.brokerDirectory(1) + "/crash", contents: nil)
         let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
         _ = supervisor.startAll(now: Clocks.monotonic(), wall: 0)
         let (ended, events) = waitFor(supervisor) { !supervisor.table[0].isRunning }
@@ -130,7 +130,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1), withIntermediateDirectories: true)
         try dir.writeLayout(.init(brokers: [.init(id: 1, port: 1)]))
-        FileManager.default.createFile(atPath: dir.path + "/notes.txt", contents: Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: dir.path + "/notes.txt", contents: Data("mine".utf8))
         try dir.wipe()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["notes.txt"])
     }

@@ -68,6 +68,10 @@ public enum Reducer {
             record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: message)])
         case .actionDone(let message):
             setStatus(&s, message)
+        case .demoLoadFailed(let message):
+            s.demoLoad = false
+            setStatus(&s, "Demo load stopped: \(message)", error: true)
+            record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: "Demo load stopped: \(message)")])
         case .terminate(let signal):
             effects = quit(&s)
             setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))

@@ -65,7 +65,7 @@ public final class DemoLoad: Sendable {
             await consumer.value
             await producer.close()
         } catch {
-            if !Task.isCancelled { inbox.post(.actionFailed("Demo load stopped: \(KafkaClusterSource.words(error))")) }
+            if !Task.isCancelled { inbox.post(.demoLoadFailed(KafkaClusterSource.words(error))) }
         }
     }
 

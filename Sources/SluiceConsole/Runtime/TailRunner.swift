@@ -66,39 +66,59 @@ public final class TailRunner: Sendable {
 
     private let positions = PositionBook()
 
+    /// Reads until cancelled. When the cluster fails under it (the leader was killed), it says so,
+    /// waits a second and carries on from the last message it delivered.
     private func startReader(_ target: TailTarget, _ position: TailPosition?) -> Task<Void, Never> {
         Task { [client, inbox, positions] in
-            let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
-                groupId: nil, autoOffsetReset: .latest, enableAutoCommit: false, fetchMaxWait: .milliseconds(250)))
-            do {
-                let metadata = try await client.metadata(topics: [target.topic], refresh: true)
-                guard let topic = metadata.topics[target.topic], !topic.error.isError else {
-                    throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(target.topic)'")
+            var start = position
+            if start != nil { positions.reset() }
+            while !Task.isCancelled {
+                do {
+                    try await Self.read(target, from: start, client: client, inbox: inbox, positions: positions)
+                } catch {
+                    if Task.isCancelled { break }
+                    inbox.post(.tailFailed(KafkaClusterSource.words(error) + " (retrying)"))
+                    try? await Task.sleep(for: .seconds(1))
+                    if positions.hasAny { start = nil }  // resume after what was delivered
                 }
-                let partitions = topic.partitions.map(\.partition).filter { target.partition == nil || $0 == target.partition }
-                guard !partitions.isEmpty else {
-                    throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "partition \(target.description)")
-                }
-                let tps = partitions.map { TopicPartition(target.topic, $0) }
-                var starts: [TopicPartition: StartPosition] = [:]
-                if let position {
-                    positions.reset()
-                    starts = try await Self.startPositions(position, tps, client: client)
-                } else {
-                    for tp in tps { starts[tp] = positions.next(tp).map { .offset($0) } ?? .latest }
-                }
-                try await consumer.assign(starts)
-                while !Task.isCancelled {
-                    let records = try await consumer.poll(maxRecords: 500, timeout: .milliseconds(250))
-                    if records.isEmpty || Task.isCancelled { continue }
-                    for r in records { positions.delivered(r.topicPartition, r.offset) }
-                    inbox.post(.tailMessages(records.map(Self.message)))
-                }
-            } catch {
-                if !Task.isCancelled { inbox.post(.tailFailed(KafkaClusterSource.words(error))) }
             }
-            await consumer.close()
         }
+    }
+
+    /// One consumer's life: assign, then deliver batches until cancelled or failed.
+    private static func read(_ target: TailTarget, from position: TailPosition?, client: KafkaClient, inbox: EventInbox,
+                             positions: PositionBook) async throws {
+        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
+            groupId: nil, autoOffsetReset: .latest, enableAutoCommit: false, fetchMaxWait: .milliseconds(250)))
+        do {
+            let metadata = try await client.metadata(topics: [target.topic], refresh: true)
+            guard let topic = metadata.topics[target.topic], !topic.error.isError else {
+                throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(target.topic)'")
+            }
+            let partitions = topic.partitions.map(\.partition).filter { target.partition == nil || $0 == target.partition }
+            guard !partitions.isEmpty else {
+                throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "partition \(target.description)")
+            }
+            let tps = partitions.map { TopicPartition(target.topic, $0) }
+            var starts: [TopicPartition: StartPosition] = [:]
+            if let position {
+                starts = try await startPositions(position, tps, client: client)
+            } else {
+                for tp in tps { starts[tp] = positions.next(tp).map { .offset($0) } ?? .latest }
+            }
+            try await consumer.assign(starts)
+            inbox.post(.tailMessages([]))  // reading: clears an earlier error
+            while !Task.isCancelled {
+                let records = try await consumer.poll(maxRecords: 500, timeout: .milliseconds(250))
+                if records.isEmpty || Task.isCancelled { continue }
+                for r in records { positions.delivered(r.topicPartition, r.offset) }
+                inbox.post(.tailMessages(records.map(message)))
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
     }
 
     static func startPositions(_ position: TailPosition, _ tps: [TopicPartition], client: KafkaClient)
@@ -131,4 +151,5 @@ final class PositionBook: Sendable {
     func delivered(_ tp: TopicPartition, _ offset: Int64) { offsets.withLock { $0[tp] = offset + 1 } }
     func next(_ tp: TopicPartition) -> Int64? { offsets.withLock { $0[tp] } }
     func reset() { offsets.withLock { $0 = [:] } }
+    var hasAny: Bool { offsets.withLock { !$0.isEmpty } }
 }
