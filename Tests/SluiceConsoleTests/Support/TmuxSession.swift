@@ -7,6 +7,8 @@ import Foundation
 final class TmuxSession {
     let socket: String
     let name = "console"
+    /// The server's socket file, removed at the end (tmux leaves it behind).
+    private var socketPath: String?
 
     init(command: String, width: Int, height: Int) throws {
         socket = "console-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -15,9 +17,14 @@ final class TmuxSession {
                                       "-x", "\(width)", "-y", "\(height)", command], capture: false)
         // Keep the window at the requested size whatever clients attach (none do).
         _ = try? Self.tmux(["-L", socket, "set-option", "-g", "window-size", "manual"])
+        socketPath = (try? Self.tmux(["-L", socket, "display-message", "-p", "#{socket_path}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    deinit { _ = try? Self.tmux(["-L", socket, "kill-server"]) }
+    deinit {
+        _ = try? Self.tmux(["-L", socket, "kill-server"])
+        if let socketPath, socketPath.contains("console-test-") { unlink(socketPath) }
+    }
 
     /// Sends keys by tmux name ("Enter", "Escape", "C-d") or literal text (`literal: true`).
     func send(_ keys: String..., literal: Bool = false) throws {
