@@ -59,7 +59,7 @@ struct ConsoleCommand: ParsableCommand {
             return
         }
         guard isatty(0) != 0, isatty(1) != 0 else {
-            throw ValidationError("the console needs a terminal (stdin and stdout must be a TTY)")
+            throw Self.fail("the console needs a terminal (stdin and stdout must be a TTY)")
         }
         let cluster: ConsoleOptions.Cluster
         if let bootstrap {
@@ -73,8 +73,14 @@ struct ConsoleCommand: ParsableCommand {
         do {
             app = try ConsoleApp(options: ConsoleOptions(cluster: cluster, theme: theme, refresh: refresh, environment: environment))
         } catch {
-            throw ValidationError("\(error)")
+            throw Self.fail("\(error)")
         }
         app.run()
+    }
+
+    /// Says what went wrong (without the usage text: the arguments were fine) and exits with 1.
+    private static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("sluice console: \(message)\n".utf8))
+        return ExitCode(1)
     }
 }
