@@ -39,6 +39,14 @@ import Testing
             .init(name: "idem", partitions: [.init(partitionIndex: 0, timestamp: -1)])]), version: 1)
         #expect(end.topics[0].partitions[0].offset == 10, "the retry and the gap added nothing")
 
+        // Epoch 0 (the only one) ends at the log end; an unknown partition is refused.
+        let epochs = try connection.roundTrip(OffsetForLeaderEpochRequest(topics: [
+            .init(topic: "idem", partitions: [.init(partition: 0, currentLeaderEpoch: 0, leaderEpoch: 0),
+                                              .init(partition: 7, currentLeaderEpoch: -1, leaderEpoch: 0)]),
+        ]), version: 4).topics[0].partitions
+        #expect(epochs.map(\.errorCode) == [0, ErrorCode.unknownTopicOrPartition.rawValue])
+        #expect(epochs[0].leaderEpoch == 0 && epochs[0].endOffset == 10)
+
         // Only one of producer id and epoch is INVALID_REQUEST; ids never repeat, even after a restart.
         let half = try connection.roundTrip(InitProducerIdRequest(transactionalId: nil, producerId: pid, producerEpoch: -1), version: 4)
         #expect(half.errorCode == ErrorCode.invalidRequest.rawValue)

@@ -15,6 +15,7 @@ import Testing
         #expect(advertised[ApiKey.produce.rawValue] == 0...11)
         #expect(advertised[ApiKey.fetch.rawValue] == 0...17)
         #expect(advertised[ApiKey.metadata.rawValue] == 0...12)
+        #expect(advertised[ApiKey.offsetForLeaderEpoch.rawValue] == 0...4)
         // No consumer-group APIs until groups exist (kafka-python's admin raises on unknown keys).
         #expect(advertised[ApiKey.findCoordinator.rawValue] == nil)
         #expect(advertised[ApiKey.joinGroup.rawValue] == nil)
@@ -56,5 +57,19 @@ import Testing
         // The broker still answers new connections.
         let fresh = try fixture.connect()
         #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 0).errorCode == 0)
+    }
+}
+
+@Suite struct FrameLimitTests {
+    @Test func aFrameAboveSocketRequestMaxBytesClosesOnlyItsConnection() async throws {
+        let fixture = try await BrokerFixture.start { $0.socketRequestMaxBytes = 1000 }
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        // A Produce request of ~2 kB: the size prefix alone is enough to refuse it.
+        let big = produceRequest(topic: "t", batch: try makeBatch(1, prefix: String(repeating: "x", count: 2000)))
+        _ = try connection.send(big, version: 9)
+        #expect(connection.isClosedByPeer())
+        let fresh = try fixture.connect()
+        #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 3).errorCode == 0)
     }
 }
