@@ -24,6 +24,9 @@ struct GroupHarness {
     /// When set, appends fail with this error instead of reaching the log.
     var appendError: ErrorCode?
     var memberIdCounter = 0
+    /// When true, loads wait in `heldLoads` until `completeHeldLoads`.
+    var holdLoads = false
+    var heldLoads: [(partition: Int32, id: LoadID)] = []
 
     init(config: GroupCoordinatorConfig = .testing, leading partitions: [Int32]? = nil) {
         state = GroupCoordinatorState(config: config)
@@ -54,6 +57,8 @@ struct GroupHarness {
                 } else {
                     heldAppends.append((partition, id, records, timestamp))
                 }
+            case let .load(partition, id) where holdLoads:
+                heldLoads.append((partition, id))
             case let .load(partition, id):
                 let records = try! CoordinatorRecord.decode(log[partition] ?? [])
                 completions.append(.loaded(partition: partition, id, records))
@@ -83,6 +88,22 @@ struct GroupHarness {
             events.append(performAppend(a.partition, a.id, a.records, a.timestamp))
         }
         for e in events { send(e) }
+    }
+
+    mutating func completeHeldLoads() {
+        let held = heldLoads
+        heldLoads = []
+        for (partition, id) in held {
+            send(.loaded(partition: partition, id, records(partition)))
+        }
+    }
+
+    /// Gives up every partition and takes it back, reloading all groups from the log.
+    mutating func reload() {
+        for p in state.activePartitions {
+            send(.resigned(partition: p))
+            send(.becameLeader(partition: p))
+        }
     }
 
     /// Moves the clock forward, firing every timer that comes due, in deadline order.
