@@ -43,7 +43,7 @@ let package = Package(
 
         // MARK: Server side
 
-        .target(name: "SluiceStorage", dependencies: ["KafkaProtocol", nioCore, logging, collections]),
+        .target(name: "SluiceStorage", dependencies: ["KafkaProtocol", nioCore, nioConcurrency, logging, collections]),
         .target(name: "SluiceRaft"),
         .target(
             name: "SluiceBroker",
@@ -76,8 +76,15 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "KafkaProtocolCodegen", nioCore]),
-        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore]),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: [
+                "KafkaProtocol", "KafkaProtocolCodegen", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            // Captured bytes and the scripts that captured them; read through #filePath.
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
         .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
         .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),
         .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),

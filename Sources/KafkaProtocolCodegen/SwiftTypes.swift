@@ -38,7 +38,8 @@ struct SwiftTypes {
     }
 
     func nullMode(_ f: FieldSpec) -> NullMode {
-        if f.type == .records { return .always }
+        // Record sets are always Optional in Swift (nil is the natural "none"), but null goes on
+        // the wire only where the spec allows it.
         if f.nullableVersions.isEmpty { return .never }
         // Only the versions in which the field exists matter.
         let present = VersionRange(
@@ -60,6 +61,7 @@ struct SwiftTypes {
         case .bytes: return "ByteBuffer()"
         case .array: return "[]"
         case let .structure(n): return "\(n)()"
+        case .records: return ".bytes(ByteBuffer())"
         default: return defaultLiteral(t, nil)
         }
     }
@@ -111,7 +113,7 @@ struct SwiftTypes {
         case .bytes:
             return nullable ? "try \(r).readNullableBytes(compact: \(compact))" : "try \(r).readBytes(compact: \(compact))"
         case .records:
-            return "try \(r).readRecords(compact: \(compact))"
+            return nullable ? "try \(r).readRecords(compact: \(compact))" : "try \(r).readNonNullRecords(compact: \(compact))"
         case let .structure(n):
             return nullable
                 ? "try \(r).readNullableStruct { r in try \(n)(from: &r, version: version) }"
@@ -165,7 +167,7 @@ struct SwiftTypes {
         case .bytes:
             return isNull ? "\(w).writeNullableBytes(\(value), compact: \(compact))" : "\(w).writeBytes(\(value), compact: \(compact))"
         case .records:
-            return "\(w).writeRecords(\(v), compact: \(compact))"
+            return "\(w).writeRecords(\(value), compact: \(compact))"
         case .structure:
             return isNull
                 ? "\(w).writeNullableStruct(\(value)) { w, s in s.encode(to: &w, version: version) }"

@@ -9,6 +9,8 @@ struct Sluice: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
+            BrokerCommand.self,
+            LogCommand.self,
         ]
     )
 }

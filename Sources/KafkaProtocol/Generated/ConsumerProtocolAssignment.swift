@@ -11,6 +11,9 @@ public struct ConsumerProtocolAssignment: Sendable, Equatable {
         /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [TaggedField] = []
 
+        /// Every field at the spec's default.
+        public init() {}
+
         public init(
             topic: String = "",
             partitions: [Int32] = [],
@@ -41,6 +44,9 @@ public struct ConsumerProtocolAssignment: Sendable, Equatable {
     public var userData: ByteBuffer? = nil
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
+
+    /// Every field at the spec's default.
+    public init() {}
 
     public init(
         assignedPartitions: [TopicPartition] = [],

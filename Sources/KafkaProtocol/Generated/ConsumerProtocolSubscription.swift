@@ -11,6 +11,9 @@ public struct ConsumerProtocolSubscription: Sendable, Equatable {
         /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [TaggedField] = []
 
+        /// Every field at the spec's default.
+        public init() {}
+
         public init(
             topic: String = "",
             partitions: [Int32] = [],
@@ -52,6 +55,9 @@ public struct ConsumerProtocolSubscription: Sendable, Equatable {
     public var rackId: String? = nil
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
+
+    /// Every field at the spec's default.
+    public init() {}
 
     public init(
         topics: [String] = [],

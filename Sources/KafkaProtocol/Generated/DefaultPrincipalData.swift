@@ -14,6 +14,9 @@ public struct DefaultPrincipalData: Sendable, Equatable {
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
 
+    /// Every field at the spec's default.
+    public init() {}
+
     public init(
         type: String = "",
         name: String = "",

@@ -12,6 +12,9 @@ public struct KRaftVersionRecord: Sendable, Equatable {
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
 
+    /// Every field at the spec's default.
+    public init() {}
+
     public init(
         version: Int16 = 0,
         kRaftVersion: Int16 = 0,

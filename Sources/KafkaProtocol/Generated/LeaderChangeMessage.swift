@@ -12,6 +12,9 @@ public struct LeaderChangeMessage: Sendable, Equatable {
         /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [TaggedField] = []
 
+        /// Every field at the spec's default.
+        public init() {}
+
         public init(
             voterId: Int32 = 0,
             voterDirectoryId: KafkaUUID = .zero,
@@ -56,6 +59,9 @@ public struct LeaderChangeMessage: Sendable, Equatable {
     public var grantingVoters: [Voter] = []
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
+
+    /// Every field at the spec's default.
+    public init() {}
 
     public init(
         version: Int16 = 0,

@@ -16,6 +16,9 @@ public struct RequestHeader: Sendable, Equatable {
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
 
+    /// Every field at the spec's default.
+    public init() {}
+
     public init(
         requestApiKey: Int16 = 0,
         requestApiVersion: Int16 = 0,

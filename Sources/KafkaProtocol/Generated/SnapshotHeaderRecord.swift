@@ -12,6 +12,9 @@ public struct SnapshotHeaderRecord: Sendable, Equatable {
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
 
+    /// Every field at the spec's default.
+    public init() {}
+
     public init(
         version: Int16 = 0,
         lastContainedLogTimestamp: Int64 = 0,

@@ -17,6 +17,9 @@ public struct VotersRecord: Sendable, Equatable {
         /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [TaggedField] = []
 
+        /// Every field at the spec's default.
+        public init() {}
+
         public init(
             voterId: Int32 = 0,
             voterDirectoryId: KafkaUUID = .zero,
@@ -65,6 +68,9 @@ public struct VotersRecord: Sendable, Equatable {
         /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [TaggedField] = []
 
+        /// Every field at the spec's default.
+        public init() {}
+
         public init(
             name: String = "",
             host: String = "",
@@ -107,6 +113,9 @@ public struct VotersRecord: Sendable, Equatable {
         /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [TaggedField] = []
 
+        /// Every field at the spec's default.
+        public init() {}
+
         public init(
             minSupportedVersion: Int16 = 0,
             maxSupportedVersion: Int16 = 0,
@@ -142,6 +151,9 @@ public struct VotersRecord: Sendable, Equatable {
     public var voters: [Voter] = []
     /// Tagged fields this version of Sluice does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [TaggedField] = []
+
+    /// Every field at the spec's default.
+    public init() {}
 
     public init(
         version: Int16 = 0,

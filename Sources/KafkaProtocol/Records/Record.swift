@@ -30,6 +30,10 @@ public struct RecordHeader: Sendable, Equatable {
 }
 
 extension Record {
+    /// The smallest record on the wire: length, attributes, timestamp and offset deltas, key and
+    /// value lengths, header count — one byte each.
+    static let minimumEncodedSize = 7
+
     /// Decodes one record (length-prefixed) relative to the batch's base offset and timestamp.
     static func decode(from reader: inout WireReader, baseOffset: Int64, baseTimestamp: Int64) throws -> Record {
         let length = Int(try reader.readVarint())
@@ -47,10 +51,13 @@ extension Record {
             throw RecordBatchError.invalidRecord("header count \(headerCount)")
         }
         var headers: [RecordHeader] = []
-        headers.reserveCapacity(headerCount)
+        headers.reserveCapacity(min(headerCount, 16))
         for _ in 0..<headerCount {
             guard let keyBytes = try readVarBytes(&r) else { throw RecordBatchError.invalidRecord("null header key") }
             headers.append(RecordHeader(key: String(buffer: keyBytes), value: try readVarBytes(&r)))
+        }
+        guard r.remaining == 0 else {
+            throw RecordBatchError.invalidRecord("\(r.remaining) bytes left inside a record of \(length) bytes")
         }
         return Record(
             offset: baseOffset &+ Int64(offsetDelta),
@@ -98,15 +105,32 @@ extension Record {
 
 extension RecordBatch {
     /// Decodes the batch's records, decompressing when needed. `maxDecompressedSize` bounds the
-    /// memory a hostile batch can make us allocate.
+    /// memory a hostile batch can make us allocate. Every failure is a ``RecordBatchError``.
+    ///
+    /// Does not check the CRC: call ``validate()`` first for bytes from the network or a disk.
     public func records(maxDecompressedSize: Int = CompressionCodec.defaultMaxDecompressedSize) throws -> [Record] {
         guard let codec = compression else { throw RecordBatchError.unknownCompression(attributes.compressionBits) }
-        let section = try codec.decompress(recordsSection, maxSize: maxDecompressedSize)
+        let section: ByteBuffer
+        do {
+            section = try codec.decompress(recordsSection, maxSize: maxDecompressedSize)
+        } catch let error as CompressionError {
+            throw RecordBatchError.decompressionFailed(error)
+        }
+        do {
+            return try decodeRecords(section)
+        } catch let error as WireError {
+            throw RecordBatchError.invalidRecord(error.description)
+        }
+    }
+
+    private func decodeRecords(_ section: ByteBuffer) throws -> [Record] {
         let count = Int(recordCount)
-        guard count >= 0, count <= section.readableBytes else { throw RecordBatchError.invalidRecordCount(recordCount) }
+        guard count >= 0, count <= section.readableBytes / Record.minimumEncodedSize else {
+            throw RecordBatchError.invalidRecordCount(recordCount)
+        }
         var reader = WireReader(section)
         var out: [Record] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, 4096))
         let base = baseOffset
         let baseTs = baseTimestamp
         let logAppend = attributes.timestampType == .logAppendTime
@@ -114,6 +138,9 @@ extension RecordBatch {
             var record = try Record.decode(from: &reader, baseOffset: base, baseTimestamp: baseTs)
             if logAppend { record.timestamp = maxTimestamp }
             out.append(record)
+        }
+        guard reader.remaining == 0 else {
+            throw RecordBatchError.invalidRecord("\(reader.remaining) bytes after the batch's \(count) records")
         }
         return out
     }

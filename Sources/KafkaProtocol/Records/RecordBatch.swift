@@ -90,8 +90,9 @@ public struct RecordBatch: Sendable, Equatable {
     public var baseSequence: Int32 { read(Field.baseSequence) }
     public var recordCount: Int32 { read(Field.recordCount) }
 
-    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
-    public var nextOffset: Int64 { lastOffset + 1 }
+    // Wrapping arithmetic: these are read from untrusted bytes and must not trap.
+    public var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
+    public var nextOffset: Int64 { lastOffset &+ 1 }
     public var compression: CompressionCodec? { CompressionCodec(rawValue: attributes.compressionBits) }
     public var isControl: Bool { attributes.isControl }
     public var isTransactional: Bool { attributes.isTransactional }
@@ -112,8 +113,9 @@ public struct RecordBatch: Sendable, Equatable {
         }
     }
 
-    /// Checks what a broker must check before storing a batch: magic 2, the CRC, a known codec,
-    /// and record counts consistent with the offset deltas. Does not decompress.
+    /// Checks what holds for any stored batch: magic 2, the CRC, a known codec, and a record
+    /// count no larger than the offset range (compaction may leave fewer records than offsets,
+    /// even none). Does not decompress.
     public func validate() throws {
         guard magic == Self.currentMagic else { throw RecordBatchError.unsupportedMagic(magic) }
         let expected = crc
@@ -124,6 +126,15 @@ public struct RecordBatch: Sendable, Equatable {
         guard count >= 0, lastOffsetDelta >= 0 else { throw RecordBatchError.invalidRecordCount(count) }
         if !isControl && count > 0 && Int64(lastOffsetDelta) + 1 < Int64(count) {
             throw RecordBatchError.invalidRecordCount(count)
+        }
+    }
+
+    /// ``validate()`` plus what Kafka's broker demands of a batch a producer sends (its
+    /// `LogValidator`): at least one record, and exactly one record per offset of the range.
+    public func validateProduced() throws {
+        try validate()
+        guard recordCount > 0, Int64(lastOffsetDelta) + 1 == Int64(recordCount) else {
+            throw RecordBatchError.invalidRecordCount(recordCount)
         }
     }
 
@@ -205,6 +216,7 @@ public enum RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible
     case unknownCompression(Int8)
     case invalidRecordCount(Int32)
     case invalidRecord(String)
+    case decompressionFailed(CompressionError)
 
     public var description: String {
         switch self {
@@ -215,6 +227,7 @@ public enum RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible
         case let .unknownCompression(c): return "unknown compression codec \(c)"
         case let .invalidRecordCount(n): return "invalid record count \(n)"
         case let .invalidRecord(reason): return "invalid record: \(reason)"
+        case let .decompressionFailed(error): return "cannot decompress the records: \(error)"
         }
     }
 
@@ -224,6 +237,7 @@ public enum RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible
         case .unsupportedMagic: return .unsupportedForMessageFormat
         case .unknownCompression: return .unsupportedCompressionType
         case .invalidRecord, .invalidRecordCount: return .invalidRecord
+        case let .decompressionFailed(error) where error.kind == .unavailable: return .unsupportedCompressionType
         default: return .corruptMessage
         }
     }

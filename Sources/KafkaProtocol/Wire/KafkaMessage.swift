@@ -1,6 +1,8 @@
 /// A value with Kafka's versioned wire encoding: every generated request, response, header and
 /// data message conforms.
 public protocol KafkaMessage: Sendable, Equatable {
+    /// The value with every field at the spec's default.
+    init()
     init(from reader: inout WireReader, version: Int16) throws
     func encode(to writer: inout WireWriter, version: Int16)
 }

@@ -18,6 +18,9 @@ public struct WireReader {
         self.buffer = buffer
     }
 
+    /// The most array elements reserved before any is decoded.
+    static let maxReservedElements = 256
+
     /// Bytes not yet read.
     @inlinable public var remaining: Int { buffer.readableBytes }
 
@@ -145,8 +148,8 @@ public struct WireReader {
         return length
     }
 
-    /// Reads an array's element count; nil means a null array. A count can never exceed the bytes
-    /// remaining (every element takes at least one byte), so it is safe to reserve capacity for.
+    /// Reads an array's element count; nil means a null array. A count above the bytes remaining
+    /// is refused (every element Kafka defines takes at least one byte).
     public mutating func readArrayCount(compact: Bool) throws -> Int? {
         let count: Int
         if compact {
@@ -184,10 +187,16 @@ public struct WireReader {
         return b
     }
 
-    /// A record set (the `records` type of the specs) as a slice of the input.
+    /// A nullable record set (the `records` type of the specs) as a slice of the input.
     public mutating func readRecords(compact: Bool) throws -> RecordsPayload? {
         guard let bytes = try readNullableBytes(compact: compact) else { return nil }
         return .bytes(bytes)
+    }
+
+    /// A record set where the spec does not allow null.
+    public mutating func readNonNullRecords(compact: Bool, field: String = "records") throws -> RecordsPayload {
+        guard let records = try readRecords(compact: compact) else { throw WireError.unexpectedNull(field) }
+        return records
     }
 
     /// Takes `count` bytes as a slice (shared storage).
@@ -209,7 +218,9 @@ public struct WireReader {
     ) throws -> [T]? {
         guard let count = try readArrayCount(compact: compact) else { return nil }
         var result = [T]()
-        result.reserveCapacity(count)
+        // A decoded element can be much larger than its bytes on the wire, so reserve only a
+        // modest amount up front and let the array grow with elements actually decoded.
+        result.reserveCapacity(Swift.min(count, Self.maxReservedElements))
         for _ in 0..<count { result.append(try element(&self)) }
         return result
     }
@@ -238,9 +249,15 @@ public struct WireReader {
             if Int64(tag) <= lastTag { throw WireError.invalidValue("tagged fields out of order (tag \(tag))") }
             lastTag = Int64(tag)
             let size = Int(try readUnsignedVarint())
-            var sub = WireReader(try readSlice(size))
-            if try !known(tag, &sub) {
-                unknown.append(TaggedField(tag: tag, data: sub.buffer))
+            let data = try readSlice(size)
+            var sub = WireReader(data)
+            if try known(tag, &sub) {
+                // A known field must fill its declared size exactly, as its encoder wrote it.
+                if sub.remaining > 0 {
+                    throw WireError.invalidValue("tagged field \(tag) has \(sub.remaining) bytes beyond its value")
+                }
+            } else {
+                unknown.append(TaggedField(tag: tag, data: data))
             }
         }
         return unknown

@@ -1,0 +1,78 @@
+import Foundation
+import SluiceStorage
+
+/// A broker's settings, under Kafka's names where Kafka has one.
+///
+/// Built from a `broker.properties` file (``init(properties:)``, Kafka's key names) and/or the
+/// command line; topic-level defaults live in ``logDefaults`` and reach it through
+/// `LogConfig.definitions[].brokerKey` (e.g. `log.retention.ms` → `retention.ms`).
+public struct BrokerConfig: Sendable {
+    /// `node.id` (or `broker.id`).
+    public var nodeId: Int32 = 1
+    /// The address the server binds (`listeners`). Port 0 binds an ephemeral port.
+    public var listener = HostAndPort(host: "127.0.0.1", port: 9092)
+    /// The address given to clients (`advertised.listeners`); nil means the bound listener address.
+    public var advertisedListener: HostAndPort?
+    /// The data directory (`log.dirs`, first entry; Sluice uses one directory per broker).
+    public var dataDirectory: String = "/tmp/sluice-logs"
+    /// `broker.rack`.
+    public var rack: String?
+    /// `num.partitions`: partitions of auto-created topics and of CreateTopics with -1.
+    public var numPartitions: Int32 = 1
+    /// `default.replication.factor`.
+    public var defaultReplicationFactor: Int16 = 1
+    /// `auto.create.topics.enable`.
+    public var autoCreateTopicsEnable = true
+    /// `delete.topic.enable`.
+    public var deleteTopicEnable = true
+    /// `socket.request.max.bytes`: a larger frame closes its connection.
+    public var socketRequestMaxBytes = 104_857_600
+    /// `num.io.threads`: threads for blocking log reads and appends.
+    public var ioThreads = 8
+    /// The defaults of every topic config (`log.retention.ms`, `message.max.bytes`, ...).
+    public var logDefaults = LogConfig()
+    /// The storage layer's background work (`log.retention.check.interval.ms`, cleaner, ...).
+    public var background = BackgroundSettings()
+    /// Broker settings given explicitly (file or command line), by Kafka key, for DescribeConfigs.
+    public var explicitSettings: [String: String] = [:]
+
+    public init() {}
+
+    /// The address clients are told to connect to, once the listener's port is known.
+    public func advertised(boundPort: Int) -> HostAndPort {
+        if let advertisedListener { return advertisedListener }
+        let host = listener.host.isEmpty || listener.host == "0.0.0.0" ? "127.0.0.1" : listener.host
+        return HostAndPort(host: host, port: boundPort)
+    }
+}
+
+/// A host and a port, as in `127.0.0.1:9092` or `PLAINTEXT://[::1]:9092`.
+public struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `NAME://host:port`; nil when malformed.
+    public init?(parsing text: String) {
+        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        guard let colon = rest.lastIndex(of: ":") else { return nil }
+        var host = String(rest[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let port = Int(rest[rest.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A configuration problem that stops start-up; the message names the key.
+public struct BrokerConfigError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

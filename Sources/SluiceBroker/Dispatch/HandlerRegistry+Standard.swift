@@ -1,0 +1,22 @@
+extension HandlerRegistry {
+    /// Every API the broker implements. ApiVersions is registered last, with the final list.
+    static func standard(services: BrokerServices) -> HandlerRegistry {
+        var registry = HandlerRegistry()
+        registry.register(ProduceHandler(services: services))
+        registry.register(FetchHandler(services: services))
+        registry.register(ListOffsetsHandler(services: services))
+        registry.register(MetadataHandler(services: services))
+        registry.register(CreateTopicsHandler(services: services))
+        registry.register(DeleteTopicsHandler(services: services))
+        registry.register(InitProducerIdHandler(services: services))
+        registry.register(DescribeConfigsHandler(services: services))
+        registry.register(AlterConfigsHandler(services: services))
+        registry.register(DescribeLogDirsHandler(services: services))
+        registry.register(CreatePartitionsHandler(services: services))
+        registry.register(IncrementalAlterConfigsHandler(services: services))
+        registry.register(DescribeClusterHandler(services: services))
+        let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
+        registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))
+        return registry
+    }
+}

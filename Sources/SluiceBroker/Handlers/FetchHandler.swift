@@ -1,0 +1,100 @@
+import KafkaProtocol
+import NIOCore
+import SluiceStorage
+
+/// Fetch (key 1), versions 4-17.
+///
+/// - v4: magic 2 batches, isolation level, last stable offset (= the high watermark: no
+///   transactions) and aborted transactions (none: empty for read_committed, null otherwise).
+///   v5+: log start offset. v7+: fetch sessions — Sluice creates none (session id 0), so
+///   clients send full fetches; a non-zero session id gets FETCH_SESSION_ID_NOT_FOUND.
+///   v9+: current leader epoch: newer than this node's → UNKNOWN_LEADER_EPOCH, older →
+///   FENCED_LEADER_EPOCH. v10: zstd allowed. v11: rack id (ignored, no preferred read replica).
+///   v12+: flexible; last fetched epoch is accepted (one node never diverges). v13+: topics by
+///   id (UNKNOWN_TOPIC_ID when unknown). v15+: replica state. v16-17: leader hints and
+///   directory ids (unused by consumers).
+/// - Long poll: when less than `min_bytes` is available the fetch waits in the
+///   ``FetchPurgatory`` until appends bring enough or `max_wait_ms` passes, then reads again.
+/// - Limits: `max_bytes` in total and `partition_max_bytes` each, except the first batch found,
+///   which is always returned whole (KIP-74). Every requested partition is answered, in order.
+/// - Records go out as file regions (sendfile) when the log gives them; their handles are
+///   released once the response is written.
+struct FetchHandler: ApiHandler {
+    static let versions: ClosedRange<Int16> = 4...17
+    let services: BrokerServices
+
+    func handle(_ request: FetchRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<FetchResponse>> {
+        let version = context.apiVersion
+        if request.sessionId != 0 {
+            return reply(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, sessionId: 0), context)
+        }
+        let snapshot = services.metadata.snapshot
+        var collectedTargets: [FetchTarget] = []
+        var collectedShape: [(name: String, id: KafkaUUID, count: Int)] = []
+        for topic in request.topics {
+            let metadata = version >= 13 ? snapshot.topic(id: topic.topicId) : snapshot.topics[topic.topic]
+            let name = metadata?.name ?? topic.topic
+            collectedShape.append((name, topic.topicId, topic.partitions.count))
+            for partition in topic.partitions {
+                var target = FetchTarget(tp: TopicPartition(name, partition.partition), fetchOffset: partition.fetchOffset,
+                                         partitionMaxBytes: Int(partition.partitionMaxBytes))
+                if let metadata, partition.partition >= 0, Int(partition.partition) < metadata.partitions.count {
+                    let epoch = metadata.partitions[Int(partition.partition)].leaderEpoch
+                    if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch > epoch {
+                        target.error = ApiError(.unknownLeaderEpoch)
+                    } else if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch < epoch {
+                        target.error = ApiError(.fencedLeaderEpoch)
+                    }
+                } else {
+                    target.error = ApiError(version >= 13 && metadata == nil ? .unknownTopicId : .unknownTopicOrPartition)
+                }
+                collectedTargets.append(target)
+            }
+        }
+        let targets = collectedTargets
+        let shape = collectedShape
+        let replicaId = version >= 15 ? request.replicaState.replicaId : request.replicaId
+        let toLogEnd = replicaId >= 0
+        let maxBytes = Int(request.maxBytes)
+        let readCommitted = request.isolationLevel == 1
+        let replicas = services.replicas
+        let eventLoop = context.eventLoop
+        let first = replicas.offLoop(on: eventLoop) { replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd) }
+        return first.flatMap { reads in
+            let available = reads.reduce(0) { $0 + $1.records.byteCount }
+            let hasError = reads.contains { $0.errorCode != .noError }
+            if request.maxWaitMs <= 0 || available >= Int(request.minBytes) || hasError || targets.isEmpty {
+                return eventLoop.makeSucceededFuture(reads)
+            }
+            // Not enough yet: wait for appends (or the timeout), then read again.
+            for read in reads { read.release() }
+            let promise = eventLoop.makePromise(of: [PartitionRead].self)
+            let seen = reads.map { ($0.tp, $0.highWatermark) }
+            replicas.purgatory.wait(for: targets.map(\.tp), availableBytes: available, minBytes: Int(request.minBytes),
+                                    maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop,
+                                    changedSinceRead: {
+                seen.contains { tp, watermark in replicas.logs.log(for: tp).map { $0.highWatermark != watermark } ?? true }
+            }) {
+                promise.completeWith(replicas.offLoop(on: eventLoop) {
+                    replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd)
+                })
+            }
+            return promise.futureResult
+        }.map { reads in
+            var response = FetchResponse(errorCode: 0, sessionId: 0)
+            var cursor = 0
+            for (name, id, count) in shape {
+                let partitions = reads[cursor..<cursor + count].map { read in
+                    FetchResponse.PartitionData(
+                        partitionIndex: read.tp.partition, errorCode: read.errorCode.rawValue,
+                        highWatermark: read.highWatermark, lastStableOffset: read.highWatermark,
+                        logStartOffset: read.logStartOffset, abortedTransactions: readCommitted ? [] : nil,
+                        preferredReadReplica: -1, records: read.records)
+                }
+                response.responses.append(.init(topic: name, topicId: id, partitions: partitions))
+                cursor += count
+            }
+            return HandlerReply(response, onWritten: { for read in reads { read.release() } })
+        }
+    }
+}

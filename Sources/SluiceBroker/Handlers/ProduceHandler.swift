@@ -1,0 +1,92 @@
+import KafkaProtocol
+import NIOCore
+import SluiceStorage
+
+/// Produce (key 0), versions 3-11.
+///
+/// - v3: magic 2 record batches, transactional id (transactions are not supported:
+///   transactional batches get INVALID_RECORD). v4-6: same layout. v7: zstd allowed (the broker
+///   never decompresses anyway). v8+: per-batch record errors and an error message. v9+:
+///   flexible. v10: leader hints (empty: this node leads everything). v11: same as v10.
+///   v0-2 (message formats 0 and 1) are not supported.
+/// - `acks`: 0 (no response at all; an error closes the connection, as in Kafka), 1, or -1 (all: appended is committed on one node, but
+///   `min.insync.replicas` > 1 gives NOT_ENOUGH_REPLICAS); anything else INVALID_REQUIRED_ACKS.
+/// - Each partition's record set must be whole valid batches (magic 2, CRC-32C, a known codec)
+///   of at most `max.message.bytes` (MESSAGE_TOO_LARGE); offsets are assigned by the log.
+///   Idempotent producers' sequence errors come from the log; a duplicate batch is answered
+///   with the offsets it got the first time. No per-record work, no decompression.
+/// - Appends to a partition run on its serial queue in request order.
+struct ProduceHandler: ApiHandler {
+    static let versions: ClosedRange<Int16> = 3...11
+    let services: BrokerServices
+
+    typealias PartitionResponse = ProduceResponse.PartitionProduceResponse
+
+    func handle(_ request: ProduceRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<ProduceResponse>> {
+        let acks = request.acks
+        let eventLoop = context.eventLoop
+        var futures: [EventLoopFuture<PartitionResponse>] = []
+        var shape: [(name: String, count: Int)] = []
+        for topic in request.topicData {
+            let metadata = services.metadata.topic(topic.name)
+            shape.append((topic.name, topic.partitionData.count))
+            for partition in topic.partitionData {
+                let index = partition.index
+                func failed(_ code: ErrorCode, _ message: String? = nil) -> EventLoopFuture<PartitionResponse> {
+                    eventLoop.makeSucceededFuture(Self.failure(index, ApiError(code, message)))
+                }
+                guard acks == 0 || acks == 1 || acks == -1 else {
+                    futures.append(failed(.invalidRequiredAcks))
+                    continue
+                }
+                guard let metadata, index >= 0, Int(index) < metadata.partitions.count else {
+                    futures.append(failed(.unknownTopicOrPartition, "This server does not host this topic-partition."))
+                    continue
+                }
+                guard case let .bytes(records)? = partition.records else {
+                    futures.append(failed(.invalidRecord, "A produce request must carry record batches"))
+                    continue
+                }
+                let tp = TopicPartition(topic.name, index)
+                let epoch = metadata.partitions[Int(index)].leaderEpoch
+                futures.append(services.replicas.append(records, to: tp, leaderEpoch: epoch, requiredAcks: acks,
+                                                        on: eventLoop).map { result in
+                    switch result {
+                    case let .success(info):
+                        return PartitionResponse(index: index, errorCode: 0, baseOffset: info.firstOffset,
+                                                 logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset)
+                    case let .failure(error):
+                        return Self.failure(index, error)
+                    }
+                })
+            }
+        }
+        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { partitions in
+            if acks == 0 {
+                // No response can carry the error: Kafka closes the connection so that the
+                // producer notices and refreshes its metadata.
+                if let failed = partitions.first(where: { $0.errorCode != 0 }) {
+                    throw RequestRejection(description: "acks=0 produce failed: \(ErrorCode(failed.errorCode))")
+                }
+                return .noResponse
+            }
+            var response = ProduceResponse()
+            var cursor = 0
+            for (name, count) in shape {
+                response.responses.append(.init(name: name, partitionResponses: Array(partitions[cursor..<cursor + count])))
+                cursor += count
+            }
+            return HandlerReply(response)
+        }
+    }
+
+    static func failure(_ index: Int32, _ error: ApiError) -> PartitionResponse {
+        var response = PartitionResponse(index: index, errorCode: error.code.rawValue, baseOffset: -1,
+                                         logAppendTimeMs: -1, logStartOffset: -1)
+        response.errorMessage = error.message
+        if error.code == .invalidRecord || error.code == .corruptMessage {
+            response.recordErrors = [.init(batchIndex: 0, batchIndexErrorMessage: error.message)]
+        }
+        return response
+    }
+}

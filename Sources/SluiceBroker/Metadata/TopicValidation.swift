@@ -1,0 +1,33 @@
+import KafkaProtocol
+
+/// Kafka's rules for topic names and partition counts.
+enum TopicValidation {
+    static let maxNameLength = 249
+    /// A safety limit per request: each partition is a directory with open files.
+    static let maxPartitions: Int32 = 10_000
+
+    /// INVALID_TOPIC_EXCEPTION for names Kafka rejects.
+    static func validateName(_ name: String) throws {
+        if name.isEmpty { throw ApiError(.invalidTopicException, "Topic name is illegal, it can't be empty") }
+        if name == "." || name == ".." {
+            throw ApiError(.invalidTopicException, "Topic name cannot be \".\" or \"..\"")
+        }
+        if name.utf8.count > maxNameLength {
+            throw ApiError(.invalidTopicException,
+                           "Topic name is illegal, it can't be longer than \(maxNameLength) characters, topic name: \(name)")
+        }
+        let legal = name.utf8.allSatisfy { c in
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39)
+                || c == 0x2E || c == 0x5F || c == 0x2D
+        }
+        if !legal {
+            throw ApiError(.invalidTopicException,
+                           "Topic name \"\(name)\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'")
+        }
+    }
+
+    /// Kafka refuses names that differ from an existing one only by '.' versus '_' (they collide in metric names).
+    static func collisionKey(_ name: String) -> String {
+        String(name.map { $0 == "." ? "_" : $0 })
+    }
+}

@@ -1,0 +1,69 @@
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The TCP listener: one pipeline per connection, `KafkaFrameDecoder` then ``ConnectionHandler``.
+final class BrokerServer: Sendable {
+    private let group: any EventLoopGroup
+    private let registry: HandlerRegistry
+    private let logger: Logger
+    private let maxFrameSize: Int
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
+
+    init(group: any EventLoopGroup, registry: HandlerRegistry, maxFrameSize: Int, logger: Logger) {
+        self.group = group
+        self.registry = registry
+        self.maxFrameSize = maxFrameSize
+        self.logger = logger
+    }
+
+    /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
+    func start(host: String, port: Int) async throws -> SocketAddress {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
+            .childChannelInitializer { [registry, maxFrameSize, logger, connections] channel in
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in
+                    _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(registry: registry, logger: logger))
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        serverChannel.withLockedValue { $0 = channel }
+        guard let address = channel.localAddress else { throw BrokerConfigError("the listener has no address") }
+        return address
+    }
+
+    /// Stops accepting, lets every connection answer what it has received, then closes them
+    /// (forcibly after `gracePeriod`).
+    func shutdown(gracePeriod: TimeAmount = .seconds(5)) async {
+        if let channel = serverChannel.withLockedValue({ $0 }) {
+            try? await channel.close()
+        }
+        let open = connections.withLockedValue { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.DrainEvent())
+        }
+        let deadline = NIODeadline.now() + gracePeriod
+        for channel in open {
+            let remaining = deadline - .now()
+            let closed = channel.closeFuture
+            let timeout = channel.eventLoop.scheduleTask(in: max(remaining, .zero)) { channel.close(promise: nil) }
+            try? await closed.get()
+            timeout.cancel()
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The SluiceBroker module; see README.md in this folder.

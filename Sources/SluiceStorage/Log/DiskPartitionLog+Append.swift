@@ -1,0 +1,202 @@
+import KafkaProtocol
+import NIOCore
+
+extension DiskPartitionLog {
+    /// Appends batches as the partition leader (see ``PartitionLog/appendAsLeader(_:leaderEpoch:now:)``).
+    ///
+    /// Precondition: the broker has run `RecordBatch.validate()` (magic, CRC, codec) on each batch;
+    /// this checks only what validation cannot know: sizes against the topic's limits, record
+    /// counts against offset deltas, keys on compacted topics, and producer sequences.
+    /// With several batches, a duplicate anywhere answers ``LogAppendError/duplicate(_:)`` for
+    /// the whole append (produce requests carry one batch per partition).
+    public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
+        var prepared = PreparedBatches(batches)
+        for header in prepared.headers {
+            guard header.magic == RecordBatch.currentMagic else {
+                throw LogAppendError.invalidBatch(.unsupportedMagic(header.magic))
+            }
+            guard header.recordCount > 0, Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
+                throw LogAppendError.invalidBatch(.invalidRecordCount(header.recordCount))
+            }
+        }
+        var pendingFlush: Int64?
+        let info: LogAppendInfo = try locked { state in
+            let config = state.config
+            for header in prepared.headers {
+                if header.totalSize > Int(config.maxMessageBytes) || header.totalSize > Int(config.segmentBytes) {
+                    throw LogAppendError.batchTooLarge(size: header.totalSize, limit: Int(min(config.maxMessageBytes, config.segmentBytes)))
+                }
+            }
+            if config.cleanupPolicy.contains(.compact) {
+                for batch in batches { try CompactedTopicCheck.requireKeys(batch) }
+            }
+            var validator = ProducerAppendValidator(table: state.producers)
+            var next = state.logEndOffset
+            let firstOffset = next
+            for i in 0..<prepared.count {
+                let delta = Int64(prepared.headers[i].lastOffsetDelta)
+                prepared.assign(i, baseOffset: next, leaderEpoch: leaderEpoch)
+                if case let .duplicate(original) = try validator.validate(prepared.headers[i]) {
+                    throw LogAppendError.duplicate(LogAppendInfo(
+                        firstOffset: original.firstOffset, lastOffset: original.lastOffset,
+                        logAppendTime: config.usesLogAppendTime ? original.timestamp : -1,
+                        logStartOffset: state.logStartOffset, recordCount: Int(original.offsetDelta) + 1, byteCount: 0))
+                }
+                if config.usesLogAppendTime { prepared.setLogAppendTime(i, timestamp: now) }
+                validator.record(prepared.headers[i])
+                next += delta + 1
+            }
+            if state.epochs.latestEpoch.map({ leaderEpoch > $0 }) ?? (leaderEpoch >= 0) {
+                let before = state.epochs
+                state.epochs.assign(epoch: leaderEpoch, startOffset: firstOffset)
+                do {
+                    try state.epochs.write(directory: directory, faults: faults)
+                } catch {
+                    state.epochs = before
+                    throw error
+                }
+            }
+            pendingFlush = try appendPrepared(prepared, state: state, now: now)
+            return LogAppendInfo(
+                firstOffset: firstOffset, lastOffset: next - 1,
+                logAppendTime: config.usesLogAppendTime ? now : -1, logStartOffset: state.logStartOffset,
+                recordCount: prepared.headers.reduce(0) { $0 + Int($1.recordCount) }, byteCount: prepared.byteCount)
+        }
+        if let pendingFlush { try flush(upTo: pendingFlush) }
+        return info
+    }
+
+    /// Appends batches fetched from the leader: their offsets and epochs are kept as they are.
+    /// Each batch is validated (CRC included); offsets must increase from the log end (gaps are
+    /// allowed, as compacted leaders have them).
+    public func appendAsFollower(_ batches: [RecordBatch]) throws -> LogAppendInfo {
+        for batch in batches {
+            do { try batch.validate() } catch let e as RecordBatchError { throw LogAppendError.invalidBatch(e) }
+        }
+        let prepared = PreparedBatches(batches)
+        var pendingFlush: Int64?
+        let info: LogAppendInfo = try locked { state in
+            var expected = state.logEndOffset
+            for header in prepared.headers {
+                guard header.baseOffset >= expected else {
+                    throw LogAppendError.invalidBatch(.invalidRecord(
+                        "follower append at offset \(header.baseOffset) below the expected \(expected)"))
+                }
+                expected = header.nextOffset
+            }
+            guard let first = prepared.headers.first, let last = prepared.headers.last else {
+                let end = state.logEndOffset
+                return LogAppendInfo(firstOffset: end, lastOffset: end - 1, logAppendTime: -1,
+                                     logStartOffset: state.logStartOffset, recordCount: 0, byteCount: 0)
+            }
+            let before = state.epochs
+            for header in prepared.headers where state.epochs.latestEpoch.map({ header.partitionLeaderEpoch > $0 }) ?? true {
+                state.epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
+            }
+            if state.epochs != before {
+                do {
+                    try state.epochs.write(directory: directory, faults: faults)
+                } catch {
+                    state.epochs = before
+                    throw error
+                }
+            }
+            pendingFlush = try appendPrepared(prepared, state: state, now: Posix.nowMs())
+            return LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, logAppendTime: -1,
+                                 logStartOffset: state.logStartOffset,
+                                 recordCount: prepared.headers.reduce(0) { $0 + Int($1.recordCount) },
+                                 byteCount: prepared.byteCount)
+        }
+        if let pendingFlush { try flush(upTo: pendingFlush) }
+        return info
+    }
+
+    /// Writes batches with final headers to the active segment, rolling first when they do not
+    /// fit (or between them when one run cannot hold them all), and updates producer state.
+    /// Returns an offset to flush up to (after a roll, or when `flush.messages` is reached),
+    /// which the caller does after releasing the lock.
+    func appendPrepared(_ prepared: PreparedBatches, state: LogState, now: Int64) throws -> Int64? {
+        let config = state.config
+        var flushTo: Int64?
+        var runStart = 0
+        while runStart < prepared.count {
+            // The longest run from runStart that the active segment (possibly after a roll) holds.
+            if let rolledAt = try maybeRoll(state, first: prepared.headers[runStart], now: now) { flushTo = rolledAt }
+            let active = state.segments.active
+            var runEnd = runStart
+            var bytes = 0
+            while runEnd < prepared.count {
+                let h = prepared.headers[runEnd]
+                guard active.canHold(bytes: bytes + h.totalSize, lastOffset: h.lastOffset,
+                                     segmentBytes: Int(config.segmentBytes), indexBytes: Int(config.segmentIndexBytes))
+                        || (runEnd == runStart && active.isEmpty) else { break }
+                bytes += h.totalSize
+                runEnd += 1
+            }
+            var run = PreparedBatches()
+            if runStart == 0 && runEnd == prepared.count {
+                run = prepared
+            } else {
+                for i in runStart..<runEnd { run.append(try RecordBatch(bytes: prepared.batchBytes(i))) }
+            }
+            try active.append(run, indexIntervalBytes: Int(config.indexIntervalBytes))
+            for header in run.headers {
+                state.producers.replay(header)
+                state.unflushedMessages += Int64(header.recordCount)
+            }
+            runStart = runEnd
+        }
+        if state.unflushedMessages >= config.flushMessages { flushTo = state.logEndOffset }
+        return flushTo
+    }
+
+    /// Rolls to a new segment when the next batch would not fit the active one, or the active one
+    /// is older than `segment.ms`. Returns the new segment's base (to flush everything before it).
+    func maybeRoll(_ state: LogState, first header: BatchHeader, now: Int64) throws -> Int64? {
+        let config = state.config
+        let active = state.segments.active
+        var due = !active.canHold(bytes: header.totalSize, lastOffset: header.lastOffset,
+                                  segmentBytes: Int(config.segmentBytes), indexBytes: Int(config.segmentIndexBytes))
+        if !due && !active.isEmpty {
+            let waited = active.rollingBaseTimestamp().map { $0 >= 0 ? header.maxTimestamp - $0 : now - active.createdMs }
+                ?? (now - active.createdMs)
+            due = waited > config.segmentMs - state.rollJitterMs
+        }
+        guard due, !active.isEmpty else { return nil }
+        return try roll(state, at: header.baseOffset, now: now)
+    }
+
+    /// Starts a new active segment at `offset` (>= the log end); the old one gets its final time
+    /// index entry, and a producer snapshot is taken. Returns the new base offset.
+    @discardableResult
+    func roll(_ state: LogState, at offset: Int64, now: Int64) throws -> Int64 {
+        let old = state.segments.active
+        if old.isEmpty && old.baseOffset == offset { return offset }
+        let segment = try Segment.create(directory: directory, baseOffset: offset, faults: faults, now: now)
+        if old.isEmpty {
+            _ = state.segments.remove((state.segments.count - 1)..<state.segments.count)
+            try? old.delete()
+        } else {
+            old.sealTimeIndex()
+        }
+        state.segments.append(segment)
+        do {
+            try ProducerStateSnapshot.write(state.producers, at: offset, directory: directory, faults: faults)
+            ProducerStateSnapshot.prune(directory: directory, above: nil, keep: 3)
+        } catch {
+            logger.warning("could not write the producer snapshot at \(offset): \(error)")
+        }
+        logger.debug("rolled to segment \(offset)")
+        return offset
+    }
+
+    /// Rolls the active segment now (if it holds anything); for tests, tools and retention.
+    public func roll(now: Int64? = nil) throws {
+        let now = now ?? Posix.nowMs()
+        let rolledAt: Int64? = try locked { state in
+            guard !state.segments.active.isEmpty else { return nil }
+            return try roll(state, at: state.logEndOffset, now: now)
+        }
+        if let rolledAt { try flush(upTo: rolledAt) }
+    }
+}

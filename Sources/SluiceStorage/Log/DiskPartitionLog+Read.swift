@@ -1,0 +1,67 @@
+import KafkaProtocol
+import NIOCore
+
+extension DiskPartitionLog {
+    /// Reads whole batches from the one holding `offset` (or the first after it, across
+    /// compaction gaps), as file regions over the segment files: no record byte is copied.
+    ///
+    /// - At most `maxBytes`, cut at a batch boundary; with `minOneBatch` the first batch comes
+    ///   whole even when larger (KIP-74). Without it, a first batch larger than `maxBytes` gives
+    ///   an empty result.
+    /// - Only batches whose last offset is below `maxOffset`.
+    /// - Continues into later segments (a `.concatenation` of regions) until a limit is reached.
+    ///
+    /// Each region has its own duplicated descriptor, closed by ``LogReadResult/release()``.
+    public func read(from offset: Int64, maxBytes: Int, maxOffset: Int64, minOneBatch: Bool) throws -> LogReadResult {
+        var handles: [NIOFileHandle] = []
+        do {
+            return try locked { state in
+                let logStart = state.logStartOffset
+                let logEnd = state.logEndOffset
+                guard offset >= logStart, offset <= logEnd else {
+                    throw StorageError.offsetOutOfRange(requested: offset, logStart: logStart, logEnd: logEnd)
+                }
+                var regions: [FileRegion] = []
+                var remaining = maxBytes
+                var target = offset
+                var index = state.segments.floorIndex(offset) ?? 0
+                scan: while index < state.segments.count && offset < maxOffset {
+                    let segment = state.segments[index]
+                    guard let (start, header) = try segment.translate(target) else {
+                        index += 1
+                        if index < state.segments.count { target = state.segments[index].baseOffset }
+                        continue
+                    }
+                    guard header.lastOffset < maxOffset else { break }
+                    var limit = segment.size
+                    if maxOffset < segment.nextOffset, let (cut, _) = try segment.translate(maxOffset) {
+                        limit = cut
+                    }
+                    let first = regions.isEmpty
+                    let budget = first && minOneBatch ? max(remaining, header.totalSize) : remaining
+                    let end = try segment.batchBoundary(atOrBefore: min(limit, start + budget), from: start)
+                    guard end > start else { break }
+                    let handle = try segment.file.duplicateHandle()
+                    handles.append(handle)
+                    regions.append(FileRegion(fileHandle: handle, readerIndex: start, endIndex: end))
+                    remaining -= end - start
+                    if end < segment.size || remaining <= 0 { break scan }
+                    index += 1
+                    if index < state.segments.count { target = state.segments[index].baseOffset }
+                }
+                let records: RecordsPayload
+                switch regions.count {
+                case 0: records = .bytes(ByteBuffer())
+                case 1: records = .file(regions[0])
+                default: records = .concatenation(regions.map { .file($0) })
+                }
+                let owned = handles
+                return LogReadResult(records: records, highWatermark: state.highWatermark, logStartOffset: logStart,
+                                     logEndOffset: logEnd, release: { for h in owned { try? h.close() } })
+            }
+        } catch {
+            for h in handles { try? h.close() }
+            throw error
+        }
+    }
+}

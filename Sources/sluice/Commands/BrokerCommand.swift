@@ -1,0 +1,113 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import SluiceBroker
+import SluiceStorage
+
+/// `sluice broker`: runs one Kafka-compatible broker until SIGTERM or SIGINT.
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run a Kafka-compatible broker.",
+        discussion: """
+            Settings come from --config (a Kafka broker.properties file, Kafka's key names), then \
+            --set key=value, then the flags below, later ones winning. Prints \
+            "sluice broker <id> listening on <host:port>" on standard output once it serves requests.
+            """
+    )
+
+    @Option(name: .long, help: "A broker.properties file (node.id, listeners, log.dirs, num.partitions, ...).")
+    var config: String?
+
+    @Option(name: .long, help: "This broker's node id (node.id).")
+    var nodeId: Int32?
+
+    @Option(name: .long, help: "The address to listen on, host:port (listeners); port 0 picks a free port.")
+    var listen: String?
+
+    @Option(name: .long, help: "The address clients are told to use, host:port (advertised.listeners).")
+    var advertise: String?
+
+    @Option(name: .long, help: "The data directory (log.dirs).")
+    var dataDir: String?
+
+    @Option(name: .customLong("set"), help: "A broker setting by Kafka key, key=value (repeatable).")
+    var settings: [String] = []
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Flag(name: .long, help: "Exit when the parent process exits (Linux), so that no broker outlives its supervisor.")
+    var exitWithParent = false
+
+    func run() async throws {
+        let parentAtStart = getppid()
+        if exitWithParent { ParentWatch.install(expectedParent: parentAtStart) }
+        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "sluice.broker")
+        logger.logLevel = level
+
+        let brokerConfig: BrokerConfig
+        do {
+            brokerConfig = try buildConfig(logger: logger)
+        } catch let error as BrokerConfigError {
+            throw ValidationError(error.description)
+        }
+        logger[metadataKey: "node"] = "\(brokerConfig.nodeId)"
+        let dataLock = try DataDirectoryLock(directory: brokerConfig.dataDirectory)
+
+        let signals = ShutdownSignals()
+        let logs = try LogManager(directory: brokerConfig.dataDirectory, defaults: brokerConfig.logDefaults, logger: logger)
+        let broker: Broker
+        do {
+            broker = try await Broker.start(config: brokerConfig, logs: logs, logger: logger)
+        } catch {
+            logs.shutdown()
+            throw ValidationError("cannot start: \(error)")
+        }
+        logs.startBackgroundTasks(brokerConfig.background)
+        let line = "sluice broker \(brokerConfig.nodeId) listening on \(broker.advertised)\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+        logger.info("ready: listening on \(broker.boundAddress), advertised as \(broker.advertised)")
+
+        let signal = await signals.next()
+        logger.info("received \(signal), shutting down")
+        await broker.shutdown()
+        dataLock.release()
+        logger.info("stopped")
+    }
+
+    /// File, then --set, then flags; every value validated, warnings logged.
+    private func buildConfig(logger: Logger) throws -> BrokerConfig {
+        var brokerConfig = BrokerConfig()
+        var entries: [(key: String, value: String)] = []
+        if let path = config {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw BrokerConfigError("cannot read the config file \(path)")
+            }
+            entries += PropertiesFile.parse(text)
+        }
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "=") else {
+                throw BrokerConfigError("--set expects key=value, got '\(setting)'")
+            }
+            entries.append((String(setting[..<equals]), String(setting[setting.index(after: equals)...])))
+        }
+        if let nodeId { entries.append(("node.id", String(nodeId))) }
+        if let listen { entries.append(("listeners", "PLAINTEXT://" + listen)) }
+        if let advertise { entries.append(("advertised.listeners", "PLAINTEXT://" + advertise)) }
+        if let dataDir { entries.append(("log.dirs", dataDir)) }
+        for warning in try brokerConfig.apply(entries) {
+            logger.warning("\(warning)")
+        }
+        return brokerConfig
+    }
+}

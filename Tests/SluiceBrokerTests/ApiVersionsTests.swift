@@ -1,0 +1,60 @@
+import KafkaProtocol
+import NIOCore
+import Testing
+@testable import SluiceBroker
+
+@Suite struct ApiVersionsTests {
+    @Test func advertisesExactlyTheRegisteredHandlers() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        let response = try connection.roundTrip(ApiVersionsRequest(clientSoftwareName: "t", clientSoftwareVersion: "1"), version: 3)
+        #expect(response.errorCode == 0)
+        let advertised = Dictionary(uniqueKeysWithValues: response.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) })
+        #expect(advertised[ApiKey.apiVersions.rawValue] == 0...4)
+        #expect(advertised[ApiKey.produce.rawValue] == 3...11)
+        #expect(advertised[ApiKey.fetch.rawValue] == 4...17)
+        #expect(advertised[ApiKey.metadata.rawValue] == 0...12)
+        // No consumer-group APIs until groups exist (kafka-python's admin raises on unknown keys).
+        #expect(advertised[ApiKey.findCoordinator.rawValue] == nil)
+        #expect(advertised[ApiKey.joinGroup.rawValue] == nil)
+        // Every advertised key answers at its maximum version on a live connection.
+        let again = try connection.roundTrip(ApiVersionsRequest(), version: 0)
+        #expect(again.apiKeys.count == response.apiKeys.count)
+    }
+
+    @Test func unsupportedApiVersionsVersionGetsV0ErrorListingKey18() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        // Version 9 does not exist: the header is written as a flexible one (v2), as a client would.
+        var writer = WireWriter()
+        writer.writeInt32(0)
+        RequestHeader(requestApiKey: 18, requestApiVersion: 9, correlationId: 77, clientId: "x").encode(to: &writer, version: 2)
+        writer.writeUnsignedVarint(1)  // empty compact string (client name)
+        writer.writeUnsignedVarint(1)
+        writer.writeUnsignedVarint(0)  // tagged fields
+        var frame = writer.buffer
+        frame.setInteger(Int32(frame.readableBytes - 4), at: 0)
+        #expect(connection.send(frame))
+        let (id, body) = try KafkaFrame.decodeResponse(ApiVersionsResponse.self, from: try connection.receiveFrame(), version: 0)
+        #expect(id == 77)
+        #expect(body.errorCode == ErrorCode.unsupportedVersion.rawValue)
+        #expect(body.apiKeys == [.init(apiKey: 18, minVersion: 0, maxVersion: 4)])
+    }
+
+    @Test func unsupportedVersionOfAnotherApiClosesOnlyThatConnection() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        _ = try connection.send(ProduceRequest(acks: 1, timeoutMs: 1000), version: 2)
+        #expect(connection.isClosedByPeer())
+        // An API Sluice does not implement (JoinGroup) closes too.
+        let second = try fixture.connect()
+        _ = try second.send(HeartbeatRequest(groupId: "g", generationId: 1, memberId: "m"), version: 0)
+        #expect(second.isClosedByPeer())
+        // The broker still answers new connections.
+        let fresh = try fixture.connect()
+        #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 0).errorCode == 0)
+    }
+}

@@ -1,0 +1,124 @@
+import KafkaProtocol
+import NIOCore
+import Testing
+@testable import SluiceBroker
+
+@Suite struct TopicManagementTests {
+    @Test func metadataAutoCreatesValidTopicsWhenAllowed() async throws {
+        let fixture = try await BrokerFixture.start { $0.numPartitions = 3 }
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        let created = try connection.roundTrip(MetadataRequest(topics: [.init(name: "orders"), .init(name: "bad name")]), version: 12)
+        #expect(created.topics.map(\.errorCode) == [0, ErrorCode.invalidTopicException.rawValue])
+        #expect(created.topics[0].partitions.count == 3)
+        #expect(created.topics[0].topicId != .zero)
+        #expect(created.topics[0].partitions.allSatisfy { $0.leaderId == 1 && $0.isrNodes == [1] && $0.leaderEpoch == 0 })
+        #expect(created.brokers.map(\.port) == [Int32(fixture.port)])
+        #expect(created.controllerId == 1 && created.clusterId?.isEmpty == false)
+
+        let refused = try connection.roundTrip(
+            MetadataRequest(topics: [.init(name: "not-created")], allowAutoTopicCreation: false), version: 4)
+        #expect(refused.topics.map(\.errorCode) == [ErrorCode.unknownTopicOrPartition.rawValue])
+
+        // v0: empty list = all topics; v1+: empty = none, null = all.
+        #expect(try connection.roundTrip(MetadataRequest(topics: []), version: 0).topics.map(\.name) == ["orders"])
+        #expect(try connection.roundTrip(MetadataRequest(topics: []), version: 1).topics.isEmpty)
+        #expect(try connection.roundTrip(MetadataRequest(topics: nil), version: 9).topics.map(\.name) == ["orders"])
+        // v12: by topic id.
+        let byId = try connection.roundTrip(MetadataRequest(topics: [.init(topicId: created.topics[0].topicId, name: nil)]), version: 12)
+        #expect(byId.topics.map(\.name) == ["orders"])
+    }
+
+    @Test func autoCreationCanBeDisabled() async throws {
+        let fixture = try await BrokerFixture.start { $0.autoCreateTopicsEnable = false }
+        defer { Task { await fixture.stop() } }
+        let response = try fixture.connect().roundTrip(MetadataRequest(topics: [.init(name: "t")]), version: 4)
+        #expect(response.topics.map(\.errorCode) == [ErrorCode.unknownTopicOrPartition.rawValue])
+    }
+
+    @Test func createTopicsValidatesLikeKafka() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool = false) throws -> CreateTopicsResponse.CreatableTopicResult {
+            try connection.roundTrip(CreateTopicsRequest(topics: [topic], timeoutMs: 1000, validateOnly: validateOnly), version: 7).topics[0]
+        }
+        let ok = try create(.init(name: "t1", numPartitions: 2, replicationFactor: 1, configs: [.init(name: "retention.ms", value: "1000")]))
+        #expect(ok.errorCode == 0 && ok.numPartitions == 2 && ok.topicId != .zero)
+        #expect(ok.configs?.first(where: { $0.name == "retention.ms" })?.value == "1000")
+        #expect(try create(.init(name: "t1", numPartitions: 1, replicationFactor: 1)).errorCode == ErrorCode.topicAlreadyExists.rawValue)
+        #expect(try create(.init(name: "t2", numPartitions: 1, replicationFactor: 3)).errorCode == ErrorCode.invalidReplicationFactor.rawValue)
+        #expect(try create(.init(name: "t2", numPartitions: 0, replicationFactor: 1)).errorCode == ErrorCode.invalidPartitions.rawValue)
+        #expect(try create(.init(name: "a/b", numPartitions: 1, replicationFactor: 1)).errorCode == ErrorCode.invalidTopicException.rawValue)
+        #expect(try create(.init(name: "t2", numPartitions: 1, replicationFactor: 1,
+                                 configs: [.init(name: "retention.ms", value: "soon")])).errorCode == ErrorCode.invalidConfig.rawValue)
+        #expect(try create(.init(name: "t2", numPartitions: -1, replicationFactor: -1,
+                                 assignments: [.init(partitionIndex: 0, brokerIds: [7])])).errorCode == ErrorCode.invalidReplicaAssignment.rawValue)
+        let validated = try create(.init(name: "t3", numPartitions: 4, replicationFactor: 1), validateOnly: true)
+        #expect(validated.errorCode == 0 && validated.numPartitions == 4)
+        #expect(fixture.broker.services.metadata.topic("t3") == nil)
+        #expect(fixture.logs.allLogs.keys.filter { $0.topic == "t3" }.isEmpty)
+    }
+
+    @Test func deleteAndGrowTopics() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        _ = try connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "grow", numPartitions: 1, replicationFactor: 1)]), version: 4)
+        let grown = try connection.roundTrip(CreatePartitionsRequest(topics: [.init(name: "grow", count: 3, assignments: nil)]), version: 3)
+        #expect(grown.results.map(\.errorCode) == [0])
+        #expect(fixture.logs.allLogs.keys.filter { $0.topic == "grow" }.count == 3)
+        let shrink = try connection.roundTrip(CreatePartitionsRequest(topics: [.init(name: "grow", count: 2, assignments: nil)]), version: 0)
+        #expect(shrink.results.map(\.errorCode) == [ErrorCode.invalidPartitions.rawValue])
+
+        let deleted = try connection.roundTrip(DeleteTopicsRequest(topicNames: ["grow", "never"]), version: 4)
+        #expect(deleted.responses.map(\.errorCode) == [0, ErrorCode.unknownTopicOrPartition.rawValue])
+        #expect(fixture.logs.allLogs.isEmpty)
+    }
+
+    @Test func topicsAndProducerIdsSurviveRestart() async throws {
+        let first = try await BrokerFixture.start()
+        let connection = try first.connect()
+        let created = try connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "kept", numPartitions: 2, replicationFactor: 1)]), version: 7)
+        let id1 = try connection.roundTrip(InitProducerIdRequest(transactionalId: nil), version: 4).producerId
+        await first.stop(removeDirectory: false)
+
+        let second = try await BrokerFixture.start(directory: first.directory, logs: first.logs)
+        defer { Task { await second.stop() } }
+        let again = try second.connect()
+        let metadata = try again.roundTrip(MetadataRequest(topics: nil), version: 12)
+        #expect(metadata.topics.map(\.name) == ["kept"])
+        #expect(metadata.topics[0].topicId == created.topics[0].topicId)
+        #expect(metadata.clusterId == first.broker.services.metadata.snapshot.clusterId)
+        let id2 = try again.roundTrip(InitProducerIdRequest(transactionalId: nil), version: 4).producerId
+        #expect(id2 > id1)
+    }
+
+    @Test func configsAreDescribedAndAltered() async throws {
+        let fixture = try await BrokerFixture.start { config in
+            try! config.apply([("log.retention.hours", "1")])
+        }
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        _ = try connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "c", numPartitions: 1, replicationFactor: 1)]), version: 4)
+        let altered = try connection.roundTrip(IncrementalAlterConfigsRequest(resources: [
+            .init(resourceType: 2, resourceName: "c", configs: [.init(name: "cleanup.policy", configOperation: 2, value: "compact")]),
+        ]), version: 1)
+        #expect(altered.responses.map(\.errorCode) == [0])
+        let described = try connection.roundTrip(DescribeConfigsRequest(resources: [
+            .init(resourceType: 2, resourceName: "c", configurationKeys: ["cleanup.policy", "retention.ms"]),
+            .init(resourceType: 4, resourceName: "1", configurationKeys: ["log.retention.ms"]),
+        ], includeSynonyms: true), version: 4)
+        let topic = Dictionary(uniqueKeysWithValues: described.results[0].configs.map { ($0.name, $0) })
+        #expect(topic["cleanup.policy"]?.value == "compact,delete")
+        #expect(topic["cleanup.policy"]?.configSource == 1)
+        #expect(topic["retention.ms"]?.value == "3600000")
+        #expect(topic["retention.ms"]?.configSource == 4)
+        #expect(topic["retention.ms"]?.synonyms.map(\.source) == [4, 5])
+        #expect(described.results[1].configs.map(\.value) == ["3600000"])
+        let bad = try connection.roundTrip(AlterConfigsRequest(resources: [
+            .init(resourceType: 2, resourceName: "c", configs: [.init(name: "min.insync.replicas", value: "zero")]),
+        ]), version: 1)
+        #expect(bad.responses.map(\.errorCode) == [ErrorCode.invalidConfig.rawValue])
+    }
+}
