@@ -5,9 +5,13 @@ import NIOCore
 ///
 /// - v0-1; v2: flexible. Each group: NONE once its offsets and metadata are tombstoned in
 ///   `__consumer_offsets`; NON_EMPTY_GROUP while it has members; GROUP_ID_NOT_FOUND when unknown.
-struct DeleteGroupsHandler: Sendable {
+struct DeleteGroupsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...2
     let coordinator: GroupCoordinator
+
+    func handle(_ request: DeleteGroupsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DeleteGroupsResponse>> {
+        handle(request, on: context.eventLoop).map { HandlerReply($0) }
+    }
 
     func handle(_ request: DeleteGroupsRequest, on eventLoop: any EventLoop) -> EventLoopFuture<DeleteGroupsResponse> {
         let futures = request.groupsNames.map { groupId in

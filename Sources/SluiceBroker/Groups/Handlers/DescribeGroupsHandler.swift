@@ -1,4 +1,5 @@
 import KafkaProtocol
+import NIOCore
 
 /// DescribeGroups (key 15), versions 0-5.
 ///
@@ -6,12 +7,17 @@ import KafkaProtocol
 ///   group allows, READ, DELETE and DESCRIBE); v4: members' `group_instance_id`; v5: flexible.
 /// - As in Kafka, member metadata and assignments (returned byte for byte) are filled in only for
 ///   a stable group, and an unknown group is described as `Dead` with no error.
-struct DescribeGroupsHandler: Sendable {
+struct DescribeGroupsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
 
     /// READ (3), DELETE (6) and DESCRIBE (8) as Kafka's ACL operation bits.
     static let groupOperations: Int32 = (1 << 3) | (1 << 6) | (1 << 8)
+
+    func handle(_ request: DescribeGroupsRequest,
+                context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeGroupsResponse>> {
+        reply(handle(request, version: context.apiVersion), context)
+    }
 
     func handle(_ request: DescribeGroupsRequest, version: Int16) -> DescribeGroupsResponse {
         DescribeGroupsResponse(groups: request.groups.map { groupId in

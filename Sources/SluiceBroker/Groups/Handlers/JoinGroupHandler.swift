@@ -10,9 +10,14 @@ import NIOCore
 ///   v7: protocol type in the response, protocol name nullable. v8: a reason (logged by Kafka,
 ///   ignored here). v9: `skip_assignment` for a static leader rejoining a stable group.
 /// - Member metadata is returned to the leader byte for byte.
-struct JoinGroupHandler: Sendable {
+struct JoinGroupHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...9
     let coordinator: GroupCoordinator
+
+    func handle(_ request: JoinGroupRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<JoinGroupResponse>> {
+        handle(request, version: context.apiVersion, clientId: context.clientId, clientHost: context.clientHost,
+               on: context.eventLoop).map { HandlerReply($0) }
+    }
 
     func handle(_ request: JoinGroupRequest, version: Int16, clientId: String, clientHost: String,
                 on eventLoop: any EventLoop) -> EventLoopFuture<JoinGroupResponse> {

@@ -6,9 +6,13 @@ import NIOCore
 /// - v0-2: one member id; the response's error is that member's. v3: a batch of members, each
 ///   by member id and instance id (an empty member id removes a static member by its instance
 ///   id: KIP-345's admin removal), each with its own error. v4: flexible. v5: a reason per member.
-struct LeaveGroupHandler: Sendable {
+struct LeaveGroupHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+
+    func handle(_ request: LeaveGroupRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<LeaveGroupResponse>> {
+        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+    }
 
     func handle(_ request: LeaveGroupRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<LeaveGroupResponse> {
         let input = Self.input(request, version: version)

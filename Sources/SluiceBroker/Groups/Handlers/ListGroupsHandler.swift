@@ -1,4 +1,5 @@
 import KafkaProtocol
+import NIOCore
 
 /// ListGroups (key 16), versions 0-5.
 ///
@@ -7,9 +8,13 @@ import KafkaProtocol
 ///   implemented, so ConsumerGroupHeartbeat and ConsumerGroupDescribe are not advertised).
 /// - Groups that only store offsets are listed with an empty protocol type, as in Kafka.
 ///   COORDINATOR_LOAD_IN_PROGRESS while an offsets partition is still loading.
-struct ListGroupsHandler: Sendable {
+struct ListGroupsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+
+    func handle(_ request: ListGroupsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<ListGroupsResponse>> {
+        reply(handle(request, version: context.apiVersion), context)
+    }
 
     func handle(_ request: ListGroupsRequest, version: Int16) -> ListGroupsResponse {
         let (error, groups) = coordinator.listGroups(states: version >= 4 ? request.statesFilter : [],

@@ -13,11 +13,15 @@ import SluiceStorage
 ///   groups; members must name the current generation. Partitions of unknown topics get
 ///   UNKNOWN_TOPIC_OR_PARTITION; metadata longer than `offset.metadata.max.bytes`,
 ///   OFFSET_METADATA_TOO_LARGE. The answer waits until the offsets are in `__consumer_offsets`.
-struct OffsetCommitHandler: Sendable {
+struct OffsetCommitHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...9
     let coordinator: GroupCoordinator
     /// Whether a partition exists (commits for others are refused).
     let partitionExists: @Sendable (TopicPartition) -> Bool
+
+    func handle(_ request: OffsetCommitRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<OffsetCommitResponse>> {
+        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+    }
 
     func handle(_ request: OffsetCommitRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<OffsetCommitResponse> {
         var refused: [TopicPartition: ErrorCode] = [:]

@@ -7,9 +7,13 @@ import SluiceStorage
 /// - Removes committed offsets of an empty group, or of topics a consumer group does not
 ///   subscribe to (GROUP_SUBSCRIBED_TO_TOPIC for the others). GROUP_ID_NOT_FOUND for unknown
 ///   groups; NON_EMPTY_GROUP for active groups of other protocol types.
-struct OffsetDeleteHandler: Sendable {
+struct OffsetDeleteHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...0
     let coordinator: GroupCoordinator
+
+    func handle(_ request: OffsetDeleteRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<OffsetDeleteResponse>> {
+        handle(request, on: context.eventLoop).map { HandlerReply($0) }
+    }
 
     func handle(_ request: OffsetDeleteRequest, on eventLoop: any EventLoop) -> EventLoopFuture<OffsetDeleteResponse> {
         let partitions = request.topics.flatMap { t in t.partitions.map { TopicPartition(t.name, $0.partitionIndex) } }

@@ -11,9 +11,13 @@ import SluiceStorage
 ///   (KIP-709). v9: member id and epoch, ignored for classic groups.
 /// - A partition without a committed offset gets offset -1, metadata "" and no error. Lag tools
 ///   pair these offsets with ListOffsets' end offsets.
-struct OffsetFetchHandler: Sendable {
+struct OffsetFetchHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...9
     let coordinator: GroupCoordinator
+
+    func handle(_ request: OffsetFetchRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<OffsetFetchResponse>> {
+        reply(handle(request, version: context.apiVersion), context)
+    }
 
     func handle(_ request: OffsetFetchRequest, version: Int16) -> OffsetFetchResponse {
         if version >= 8 {

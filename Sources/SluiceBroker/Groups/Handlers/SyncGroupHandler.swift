@@ -8,9 +8,13 @@ import NIOCore
 ///   response.
 /// - The leader's assignments are written to `__consumer_offsets` before anyone gets theirs;
 ///   each member's assignment comes back byte for byte.
-struct SyncGroupHandler: Sendable {
+struct SyncGroupHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+
+    func handle(_ request: SyncGroupRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<SyncGroupResponse>> {
+        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+    }
 
     func handle(_ request: SyncGroupRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<SyncGroupResponse> {
         let input = Self.input(request, version: version)

@@ -64,11 +64,25 @@ public final class GroupCoordinator: Sendable {
 
     /// The offsets partition holding `groupId`.
     public func partition(for groupId: String) -> Int32 {
-        OffsetsTopic.partition(for: groupId, partitionCount: config.offsetsTopicPartitions)
+        box.withLockedValue { $0.machine.partition(for: groupId) }
+    }
+
+    /// The partition count of `__consumer_offsets` in use.
+    public var partitionCount: Int32 { box.withLockedValue { $0.machine.partitionCount } }
+
+    /// `__consumer_offsets` exists with `partitionCount` partitions, of which this broker leads
+    /// `leading`: load them. Repeating it is harmless.
+    public func start(partitionCount: Int32, leading: [Int32]) {
+        let applied = box.withLockedValue { $0.machine.usePartitionCount(partitionCount) }
+        if !applied {
+            logger.error("\(OffsetsTopic.name) has \(partitionCount) partitions but the coordinator already uses \(self.partitionCount)")
+        }
+        for p in leading { becameLeader(partition: p) }
     }
 
     /// This broker leads offsets partition `partition`: load its groups from the log.
     public func becameLeader(partition: Int32) {
+        guard !box.withLockedValue({ $0.isShutDown }) else { return }
         run(.becameLeader(partition: partition))
     }
 
@@ -82,22 +96,21 @@ public final class GroupCoordinator: Sendable {
         box.withLockedValue { $0.machine.status(of: groupId) }
     }
 
-    /// Stops the timers; waiting requests are answered COORDINATOR_NOT_AVAILABLE.
+    /// Gives every partition up (waiting requests are answered NOT_COORDINATOR, so that clients
+    /// look for the coordinator again) and stops the timers.
     public func shutdown() {
         let effects = box.withLockedValue { rt -> Effects in
+            var actions: [GroupCoordinatorAction] = []
+            for p in rt.machine.ownedPartitions {
+                actions += rt.machine.handle(.resigned(partition: p), now: clock())
+            }
+            let effects = self.process(actions, &rt)
             rt.isShutDown = true
             for (_, timer) in rt.timers { timer.task.cancel() }
             rt.timers = [:]
-            var effects = Effects()
-            for (_, answer) in rt.waiting {
-                effects.answers.append((answer, .heartbeat(.coordinatorNotAvailable)))
-            }
-            rt.waiting = [:]
             return effects
         }
-        for (answer, _) in effects.answers {
-            answer(.heartbeat(.coordinatorNotAvailable))
-        }
+        perform(effects)
     }
 
     // MARK: Requests
@@ -184,7 +197,7 @@ public final class GroupCoordinator: Sendable {
                     effects.appends.append((partition, next.0, next.1))
                 }
             case let .load(partition, id):
-                effects.loads.append((partition, id))
+                if !rt.isShutDown { effects.loads.append((partition, id)) }
             }
         }
         return effects

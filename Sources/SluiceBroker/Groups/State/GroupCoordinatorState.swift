@@ -27,15 +27,33 @@ public struct GroupCoordinatorState: Sendable {
 
     var partitions: [Int32: PartitionStatus] = [:]
     var nextIncarnation: UInt64 = 0
+    /// The partitions `__consumer_offsets` has: `offsets.topic.num.partitions` until the topic
+    /// is found with another count.
+    public private(set) var partitionCount: Int32
 
     public init(config: GroupCoordinatorConfig) {
         self.config = config
+        self.partitionCount = config.offsetsTopicPartitions
     }
 
     /// The offsets partition holding `groupId`.
     public func partition(for groupId: String) -> Int32 {
-        OffsetsTopic.partition(for: groupId, partitionCount: config.offsetsTopicPartitions)
+        OffsetsTopic.partition(for: groupId, partitionCount: partitionCount)
     }
+
+    /// Uses the partition count the existing topic has (as Kafka does, whatever the config
+    /// says). Only possible while no partition is owned, since it moves groups between
+    /// partitions; returns whether it applied.
+    public mutating func usePartitionCount(_ count: Int32) -> Bool {
+        guard count > 0 else { return false }
+        if count == partitionCount { return true }
+        guard partitions.isEmpty else { return false }
+        partitionCount = count
+        return true
+    }
+
+    /// The offsets partitions this coordinator leads (loaded, loading or failed to load).
+    public var ownedPartitions: [Int32] { partitions.keys.sorted() }
 
     /// Whether this coordinator can serve `groupId` now: `.noError`, `.notCoordinator`,
     /// `.coordinatorLoadInProgress` or `.coordinatorNotAvailable`.
