@@ -54,7 +54,8 @@ import Testing
         let commit = OffsetCommitHandler(coordinator: c, partitionExists: { $0.topic == "orders" })
         let fetch = OffsetFetchHandler(coordinator: c)
 
-        var request = JoinGroupRequest(groupId: "app", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 5_000,
+        // Long timeouts: on a loaded machine seconds may pass between these steps.
+        var request = JoinGroupRequest(groupId: "app", sessionTimeoutMs: 300_000, rebalanceTimeoutMs: 300_000,
                                        protocolType: "consumer",
                                        protocols: [.init(name: "range", metadata: subscription(["orders"]))])
         let first = try await join.handle(request, version: 7, clientId: "svc", clientHost: "/127.0.0.1", on: loop).get()

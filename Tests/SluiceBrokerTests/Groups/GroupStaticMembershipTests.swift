@@ -101,6 +101,19 @@ import Testing
         #expect(h.describe("g").members.map(\.memberId) == [aId])
     }
 
+    @Test func aFullGroupTakesBackARestartedStaticMember() throws {
+        var config = GroupCoordinatorConfig.testing
+        config.maxGroupSize = 1
+        var h = GroupHarness(config: config)
+        let a = h.join("g", instance: "i-a", session: 10_000)
+        h.advance(by: 3_000)
+        #expect(h.joinResult(a)?.error == .noError)
+        let other = h.join("g", instance: "i-b", session: 10_000)
+        #expect(h.joinResult(other)?.error == .groupMaxSizeReached)
+        let again = h.join("g", instance: "i-a", session: 10_000)
+        #expect(h.joinResult(again)?.error == .noError)
+    }
+
     @Test func adminsRemoveStaticMembersByInstanceId() throws {
         var (h, aId, _) = staticGroup()
         let result = h.leave("g", [LeavingMember(memberId: "", groupInstanceId: "i-b"),

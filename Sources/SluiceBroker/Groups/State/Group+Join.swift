@@ -5,7 +5,9 @@ extension Group {
     /// Handles a JoinGroup whose session timeout is valid.
     mutating func join(_ request: RequestID, _ input: JoinGroupInput, _ ctx: inout GroupContext) {
         if input.memberId.isEmpty {
-            if members.count >= Int(ctx.config.maxGroupSize) {
+            // A static member coming back takes its own place: it does not count against the size.
+            let returning = input.groupInstanceId.map { staticMembers[$0] != nil } ?? false
+            if members.count >= Int(ctx.config.maxGroupSize) && !returning {
                 ctx.respond(request, .join(.failure(.groupMaxSizeReached, memberId: "")))
             } else {
                 joinAsUnknownMember(request, input, &ctx)
