@@ -21,17 +21,30 @@ import Testing
 
     /// Waits until `members` own the `partitions` between them, each one at least one.
     func waitForBalance(_ members: [GroupMember], _ partitions: Int, seconds: TimeInterval = 30) throws {
-        try GroupBroker.waitUntil("balanced assignment, now \(members.describeAssignments()) (output in \(members.map(\.outputDirectory))); \(members.map(\.stderrTail).joined(separator: "\n"))",
-                                  seconds: seconds) {
-            members.ownExactly(partitions)
+        try keepingOutputOnFailure(members) {
+            try GroupBroker.waitUntil("balanced assignment, now \(members.describeAssignments())", seconds: seconds) {
+                members.ownExactly(partitions)
+            }
         }
     }
 
     /// Waits until every value m<range> has been consumed by one of `members`.
     func waitForConsumed(_ members: [GroupMember], _ range: Range<Int>) throws {
-        try GroupBroker.waitUntil("m\(range.lowerBound)..<m\(range.upperBound) consumed; \(members.describeAssignments())") {
-            let counts = members.consumedCounts
-            return range.allSatisfy { counts["m\($0)"] != nil }
+        try keepingOutputOnFailure(members) {
+            try GroupBroker.waitUntil("m\(range.lowerBound)..<m\(range.upperBound) consumed; \(members.describeAssignments())") {
+                let counts = members.consumedCounts
+                return range.allSatisfy { counts["m\($0)"] != nil }
+            }
+        }
+    }
+
+    /// On failure, the members' output (their clients' logs) is kept and named in the error.
+    func keepingOutputOnFailure(_ members: [GroupMember], _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            for m in members { m.keepOutput = true }
+            throw ClientRunner.Failure(description: "\(error) — members' output kept in \(members.map(\.outputDirectory))")
         }
     }
 

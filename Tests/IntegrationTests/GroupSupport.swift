@@ -135,10 +135,13 @@ final class GroupMember {
     /// Python that clears the signal mask, then executes its arguments.
     static let execUnblocked = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); os.execvp(sys.argv[1], sys.argv[1:])"
 
+    /// Set when a test fails waiting on this member: its output stays for a post-mortem (as it
+    /// does for every member under GROUP_TEST_KEEP=1).
+    var keepOutput = ProcessInfo.processInfo.environment["GROUP_TEST_KEEP"] != nil
+
     deinit {
         if process.isRunning { kill9() }
-        // GROUP_TEST_KEEP=1 keeps the members' output for a post-mortem.
-        if ProcessInfo.processInfo.environment["GROUP_TEST_KEEP"] == nil {
+        if !keepOutput {
             try? FileManager.default.removeItem(at: directory)
         }
     }

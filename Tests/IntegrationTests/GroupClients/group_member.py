@@ -193,8 +193,9 @@ def main():
     parser.add_argument("--session-ms", type=int, default=3000)
     parser.add_argument("--heartbeat-ms", type=int, default=300)
     args = parser.parse_args()
-    if os.environ.get("GROUP_MEMBER_DEBUG"):
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    # The clients' own logs (joins, assignments, errors) go to stderr, for post-mortems.
+    logging.basicConfig(level=logging.DEBUG if os.environ.get("GROUP_MEMBER_DEBUG") else logging.INFO,
+                        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # A parent may start us with signals blocked (Foundation's Process inherits the test
     # runner's mask): unblock SIGTERM, or a clean stop never arrives.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
