@@ -90,7 +90,11 @@ let package = Package(
         .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),
         .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
-        .testTarget(name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore],
+            // The client scripts and programs the tests run (read through #filePath).
+            exclude: ["Clients", "README.md"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,9 @@ import NIOCore
 ///
 /// Invariants every implementation keeps:
 /// - `logStartOffset <= highWatermark <= logEndOffset`;
-/// - offsets are contiguous from the log start: batch N+1 starts at batch N's `nextOffset`;
+/// - offsets increase from the log start: batch N+1 starts at batch N's `nextOffset`, except in
+///   compacted logs (and followers of compacted leaders), where whole batches may be missing:
+///   a read from a missing offset returns the next batch after it;
 /// - batches are stored byte for byte as received, except `baseOffset` and
 ///   `partitionLeaderEpoch` (outside the CRC), which the leader assigns;
 /// - a read never returns a byte of a batch that failed validation or recovery.
@@ -28,10 +30,14 @@ public protocol PartitionLog: AnyObject, Sendable {
     /// Appends validated batches as the partition's leader: assigns offsets from `logEndOffset`
     /// (rewriting each batch's `baseOffset`), stamps `leaderEpoch`, checks idempotent producers'
     /// sequence numbers, and applies `message.timestamp.type`.
-    /// Throws ``LogAppendError`` for producer-state and size errors, ``StorageError`` for I/O.
+    /// Throws ``LogAppendError`` for producer-state and size errors, ``StorageError`` for I/O
+    /// (KAFKA_STORAGE_ERROR) and for a `leaderEpoch` older than the log's latest
+    /// (FENCED_LEADER_EPOCH).
     func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo
 
-    /// Appends batches fetched from the leader, whose offsets are already assigned.
+    /// Appends batches fetched from the leader, whose offsets are already assigned. Batches are
+    /// CRC-checked; their offsets must not go below `logEndOffset` and their leader epochs must
+    /// not go backwards (``LogAppendError/invalidBatch(_:)`` otherwise).
     func appendAsFollower(_ batches: [RecordBatch]) throws -> LogAppendInfo
 
     /// Reads batches starting with the one containing `offset`: at most `maxBytes`, except that
@@ -41,10 +47,14 @@ public protocol PartitionLog: AnyObject, Sendable {
     func read(from offset: Int64, maxBytes: Int, maxOffset: Int64, minOneBatch: Bool) throws -> LogReadResult
 
     /// The first offset whose timestamp is at or after `timestamp`, for ListOffsets; nil when none.
+    /// ListOffsets' special values are answered too: -1 (latest), -2 (earliest), -3 (max timestamp).
     func offset(forTimestamp timestamp: Int64) throws -> TimestampAndOffset?
 
-    /// The largest epoch <= `epoch` the log knows and the end offset of that epoch, for
-    /// OffsetForLeaderEpoch; nil when the log holds no epoch <= `epoch`.
+    /// Kafka's answer to OffsetForLeaderEpoch: the largest epoch <= `epoch` the log knows and the
+    /// end offset of that epoch (the start of the next known epoch, or the log end for the
+    /// latest). For an epoch below every known one, `epoch` itself and the first known start
+    /// offset. Nil (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET) when the log knows no epoch, or
+    /// `epoch` is negative or above the latest.
     func endOffset(forLeaderEpoch epoch: Int32) -> (epoch: Int32, endOffset: Int64)?
 
     /// The epoch of the last batch, if any.
@@ -56,6 +66,8 @@ public protocol PartitionLog: AnyObject, Sendable {
     func truncate(to offset: Int64) throws
 
     /// Moves the log start to `offset` (DeleteRecords); whole segments below it are deleted.
+    /// Throws ``StorageError/offsetOutOfRange(requested:logStart:logEnd:)`` past the high
+    /// watermark, as Kafka does.
     func deleteRecords(before offset: Int64) throws
 
     func updateConfig(_ config: LogConfig)

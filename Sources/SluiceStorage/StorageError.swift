@@ -8,6 +8,7 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         case corrupt(path: String, reason: String)
         case invalidConfig(String)
         case closed
+        case fencedLeaderEpoch(requested: Int32, latest: Int32)
     }
 
     let kind: Kind
@@ -28,11 +29,17 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public static var closed: StorageError { StorageError(kind: .closed) }
 
+    /// An append as leader with an epoch older than one the log already holds (a stale leader).
+    public static func fencedLeaderEpoch(requested: Int32, latest: Int32) -> StorageError {
+        StorageError(kind: .fencedLeaderEpoch(requested: requested, latest: latest))
+    }
+
     /// The Kafka error code for a response touching the affected partition.
     public var errorCode: ErrorCode {
         switch kind {
         case .offsetOutOfRange: return .offsetOutOfRange
         case .invalidConfig: return .invalidConfig
+        case .fencedLeaderEpoch: return .fencedLeaderEpoch
         case .io, .corrupt, .closed: return .kafkaStorageError
         }
     }
@@ -49,6 +56,7 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .corrupt(path, reason): return "corrupt \(path): \(reason)"
         case let .invalidConfig(reason): return "invalid configuration: \(reason)"
         case .closed: return "the log is closed"
+        case let .fencedLeaderEpoch(r, l): return "leader epoch \(r) is older than the log's latest epoch \(l)"
         }
     }
 }

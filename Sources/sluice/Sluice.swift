@@ -11,6 +11,7 @@ struct Sluice: AsyncParsableCommand {
             // Each subcommand lives in Commands/<Name>Command.swift.
             BrokerCommand.self,
             LogCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -63,7 +63,7 @@ import Testing
         let lockDeadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: dir + "/.lock") && Date() < lockDeadline { usleep(50_000) }
         kill(shell.processIdentifier, SIGKILL)
-        shell.waitUntilExit()
+        BrokerProcess.waitForExit(shell, seconds: 10)
         let deadline = Date().addingTimeInterval(15)
         while Self.isAlive(pid) && Date() < deadline { usleep(50_000) }
         #expect(!Self.isAlive(pid), "the broker exited after its parent died")

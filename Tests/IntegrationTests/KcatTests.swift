@@ -31,16 +31,34 @@ import Testing
         #expect(got == (0..<20).map { "\($0)|key\($0)|value \($0) \(filler)|trace=abc,n=1" })
         let batches = try SharedBroker.storedBatches(try SharedBroker.get(), topic: topic)
         switch codec {
-        case "gzip", "snappy", "lz4":
-            // librdkafka before 2.11.1 (kcat 1.7.1 has 2.0.2) compresses with gzip and snappy only
-            // when Produce v2 and Fetch v2 are advertised, and with lz4 only when FindCoordinator
-            // v0 is: Sluice advertises neither yet, so kcat sends these batches uncompressed
-            // ("Broker does not support compression type"). The data still round-trips.
+        case "lz4":
+            // librdkafka before 2.11.1 (kcat 1.7.1 has 2.0.2) compresses with lz4 only when
+            // FindCoordinator v0 is advertised, which Sluice does not do until consumer groups
+            // exist: kcat sends these batches uncompressed. The data still round-trips.
             #expect(batches.allSatisfy { $0.compression == CompressionCodec.none || $0.compression == CompressionCodec(name: codec) })
         default:
             #expect(!batches.isEmpty && batches.allSatisfy { $0.compression == CompressionCodec(name: codec) },
                     "stored: \(batches.map { String(describing: $0.compression) })")
         }
+    }
+
+    /// With `broker.version.fallback=0.10.0` librdkafka speaks Produce v2 and Fetch v2/v3 with
+    /// message format 1: the broker converts to and from its magic-2 batches.
+    @Test(.enabled(if: Clients.shouldRun(Clients.kcat), "kcat is not installed"), arguments: ["none", "gzip", "snappy"])
+    func oldProtocolVersionsWithMessageFormat1(codec: String) throws {
+        let topic = SharedBroker.topic("kcat-old-\(codec)")
+        let old = ["-X", "api.version.request=false", "-X", "broker.version.fallback=0.10.0"]
+        let filler = String(repeating: "compressible ", count: 40)
+        let lines = (0..<20).map { "key\($0):value \($0) \(filler)" }.joined(separator: "\n") + "\n"
+        try produce(topic, lines: lines, ["-K:", "-z", codec] + old)
+        let got = try consume(topic, ["-o", "beginning"] + old, format: "%o|%k|%s\\n")
+        #expect(got == (0..<20).map { "\($0)|key\($0)|value \($0) \(filler)" })
+        let batches = try SharedBroker.storedBatches(try SharedBroker.get(), topic: topic)
+        #expect(!batches.isEmpty && batches.allSatisfy { $0.compression == CompressionCodec(name: codec) && $0.magic == 2 },
+                "stored: \(batches.map { String(describing: $0.compression) })")
+        // Timestamps of message format 1 survive the conversion both ways.
+        let stamps = try consume(topic, ["-o", "beginning", "-c", "1"] + old, format: "%T\\n")
+        #expect(Int64(stamps.first ?? "") ?? 0 > 1_600_000_000_000)
     }
 
     @Test(.enabled(if: Clients.shouldRun(Clients.kcat), "kcat is not installed"))

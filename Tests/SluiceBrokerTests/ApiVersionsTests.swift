@@ -12,9 +12,10 @@ import Testing
         #expect(response.errorCode == 0)
         let advertised = Dictionary(uniqueKeysWithValues: response.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) })
         #expect(advertised[ApiKey.apiVersions.rawValue] == 0...4)
-        #expect(advertised[ApiKey.produce.rawValue] == 3...11)
-        #expect(advertised[ApiKey.fetch.rawValue] == 4...17)
+        #expect(advertised[ApiKey.produce.rawValue] == 0...11)
+        #expect(advertised[ApiKey.fetch.rawValue] == 0...17)
         #expect(advertised[ApiKey.metadata.rawValue] == 0...12)
+        #expect(advertised[ApiKey.offsetForLeaderEpoch.rawValue] == 0...4)
         // The classic group protocol, down to the v0s librdkafka 2.0.2 looks for; not KIP-848's
         // ConsumerGroupHeartbeat and ConsumerGroupDescribe (kafka-python's admin raises on unknown keys).
         #expect(advertised[ApiKey.findCoordinator.rawValue] == 0...6)
@@ -50,7 +51,7 @@ import Testing
         let fixture = try await BrokerFixture.start()
         defer { Task { await fixture.stop() } }
         let connection = try fixture.connect()
-        _ = try connection.send(ProduceRequest(acks: 1, timeoutMs: 1000), version: 2)
+        _ = try connection.send(MetadataRequest(topics: nil), version: 13)
         #expect(connection.isClosedByPeer())
         // An API Sluice does not implement (ConsumerGroupHeartbeat) closes too.
         let second = try fixture.connect()
@@ -59,5 +60,19 @@ import Testing
         // The broker still answers new connections.
         let fresh = try fixture.connect()
         #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 0).errorCode == 0)
+    }
+}
+
+@Suite struct FrameLimitTests {
+    @Test func aFrameAboveSocketRequestMaxBytesClosesOnlyItsConnection() async throws {
+        let fixture = try await BrokerFixture.start { $0.socketRequestMaxBytes = 1000 }
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        // A Produce request of ~2 kB: the size prefix alone is enough to refuse it.
+        let big = produceRequest(topic: "t", batch: try makeBatch(1, prefix: String(repeating: "x", count: 2000)))
+        _ = try connection.send(big, version: 9)
+        #expect(connection.isClosedByPeer())
+        let fresh = try fixture.connect()
+        #expect(try fresh.roundTrip(ApiVersionsRequest(), version: 3).errorCode == 0)
     }
 }

@@ -113,3 +113,33 @@ import Testing
         #expect(try fixture.connect().roundTrip(ApiVersionsRequest(), version: 3).errorCode == 0)
     }
 }
+
+@Suite struct FetchByTopicIdTests {
+    @Test func fetchV13UsesTopicIdsAndDescribeLogDirsReportsSizes() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        let created = try connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "ids", numPartitions: 1, replicationFactor: 1)]), version: 7)
+        let id = created.topics[0].topicId
+        _ = try connection.roundTrip(produceRequest(topic: "ids", batch: try makeBatch(4)), version: 11)
+        func fetch(_ topicId: KafkaUUID) throws -> FetchResponse.PartitionData {
+            let request = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [
+                .init(topicId: topicId, partitions: [.init(partition: 0, currentLeaderEpoch: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)]),
+            ])
+            return try connection.roundTrip(request, version: 16).responses[0].partitions[0]
+        }
+        let known = try fetch(id)
+        #expect(known.errorCode == 0 && known.records?.byteCount ?? 0 > 0 && known.highWatermark == 4)
+        #expect(try fetch(KafkaUUID.random()).errorCode == ErrorCode.unknownTopicId.rawValue)
+
+        let fenced = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [
+            .init(topic: "ids", partitions: [.init(partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, partitionMaxBytes: 100)]),
+        ])
+        #expect(try connection.roundTrip(fenced, version: 12).responses[0].partitions[0].errorCode == ErrorCode.unknownLeaderEpoch.rawValue)
+
+        let dirs = try connection.roundTrip(DescribeLogDirsRequest(topics: nil), version: 4)
+        let partition = dirs.results.first?.topics.first { $0.name == "ids" }?.partitions.first
+        #expect(partition?.partitionSize ?? 0 > 0)
+        #expect(dirs.results.first?.totalBytes ?? 0 > 0)
+    }
+}

@@ -9,11 +9,21 @@ import Glibc
 #endif
 
 /// A scratch directory removed when the value is released.
+///
+/// On /dev/shm when it has room (fsync costs nothing there, and these tests are about process
+/// crashes and file contents, not power loss), else /tmp; `SLUICE_TEST_TMP` overrides.
 final class TempDirectory {
     let path: String
 
+    static let root: String = {
+        if let dir = ProcessInfo.processInfo.environment["SLUICE_TEST_TMP"] { return dir }
+        var st = statvfs()
+        if statvfs("/dev/shm", &st) == 0, UInt64(st.f_bavail) * UInt64(st.f_frsize) > 2 << 30 { return "/dev/shm" }
+        return "/tmp"
+    }()
+
     init(_ name: String = "t") {
-        var template = Array("/tmp/sluice-storage-\(name)-XXXXXX".utf8CString)
+        var template = Array("\(Self.root)/sluice-storage-\(name)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

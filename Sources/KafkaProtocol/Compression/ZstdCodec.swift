@@ -12,13 +12,16 @@ enum ZstdCodec {
 
     static var isAvailable: Bool { sluice_zstd_available() != 0 }
 
-    private static var unavailable: CompressionError {
-        CompressionError(
-            .zstd, "libzstd.so.1 could not be loaded (on Debian it is the libzstd1 package)", kind: .unavailable)
+    /// Throws the codec's "unavailable" error unless libzstd was loaded.
+    static func requireLibrary(loaded: Bool = isAvailable) throws {
+        guard loaded else {
+            throw CompressionError(
+                .zstd, "libzstd.so.1 could not be loaded (on Debian it is the libzstd1 package)", kind: .unavailable)
+        }
     }
 
     static func compress(_ input: ByteBuffer) throws -> ByteBuffer {
-        guard isAvailable else { throw unavailable }
+        try requireLibrary()
         let bound = sluice_zstd_compress_bound(input.readableBytes)
         var out = ByteBufferAllocator().buffer(capacity: bound)
         let written = input.withUnsafeReadableBytes { source in
@@ -31,7 +34,7 @@ enum ZstdCodec {
     }
 
     static func decompress(_ input: ByteBuffer, maxSize: Int) throws -> ByteBuffer {
-        guard isAvailable else { throw unavailable }
+        try requireLibrary()
         guard let context = sluice_zstd_dctx_create() else {
             throw CompressionError(.zstd, "could not create a decompression context", kind: .unavailable)
         }

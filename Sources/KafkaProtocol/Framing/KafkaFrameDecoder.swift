@@ -20,8 +20,16 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
+    /// Delivers the frames still buffered; at end of stream, bytes of an unfinished frame are
+    /// an error (`ByteToMessageDecoderError.leftoverDataWhenDone`): the peer hung up mid-request.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try decode(context: context, buffer: &buffer)
+        if try decode(context: context, buffer: &buffer) == .continue { return .continue }
+        if seenEOF && buffer.readableBytes > 0 {
+            let leftover = buffer
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            throw ByteToMessageDecoderError.leftoverDataWhenDone(leftover)
+        }
+        return .needMoreData
     }
 
     /// Takes the next whole frame off `buffer`, or nil when more bytes are needed.

@@ -9,6 +9,7 @@ extension HandlerRegistry {
         registry.register(CreateTopicsHandler(services: services))
         registry.register(DeleteTopicsHandler(services: services))
         registry.register(InitProducerIdHandler(services: services))
+        registry.register(OffsetForLeaderEpochHandler(services: services))
         registry.register(DescribeConfigsHandler(services: services))
         registry.register(AlterConfigsHandler(services: services))
         registry.register(DescribeLogDirsHandler(services: services))

@@ -39,7 +39,7 @@ struct CreateTopicsHandler: ApiHandler {
                     result.numPartitions = Int32(created.partitions.count)
                     result.replicationFactor = created.replicationFactor
                     if version >= 5 {
-                        result.configs = TopicConfigDescriber(services: services)
+                        result.configs = ConfigDescriber(services: services)
                             .describe(created, keys: nil, includeSynonyms: false, version: 1)
                             .map { .init(name: $0.name, value: $0.value, readOnly: $0.readOnly,
                                          configSource: $0.configSource, isSensitive: false) }

@@ -14,7 +14,7 @@ struct DescribeConfigsHandler: ApiHandler {
     let services: BrokerServices
 
     func handle(_ request: DescribeConfigsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeConfigsResponse>> {
-        let describer = TopicConfigDescriber(services: services)
+        let describer = ConfigDescriber(services: services)
         let version = context.apiVersion
         var response = DescribeConfigsResponse()
         for resource in request.resources {

@@ -2,8 +2,11 @@ import KafkaProtocol
 import NIOCore
 import SluiceStorage
 
-/// Fetch (key 1), versions 4-17.
+/// Fetch (key 1), versions 0-17.
 ///
+/// - v0-3: the batches are down-converted to messages of format 0 (v0-1) or 1 (v2-3), in memory
+///   and uncompressed, record headers dropped (see `LegacyMessageSet`). v3+: `max_bytes`.
+///   Old librdkafka (kcat) compresses with gzip or snappy only when v2 is advertised.
 /// - v4: magic 2 batches, isolation level, last stable offset (= the high watermark: no
 ///   transactions) and aborted transactions (none: empty for read_committed, null otherwise).
 ///   v5+: log start offset. v7+: fetch sessions — Sluice creates none (session id 0), so
@@ -20,7 +23,7 @@ import SluiceStorage
 /// - Records go out as file regions (sendfile) when the log gives them; their handles are
 ///   released once the response is written.
 struct FetchHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 4...17
+    static let versions: ClosedRange<Int16> = 0...17
     let services: BrokerServices
 
     func handle(_ request: FetchRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<FetchResponse>> {
@@ -59,7 +62,11 @@ struct FetchHandler: ApiHandler {
         let readCommitted = request.isolationLevel == 1
         let replicas = services.replicas
         let eventLoop = context.eventLoop
-        let first = replicas.offLoop(on: eventLoop) { replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd) }
+        let readAll: @Sendable () -> [PartitionRead] = {
+            let reads = replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd)
+            return version < 4 ? replicas.downConvert(reads, targets: targets, version: version) : reads
+        }
+        let first = replicas.offLoop(on: eventLoop, readAll)
         return first.flatMap { reads in
             let available = reads.reduce(0) { $0 + $1.records.byteCount }
             let hasError = reads.contains { $0.errorCode != .noError }
@@ -70,15 +77,17 @@ struct FetchHandler: ApiHandler {
             for read in reads { read.release() }
             let promise = eventLoop.makePromise(of: [PartitionRead].self)
             let seen = reads.map { ($0.tp, $0.highWatermark) }
-            replicas.purgatory.wait(for: targets.map(\.tp), availableBytes: available, minBytes: Int(request.minBytes),
-                                    maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop,
-                                    changedSinceRead: {
-                seen.contains { tp, watermark in replicas.logs.log(for: tp).map { $0.highWatermark != watermark } ?? true }
-            }) {
-                promise.completeWith(replicas.offLoop(on: eventLoop) {
-                    replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd)
-                })
-            }
+            // Registered from the I/O pool: the re-check reads the logs' watermarks, which
+            // share a lock with appends.
+            replicas.offLoop(on: eventLoop) {
+                replicas.purgatory.wait(for: targets.map(\.tp), availableBytes: available, minBytes: Int(request.minBytes),
+                                        maxWait: .milliseconds(Int64(request.maxWaitMs)), on: eventLoop,
+                                        changedSinceRead: {
+                    seen.contains { tp, watermark in replicas.logs.log(for: tp).map { $0.highWatermark != watermark } ?? true }
+                }) {
+                    promise.completeWith(replicas.offLoop(on: eventLoop, readAll))
+                }
+            }.whenFailure { promise.fail($0) }  // the pool is shutting down
             return promise.futureResult
         }.map { reads in
             var response = FetchResponse(errorCode: 0, sessionId: 0)

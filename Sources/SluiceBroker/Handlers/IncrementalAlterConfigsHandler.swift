@@ -52,7 +52,7 @@ struct IncrementalAlterConfigsHandler: ApiHandler {
             guard seen.insert(op.name).inserted else {
                 throw ApiError(.invalidRequest, "Error due to duplicate config keys")
             }
-            let isList = TopicConfigDescriber.type(of: op.name) == .list
+            let isList = ConfigDescriber.type(of: op.name) == .list
             switch op.configOperation {
             case 0:
                 guard let value = op.value else {

@@ -2,13 +2,15 @@ import KafkaProtocol
 import NIOCore
 import SluiceStorage
 
-/// Produce (key 0), versions 3-11.
+/// Produce (key 0), versions 0-11.
 ///
+/// - v0-2: message sets of formats 0 and 1, converted to one magic-2 batch with the producer's
+///   codec before the append (see `LegacyMessageSet`); v1+: throttle time; v2: log append time.
+///   Old librdkafka (kcat) compresses with gzip or snappy only when v2 is advertised.
 /// - v3: magic 2 record batches, transactional id (transactions are not supported:
 ///   transactional batches get INVALID_RECORD). v4-6: same layout. v7: zstd allowed (the broker
 ///   never decompresses anyway). v8+: per-batch record errors and an error message. v9+:
 ///   flexible. v10: leader hints (empty: this node leads everything). v11: same as v10.
-///   v0-2 (message formats 0 and 1) are not supported.
 /// - `acks`: 0 (no response at all; an error closes the connection, as in Kafka), 1, or -1 (all: appended is committed on one node, but
 ///   `min.insync.replicas` > 1 gives NOT_ENOUGH_REPLICAS); anything else INVALID_REQUIRED_ACKS.
 /// - Each partition's record set must be whole valid batches (magic 2, CRC-32C, a known codec)
@@ -17,13 +19,14 @@ import SluiceStorage
 ///   with the offsets it got the first time. No per-record work, no decompression.
 /// - Appends to a partition run on its serial queue in request order.
 struct ProduceHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 3...11
+    static let versions: ClosedRange<Int16> = 0...11
     let services: BrokerServices
 
     typealias PartitionResponse = ProduceResponse.PartitionProduceResponse
 
     func handle(_ request: ProduceRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<ProduceResponse>> {
         let acks = request.acks
+        let legacy = context.apiVersion < 3
         let eventLoop = context.eventLoop
         var futures: [EventLoopFuture<PartitionResponse>] = []
         var shape: [(name: String, count: Int)] = []
@@ -50,7 +53,7 @@ struct ProduceHandler: ApiHandler {
                 let tp = TopicPartition(topic.name, index)
                 let epoch = metadata.partitions[Int(index)].leaderEpoch
                 futures.append(services.replicas.append(records, to: tp, leaderEpoch: epoch, requiredAcks: acks,
-                                                        on: eventLoop).map { result in
+                                                        legacy: legacy, on: eventLoop).map { result in
                     switch result {
                     case let .success(info):
                         return PartitionResponse(index: index, errorCode: 0, baseOffset: info.firstOffset,

@@ -15,7 +15,7 @@ enum ConfigType: Int8 {
 
 /// Describes topic and broker configs the way DescribeConfigs (and CreateTopics v5+) show them:
 /// value, source, read-only flag and synonyms (topic override → broker setting → default).
-struct TopicConfigDescriber {
+struct ConfigDescriber {
     let services: BrokerServices
 
     private static let types: [String: ConfigType] = [

@@ -65,3 +65,26 @@ extension ReplicaManager {
         return reads
     }
 }
+
+extension ReplicaManager {
+    /// For Fetch v0-3: the reads' batches as messages of format 0 (v0-1) or 1 (v2-3), in memory.
+    /// The file handles of the original reads are released here.
+    func downConvert(_ reads: [PartitionRead], targets: [FetchTarget], version: Int16) -> [PartitionRead] {
+        zip(reads, targets).map { read, target in
+            guard read.errorCode == .noError, read.records.byteCount > 0 else { return read }
+            defer { read.release() }
+            var converted = read
+            converted.result = nil
+            do {
+                let bytes = try read.records.loadBytes()
+                converted.records = .bytes(try LegacyMessageSet.downConvert(
+                    RecordBatchSequence(bytes), fromOffset: target.fetchOffset, magic: version < 2 ? 0 : 1))
+            } catch {
+                logger.error("down-converting \(read.tp) for Fetch v\(version) failed: \(error)")
+                converted.errorCode = .unknownServerError
+                converted.records = .bytes(ByteBuffer())
+            }
+            return converted
+        }
+    }
+}

@@ -38,10 +38,22 @@ final class ReplicaManager: Sendable {
     /// Validates and appends one partition's record set; completes on `eventLoop`.
     /// `requiredAcks` -1 needs `min.insync.replicas` replicas in sync: more than 1 cannot be
     /// met by a single node (NOT_ENOUGH_REPLICAS, nothing appended).
-    func append(_ records: ByteBuffer, to tp: TopicPartition, leaderEpoch: Int32, requiredAcks: Int16,
+    /// `legacy`: the records are a message set of format 0 or 1 (Produce v0-2), converted to
+    /// one batch first.
+    func append(_ records: ByteBuffer, to tp: TopicPartition, leaderEpoch: Int32, requiredAcks: Int16, legacy: Bool = false,
                 on eventLoop: any EventLoop) -> EventLoopFuture<Result<LogAppendInfo, ApiError>> {
         let promise = eventLoop.makePromise(of: Result<LogAppendInfo, ApiError>.self)
         queue(for: tp).async { [self] in
+            var records = records
+            if legacy {
+                do {
+                    records = try LegacyMessageSet.upConvert(records).bytes
+                } catch let error as ApiError {
+                    return promise.succeed(.failure(error))
+                } catch {
+                    return promise.succeed(.failure(ApiError(.corruptMessage, "\(error)")))
+                }
+            }
             promise.succeed(appendNow(records, to: tp, leaderEpoch: leaderEpoch, requiredAcks: requiredAcks))
         }
         return promise.futureResult
@@ -57,10 +69,11 @@ final class ReplicaManager: Sendable {
             return .failure(ApiError(.notEnoughReplicas,
                                      "The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of \(minInsync) for partition \(tp)"))
         }
-        let batches: [RecordBatch]
+        var batches: [RecordBatch]
         do {
             batches = try RecordBatchSequence.wholeBatches(records)
             try BatchValidation.validate(batches, maxMessageBytes: Int(log.config.maxMessageBytes))
+            batches = try batches.map(BatchValidation.repairingMaxTimestamp)
         } catch let error as ApiError {
             return .failure(error)
         } catch {
@@ -107,6 +120,28 @@ final class ReplicaManager: Sendable {
 
 /// The checks every produced batch passes before it reaches the log; none decompresses.
 enum BatchValidation {
+    /// Some producers (sarama before 1.24) leave a batch's max timestamp at -1 although its
+    /// records carry timestamps; the time index would then never find them. As Kafka does, the
+    /// broker computes the real maximum from the records and rewrites the field (and the CRC).
+    /// This is the only produce path that decodes records, and only for such batches.
+    static func repairingMaxTimestamp(_ batch: RecordBatch) throws -> RecordBatch {
+        guard batch.maxTimestamp < 0, batch.baseTimestamp >= 0, batch.recordCount > 0,
+              batch.attributes.timestampType == .createTime else { return batch }
+        let records: [Record]
+        do {
+            records = try batch.records()
+        } catch let error as RecordBatchError {
+            throw ApiError(error.errorCode, "\(error)")
+        }
+        guard let maximum = records.map(\.timestamp).max(), maximum >= 0 else { return batch }
+        var bytes = ByteBufferAllocator().buffer(capacity: batch.totalSize)
+        bytes.writeImmutableBuffer(batch.bytes)
+        bytes.setInteger(maximum, at: 35)  // maxTimestamp
+        let crc = bytes.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21...])) }
+        bytes.setInteger(crc, at: 17)
+        return try RecordBatch(bytes: bytes)
+    }
+
     static func validate(_ batches: [RecordBatch], maxMessageBytes: Int) throws {
         if batches.isEmpty {
             throw ApiError(.invalidRecord, "Produce requests must have at least one record batch per partition")

@@ -131,12 +131,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        close(context, reason: "\(error)")
+        // A peer resetting its connection is ordinary; a bad frame deserves a warning.
+        close(context, reason: "\(error)", level: error is IOError ? .debug : .warning)
     }
 
-    private func close(_ context: ChannelHandlerContext, reason: String) {
+    private func close(_ context: ChannelHandlerContext, reason: String, level: Logger.Level = .warning) {
         guard isActive else { return }
-        logger.warning("closing connection: \(reason)")
+        logger.log(level: level, "closing connection: \(reason)")
         isActive = false
         context.close(promise: nil)
     }

@@ -86,6 +86,10 @@ final class StorageFile {
     /// Writes all of `parts` back to back at `position`, or throws. After a throw, some prefix of
     /// the bytes may have reached the file: the caller truncates back (see ``truncate(to:)``).
     func write(_ parts: [UnsafeRawBufferPointer], at position: Int) throws {
+        try parts.withUnsafeBufferPointer { try write($0, at: position) }
+    }
+
+    func write(_ parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, at position: Int) throws {
         let total = parts.reduce(0) { $0 + $1.count }
         var limit = total
         var injected: Int32?
@@ -93,36 +97,36 @@ final class StorageFile {
             limit = min(fault.afterBytes, total)
             injected = fault.errno
         }
-        var iovecs: [iovec] = []
-        iovecs.reserveCapacity(parts.count)
-        var budget = limit
-        for part in parts where part.count > 0 && budget > 0 {
-            let n = min(part.count, budget)
-            iovecs.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress!), iov_len: n))
-            budget -= n
-        }
-        var written = 0
-        var first = 0
-        while written < limit {
-            let n = iovecs.withUnsafeBufferPointer { iov in
-                pwritev(fd, iov.baseAddress! + first, Int32(min(iov.count - first, 1024)), off_t(position + written))
+        try withUnsafeTemporaryAllocation(of: iovec.self, capacity: max(parts.count, 1)) { iovecs in
+            var count = 0
+            var budget = limit
+            for part in parts where part.count > 0 && budget > 0 {
+                let n = min(part.count, budget)
+                iovecs[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress!), iov_len: n)
+                count += 1
+                budget -= n
             }
-            if n < 0 {
-                if Posix.errno == EINTR { continue }
-                throw StorageError.io("write", path: path, errno: Posix.errno)
-            }
-            if n == 0 { throw StorageError.io("write", path: path, errno: EIO) }
-            written += n
-            // Drop fully written vectors and advance into a partly written one.
-            var consumed = n
-            while consumed > 0 && first < iovecs.count {
-                if consumed >= iovecs[first].iov_len {
-                    consumed -= iovecs[first].iov_len
-                    first += 1
-                } else {
-                    iovecs[first].iov_base += consumed
-                    iovecs[first].iov_len -= consumed
-                    consumed = 0
+            var written = 0
+            var first = 0
+            while written < limit {
+                let n = pwritev(fd, iovecs.baseAddress! + first, Int32(min(count - first, 1024)), off_t(position + written))
+                if n < 0 {
+                    if Posix.errno == EINTR { continue }
+                    throw StorageError.io("write", path: path, errno: Posix.errno)
+                }
+                if n == 0 { throw StorageError.io("write", path: path, errno: EIO) }
+                written += n
+                // Drop fully written vectors and advance into a partly written one.
+                var consumed = n
+                while consumed > 0 && first < count {
+                    if consumed >= iovecs[first].iov_len {
+                        consumed -= iovecs[first].iov_len
+                        first += 1
+                    } else {
+                        iovecs[first].iov_base += consumed
+                        iovecs[first].iov_len -= consumed
+                        consumed = 0
+                    }
                 }
             }
         }

@@ -46,15 +46,9 @@ extension DiskPartitionLog {
                 validator.record(prepared.headers[i])
                 next += delta + 1
             }
-            if state.epochs.latestEpoch.map({ leaderEpoch > $0 }) ?? (leaderEpoch >= 0) {
-                let before = state.epochs
-                state.epochs.assign(epoch: leaderEpoch, startOffset: firstOffset)
-                do {
-                    try state.epochs.write(directory: directory, faults: faults)
-                } catch {
-                    state.epochs = before
-                    throw error
-                }
+            if !state.epochs.isCurrent(leaderEpoch, logEndOffset: firstOffset),
+               let (requested, latest) = try prepareEpochs(state, for: [(leaderEpoch, firstOffset)]) {
+                throw StorageError.fencedLeaderEpoch(requested: requested, latest: latest)
             }
             pendingFlush = try appendPrepared(prepared, state: state, now: now)
             return LogAppendInfo(
@@ -77,11 +71,13 @@ extension DiskPartitionLog {
         var pendingFlush: Int64?
         let info: LogAppendInfo = try locked { state in
             var expected = state.logEndOffset
+            var gaps = false
             for header in prepared.headers {
                 guard header.baseOffset >= expected else {
                     throw LogAppendError.invalidBatch(.invalidRecord(
                         "follower append at offset \(header.baseOffset) below the expected \(expected)"))
                 }
+                gaps = gaps || header.baseOffset > expected
                 expected = header.nextOffset
             }
             guard let first = prepared.headers.first, let last = prepared.headers.last else {
@@ -89,18 +85,11 @@ extension DiskPartitionLog {
                 return LogAppendInfo(firstOffset: end, lastOffset: end - 1, logAppendTime: -1,
                                      logStartOffset: state.logStartOffset, recordCount: 0, byteCount: 0)
             }
-            let before = state.epochs
-            for header in prepared.headers where state.epochs.latestEpoch.map({ header.partitionLeaderEpoch > $0 }) ?? true {
-                state.epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
+            if let (requested, latest) = try prepareEpochs(state, for: prepared.headers.map { ($0.partitionLeaderEpoch, $0.baseOffset) }) {
+                throw LogAppendError.invalidBatch(.invalidRecord(
+                    "leader epoch \(requested) after epoch \(latest): epochs never go backwards in a log"))
             }
-            if state.epochs != before {
-                do {
-                    try state.epochs.write(directory: directory, faults: faults)
-                } catch {
-                    state.epochs = before
-                    throw error
-                }
-            }
+            if gaps { try markOffsetGaps(state) }
             pendingFlush = try appendPrepared(prepared, state: state, now: Posix.nowMs())
             return LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, logAppendTime: -1,
                                  logStartOffset: state.logStartOffset,

@@ -79,6 +79,7 @@ extension DiskPartitionLog {
         try lock.withLock {
             if state.closed { return }
             let logEnd = state.logEndOffset
+            try state.segments.active.cutStaleTail()
             try state.segments.active.persistIndexes()
             try ProducerStateSnapshot.write(state.producers, at: logEnd, directory: directory, faults: faults)
             ProducerStateSnapshot.prune(directory: directory, above: logEnd, keep: 3)

@@ -39,8 +39,8 @@ extension DiskPartitionLog {
                     }
                     let first = regions.isEmpty
                     let budget = first && minOneBatch ? max(remaining, header.totalSize) : remaining
-                    let end = try segment.batchBoundary(atOrBefore: min(limit, start + budget), from: start)
-                    guard end > start else { break }
+                    guard header.totalSize <= budget else { break }
+                    let end = try segment.endOfBatches(from: start, first: header, limit: min(limit, start + budget))
                     let handle = try segment.file.duplicateHandle()
                     handles.append(handle)
                     regions.append(FileRegion(fileHandle: handle, readerIndex: start, endIndex: end))

@@ -139,10 +139,13 @@ final class LogState {
     var unflushedMessages: Int64 = 0
     var lastFlushMs: Int64
     var rollJitterMs: Int64
+    /// Whether the log may hold gaps between batches (see ``OffsetGapsMarker``).
+    var hasOffsetGaps: Bool
     var closed = false
 
     init(config: LogConfig, segments: SegmentList, logStartOffset: Int64, highWatermark: Int64,
-         recoveryPoint: Int64, producers: ProducerStateTable, epochs: LeaderEpochCache, now: Int64) {
+         recoveryPoint: Int64, producers: ProducerStateTable, epochs: LeaderEpochCache, hasOffsetGaps: Bool, now: Int64) {
+        self.hasOffsetGaps = hasOffsetGaps
         self.config = config
         self.segments = segments
         self.logStartOffset = logStartOffset

@@ -21,6 +21,13 @@ struct LeaderEpochCache: Equatable, Sendable {
 
     var latestEpoch: Int32? { entries.last?.epoch }
 
+    /// Whether batches of `epoch` appended at `logEndOffset` need no change to the cache: it is
+    /// the latest epoch and already has data (the common case of every append).
+    func isCurrent(_ epoch: Int32, logEndOffset: Int64) -> Bool {
+        guard let last = entries.last else { return false }
+        return last.epoch == epoch && last.startOffset < logEndOffset
+    }
+
     /// Records that `epoch` starts at `startOffset`, dropping entries it contradicts (an epoch
     /// not below it, or a start offset not below it). Returns whether anything changed.
     @discardableResult

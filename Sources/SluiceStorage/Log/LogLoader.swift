@@ -26,8 +26,10 @@ struct LogLoader {
             .compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) }
             .sorted()
         var segments: [Segment] = []
-        var epochs = LeaderEpochCache.read(directory: directory) ?? LeaderEpochCache()
+        let checkpointedEpochs = LeaderEpochCache.read(directory: directory)
+        var epochs = checkpointedEpochs ?? LeaderEpochCache()
         let epochsBefore = epochs
+        let gapless = !OffsetGapsMarker.exists(directory)
         let recoveryPoint = cleanShutdown ? Int64.max : (checkpointedRecoveryPoint ?? 0)
         // The first segment to recover: the one holding the recovery point (the last one whose
         // base is <= it), or the first segment when the recovery point is below all of them.
@@ -37,8 +39,8 @@ struct LogLoader {
         while i < bases.count {
             let base = bases[i]
             let segment = try Segment.open(directory: directory, baseOffset: base, faults: faults, now: now)
-            if let previous = segments.last, base < previous.nextOffset {
-                logger.warning("segment \(base) overlaps the previous one (ends at \(previous.nextOffset)); removing it and later segments")
+            if let previous = segments.last, base < previous.nextOffset || (gapless && base != previous.nextOffset) {
+                logger.warning("segment \(base) does not follow the previous one (ends at \(previous.nextOffset)); removing it and later segments")
                 segment.close()
                 try deleteSegments(bases[i...])
                 break
@@ -49,8 +51,16 @@ struct LogLoader {
                 i += 1
                 continue
             }
-            let (cut, reason) = try segment.recover(indexIntervalBytes: Int(config.indexIntervalBytes)) { header in
-                epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
+            let (cut, reason) = try segment.recover(indexIntervalBytes: Int(config.indexIntervalBytes),
+                                                    expectedFirstOffset: gapless ? base : nil) { header in
+                // The checkpoint is written before any batch of a new epoch: a batch whose epoch
+                // disagrees with it has a damaged header (the field is outside the CRC).
+                let epoch = header.partitionLeaderEpoch
+                if let expected = checkpointedEpochs?.epoch(forOffset: header.baseOffset), expected != epoch {
+                    return "leader epoch \(epoch), but the epoch checkpoint says \(expected)"
+                }
+                if epoch > (epochs.latestEpoch ?? -1) { epochs.assign(epoch: epoch, startOffset: header.baseOffset) }
+                return nil
             }
             segments.append(segment)
             recovered.append(segment)
@@ -96,7 +106,8 @@ struct LogLoader {
         let producers = try rebuildProducerState(list, logStart: logStart, logEnd: logEnd)
         let highWatermark = min(max(checkpointedHighWatermark ?? logStart, logStart), logEnd)
         return LogState(config: config, segments: list, logStartOffset: logStart, highWatermark: highWatermark,
-                        recoveryPoint: recoveryPointAfter, producers: producers, epochs: epochs, now: now)
+                        recoveryPoint: recoveryPointAfter, producers: producers, epochs: epochs,
+                        hasOffsetGaps: !gapless, now: now)
     }
 
     /// Deletes temp and half-written files; returns the bases whose index files were orphaned or
@@ -123,6 +134,8 @@ struct LogLoader {
         var swapped: Set<Int64> = []
         for name in try Posix.listDirectory(directory) {
             guard let (base, end) = SegmentFiles.swapRange(in: name) else { continue }
+            // Only the cleaner writes swap files, and it marks the log as having gaps first.
+            if !OffsetGapsMarker.exists(directory) { try OffsetGapsMarker.write(directory, faults: faults) }
             let doomed = try Posix.listDirectory(directory)
                 .compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) }
                 .filter { $0 >= base && $0 < end }

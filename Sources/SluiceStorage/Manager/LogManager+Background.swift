@@ -1,7 +1,10 @@
+import NIOConcurrencyHelpers
+
 extension LogManager {
     /// Starts the background work on dedicated threads: retention every
     /// `log.retention.check.interval.ms`, `flush.ms` checks, checkpoints every
-    /// `replica.high.watermark.checkpoint.interval.ms`, and producer id expiration. Calling it again replaces the running tasks.
+    /// `replica.high.watermark.checkpoint.interval.ms`, producer id expiration, and the cleaner
+    /// for compacted topics. Calling it again replaces the running tasks.
     public func startBackgroundTasks(_ settings: BackgroundSettings = BackgroundSettings()) {
         stopBackgroundTasks()
         let tasks = BackgroundTasks()
@@ -20,6 +23,16 @@ extension LogManager {
         tasks.every("sluice-producer-expiration", intervalMs: { settings.producerIdExpirationCheckIntervalMs }) { [weak self] in
             guard let self else { return }
             self.expireProducers(now: self.clock(), expirationMs: settings.producerIdExpirationMs)
+        }
+        if settings.cleanerEnabled {
+            let cleaner = LogCleaner(settings: settings, logger: logger)
+            let idle = NIOLockedValueBox(false)
+            // Back to back while logs need cleaning, `log.cleaner.backoff.ms` apart when idle.
+            tasks.every("sluice-cleaner", intervalMs: { idle.withLockedValue { $0 } ? settings.cleanerBackoffMs : 1 }) { [weak self] in
+                guard let self else { return }
+                let cleaned = self.runCleaner(cleaner, now: self.clock())
+                idle.withLockedValue { $0 = !cleaned }
+            }
         }
         background.withLockedValue { $0 = tasks }
     }
@@ -58,3 +71,44 @@ extension LogManager {
     }
 }
 
+
+extension LogManager {
+    /// Cleans the compacted log that needs it most (highest dirty ratio), if any; returns
+    /// whether a log was cleaned. The background cleaner calls this in a loop.
+    @discardableResult
+    public func runCleaner(now: Int64, settings: BackgroundSettings = BackgroundSettings()) -> Bool {
+        runCleaner(LogCleaner(settings: settings, logger: logger), now: now)
+    }
+
+    func runCleaner(_ cleaner: LogCleaner, now: Int64) -> Bool {
+        let checkpoint = cleanerOffsets.withLockedValue { $0 }
+        var best: (TopicPartition, DiskPartitionLog, Double)?
+        for (tp, log) in diskLogs where log.config.cleanupPolicy.contains(.compact) {
+            guard let plan = try? log.cleaningPlan(firstDirty: checkpoint[tp], now: now) else { continue }
+            if best == nil || plan.dirtyRatio > best!.2 { best = (tp, log, plan.dirtyRatio) }
+        }
+        guard let (tp, log, _) = best else { return false }
+        return (try? clean(tp, log, cleaner, now: now, force: false)) ?? false
+    }
+
+    /// Compacts one partition now, regardless of its dirty ratio (tests and tools); returns
+    /// whether anything was cleaned.
+    @discardableResult
+    public func compact(_ tp: TopicPartition, now: Int64, settings: BackgroundSettings = BackgroundSettings()) throws -> Bool {
+        guard let log = diskLog(for: tp) else { return false }
+        return try clean(tp, log, LogCleaner(settings: settings, logger: logger), now: now, force: true)
+    }
+
+    private func clean(_ tp: TopicPartition, _ log: DiskPartitionLog, _ cleaner: LogCleaner, now: Int64, force: Bool) throws -> Bool {
+        let firstDirty = cleanerOffsets.withLockedValue { $0[tp] }
+        do {
+            guard let result = try cleaner.clean(log, firstDirty: firstDirty, now: now, force: force) else { return false }
+            cleanerOffsets.withLockedValue { $0[tp] = result.firstDirty }
+            try writeCheckpoints()
+            return true
+        } catch {
+            logger.error("cleaning \(tp) failed: \(error)")
+            throw error
+        }
+    }
+}

@@ -68,22 +68,23 @@ struct PreparedBatches {
     }
 
     /// Calls `body` with pointers to the bytes of batches `range`, header and body alternating.
-    func withRawParts<R>(_ range: Range<Int>, _ body: ([UnsafeRawBufferPointer]) throws -> R) throws -> R {
+    func withRawParts<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R {
         try headerBytes.withUnsafeBytes { allHeaders in
-            var parts: [UnsafeRawBufferPointer] = []
-            parts.reserveCapacity(range.count * 2)
-            return try gather(range.lowerBound, range, allHeaders, &parts, body)
+            try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: range.count * 2) { parts in
+                try gather(range.lowerBound, range, allHeaders, parts, body)
+            }
         }
     }
 
     private func gather<R>(_ i: Int, _ range: Range<Int>, _ allHeaders: UnsafeRawBufferPointer,
-                           _ parts: inout [UnsafeRawBufferPointer],
-                           _ body: ([UnsafeRawBufferPointer]) throws -> R) throws -> R {
-        if i == range.upperBound { return try body(parts) }
-        parts.append(UnsafeRawBufferPointer(rebasing: allHeaders[(i * BatchHeader.size)..<((i + 1) * BatchHeader.size)]))
+                           _ parts: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>,
+                           _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R {
+        if i == range.upperBound { return try body(UnsafeBufferPointer(parts)) }
+        let slot = (i - range.lowerBound) * 2
+        parts[slot] = UnsafeRawBufferPointer(rebasing: allHeaders[(i * BatchHeader.size)..<((i + 1) * BatchHeader.size)])
         return try bodies[i].withUnsafeReadableBytes { raw in
-            parts.append(raw)
-            return try gather(i + 1, range, allHeaders, &parts, body)
+            parts[slot + 1] = raw
+            return try gather(i + 1, range, allHeaders, parts, body)
         }
     }
 

@@ -26,6 +26,15 @@ final class Segment: @unchecked Sendable {
     private(set) var offsetOfMaxTimestamp: Int64
     private(set) var batchCount = 0
     private var bytesSinceLastIndexEntry = 0
+    /// Reads headers for lookups (allocated on first use).
+    lazy var headers = HeaderWindow()
+    /// Where the last read ended: the first batch with a last offset >= `offset` starts at
+    /// `position`. A consumer's next fetch starts exactly there, and then costs no index search.
+    var readHint: (offset: Int64, position: Int)?
+    /// Bytes of a failed write may remain past `size` (the cut-back failed too).
+    private var hasStaleTail = false
+    /// The `index.interval.bytes` last used, for rebuilding indexes.
+    private var indexIntervalBytes = 4096
     /// The first batch's max timestamp, the base of `segment.ms` rolls (nil until known).
     private var firstBatchTimestamp: Int64??
     let createdMs: Int64
@@ -67,6 +76,12 @@ final class Segment: @unchecked Sendable {
         return segment
     }
 
+    /// A segment over an already open file that will be renamed to this segment's name (the
+    /// cleaner's output); call ``recover(indexIntervalBytes:expectedFirstOffset:accept:)`` next.
+    static func adopt(directory: String, baseOffset: Int64, file: StorageFile, now: Int64) -> Segment {
+        Segment(directory: directory, baseOffset: baseOffset, file: file, now: now)
+    }
+
     /// Opens an existing segment file without reading it; call ``loadTrustedIndexes()`` or
     /// ``recover(onBatch:)`` next.
     static func open(directory: String, baseOffset: Int64, faults: StorageFaults?, now: Int64) throws -> Segment {
@@ -82,6 +97,8 @@ final class Segment: @unchecked Sendable {
     /// Writes prepared batches at the end of the file and indexes them. On failure the file is
     /// cut back to its previous size (best effort) and the segment is unchanged.
     func append(_ batches: PreparedBatches, indexIntervalBytes: Int) throws {
+        self.indexIntervalBytes = indexIntervalBytes
+        try cutStaleTail()
         let start = size
         var position = start
         do {
@@ -96,7 +113,13 @@ final class Segment: @unchecked Sendable {
                 i = chunk.upperBound
             }
         } catch {
-            try? file.truncate(to: start)
+            do {
+                try file.truncate(to: start)
+            } catch {
+                // The file keeps bytes past `size` that no read serves; cut them before the next
+                // append, and recovery cuts them if we never get to.
+                hasStaleTail = true
+            }
             throw error
         }
         var at = start
@@ -106,6 +129,13 @@ final class Segment: @unchecked Sendable {
         }
         size = at
         indexesPersisted = false
+    }
+
+    /// Removes what a failed write left past `size`.
+    func cutStaleTail() throws {
+        guard hasStaleTail else { return }
+        try file.truncate(to: size)
+        hasStaleTail = false
     }
 
     /// Updates sizes, indexes and timestamps for a batch now stored at `position`.
@@ -145,51 +175,27 @@ final class Segment: @unchecked Sendable {
         return first
     }
 
-    // MARK: Lookups
-
-    /// The first batch whose last offset is >= `offset`: its position and header; nil when the
-    /// segment holds nothing at or after `offset`.
-    func translate(_ offset: Int64) throws -> (position: Int, header: BatchHeader)? {
-        if offset >= nextOffset { return nil }
-        let start = offsetIndex.floor(offset: offset)?.position ?? 0
-        var reader = FileBatchReader(file: file, from: start, end: size, windowSize: 16 * 1024)
-        while let (position, header) = try reader.nextHeader() {
-            if header.lastOffset >= offset { return (position, header) }
-        }
-        return nil
-    }
-
-    /// The largest batch boundary <= `limit`, at or after `start` (a batch boundary).
-    func batchBoundary(atOrBefore limit: Int, from start: Int) throws -> Int {
-        if limit >= size { return size }
-        var position = max(start, offsetIndex.floor(position: limit)?.position ?? 0)
-        var reader = FileBatchReader(file: file, from: position, end: size, windowSize: 16 * 1024)
-        while let (at, header) = try reader.nextHeader() {
-            if at + header.totalSize > limit { break }
-            position = at + header.totalSize
-        }
-        return position
-    }
-
-    /// The first batch with a max timestamp >= `timestamp` that ends at or after `minOffset`.
-    func firstBatch(atOrAfterTimestamp timestamp: Int64, minOffset: Int64) throws -> (position: Int, header: BatchHeader)? {
-        if batchCount > 0 && maxTimestamp < timestamp { return nil }
-        let startOffset = max(timeIndex.floor(timestamp: timestamp) ?? baseOffset, minOffset)
-        let start = offsetIndex.floor(offset: startOffset)?.position ?? 0
-        var reader = FileBatchReader(file: file, from: start, end: size, windowSize: 16 * 1024)
-        while let (position, header) = try reader.nextHeader() {
-            if header.maxTimestamp >= timestamp && header.lastOffset >= minOffset { return (position, header) }
-        }
-        return nil
-    }
-
-    /// Reads the whole batch at `position` (for timestamp lookups and tools, not fetches).
-    func batch(at position: Int, header: BatchHeader) throws -> RecordBatch {
-        let bytes = try file.readBuffer(count: header.totalSize, at: position)
-        return try RecordBatch(bytes: bytes)
-    }
-
     // MARK: Loading and recovery
+
+    /// Rebuilds both indexes from the batch headers (the data itself is trusted) and drops the
+    /// index files, which ``persistIndexes()`` rewrites. Used when an index entry turns out not
+    /// to point at its batch.
+    func rebuildIndexesFromHeaders() throws {
+        let end = size
+        offsetIndex = OffsetIndex(baseOffset: baseOffset)
+        timeIndex = TimeIndex(baseOffset: baseOffset)
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = baseOffset
+        batchCount = 0
+        bytesSinceLastIndexEntry = 0
+        nextOffset = baseOffset
+        var reader = FileBatchReader(file: file, from: 0, end: end, windowSize: 256 * 1024)
+        while let (position, header) = try reader.nextHeader() {
+            indexAppended(header, at: position, indexIntervalBytes: indexIntervalBytes)
+        }
+        size = end
+        try removeIndexFiles()
+    }
 
     /// Loads the index files of a segment whose data is trusted (below the recovery point, or
     /// after a clean shutdown) and reads the headers after the last index entry to find the end.
@@ -233,11 +239,17 @@ final class Segment: @unchecked Sendable {
     }
 
     /// Validates every batch (structure, CRC, offsets) from the start, rebuilds the indexes, and
-    /// cuts the file at the first batch that is torn or corrupt. Calls `onBatch` for each valid
+    /// cuts the file at the first batch that is torn or corrupt. `expectedFirstOffset`, for a log
+    /// without gaps, is where the first batch must start; each later batch must then start where
+    /// the previous one ended. `accept` may veto a batch (returning why) and sees each valid
     /// batch in order. Returns the number of bytes cut and why.
     @discardableResult
-    func recover(indexIntervalBytes: Int, onBatch: (BatchHeader) -> Void = { _ in }) throws -> (truncated: Int, reason: String?) {
+    func recover(indexIntervalBytes: Int, expectedFirstOffset: Int64? = nil,
+                 accept: (BatchHeader) -> String? = { _ in nil }) throws -> (truncated: Int, reason: String?) {
         let fileSize = try file.size()
+        self.indexIntervalBytes = indexIntervalBytes
+        headers.invalidate()
+        readHint = nil
         offsetIndex = OffsetIndex(baseOffset: baseOffset)
         timeIndex = TimeIndex(baseOffset: baseOffset)
         size = 0
@@ -249,6 +261,7 @@ final class Segment: @unchecked Sendable {
         firstBatchTimestamp = .some(nil)
         var reader = FileBatchReader(file: file, from: 0, end: fileSize, windowSize: 1024 * 1024)
         var reason: String?
+        var expected = expectedFirstOffset
         while let (position, batch) = try reader.nextBatch() {
             let header = BatchHeader(batch)
             do {
@@ -257,12 +270,21 @@ final class Segment: @unchecked Sendable {
                 reason = "batch at position \(position): \(error)"
                 break
             }
-            guard header.baseOffset >= nextOffset, header.lastOffset - baseOffset <= Int64(Int32.max) else {
+            guard header.baseOffset >= nextOffset, header.baseOffset >= baseOffset,
+                  header.lastOffset - baseOffset <= Int64(Int32.max) else {
                 reason = "batch at position \(position) has offsets \(header.baseOffset)...\(header.lastOffset) out of order"
                 break
             }
+            if let expected, header.baseOffset != expected {
+                reason = "batch at position \(position) starts at offset \(header.baseOffset), not \(expected)"
+                break
+            }
+            if let veto = accept(header) {
+                reason = "batch at position \(position): \(veto)"
+                break
+            }
             indexAppended(header, at: position, indexIntervalBytes: indexIntervalBytes)
-            onBatch(header)
+            if expected != nil { expected = header.nextOffset }
         }
         switch reader.stop {
         case let .truncated(position): reason = reason ?? "torn batch at position \(position)"
@@ -285,6 +307,8 @@ final class Segment: @unchecked Sendable {
         guard let (position, header) = try translate(offset) else { return 0 }
         let removed = size - position
         truncations += 1
+        headers.invalidate()
+        readHint = nil
         try file.truncate(to: position)
         try removeIndexFiles()
         offsetIndex.truncate(toPosition: position)
@@ -332,6 +356,7 @@ final class Segment: @unchecked Sendable {
 
     /// fsyncs the log file when it has unsynced bytes.
     func sync() throws {
+        try cutStaleTail()
         if syncedSize == size { return }
         let target = size
         try file.sync()

@@ -2,35 +2,63 @@ import Dispatch
 import Foundation
 import SluiceBroker
 
-/// Waits for SIGTERM or SIGINT (installed before the broker starts, so none is lost).
+/// Waits for SIGTERM or SIGINT.
+///
+/// The handlers are installed synchronously with `sigaction` (a self-pipe: the handler only
+/// writes the signal number), so no signal is lost between start-up and the wait, whatever
+/// thread it lands on. (A Dispatch signal source registers asynchronously: a signal arriving in
+/// between would be lost.)
 final class ShutdownSignals {
-    private let sources: [any DispatchSourceSignal]
-    private let stream: AsyncStream<String>
+    nonisolated(unsafe) private static var pipeWriteEnd: Int32 = -1
+    private let readEnd: Int32
 
     init() {
-        var continuation: AsyncStream<String>.Continuation!
-        stream = AsyncStream { continuation = $0 }
-        let queue = DispatchQueue(label: "sluice.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            let yield = continuation!
-            source.setEventHandler { yield.yield(name) }
-            source.resume()
-            sources.append(source)
+        var fds: [Int32] = [0, 0]
+        pipe(&fds)
+        readEnd = fds[0]
+        Self.pipeWriteEnd = fds[1]
+        for number in [SIGTERM, SIGINT] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in ShutdownSignals.deliver(signal) }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
-        self.sources = sources
     }
 
+    /// Records `signal` as received (async-signal-safe: one write to the pipe).
+    static func deliver(_ signal: Int32) {
+        var byte = UInt8(truncatingIfNeeded: signal)
+        _ = write(pipeWriteEnd, &byte, 1)
+    }
+
+    /// The name of the first signal received (blocks a thread of its own, not the caller's).
+    ///
+    /// Threads started by Dispatch, NIO and the Swift runtime block most signals, and the main
+    /// thread may be parked: this thread unblocks SIGTERM and SIGINT so that a signal sent to the
+    /// process (the parent-death signal included) always has a thread to run its handler on.
     func next() async -> String {
-        for await name in stream { return name }
-        return "end of signals"
+        let fd = readEnd
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var signals = sigset_t()
+                sigemptyset(&signals)
+                sigaddset(&signals, SIGTERM)
+                sigaddset(&signals, SIGINT)
+                pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+                var byte: UInt8 = 0
+                while read(fd, &byte, 1) < 0 && errno == EINTR {}
+                continuation.resume(returning: Int32(byte) == SIGINT ? "SIGINT" : "SIGTERM")
+            }
+        }
     }
 }
 
 /// `--exit-with-parent`: the kernel sends SIGTERM when the parent dies (`PR_SET_PDEATHSIG`);
-/// a parent that died before that was set is caught by comparing `getppid()`.
+/// a parent that died before that was set is caught by comparing `getppid()`. The kernel ties
+/// that signal to the parent *thread* (a broker spawned from a thread that later exits is stopped
+/// early), so a watchdog thread also polls `getppid()` twice a second and requests the same
+/// clean shutdown when it changes.
 enum ParentWatch {
     static func install(expectedParent: pid_t) {
         #if os(Linux)
@@ -46,6 +74,10 @@ enum ParentWatch {
         if getppid() != expectedParent {
             FileHandle.standardError.write(Data("sluice broker: the parent process is gone; exiting\n".utf8))
             exit(1)
+        }
+        Thread.detachNewThread {
+            while getppid() == expectedParent { usleep(500_000) }
+            ShutdownSignals.deliver(SIGTERM)
         }
     }
 }

@@ -43,6 +43,8 @@ struct BrokerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parentAtStart = getppid()
+        // First of all: a SIGTERM from here on (the parent's death included) is a clean shutdown.
+        let signals = ShutdownSignals()
         if exitWithParent { ParentWatch.install(expectedParent: parentAtStart) }
         guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -64,7 +66,6 @@ struct BrokerCommand: AsyncParsableCommand {
         logger[metadataKey: "node"] = "\(brokerConfig.nodeId)"
         let dataLock = try DataDirectoryLock(directory: brokerConfig.dataDirectory)
 
-        let signals = ShutdownSignals()
         let logs = try LogManager(directory: brokerConfig.dataDirectory, defaults: brokerConfig.logDefaults, logger: logger)
         let broker: Broker
         do {

@@ -68,7 +68,7 @@ final class BrokerProcess {
                 return Date().timeIntervalSince(started)
             }
         }
-        if process.isRunning { kill9() } else { process.waitUntilExit() }
+        if process.isRunning { kill9() } else { Self.waitForExit(process, seconds: 10) }
         throw Failure(description: "the broker did not report readiness; stderr:\n\(stderrTail())")
     }
 
@@ -76,18 +76,30 @@ final class BrokerProcess {
     func kill9() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        Self.waitForExit(process, seconds: 30)
     }
 
-    /// SIGTERM and wait for the exit; returns the exit status.
+    /// SIGTERM and wait (up to 30 s, then SIGKILL) for the exit; returns the exit status, -1
+    /// when it had to be killed.
     @discardableResult
     func stop() -> Int32 {
         guard let process else { return -1 }
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            if !Self.waitForExit(process, seconds: 30) {
+                kill9()
+                return -1
+            }
         }
         return process.terminationStatus
+    }
+
+    /// Polls instead of `waitUntilExit`, which can stall when several threads run processes.
+    @discardableResult
+    static func waitForExit(_ process: Process, seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return !process.isRunning
     }
 
     var isRunning: Bool { process?.isRunning ?? false }

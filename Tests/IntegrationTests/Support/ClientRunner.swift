@@ -48,7 +48,7 @@ enum ClientRunner {
         let timedOut = process.isRunning
         if timedOut {
             process.terminate()
-            process.waitUntilExit()
+            BrokerProcess.waitForExit(process, seconds: 10)
         }
         let output = Output(status: process.terminationStatus,
                             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",

@@ -65,6 +65,15 @@ struct CompressionRoundTripTests {
         #expect(Array(zstd.prefix(4)) == [0x28, 0xB5, 0x2F, 0xFD])
     }
 
+    @Test("zstd is loaded from the system here; without it the error says what is missing")
+    func zstdLibrary() throws {
+        #expect(CompressionCodec.zstd.isAvailable, "libzstd.so.1 is part of every Debian system")
+        let error = #expect(throws: CompressionError.self) { try ZstdCodec.requireLibrary(loaded: false) }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.description.contains("libzstd.so.1") == true)
+        #expect(RecordBatchError.decompressionFailed(try #require(error)).errorCode == .unsupportedCompressionType)
+    }
+
     @Test("xxHash32 matches the reference vectors")
     func xxHash32() {
         #expect(XXHash32.hash([]) == 0x02CC_5D05)

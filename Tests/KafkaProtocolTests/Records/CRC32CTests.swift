@@ -41,6 +41,19 @@ struct CRC32CTests {
         }
     }
 
+    @Test("the CRCs kafka-python and aiokafka stored in their batches")
+    func pythonBatches() throws {
+        let files = try Fixtures.names(in: "batches", suffix: ".batch")
+        #expect(files.count >= 11)
+        for file in files {
+            let bytes = try Fixtures.data("batches/\(file)")
+            let stored = bytes[17..<21].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let covered = Array(bytes[21...])
+            #expect(CRC32C.checksum(covered) == stored, "\(file)")
+            #expect(covered.withUnsafeBytes { CRC32C.portableChecksum($0) } == stored, "\(file)")
+        }
+    }
+
     @Test("a ByteBuffer's readable bytes are what is checksummed")
     func buffer() {
         var buffer = ByteBuffer(bytes: [0xAA, 0xBB] + Array("123456789".utf8))

@@ -99,7 +99,7 @@ struct SpecInterpreter {
             if case .structure = f.type { out.append(0xFF) } else { length(nil, compact: compact, width: width(f.type), into: &out) }
             return
         }
-        if case let .structure(name) = f.type, nullable { out.append(1) }
+        if case .structure = f.type, nullable { out.append(1) }
         element(f.type, compact: compact, version: version, into: &out, structName: name(f))
     }
 

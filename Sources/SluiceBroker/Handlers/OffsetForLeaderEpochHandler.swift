@@ -1,0 +1,52 @@
+import KafkaProtocol
+import NIOCore
+import SluiceStorage
+
+/// OffsetForLeaderEpoch (key 23), versions 0-4.
+///
+/// - For each partition and requested epoch: the largest epoch <= it that the log knows and
+///   where that epoch ends (the start of the next epoch, or the log end for the current one), so
+///   that a consumer or follower can detect a truncated log. An epoch the log does not know
+///   gives epoch -1 and end offset -1. The current epoch of an empty log ends at its log end.
+/// - v1+: the epoch in the answer. v2+: current leader epoch fencing (FENCED_LEADER_EPOCH /
+///   UNKNOWN_LEADER_EPOCH). v3+: replica id (answers are the same: one node). v4: flexible.
+/// - Unknown topics or partitions: UNKNOWN_TOPIC_OR_PARTITION.
+struct OffsetForLeaderEpochHandler: ApiHandler {
+    static let versions: ClosedRange<Int16> = 0...4
+    let services: BrokerServices
+
+    typealias Result = OffsetForLeaderEpochResponse.EpochEndOffset
+
+    func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext)
+        -> EventLoopFuture<HandlerReply<OffsetForLeaderEpochResponse>> {
+        let snapshot = services.metadata.snapshot
+        let logs = services.replicas.logs
+        return services.offLoop(context) {
+            var response = OffsetForLeaderEpochResponse()
+            for topic in request.topics {
+                let metadata = snapshot.topics[topic.topic]
+                let results = topic.partitions.map { partition -> Result in
+                    let index = partition.partition
+                    guard let metadata, index >= 0, Int(index) < metadata.partitions.count,
+                          let log = logs.log(for: TopicPartition(topic.topic, index)) else {
+                        return Result(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, partition: index)
+                    }
+                    let current = metadata.partitions[Int(index)].leaderEpoch
+                    if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch != current {
+                        let code: ErrorCode = partition.currentLeaderEpoch > current ? .unknownLeaderEpoch : .fencedLeaderEpoch
+                        return Result(errorCode: code.rawValue, partition: index)
+                    }
+                    if let found = log.endOffset(forLeaderEpoch: partition.leaderEpoch) {
+                        return Result(errorCode: 0, partition: index, leaderEpoch: found.epoch, endOffset: found.endOffset)
+                    }
+                    if partition.leaderEpoch == current && log.latestLeaderEpoch == nil {
+                        return Result(errorCode: 0, partition: index, leaderEpoch: current, endOffset: log.logEndOffset)
+                    }
+                    return Result(errorCode: 0, partition: index, leaderEpoch: -1, endOffset: -1)
+                }
+                response.topics.append(.init(topic: topic.topic, partitions: results))
+            }
+            return HandlerReply(response)
+        }
+    }
+}
