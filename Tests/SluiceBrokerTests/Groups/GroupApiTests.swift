@@ -58,7 +58,7 @@ import Testing
         _ = try c.roundTrip(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 2, replicationFactor: 1)]), version: 4)
         _ = try c.roundTrip(FindCoordinatorRequest(key: "old"), version: 0)
         let metadataBytes = ByteBuffer(bytes: [0, 0, 0, 0, 0, 1, 0, 1, 116, 0, 0, 0, 0])
-        let joinRequest = JoinGroupRequest(groupId: "old", sessionTimeoutMs: 6_000, memberId: "", protocolType: "consumer",
+        let joinRequest = JoinGroupRequest(groupId: "old", sessionTimeoutMs: 60_000, memberId: "", protocolType: "consumer",
                                            protocols: [.init(name: "range", metadata: metadataBytes)])
         let joined: JoinGroupResponse = try untilLoaded("join") {
             let r = try c.roundTrip(joinRequest, version: 0)
@@ -98,7 +98,7 @@ import Testing
         let c = try fixture.connect()
         _ = try c.roundTrip(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 1, replicationFactor: 1)]), version: 4)
         _ = try c.roundTrip(FindCoordinatorRequest(keyType: 0, coordinatorKeys: ["new"]), version: 6)
-        let join = JoinGroupRequest(groupId: "new", sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 6_000,
+        let join = JoinGroupRequest(groupId: "new", sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000,
                                     memberId: "", groupInstanceId: nil, protocolType: "consumer",
                                     protocols: [.init(name: "roundrobin", metadata: ByteBuffer(string: "m"))], reason: "test")
         let first: JoinGroupResponse = try untilLoaded("join") {
