@@ -48,7 +48,13 @@ public final class Broker: Sendable {
                 try MetadataManager(config: config, store: store, logs: logs, logger: logger)
             }
             let replicas = ReplicaManager(logs: logs, pool: pool, logger: logger)
-            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, logger: logger)
+            let groups = GroupCoordinator(
+                config: config.groups,
+                log: BrokerOffsetsLog(replicas: replicas, metadata: metadata, eventLoop: group.next()),
+                timerLoop: group.next(), logger: logger)
+            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups,
+                                          logger: logger)
+            services.resumeGroups()
             let server = BrokerServer(group: group, registry: HandlerRegistry.standard(services: services),
                                       maxFrameSize: config.socketRequestMaxBytes, logger: logger)
             let bound = try await server.start(host: config.listener.host, port: config.listener.port)
@@ -66,6 +72,8 @@ public final class Broker: Sendable {
 
     /// Stops accepting, answers in-flight requests, wakes waiting fetches, closes the logs.
     public func shutdown() async {
+        // First, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
+        services.groups.shutdown()
         services.replicas.purgatory.wakeAll()
         await server.shutdown()
         do {

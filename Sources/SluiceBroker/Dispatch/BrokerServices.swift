@@ -2,19 +2,24 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// What the handlers share: this node's identity and address, the metadata, the partitions.
+/// What the handlers share: this node's identity and address, the metadata, the partitions, the
+/// group coordinator.
 struct BrokerServices: Sendable {
     let config: BrokerConfig
     private let advertisedBox: NIOLockedValueBox<HostAndPort>
     let metadata: MetadataManager
     let replicas: ReplicaManager
+    /// Consumer groups and committed offsets (`Groups/`).
+    let groups: GroupCoordinator
     let logger: Logger
 
-    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, logger: Logger) {
+    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator,
+         logger: Logger) {
         self.config = config
         self.advertisedBox = NIOLockedValueBox(config.advertised(boundPort: config.listener.port))
         self.metadata = metadata
         self.replicas = replicas
+        self.groups = groups
         self.logger = logger
     }
 

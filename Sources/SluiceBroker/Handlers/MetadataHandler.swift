@@ -31,7 +31,11 @@ struct MetadataHandler: ApiHandler {
                 var creationErrors: [String: ApiError] = [:]
                 for name in missing {
                     do {
-                        try services.metadata.createTopic(TopicCreation(name: name))
+                        if name == OffsetsTopic.name {
+                            _ = try services.ensureOffsetsTopic()  // with its own partition count and configs
+                        } else {
+                            try services.metadata.createTopic(TopicCreation(name: name))
+                        }
                     } catch let error as ApiError where error.code != .topicAlreadyExists {
                         creationErrors[name] = error
                     }
@@ -83,6 +87,7 @@ struct MetadataHandler: ApiHandler {
                 leaderEpoch: partition.leaderEpoch, replicaNodes: partition.replicas, isrNodes: partition.replicas,
                 offlineReplicas: [])
         }
-        return .init(errorCode: 0, name: topic.name, topicId: topic.id, isInternal: false, partitions: partitions)
+        return .init(errorCode: 0, name: topic.name, topicId: topic.id, isInternal: topic.name == OffsetsTopic.name,
+                     partitions: partitions)
     }
 }
