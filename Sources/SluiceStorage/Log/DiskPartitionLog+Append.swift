@@ -19,7 +19,7 @@ extension DiskPartitionLog {
                 throw LogAppendError.invalidBatch(.invalidRecordCount(header.recordCount))
             }
         }
-        var pendingFlush: Int64?
+        var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
             let config = state.config
             for header in prepared.headers {
@@ -56,7 +56,7 @@ extension DiskPartitionLog {
                 logAppendTime: config.usesLogAppendTime ? now : -1, logStartOffset: state.logStartOffset,
                 recordCount: prepared.headers.reduce(0) { $0 + Int($1.recordCount) }, byteCount: prepared.byteCount)
         }
-        if let pendingFlush { try flush(upTo: pendingFlush) }
+        try pendingFlush.perform(on: self)
         return info
     }
 
@@ -68,7 +68,7 @@ extension DiskPartitionLog {
             do { try batch.validate() } catch let e as RecordBatchError { throw LogAppendError.invalidBatch(e) }
         }
         let prepared = PreparedBatches(batches)
-        var pendingFlush: Int64?
+        var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
             var expected = state.logEndOffset
             var gaps = false
@@ -96,21 +96,21 @@ extension DiskPartitionLog {
                                  recordCount: prepared.headers.reduce(0) { $0 + Int($1.recordCount) },
                                  byteCount: prepared.byteCount)
         }
-        if let pendingFlush { try flush(upTo: pendingFlush) }
+        try pendingFlush.perform(on: self)
         return info
     }
 
     /// Writes batches with final headers to the active segment, rolling first when they do not
     /// fit (or between them when one run cannot hold them all), and updates producer state.
-    /// Returns an offset to flush up to (after a roll, or when `flush.messages` is reached),
-    /// which the caller does after releasing the lock.
-    func appendPrepared(_ prepared: PreparedBatches, state: LogState, now: Int64) throws -> Int64? {
+    /// Returns what to flush (after a roll, or when `flush.messages` is reached), which the
+    /// caller does after releasing the lock.
+    func appendPrepared(_ prepared: PreparedBatches, state: LogState, now: Int64) throws -> PendingFlush {
         let config = state.config
-        var flushTo: Int64?
+        var flush = PendingFlush()
         var runStart = 0
         while runStart < prepared.count {
             // The longest run from runStart that the active segment (possibly after a roll) holds.
-            if let rolledAt = try maybeRoll(state, first: prepared.headers[runStart], now: now) { flushTo = rolledAt }
+            if let rolledAt = try maybeRoll(state, first: prepared.headers[runStart], now: now) { flush.rolledAt = rolledAt }
             let active = state.segments.active
             var runEnd = runStart
             var bytes = 0
@@ -135,8 +135,8 @@ extension DiskPartitionLog {
             }
             runStart = runEnd
         }
-        if state.unflushedMessages >= config.flushMessages { flushTo = state.logEndOffset }
-        return flushTo
+        flush.all = state.unflushedMessages >= config.flushMessages
+        return flush
     }
 
     /// Rolls to a new segment when the next batch would not fit the active one, or the active one
@@ -186,6 +186,27 @@ extension DiskPartitionLog {
             guard !state.segments.active.isEmpty else { return nil }
             return try roll(state, at: state.logEndOffset, now: now)
         }
-        if let rolledAt { try flush(upTo: rolledAt) }
+        try PendingFlush(rolledAt: rolledAt).perform(on: self)
+    }
+}
+
+/// The fsync work an append leaves for after the lock: everything (`flush.messages` reached:
+/// done before the append returns), or the segments before a roll (handed to the log
+/// manager's background flusher when there is one, as Kafka does, so that the producer whose
+/// append rolled does not wait for a segment's worth of fsync).
+struct PendingFlush {
+    var rolledAt: Int64?
+    var all = false
+
+    func perform(on log: DiskPartitionLog) throws {
+        if all {
+            try log.flush()
+        } else if let rolledAt {
+            if let schedule = log.rollFlushScheduler {
+                schedule(log, rolledAt)
+            } else {
+                try log.flush(upTo: rolledAt)
+            }
+        }
     }
 }

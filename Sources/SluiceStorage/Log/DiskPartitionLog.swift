@@ -34,11 +34,15 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     let logger: Logger
     let faults: StorageFaults?
     let events: (@Sendable (TopicPartition, Event) -> Void)?
+    /// Runs the fsync of rolled segments off the appending thread (set by the log manager).
+    let rollFlushScheduler: (@Sendable (DiskPartitionLog, Int64) -> Void)?
     let lock = NIOLock()
     let state: LogState
 
     init(topicPartition: TopicPartition, directory: String, state: LogState, logger: Logger,
-         faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?) {
+         faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?,
+         rollFlushScheduler: (@Sendable (DiskPartitionLog, Int64) -> Void)? = nil) {
+        self.rollFlushScheduler = rollFlushScheduler
         self.topicPartition = topicPartition
         self.directory = directory
         self.state = state
@@ -59,13 +63,14 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     ) throws -> DiskPartitionLog {
         try open(directory: directory, topicPartition: topicPartition, config: config, logger: logger,
                  cleanShutdown: cleanShutdown, recoveryPoint: recoveryPoint, logStartOffset: logStartOffset,
-                 highWatermark: highWatermark, now: now, faults: faults, events: nil)
+                 highWatermark: highWatermark, now: now, faults: faults, events: nil, rollFlushScheduler: nil)
     }
 
     static func open(
         directory: String, topicPartition: TopicPartition, config: LogConfig, logger: Logger,
         cleanShutdown: Bool, recoveryPoint: Int64?, logStartOffset: Int64?, highWatermark: Int64?,
-        now: Int64?, faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?
+        now: Int64?, faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?,
+        rollFlushScheduler: (@Sendable (DiskPartitionLog, Int64) -> Void)?
     ) throws -> DiskPartitionLog {
         var logger = logger
         logger[metadataKey: "partition"] = "\(topicPartition)"
@@ -75,7 +80,7 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
         let state = try loader.load(cleanShutdown: cleanShutdown, recoveryPoint: recoveryPoint,
                                     logStartOffset: logStartOffset, highWatermark: highWatermark)
         return DiskPartitionLog(topicPartition: topicPartition, directory: directory, state: state,
-                                logger: logger, faults: faults, events: events)
+                                logger: logger, faults: faults, events: events, rollFlushScheduler: rollFlushScheduler)
     }
 
     /// Runs `body` under the log's lock, failing when the log is closed.
