@@ -11,9 +11,10 @@ extension DiskPartitionLog {
     /// - Only batches whose last offset is below `maxOffset`.
     /// - Continues into later segments (a `.concatenation` of regions) until a limit is reached.
     ///
-    /// Each region has its own duplicated descriptor, closed by ``LogReadResult/release()``.
+    /// Each region has its own duplicated descriptor, handed back by ``LogReadResult/release()``
+    /// (to a per-segment pool that later reads reuse; closed once the segment is gone).
     public func read(from offset: Int64, maxBytes: Int, maxOffset: Int64, minOneBatch: Bool) throws -> LogReadResult {
-        var handles: [NIOFileHandle] = []
+        var handles: [(ReadHandlePool, NIOFileHandle)] = []
         do {
             return try locked { state in
                 let logStart = state.logStartOffset
@@ -41,8 +42,8 @@ extension DiskPartitionLog {
                     let budget = first && minOneBatch ? max(remaining, header.totalSize) : remaining
                     guard header.totalSize <= budget else { break }
                     let end = try segment.endOfBatches(from: start, first: header, limit: min(limit, start + budget))
-                    let handle = try segment.file.duplicateHandle()
-                    handles.append(handle)
+                    let handle = try segment.readHandles.take { try segment.file.duplicateHandle() }
+                    handles.append((segment.readHandles, handle))
                     regions.append(FileRegion(fileHandle: handle, readerIndex: start, endIndex: end))
                     remaining -= end - start
                     if end < segment.size || remaining <= 0 { break scan }
@@ -55,12 +56,16 @@ extension DiskPartitionLog {
                 case 1: records = .file(regions[0])
                 default: records = .concatenation(regions.map { .file($0) })
                 }
-                let owned = handles
+                if handles.isEmpty {
+                    return LogReadResult(records: records, highWatermark: state.highWatermark, logStartOffset: logStart,
+                                         logEndOffset: logEnd)
+                }
+                let release = ReadRelease(handles)
                 return LogReadResult(records: records, highWatermark: state.highWatermark, logStartOffset: logStart,
-                                     logEndOffset: logEnd, release: { for h in owned { try? h.close() } })
+                                     logEndOffset: logEnd, release: release.release)
             }
         } catch {
-            for h in handles { try? h.close() }
+            for (pool, handle) in handles { pool.giveBack(handle) }
             throw error
         }
     }

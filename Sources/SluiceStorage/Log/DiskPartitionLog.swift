@@ -132,9 +132,36 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     }
 }
 
+/// The settings the append path reads, copied out of ``LogConfig`` (a plain value, cheap to
+/// read on every append).
+struct AppendLimits {
+    var maxBatchBytes: Int
+    var segmentBytes: Int
+    var segmentIndexBytes: Int
+    var indexIntervalBytes: Int
+    var segmentMs: Int64
+    var flushMessages: Int64
+    var logAppendTime: Bool
+    var compacted: Bool
+
+    init(_ config: LogConfig) {
+        maxBatchBytes = Int(min(config.maxMessageBytes, config.segmentBytes))
+        segmentBytes = Int(config.segmentBytes)
+        segmentIndexBytes = Int(config.segmentIndexBytes)
+        indexIntervalBytes = Int(config.indexIntervalBytes)
+        segmentMs = config.segmentMs
+        flushMessages = config.flushMessages
+        logAppendTime = config.usesLogAppendTime
+        compacted = config.cleanupPolicy.contains(.compact)
+    }
+}
+
 /// The mutable state of a ``DiskPartitionLog``, guarded by its lock.
 final class LogState {
-    var config: LogConfig
+    var config: LogConfig {
+        didSet { limits = AppendLimits(config) }
+    }
+    private(set) var limits: AppendLimits
     var segments: SegmentList
     var logStartOffset: Int64
     var highWatermark: Int64
@@ -152,6 +179,7 @@ final class LogState {
          recoveryPoint: Int64, producers: ProducerStateTable, epochs: LeaderEpochCache, hasOffsetGaps: Bool, now: Int64) {
         self.hasOffsetGaps = hasOffsetGaps
         self.config = config
+        self.limits = AppendLimits(config)
         self.segments = segments
         self.logStartOffset = logStartOffset
         self.highWatermark = highWatermark

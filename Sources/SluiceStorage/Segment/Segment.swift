@@ -26,6 +26,12 @@ final class Segment: @unchecked Sendable {
     private(set) var offsetOfMaxTimestamp: Int64
     private(set) var batchCount = 0
     private var bytesSinceLastIndexEntry = 0
+    /// Descriptors for read results (see ``ReadHandlePool``).
+    let readHandles = ReadHandlePool()
+    /// Appends up to this size are copied into ``smallWriteBuffer`` and written with one pwrite.
+    static let smallWriteBytes = 16 * 1024
+    /// Scratch space for small appends (allocated on first use; only the active segment appends).
+    lazy var smallWriteBuffer = ScratchBuffer(capacity: Segment.smallWriteBytes)
     /// Reads headers for lookups (allocated on first use).
     lazy var headers = HeaderWindow()
     /// Where the last read ended: the first batch with a last offset >= `offset` starts at
@@ -102,15 +108,20 @@ final class Segment: @unchecked Sendable {
         let start = size
         var position = start
         do {
-            var i = 0
-            while i < batches.count {
-                let chunk = i..<min(batches.count, i + 256)
-                let chunkBytes = try batches.withRawParts(chunk) { parts -> Int in
-                    try file.write(parts, at: position)
-                    return parts.reduce(0) { $0 + $1.count }
+            if batches.byteCount <= Self.smallWriteBytes {
+                // Small appends: one contiguous pwrite of a copy is cheaper than gathering.
+                try batches.copyBytes(into: smallWriteBuffer) { try file.write($0, at: position) }
+            } else {
+                var i = 0
+                while i < batches.count {
+                    let chunk = i..<min(batches.count, i + 256)
+                    let chunkBytes = try batches.withRawParts(chunk) { parts -> Int in
+                        try file.write(parts, at: position)
+                        return parts.reduce(0) { $0 + $1.count }
+                    }
+                    position += chunkBytes
+                    i = chunk.upperBound
                 }
-                position += chunkBytes
-                i = chunk.upperBound
             }
         } catch {
             do {
@@ -123,9 +134,9 @@ final class Segment: @unchecked Sendable {
             throw error
         }
         var at = start
-        for header in batches.headers {
-            indexAppended(header, at: at, indexIntervalBytes: indexIntervalBytes)
-            at += header.totalSize
+        for entry in batches.entries {
+            indexAppended(entry.header, at: at, indexIntervalBytes: indexIntervalBytes)
+            at += entry.header.totalSize
         }
         size = at
         indexesPersisted = false
@@ -364,12 +375,14 @@ final class Segment: @unchecked Sendable {
     }
 
     func close() {
+        readHandles.close()
         file.close()
     }
 
     /// Closes and removes the segment's files. Readers holding duplicated descriptors keep
     /// reading the old inode until they close them.
     func delete() throws {
+        readHandles.close()
         file.close()
         try Posix.unlinkIfPresent(logPath)
         try Posix.unlinkIfPresent(indexPath)
