@@ -156,24 +156,26 @@ struct AppendLimits {
     }
 }
 
-/// The mutable state of a ``DiskPartitionLog``, guarded by its lock.
+/// The mutable state of a ``DiskPartitionLog``, guarded by its lock. Its properties skip
+/// Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): the lock already rules out
+/// concurrent access, and no method keeps one in an inout access across a call.
 final class LogState {
     var config: LogConfig {
         didSet { limits = AppendLimits(config) }
     }
     private(set) var limits: AppendLimits
-    var segments: SegmentList
-    var logStartOffset: Int64
-    var highWatermark: Int64
-    var recoveryPoint: Int64
-    var producers: ProducerStateTable
-    var epochs: LeaderEpochCache
-    var unflushedMessages: Int64 = 0
-    var lastFlushMs: Int64
-    var rollJitterMs: Int64
+    @exclusivity(unchecked) var segments: SegmentList
+    @exclusivity(unchecked) var logStartOffset: Int64
+    @exclusivity(unchecked) var highWatermark: Int64
+    @exclusivity(unchecked) var recoveryPoint: Int64
+    @exclusivity(unchecked) var producers: ProducerStateTable
+    @exclusivity(unchecked) var epochs: LeaderEpochCache
+    @exclusivity(unchecked) var unflushedMessages: Int64 = 0
+    @exclusivity(unchecked) var lastFlushMs: Int64
+    @exclusivity(unchecked) var rollJitterMs: Int64
     /// Whether the log may hold gaps between batches (see ``OffsetGapsMarker``).
-    var hasOffsetGaps: Bool
-    var closed = false
+    @exclusivity(unchecked) var hasOffsetGaps: Bool
+    @exclusivity(unchecked) var closed = false
 
     init(config: LogConfig, segments: SegmentList, logStartOffset: Int64, highWatermark: Int64,
          recoveryPoint: Int64, producers: ProducerStateTable, epochs: LeaderEpochCache, hasOffsetGaps: Bool, now: Int64) {
