@@ -50,17 +50,23 @@ final class ReadHandlePool: Sendable {
 
 /// Gives a read result's handles back exactly once, however often `release()` is called.
 final class ReadRelease: Sendable {
-    private let pending: NIOLockedValueBox<[(ReadHandlePool, NIOFileHandle)]>
+    private struct Pending {
+        var first: (ReadHandlePool, NIOFileHandle)?
+        var more: [(ReadHandlePool, NIOFileHandle)]
+    }
 
-    init(_ handles: [(ReadHandlePool, NIOFileHandle)]) {
-        pending = NIOLockedValueBox(handles)
+    private let pending: NIOLockedValueBox<Pending>
+
+    init(first: (ReadHandlePool, NIOFileHandle), more: [(ReadHandlePool, NIOFileHandle)] = []) {
+        pending = NIOLockedValueBox(Pending(first: first, more: more))
     }
 
     func release() {
-        let handles = pending.withLockedValue { handles -> [(ReadHandlePool, NIOFileHandle)] in
-            defer { handles = [] }
-            return handles
+        let handles = pending.withLockedValue { p -> Pending in
+            defer { p = Pending(first: nil, more: []) }
+            return p
         }
-        for (pool, handle) in handles { pool.giveBack(handle) }
+        if let (pool, handle) = handles.first { pool.giveBack(handle) }
+        for (pool, handle) in handles.more { pool.giveBack(handle) }
     }
 }

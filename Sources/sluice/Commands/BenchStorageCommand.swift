@@ -120,6 +120,7 @@ struct BenchStorageCommand: ParsableCommand {
         let log = try manager.getOrCreateLog(for: TopicPartition("bench", 0), config: LogConfig())
         let batch = try Self.batch(size: size)
         precondition(batch.totalSize == size, "batch of \(batch.totalSize) bytes, not \(size)")
+        let batches = [batch]  // the argument array is the caller's, as a decoded request's would be
         let raw = try BenchIO.Writer(path: rawPath)
         defer { raw.close() }
         var row = Row(size: size)
@@ -133,7 +134,7 @@ struct BenchStorageCommand: ParsableCommand {
             rawTime.add(watch)
             watch = BenchIO.Stopwatch()
             for _ in 0..<(n / size) {
-                _ = try log.appendAsLeader([batch], leaderEpoch: 0, now: 0)
+                _ = try log.appendAsLeader(batches, leaderEpoch: 0, now: 0)
             }
             logTime.add(watch)
             written += n
