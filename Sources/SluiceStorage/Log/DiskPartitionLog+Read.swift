@@ -57,7 +57,7 @@ extension DiskPartitionLog {
                 let records: RecordsPayload = more.isEmpty
                     ? .file(first.region)
                     : .concatenation(([first] + more).map { .file($0.region) })
-                let release = ReadRelease(first: (first.pool, first.region.fileHandle),
+                let release = ReadRelease(pool: first.pool, handle: first.region.fileHandle,
                                           more: more.map { ($0.pool, $0.region.fileHandle) })
                 return LogReadResult(records: records, highWatermark: state.highWatermark, logStartOffset: logStart,
                                      logEndOffset: logEnd, release: { release.release() })

@@ -160,13 +160,13 @@ struct AppendLimits {
 /// Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): the lock already rules out
 /// concurrent access, and no method keeps one in an inout access across a call.
 final class LogState {
-    var config: LogConfig {
+    @exclusivity(unchecked) var config: LogConfig {
         didSet {
             limits = AppendLimits(config)
             if config.segmentJitterMs != oldValue.segmentJitterMs { rollJitterMs = Self.jitter(config) }
         }
     }
-    private(set) var limits: AppendLimits
+    @exclusivity(unchecked) private(set) var limits: AppendLimits
     @exclusivity(unchecked) var segments: SegmentList
     @exclusivity(unchecked) var logStartOffset: Int64
     @exclusivity(unchecked) var highWatermark: Int64

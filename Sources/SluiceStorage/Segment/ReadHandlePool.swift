@@ -37,6 +37,20 @@ final class ReadHandlePool: Sendable {
         if !keep { try? handle.close() }
     }
 
+    /// Gives back the first handle of a read result unless that was done before; returns
+    /// whether this call did it (and so must give back the result's other handles).
+    func giveBack(_ release: ReadRelease) -> Bool {
+        let outcome = state.withLockedValue { state -> (first: Bool, kept: Bool) in
+            if release.released { return (false, false) }
+            release.released = true
+            guard !state.closed, state.idle.count < Self.capacity else { return (true, false) }
+            state.idle.append(release.handle)
+            return (true, true)
+        }
+        if outcome.first && !outcome.kept { try? release.handle.close() }
+        return outcome.first
+    }
+
     /// Closes the idle handles; handles in use are closed when given back.
     func close() {
         let idle = state.withLockedValue { state -> [NIOFileHandle] in
@@ -48,25 +62,27 @@ final class ReadHandlePool: Sendable {
     }
 }
 
-/// Gives a read result's handles back exactly once, however often `release()` is called.
-final class ReadRelease: Sendable {
-    private struct Pending {
-        var first: (ReadHandlePool, NIOFileHandle)?
-        var more: [(ReadHandlePool, NIOFileHandle)]
-    }
+/// Gives a read result's handles back exactly once, however often and from whichever threads
+/// `release()` is called.
+final class ReadRelease: @unchecked Sendable {
+    // @unchecked Sendable: `released` is read and written only under `pool`'s lock (in
+    // `ReadHandlePool.giveBack(_:)`); everything else is immutable. No lock of its own: a fetch
+    // makes one of these, and a mutex to create and destroy each time cost more than the rest of
+    // the release.
+    let pool: ReadHandlePool
+    let handle: NIOFileHandle
+    /// The handles of further regions (reads that span segments), given back by the winner.
+    let more: [(ReadHandlePool, NIOFileHandle)]
+    var released = false
 
-    private let pending: NIOLockedValueBox<Pending>
-
-    init(first: (ReadHandlePool, NIOFileHandle), more: [(ReadHandlePool, NIOFileHandle)] = []) {
-        pending = NIOLockedValueBox(Pending(first: first, more: more))
+    init(pool: ReadHandlePool, handle: NIOFileHandle, more: [(ReadHandlePool, NIOFileHandle)] = []) {
+        self.pool = pool
+        self.handle = handle
+        self.more = more
     }
 
     func release() {
-        let handles = pending.withLockedValue { p -> Pending in
-            defer { p = Pending(first: nil, more: []) }
-            return p
-        }
-        if let (pool, handle) = handles.first { pool.giveBack(handle) }
-        for (pool, handle) in handles.more { pool.giveBack(handle) }
+        guard pool.giveBack(self) else { return }
+        for (pool, handle) in more { pool.giveBack(handle) }
     }
 }
