@@ -8,12 +8,14 @@ import NIOCore
 /// sent). A dup(2) and a close(2) per fetch cost as much as the fetch of a small batch itself,
 /// so released handles come back here and the next read takes one. Once the segment is closed
 /// or deleted the pool closes what it holds and every handle given back afterwards.
+///
+/// Handles travel in ``ReadLease``s, which are pooled too: a fetch allocates nothing.
 final class ReadHandlePool: Sendable {
     /// At most this many idle handles are kept per segment.
     static let capacity = 8
 
     private struct State {
-        var idle: [NIOFileHandle] = []
+        var idle: [ReadLease] = []
         var closed = false
     }
 
@@ -21,68 +23,51 @@ final class ReadHandlePool: Sendable {
 
     deinit { close() }
 
-    /// An idle handle, or a new one from `make`.
-    func take(orMake make: () throws -> NIOFileHandle) throws -> NIOFileHandle {
-        if let handle = state.withLockedValue({ $0.closed ? nil : $0.idle.popLast() }) { return handle }
-        return try make()
+    /// An idle lease, or a new one over a handle from `make`.
+    func take(orMake make: () throws -> NIOFileHandle) throws -> ReadLease {
+        if let lease = state.withLockedValue({ $0.closed ? nil : $0.idle.popLast() }) { return lease }
+        return ReadLease(handle: try make())
     }
 
-    /// Gives a handle back after its read result was released.
-    func giveBack(_ handle: NIOFileHandle) {
-        let keep = state.withLockedValue { state -> Bool in
-            guard !state.closed, state.idle.count < Self.capacity else { return false }
-            state.idle.append(handle)
-            return true
-        }
-        if !keep { try? handle.close() }
-    }
-
-    /// Gives back the first handle of a read result unless that was done before; returns
-    /// whether this call did it (and so must give back the result's other handles).
-    func giveBack(_ release: ReadRelease) -> Bool {
-        let outcome = state.withLockedValue { state -> (first: Bool, kept: Bool) in
-            if release.released { return (false, false) }
-            release.released = true
+    /// Gives `lease` back unless it came back since it was lent as `generation` (a second
+    /// release of the same read result); returns whether this call gave it back.
+    @discardableResult
+    func giveBack(_ lease: ReadLease, generation: UInt64) -> Bool {
+        let outcome = state.withLockedValue { state -> (returned: Bool, kept: Bool) in
+            guard lease.generation == generation else { return (false, false) }
+            lease.generation &+= 1
             guard !state.closed, state.idle.count < Self.capacity else { return (true, false) }
-            state.idle.append(release.handle)
+            state.idle.append(lease)
             return (true, true)
         }
-        if outcome.first && !outcome.kept { try? release.handle.close() }
-        return outcome.first
+        if outcome.returned && !outcome.kept { try? lease.handle.close() }
+        return outcome.returned
     }
 
     /// Closes the idle handles; handles in use are closed when given back.
     func close() {
-        let idle = state.withLockedValue { state -> [NIOFileHandle] in
+        let idle = state.withLockedValue { state -> [ReadLease] in
             state.closed = true
             defer { state.idle = [] }
             return state.idle
         }
-        for handle in idle { try? handle.close() }
+        for lease in idle { try? lease.handle.close() }
     }
 }
 
-/// Gives a read result's handles back exactly once, however often and from whichever threads
-/// `release()` is called.
-final class ReadRelease: @unchecked Sendable {
-    // @unchecked Sendable: `released` is read and written only under `pool`'s lock (in
-    // `ReadHandlePool.giveBack(_:)`); everything else is immutable. No lock of its own: a fetch
-    // makes one of these, and a mutex to create and destroy each time cost more than the rest of
-    // the release.
-    let pool: ReadHandlePool
+/// A pooled descriptor lent to one read result at a time.
+///
+/// A read result remembers its pool and the `generation` it was lent under; giving the lease
+/// back bumps it, so a result released twice (or after its lease went to another read) cannot
+/// give back a handle someone else is using. (The lease does not point at its pool: the pool
+/// holds idle leases, and that would be a cycle.)
+final class ReadLease: @unchecked Sendable {
+    // @unchecked Sendable: `generation` is read and written only under the lock of the pool
+    // that lends the lease (in `ReadHandlePool.giveBack(_:generation:)`); `handle` is immutable.
     let handle: NIOFileHandle
-    /// The handles of further regions (reads that span segments), given back by the winner.
-    let more: [(ReadHandlePool, NIOFileHandle)]
-    var released = false
+    var generation: UInt64 = 0
 
-    init(pool: ReadHandlePool, handle: NIOFileHandle, more: [(ReadHandlePool, NIOFileHandle)] = []) {
-        self.pool = pool
+    init(handle: NIOFileHandle) {
         self.handle = handle
-        self.more = more
-    }
-
-    func release() {
-        guard pool.giveBack(self) else { return }
-        for (pool, handle) in more { pool.giveBack(handle) }
     }
 }
