@@ -16,6 +16,7 @@ extension HandlerRegistry {
         registry.register(CreatePartitionsHandler(services: services))
         registry.register(IncrementalAlterConfigsHandler(services: services))
         registry.register(DescribeClusterHandler(services: services))
+        registry.register(DeleteRecordsHandler(services: services))
         registry.registerGroupHandlers(services: services)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))

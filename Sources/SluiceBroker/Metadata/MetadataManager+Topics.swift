@@ -37,6 +37,7 @@ extension MetadataManager {
             do {
                 for index in topic.partitions.indices {
                     let tp = TopicPartition(topic.name, Int32(index))
+                    try removeStaleLog(tp)
                     _ = try logs.getOrCreateLog(for: tp, config: config)
                     created.append(tp)
                 }
@@ -186,10 +187,12 @@ extension MetadataManager {
             if validateOnly { return }
             let config = logConfig(for: topic)
             for index in current..<count {
+                let tp = TopicPartition(name, index)
                 do {
-                    _ = try logs.getOrCreateLog(for: TopicPartition(name, index), config: config)
+                    try removeStaleLog(tp)
+                    _ = try logs.getOrCreateLog(for: tp, config: config)
                 } catch {
-                    throw ApiError(.kafkaStorageError, "Creating the log of \(name)-\(index) failed: \(error)")
+                    throw ApiError(.kafkaStorageError, "Creating the log of \(tp) failed: \(error)")
                 }
             }
             topic.partitions += added
@@ -199,6 +202,15 @@ extension MetadataManager {
         }
     }
 
+    /// Deletes a log the metadata does not know (left by a deletion that failed halfway), so
+    /// that a new partition starts empty and with its topic's config, as start-up reconciliation
+    /// would have left it. Caller holds `changeLock`.
+    private func removeStaleLog(_ tp: TopicPartition) throws {
+        guard logs.log(for: tp) != nil else { return }
+        logger.warning("removing the stale log \(tp) before creating the partition")
+        try logs.deleteLog(for: tp)
+    }
+
     /// Replaces a topic's config overrides (after validating them) and applies them to its logs.
     public func setTopicConfigs(topic name: String, to configs: [String: String], validateOnly: Bool) throws {
         try changeLock.withLock {
@@ -206,9 +218,8 @@ extension MetadataManager {
             guard var topic = metadata.topics[name] else {
                 throw ApiError(.unknownTopicOrPartition, "The topic '\(name)' does not exist.")
             }
-            let logConfig: LogConfig
             do {
-                logConfig = try LogConfig(overrides: configs, defaults: config.logDefaults)
+                _ = try LogConfig(overrides: configs, defaults: config.logDefaults)
             } catch {
                 throw ApiError(.invalidConfig, "\(error)")
             }
@@ -216,9 +227,8 @@ extension MetadataManager {
             topic.configs = configs
             metadata.topics[name] = topic
             try commit(metadata)
-            for index in topic.partitions.indices {
-                logs.log(for: TopicPartition(name, Int32(index)))?.updateConfig(logConfig)
-            }
+            applyConfig(of: topic)
+            logger.info("topic \(name) configs: \(configs.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
         }
     }
 }

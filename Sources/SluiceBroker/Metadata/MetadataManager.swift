@@ -50,8 +50,30 @@ public final class MetadataManager: Sendable {
     public func topic(_ name: String) -> TopicMetadata? { state.withLockedValue { $0.topics[name] } }
 
     /// The effective log config of a topic: its overrides on top of the broker's defaults.
+    ///
+    /// Overrides were validated when they were set; one that no longer passes (a key or value
+    /// this version refuses) is skipped with a warning rather than dropping all the others.
     public func logConfig(for topic: TopicMetadata) -> LogConfig {
-        (try? LogConfig(overrides: topic.configs, defaults: config.logDefaults)) ?? config.logDefaults
+        var effective = config.logDefaults
+        for (key, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
+            do {
+                try effective.set(key, to: value)
+            } catch {
+                logger.warning("topic \(topic.name): ignoring config \(key)=\(value): \(error)")
+            }
+        }
+        return effective
+    }
+
+    /// Gives every log of `topic` the topic's effective config (its overrides on the broker's
+    /// defaults). Logs load with the defaults; this is what makes `retention.ms`,
+    /// `cleanup.policy`, `segment.bytes`, ... of a topic apply at start-up and after a change.
+    func applyConfig(of topic: TopicMetadata) {
+        let effective = logConfig(for: topic)
+        for index in topic.partitions.indices {
+            guard let log = logs.log(for: TopicPartition(topic.name, Int32(index))) else { continue }
+            if log.config != effective { log.updateConfig(effective) }
+        }
     }
 
     /// Persists `metadata` and makes it current. Caller holds `changeLock`.
@@ -77,6 +99,8 @@ public final class MetadataManager: Sendable {
                 // checkpointed high watermark may lag behind what was acknowledged before a crash.)
                 log.updateHighWatermark(log.logEndOffset)
             }
+            // Logs found on disk were loaded with the broker's defaults: give them the topic's.
+            applyConfig(of: topic)
         }
     }
 
