@@ -13,7 +13,8 @@ final class BrokerLifecycle: Sendable {
         var epoch: Int64 = -1
         var fenced = true
         var stopping = false
-        var registeredOnce = false
+        /// Whether `unfenced` has been completed (it must be, exactly once).
+        var readyCompleted = false
     }
 
     private let config: BrokerConfig
@@ -104,7 +105,7 @@ final class BrokerLifecycle: Sendable {
                     }
                     if wasFenced && !response.isFenced {
                         logger.info("unfenced by the controller")
-                        unfenced.succeed(())
+                        if completeReady() { unfenced.succeed(()) }
                     } else if !wasFenced && response.isFenced {
                         logger.warning("fenced by the controller")
                     }
@@ -123,14 +124,23 @@ final class BrokerLifecycle: Sendable {
             }
     }
 
+    /// True the first time only: whoever gets true completes `unfenced`.
+    private func completeReady() -> Bool {
+        state.withLockedValue { state in
+            defer { state.readyCompleted = true }
+            return !state.readyCompleted
+        }
+    }
+
     /// Controlled shutdown: asks the controller to move this broker's leaderships and waits
     /// (up to `timeout`) until it says the broker may stop.
     func shutdown(timeout: TimeAmount) async {
-        let epoch = state.withLockedValue { state -> Int64 in
-            state.stopping = true
-            return state.epoch
+        let (epoch, wasStopping) = state.withLockedValue { state -> (Int64, Bool) in
+            defer { state.stopping = true }
+            return (state.epoch, state.stopping)
         }
-        unfenced.fail(PeerConnectionError("shutting down"))
+        guard !wasStopping else { return }
+        if completeReady() { unfenced.fail(PeerConnectionError("shutting down")) }
         guard epoch >= 0 else { return }
         let deadline = NIODeadline.now() + timeout
         while NIODeadline.now() < deadline {

@@ -134,9 +134,9 @@ public final class ClusterNode: Sendable {
     /// Registers a listener for this broker's partition changes (after the log keeper).
     public func addPartitionListener(_ listener: any PartitionStateListener) { publisher.add(listener) }
 
-    /// Controlled shutdown, then the quorum resigns and stops.
+    /// Stops the quorum (resigning leadership first). The broker's controlled shutdown
+    /// (`lifecycle.shutdown`) comes before, while its listeners still serve.
     func shutdown() async {
-        await lifecycle.shutdown(timeout: .seconds(5))
         driver.stop()
         pool.closeAll()
     }

@@ -58,7 +58,7 @@ extension Controller {
                 records.append(.brokerShutdownChange(id: broker.id, epoch: broker.epoch, inControlledShutdown: true))
             }
             // Leaderships move now, so that clients find the new leaders before the broker stops.
-            records += removalChanges(for: broker.id, unclean: false).map(MetadataRecord.partitionChange)
+            records += removalChanges(for: broker.id, unclean: false, gracefully: true).map(MetadataRecord.partitionChange)
         } else if broker.fenced && caughtUp && !request.wantFence {
             records.append(.unfenceBroker(id: broker.id, epoch: broker.epoch))
         } else if !broker.fenced && request.wantFence {
@@ -76,9 +76,9 @@ extension Controller {
             }
             let current = image.brokers[broker.id]
             response.isFenced = current?.fenced ?? true
-            response.shouldShutDown = request.wantShutDown && !image.topics.values.contains { topic in
-                topic.partitions.contains { $0.leader == broker.id }
-            }
+            // Done once every leadership that can move has moved.
+            response.shouldShutDown = request.wantShutDown && removalChanges(for: broker.id, unclean: false, gracefully: true)
+                .allSatisfy { $0.leader == nil }
             done(response)
         }
     }
@@ -114,7 +114,7 @@ extension Controller {
     /// The changes that take `broker` out of every partition's ISR and leadership. `unclean`
     /// applies each topic's unclean-election setting (a broker that is *gone*); a clean
     /// shutdown never elects uncleanly.
-    func removalChanges(for broker: Int32, unclean: Bool) -> [PartitionChange] {
+    func removalChanges(for broker: Int32, unclean: Bool, gracefully: Bool = false) -> [PartitionChange] {
         var changes: [PartitionChange] = []
         var view = image
         // Elections must not pick the broker being removed.
@@ -122,7 +122,8 @@ extension Controller {
         for topic in image.topics.values.sorted(by: { $0.name < $1.name }) {
             let allowUnclean = unclean && PartitionElection.uncleanAllowed(topic, default: settings.uncleanLeaderElectionEnable)
             for p in topic.partitions {
-                if let change = PartitionElection.removing(broker, from: p, image: view, unclean: allowUnclean) {
+                if let change = PartitionElection.removing(broker, from: p, image: view, unclean: allowUnclean,
+                                                           gracefully: gracefully) {
                     changes.append(change)
                 }
             }

@@ -18,9 +18,16 @@ enum PartitionElection {
     /// Takes `broker` out of a partition (fenced, shutting down or gone): out of the ISR unless
     /// it is the last member (Kafka keeps the last one, so that it can come back as the clean
     /// leader), and a new leader if it led. nil when nothing changes.
+    ///
+    /// `gracefully` (a controlled shutdown) moves only what can move: a partition with no other
+    /// in-sync replica to lead keeps its leader and ISR, as Kafka does, rather than going offline
+    /// before the broker has even stopped.
     static func removing(_ broker: Int32, from p: PartitionRegistration, image: MetadataImage,
-                         unclean: Bool) -> PartitionChange? {
+                         unclean: Bool, gracefully: Bool = false) -> PartitionChange? {
         guard p.isReplica(broker) else { return nil }
+        if gracefully && p.leader == broker && cleanLeader(p, isr: p.isr, image: image, excluding: [broker]) == nil {
+            return nil
+        }
         let remaining = p.isr.filter { $0 != broker }
         var change = PartitionChange(topicId: p.topicId, partition: p.partition)
         let isr = remaining.isEmpty ? p.isr : remaining

@@ -67,8 +67,9 @@ final class RaftDriver: @unchecked Sendable {
     func stop() {
         let resigned = lock.withLock { () -> Bool in
             guard !stopped else { return false }
-            let wasLeader = node.role == .leader
-            node.resign()
+            // A single voter has nobody to hand over to: it simply stops.
+            let wasLeader = node.role == .leader && node.voters.count > 1
+            if wasLeader { node.resign() }
             drive()
             return wasLeader
         }
