@@ -59,7 +59,7 @@ let package = Package(
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "SluiceConsole",
-            dependencies: ["SluiceClient", "KafkaProtocol", "CNCurses", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["SluiceClient", "KafkaProtocol", "CNCurses", nioCore, .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
         // MARK: The command

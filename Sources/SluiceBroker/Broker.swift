@@ -69,7 +69,11 @@ public final class Broker: Sendable {
             let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, replicas: replicas, logger: logger)
             node.addPartitionListener(localReplicas)
             let metadata = MetadataManager(config: config, cluster: node, logger: logger)
-            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, cluster: node,
+            let groups = GroupCoordinator(
+                config: config.groups,
+                log: BrokerOffsetsLog(replicas: replicas, metadata: metadata, eventLoop: group.next()),
+                timerLoop: group.next(), logger: logger)
+            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups, cluster: node,
                                           localReplicas: localReplicas, logger: logger)
             var controllerServer: BrokerServer?
             var controllerAddress: SocketAddress?
@@ -84,6 +88,7 @@ public final class Broker: Sendable {
             // Port 0 binds an ephemeral port: clients must be told the real one.
             let advertised = config.advertised(boundPort: bound.port ?? config.listener.port)
             services.setAdvertised(advertised)
+            services.resumeGroups()
             node.start(advertised: advertised)
             let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
                                 cluster: node, services: services, server: server, controllerServer: controllerServer,
@@ -112,6 +117,8 @@ public final class Broker: Sendable {
     /// in-flight requests, wakes waiting fetches, stops the quorum and closes the logs.
     public func shutdown() async {
         await cluster.lifecycle.shutdown(timeout: .seconds(5))
+        // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
+        services.groups.shutdown()
         services.replicas.purgatory.wakeAll()
         await server.shutdown()
         await controllerServer?.shutdown(gracePeriod: .seconds(1))

@@ -9,10 +9,17 @@ struct Sluice: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each subcommand lives in Commands/<Name>Command.swift.
+            ConsoleCommand.self,
             BrokerCommand.self,
             LogCommand.self,
+            TopicCommand.self,
+            ProduceCommand.self,
+            ConsumeCommand.self,
+            GroupCommand.self,
+            ClusterCommand.self,
             BenchCommand.self,
             RaftToolCommand.self,
-        ]
+        ],
+        defaultSubcommand: ConsoleCommand.self
     )
 }

@@ -16,9 +16,12 @@ import Testing
         #expect(advertised[ApiKey.fetch.rawValue] == 0...17)
         #expect(advertised[ApiKey.metadata.rawValue] == 0...12)
         #expect(advertised[ApiKey.offsetForLeaderEpoch.rawValue] == 0...4)
-        // No consumer-group APIs until groups exist (kafka-python's admin raises on unknown keys).
-        #expect(advertised[ApiKey.findCoordinator.rawValue] == nil)
-        #expect(advertised[ApiKey.joinGroup.rawValue] == nil)
+        // The classic group protocol, down to the v0s librdkafka 2.0.2 looks for; not KIP-848's
+        // ConsumerGroupHeartbeat and ConsumerGroupDescribe (kafka-python's admin raises on unknown keys).
+        #expect(advertised[ApiKey.findCoordinator.rawValue] == 0...6)
+        #expect(advertised[ApiKey.joinGroup.rawValue] == 0...9)
+        #expect(advertised[ApiKey.consumerGroupHeartbeat.rawValue] == nil)
+        #expect(advertised[ApiKey.consumerGroupDescribe.rawValue] == nil)
         // Every advertised key answers at its maximum version on a live connection.
         let again = try connection.roundTrip(ApiVersionsRequest(), version: 0)
         #expect(again.apiKeys.count == response.apiKeys.count)
@@ -50,9 +53,9 @@ import Testing
         let connection = try fixture.connect()
         _ = try connection.send(MetadataRequest(topics: nil), version: 13)
         #expect(connection.isClosedByPeer())
-        // An API Sluice does not implement (JoinGroup) closes too.
+        // An API Sluice does not implement (ConsumerGroupHeartbeat) closes too.
         let second = try fixture.connect()
-        _ = try second.send(HeartbeatRequest(groupId: "g", generationId: 1, memberId: "m"), version: 0)
+        _ = try second.send(ConsumerGroupHeartbeatRequest(groupId: "g"), version: 0)
         #expect(second.isClosedByPeer())
         // The broker still answers new connections.
         let fresh = try fixture.connect()

@@ -124,6 +124,30 @@ import Testing
         reopened.shutdown()
     }
 
+    @Test func batchesThatCannotBeDecodedHereAreKeptWhole() throws {
+        let dir = TempDirectory("codec")
+        let manager = try LogManager(directory: dir.path, defaults: Self.config(), logger: TestLog.logger)
+        let log = try manager.getOrCreateLog(for: Self.tp, config: Self.config())
+        // A batch marked with a codec whose bytes this build cannot decode (a codec it lacks, or
+        // data a leader passed on): a follower stores it as it is.
+        var bytes = Batches.keyed([("k0", "opaque"), ("k1", "opaque")]).bytes
+        bytes.setInteger(Int16(CompressionCodec.zstd.rawValue), at: bytes.readerIndex + 21)
+        bytes.setInteger(Int32(0), at: bytes.readerIndex + 12)
+        let crc = bytes.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21...])) }
+        bytes.setInteger(crc, at: bytes.readerIndex + 17)
+        let opaque = try RecordBatch(bytes: bytes)
+        try opaque.validate()
+        let info = try log.appendAsFollower([opaque])
+        _ = try Self.fill(log, keys: 2, rounds: 20)
+        try manager.compact(Self.tp, now: 10_000)
+        let batches = try Fetched.read(log, from: 0)
+        let kept = try #require(batches.first)
+        #expect(kept.baseOffset == info.firstOffset && kept.recordCount == 2 && kept.crc == opaque.crc)
+        // Uncompressed records that newer ones superseded are gone.
+        #expect(batches.count < 20)
+        manager.shutdown()
+    }
+
     @Test func aSmallDedupeBufferCleansInSeveralPasses() throws {
         let dir = TempDirectory("passes")
         let manager = try LogManager(directory: dir.path, defaults: Self.config(), logger: TestLog.logger)

@@ -6,9 +6,9 @@ extension BrokerConfig {
     static let acceptedWithoutEffect: Set<String> = [
         "controller.quorum.bootstrap.servers", "listener.security.protocol.map", "inter.broker.listener.name",
         "num.network.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
-        "num.recovery.threads.per.data.dir", "offsets.topic.replication.factor",
+        "num.recovery.threads.per.data.dir",
         "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-        "group.initial.rebalance.delay.ms", "zookeeper.connect",
+        "zookeeper.connect",
         "zookeeper.connection.timeout.ms", "share.coordinator.state.topic.replication.factor",
         "share.coordinator.state.topic.min.isr",
     ]
@@ -116,6 +116,8 @@ extension BrokerConfig {
             default:
                 if let definition = LogConfig.definitions.first(where: { $0.brokerKey == key }) {
                     try setTopicDefault(definition.name, value, key: key)
+                } else if try setGroupSetting(key, value) {
+                    // a group coordinator setting
                 } else if Self.acceptedWithoutEffect.contains(key) {
                     warnings.append("\(key) has no effect on a Sluice broker; ignored")
                 } else {
@@ -138,6 +140,14 @@ extension BrokerConfig {
             try setTopicDefault("retention.ms", String(h < 0 ? -1 : h * 3_600_000), key: "log.retention.hours")
         }
         return warnings
+    }
+
+    private mutating func setGroupSetting(_ key: String, _ value: String) throws -> Bool {
+        do {
+            return try groups.set(key, to: value)
+        } catch let error as GroupConfigError {
+            throw BrokerConfigError("invalid value for \(key): \(error)")
+        }
     }
 
     private mutating func setTopicDefault(_ name: String, _ value: String, key: String) throws {

@@ -50,6 +50,8 @@ public struct BrokerConfig: Sendable {
     public var logDefaults = LogConfig()
     /// The storage layer's background work (`log.retention.check.interval.ms`, cleaner, ...).
     public var background = BackgroundSettings()
+    /// The group coordinator's settings (`group.*`, `offsets.*`).
+    public var groups = GroupCoordinatorConfig()
     /// Broker settings given explicitly (file or command line), by Kafka key, for DescribeConfigs.
     public var explicitSettings: [String: String] = [:]
 

@@ -3,24 +3,27 @@ import NIOConcurrencyHelpers
 import NIOCore
 import SluiceStorage
 
-/// What the handlers share: this node's identity and address, the metadata, the partitions and
-/// this node's part of the cluster.
+/// What the handlers share: this node's identity and address, the metadata, the partitions, the
+/// group coordinator and this node's part of the cluster.
 struct BrokerServices: Sendable {
     let config: BrokerConfig
     private let advertisedBox: NIOLockedValueBox<HostAndPort>
     let metadata: MetadataManager
     let replicas: ReplicaManager
+    /// Consumer groups and committed offsets (`Groups/`).
+    let groups: GroupCoordinator
     let cluster: ClusterNode
     /// Which partitions this broker leads, at which epoch (from the metadata log).
     let localReplicas: LocalReplicas
     let logger: Logger
 
-    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, cluster: ClusterNode,
+    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator, cluster: ClusterNode,
          localReplicas: LocalReplicas, logger: Logger) {
         self.config = config
         self.advertisedBox = NIOLockedValueBox(config.advertised(boundPort: config.listener.port))
         self.metadata = metadata
         self.replicas = replicas
+        self.groups = groups
         self.cluster = cluster
         self.localReplicas = localReplicas
         self.logger = logger

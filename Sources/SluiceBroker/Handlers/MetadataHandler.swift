@@ -34,7 +34,11 @@ struct MetadataHandler: ApiHandler {
                 var creationErrors: [String: ApiError] = [:]
                 for name in missing {
                     do {
-                        try services.metadata.createTopic(TopicCreation(name: name))
+                        if name == OffsetsTopic.name {
+                            _ = try services.ensureOffsetsTopic()  // with its own partition count and configs
+                        } else {
+                            try services.metadata.createTopic(TopicCreation(name: name))
+                        }
                     } catch let error as ApiError where error.code != .topicAlreadyExists {
                         creationErrors[name] = error
                     } catch let error as ApiError {

@@ -42,10 +42,7 @@ struct LogCleaner: Sendable {
         var throttle = IoThrottle(bytesPerSecond: settings.cleanerIoMaxBytesPerSecond)
         var stats = Result(firstDirty: plan.firstDirty, segmentsBefore: 0, segmentsAfter: 0, bytesRead: 0,
                            bytesWritten: 0, recordsRemoved: 0)
-        guard let (map, mapEnd) = try buildMap(plan, throttle: &throttle, stats: &stats) else {
-            logger.warning("\(log.topicPartition): the cleaner's dedupe buffer cannot hold the keys of one batch")
-            return nil
-        }
+        guard let (map, mapEnd) = try buildMap(plan, of: log, throttle: &throttle, stats: &stats) else { return nil }
         // Rewrite every segment holding offsets below the map's end, in groups.
         let sources = plan.sources.filter { $0.baseOffset < mapEnd }
         var groupStart = 0
@@ -70,16 +67,24 @@ struct LogCleaner: Sendable {
     }
 
     /// The latest offset of each key in the dirty part, and the offset the map covers up to.
-    private func buildMap(_ plan: CleaningPlan, throttle: inout IoThrottle, stats: inout Result) throws -> (KeyOffsetMap, Int64)? {
+    /// Nil when the log changed meanwhile, or one batch's keys do not fit the budget.
+    private func buildMap(_ plan: CleaningPlan, of log: DiskPartitionLog, throttle: inout IoThrottle,
+                          stats: inout Result) throws -> (KeyOffsetMap, Int64)? {
         var map = KeyOffsetMap(budget: settings.cleanerDedupeBufferSize)
         for source in plan.sources where source.end > plan.firstDirty {
-            var reader = FileBatchReader(file: source.file, from: 0, end: source.size, windowSize: settings.cleanerIoBufferSize)
+            guard let file = try log.duplicateIfUnchanged(source) else { return nil }
+            defer { file.close() }
+            var reader = FileBatchReader(file: file, from: 0, end: source.size, windowSize: settings.cleanerIoBufferSize)
             while let (_, batch) = try reader.nextBatch() {
                 stats.bytesRead += batch.totalSize
                 throttle.account(batch.totalSize)
                 guard batch.lastOffset >= plan.firstDirty else { continue }
                 for (key, offset) in BatchFilter.keys(of: batch) ?? [] where !map.put(key, offset: offset) {
-                    return map.count == 0 ? nil : (map, batch.baseOffset)
+                    if map.count == 0 {
+                        logger.warning("\(log.topicPartition): log.cleaner.dedupe.buffer.size cannot hold the keys of one batch")
+                        return nil
+                    }
+                    return (map, batch.baseOffset)
                 }
             }
         }
@@ -112,7 +117,9 @@ struct LogCleaner: Sendable {
         let horizon = now - plan.config.deleteRetentionMs
         for source in group {
             let dropTombstones = source.isClean && source.maxTimestamp < horizon
-            var reader = FileBatchReader(file: source.file, from: 0, end: source.size, windowSize: settings.cleanerIoBufferSize)
+            guard let file = try log.duplicateIfUnchanged(source) else { return false }
+            defer { file.close() }
+            var reader = FileBatchReader(file: file, from: 0, end: source.size, windowSize: settings.cleanerIoBufferSize)
             while let (_, batch) = try reader.nextBatch() {
                 stats.bytesRead += batch.totalSize
                 throttle.account(batch.totalSize)

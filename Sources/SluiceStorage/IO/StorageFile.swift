@@ -89,7 +89,42 @@ final class StorageFile {
         try parts.withUnsafeBufferPointer { try write($0, at: position) }
     }
 
+    /// Writes all of `bytes` at `position` with pwrite(2), or throws (see above).
+    func write(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
+        if faults != nil {
+            try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: 1) { parts in
+                parts[0] = bytes
+                try write(UnsafeBufferPointer(parts), at: position)
+            }
+            return
+        }
+        var written = 0
+        while written < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(position + written))
+            if n < 0 {
+                if Posix.errno == EINTR { continue }
+                throw StorageError.io("write", path: path, errno: Posix.errno)
+            }
+            if n == 0 { throw StorageError.io("write", path: path, errno: EIO) }
+            written += n
+        }
+    }
+
     func write(_ parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, at position: Int) throws {
+        if parts.count == 1 && faults == nil {
+            let part = parts[0]
+            var written = 0
+            while written < part.count {
+                let n = pwrite(fd, part.baseAddress! + written, part.count - written, off_t(position + written))
+                if n < 0 {
+                    if Posix.errno == EINTR { continue }
+                    throw StorageError.io("write", path: path, errno: Posix.errno)
+                }
+                if n == 0 { throw StorageError.io("write", path: path, errno: EIO) }
+                written += n
+            }
+            return
+        }
         let total = parts.reduce(0) { $0 + $1.count }
         var limit = total
         var injected: Int32?
@@ -135,7 +170,7 @@ final class StorageFile {
 
     /// Writes the readable bytes of `buffer` at `position`.
     func write(_ buffer: ByteBuffer, at position: Int) throws {
-        try buffer.withUnsafeReadableBytes { try write([$0], at: position) }
+        try buffer.withUnsafeReadableBytes { try write($0, at: position) }
     }
 
     /// Cuts the file to `size` bytes.

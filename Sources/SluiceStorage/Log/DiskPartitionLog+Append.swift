@@ -11,39 +11,42 @@ extension DiskPartitionLog {
     /// the whole append (produce requests carry one batch per partition).
     public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
         var prepared = PreparedBatches(batches)
-        for header in prepared.headers {
+        var hasProducers = false
+        for entry in prepared.entries {
+            let header = entry.header
             guard header.magic == RecordBatch.currentMagic else {
                 throw LogAppendError.invalidBatch(.unsupportedMagic(header.magic))
             }
             guard header.recordCount > 0, Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
                 throw LogAppendError.invalidBatch(.invalidRecordCount(header.recordCount))
             }
+            hasProducers = hasProducers || header.hasProducerId
         }
-        var pendingFlush: Int64?
+        var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
-            let config = state.config
-            for header in prepared.headers {
-                if header.totalSize > Int(config.maxMessageBytes) || header.totalSize > Int(config.segmentBytes) {
-                    throw LogAppendError.batchTooLarge(size: header.totalSize, limit: Int(min(config.maxMessageBytes, config.segmentBytes)))
-                }
+            let limits = state.limits
+            for entry in prepared.entries where entry.header.totalSize > limits.maxBatchBytes {
+                throw LogAppendError.batchTooLarge(size: entry.header.totalSize, limit: limits.maxBatchBytes)
             }
-            if config.cleanupPolicy.contains(.compact) {
+            if limits.compacted {
                 for batch in batches { try CompactedTopicCheck.requireKeys(batch) }
             }
-            var validator = ProducerAppendValidator(table: state.producers)
+            var validator = hasProducers ? ProducerAppendValidator(table: state.producers) : nil
             var next = state.logEndOffset
             let firstOffset = next
+            var records = 0
             for i in 0..<prepared.count {
-                let delta = Int64(prepared.headers[i].lastOffsetDelta)
+                let delta = Int64(prepared.header(i).lastOffsetDelta)
                 prepared.assign(i, baseOffset: next, leaderEpoch: leaderEpoch)
-                if case let .duplicate(original) = try validator.validate(prepared.headers[i]) {
+                if validator != nil, case let .duplicate(original) = try validator!.validate(prepared.header(i)) {
                     throw LogAppendError.duplicate(LogAppendInfo(
                         firstOffset: original.firstOffset, lastOffset: original.lastOffset,
-                        logAppendTime: config.usesLogAppendTime ? original.timestamp : -1,
+                        logAppendTime: limits.logAppendTime ? original.timestamp : -1,
                         logStartOffset: state.logStartOffset, recordCount: Int(original.offsetDelta) + 1, byteCount: 0))
                 }
-                if config.usesLogAppendTime { prepared.setLogAppendTime(i, timestamp: now) }
-                validator.record(prepared.headers[i])
+                if limits.logAppendTime { prepared.setLogAppendTime(i, timestamp: now) }
+                validator?.record(prepared.header(i))
+                records += Int(prepared.header(i).recordCount)
                 next += delta + 1
             }
             if !state.epochs.isCurrent(leaderEpoch, logEndOffset: firstOffset),
@@ -52,11 +55,10 @@ extension DiskPartitionLog {
             }
             pendingFlush = try appendPrepared(prepared, state: state, now: now)
             return LogAppendInfo(
-                firstOffset: firstOffset, lastOffset: next - 1,
-                logAppendTime: config.usesLogAppendTime ? now : -1, logStartOffset: state.logStartOffset,
-                recordCount: prepared.headers.reduce(0) { $0 + Int($1.recordCount) }, byteCount: prepared.byteCount)
+                firstOffset: firstOffset, lastOffset: next - 1, logAppendTime: limits.logAppendTime ? now : -1,
+                logStartOffset: state.logStartOffset, recordCount: records, byteCount: prepared.byteCount)
         }
-        if let pendingFlush { try flush(upTo: pendingFlush) }
+        try pendingFlush.perform(on: self)
         return info
     }
 
@@ -68,11 +70,12 @@ extension DiskPartitionLog {
             do { try batch.validate() } catch let e as RecordBatchError { throw LogAppendError.invalidBatch(e) }
         }
         let prepared = PreparedBatches(batches)
-        var pendingFlush: Int64?
+        let headers = prepared.headers
+        var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
             var expected = state.logEndOffset
             var gaps = false
-            for header in prepared.headers {
+            for header in headers {
                 guard header.baseOffset >= expected else {
                     throw LogAppendError.invalidBatch(.invalidRecord(
                         "follower append at offset \(header.baseOffset) below the expected \(expected)"))
@@ -80,12 +83,12 @@ extension DiskPartitionLog {
                 gaps = gaps || header.baseOffset > expected
                 expected = header.nextOffset
             }
-            guard let first = prepared.headers.first, let last = prepared.headers.last else {
+            guard let first = headers.first, let last = headers.last else {
                 let end = state.logEndOffset
                 return LogAppendInfo(firstOffset: end, lastOffset: end - 1, logAppendTime: -1,
                                      logStartOffset: state.logStartOffset, recordCount: 0, byteCount: 0)
             }
-            if let (requested, latest) = try prepareEpochs(state, for: prepared.headers.map { ($0.partitionLeaderEpoch, $0.baseOffset) }) {
+            if let (requested, latest) = try prepareEpochs(state, for: headers.map { ($0.partitionLeaderEpoch, $0.baseOffset) }) {
                 throw LogAppendError.invalidBatch(.invalidRecord(
                     "leader epoch \(requested) after epoch \(latest): epochs never go backwards in a log"))
             }
@@ -93,31 +96,31 @@ extension DiskPartitionLog {
             pendingFlush = try appendPrepared(prepared, state: state, now: Posix.nowMs())
             return LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, logAppendTime: -1,
                                  logStartOffset: state.logStartOffset,
-                                 recordCount: prepared.headers.reduce(0) { $0 + Int($1.recordCount) },
+                                 recordCount: headers.reduce(0) { $0 + Int($1.recordCount) },
                                  byteCount: prepared.byteCount)
         }
-        if let pendingFlush { try flush(upTo: pendingFlush) }
+        try pendingFlush.perform(on: self)
         return info
     }
 
     /// Writes batches with final headers to the active segment, rolling first when they do not
     /// fit (or between them when one run cannot hold them all), and updates producer state.
-    /// Returns an offset to flush up to (after a roll, or when `flush.messages` is reached),
-    /// which the caller does after releasing the lock.
-    func appendPrepared(_ prepared: PreparedBatches, state: LogState, now: Int64) throws -> Int64? {
-        let config = state.config
-        var flushTo: Int64?
+    /// Returns what to flush (after a roll, or when `flush.messages` is reached), which the
+    /// caller does after releasing the lock.
+    func appendPrepared(_ prepared: PreparedBatches, state: LogState, now: Int64) throws -> PendingFlush {
+        let limits = state.limits
+        var flush = PendingFlush()
         var runStart = 0
         while runStart < prepared.count {
             // The longest run from runStart that the active segment (possibly after a roll) holds.
-            if let rolledAt = try maybeRoll(state, first: prepared.headers[runStart], now: now) { flushTo = rolledAt }
+            if let rolledAt = try maybeRoll(state, first: prepared.header(runStart), now: now) { flush.rolledAt = rolledAt }
             let active = state.segments.active
             var runEnd = runStart
             var bytes = 0
             while runEnd < prepared.count {
-                let h = prepared.headers[runEnd]
+                let h = prepared.header(runEnd)
                 guard active.canHold(bytes: bytes + h.totalSize, lastOffset: h.lastOffset,
-                                     segmentBytes: Int(config.segmentBytes), indexBytes: Int(config.segmentIndexBytes))
+                                     segmentBytes: limits.segmentBytes, indexBytes: limits.segmentIndexBytes)
                         || (runEnd == runStart && active.isEmpty) else { break }
                 bytes += h.totalSize
                 runEnd += 1
@@ -128,28 +131,28 @@ extension DiskPartitionLog {
             } else {
                 for i in runStart..<runEnd { run.append(try RecordBatch(bytes: prepared.batchBytes(i))) }
             }
-            try active.append(run, indexIntervalBytes: Int(config.indexIntervalBytes))
-            for header in run.headers {
-                state.producers.replay(header)
-                state.unflushedMessages += Int64(header.recordCount)
+            try active.append(run, indexIntervalBytes: limits.indexIntervalBytes)
+            for entry in run.entries {
+                if entry.header.hasProducerId { state.producers.replay(entry.header) }
+                state.unflushedMessages += Int64(entry.header.recordCount)
             }
             runStart = runEnd
         }
-        if state.unflushedMessages >= config.flushMessages { flushTo = state.logEndOffset }
-        return flushTo
+        flush.all = state.unflushedMessages >= limits.flushMessages
+        return flush
     }
 
     /// Rolls to a new segment when the next batch would not fit the active one, or the active one
     /// is older than `segment.ms`. Returns the new segment's base (to flush everything before it).
     func maybeRoll(_ state: LogState, first header: BatchHeader, now: Int64) throws -> Int64? {
-        let config = state.config
+        let limits = state.limits
         let active = state.segments.active
         var due = !active.canHold(bytes: header.totalSize, lastOffset: header.lastOffset,
-                                  segmentBytes: Int(config.segmentBytes), indexBytes: Int(config.segmentIndexBytes))
+                                  segmentBytes: limits.segmentBytes, indexBytes: limits.segmentIndexBytes)
         if !due && !active.isEmpty {
             let waited = active.rollingBaseTimestamp().map { $0 >= 0 ? header.maxTimestamp - $0 : now - active.createdMs }
                 ?? (now - active.createdMs)
-            due = waited > config.segmentMs - state.rollJitterMs
+            due = waited > limits.segmentMs - state.rollJitterMs
         }
         guard due, !active.isEmpty else { return nil }
         return try roll(state, at: header.baseOffset, now: now)
@@ -186,6 +189,27 @@ extension DiskPartitionLog {
             guard !state.segments.active.isEmpty else { return nil }
             return try roll(state, at: state.logEndOffset, now: now)
         }
-        if let rolledAt { try flush(upTo: rolledAt) }
+        try PendingFlush(rolledAt: rolledAt).perform(on: self)
+    }
+}
+
+/// The fsync work an append leaves for after the lock: everything (`flush.messages` reached:
+/// done before the append returns), or the segments before a roll (handed to the log
+/// manager's background flusher when there is one, as Kafka does, so that the producer whose
+/// append rolled does not wait for a segment's worth of fsync).
+struct PendingFlush {
+    var rolledAt: Int64?
+    var all = false
+
+    func perform(on log: DiskPartitionLog) throws {
+        if all {
+            try log.flush()
+        } else if let rolledAt {
+            if let schedule = log.rollFlushScheduler {
+                schedule(log, rolledAt)
+            } else {
+                try log.flush(upTo: rolledAt)
+            }
+        }
     }
 }

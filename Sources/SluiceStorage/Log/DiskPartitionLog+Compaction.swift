@@ -1,12 +1,12 @@
 import KafkaProtocol
 
 /// What the cleaner may compact in one log, captured under the log's lock: the cleanable
-/// segments (each with its own descriptor, so the cleaner reads them without the lock) and
-/// where their dirty part begins.
+/// segments and where their dirty part begins. The cleaner opens one segment at a time (see
+/// ``DiskPartitionLog/duplicateIfUnchanged(_:)``), so a log of many segments costs one
+/// descriptor, not one per segment.
 final class CleaningPlan {
     struct Source {
         let segment: Segment
-        let file: StorageFile
         let size: Int
         let truncations: Int
         let baseOffset: Int64
@@ -38,8 +38,6 @@ final class CleaningPlan {
     }
 
     var dirtyRatio: Double { dirtyBytes == 0 ? 0 : Double(dirtyBytes) / Double(dirtyBytes + cleanBytes) }
-
-    deinit { for s in sources { s.file.close() } }
 }
 
 extension DiskPartitionLog {
@@ -76,7 +74,7 @@ extension DiskPartitionLog {
                        now - first > config.maxCompactionLagMs { overdue = true }
                 }
                 sources.append(CleaningPlan.Source(
-                    segment: segment, file: try segment.file.duplicate(), size: segment.size,
+                    segment: segment, size: segment.size,
                     truncations: segment.truncations, baseOffset: segment.baseOffset, end: end,
                     maxTimestamp: segment.maxTimestamp, isClean: isClean))
             }
@@ -87,6 +85,16 @@ extension DiskPartitionLog {
             guard dirtyBytes > 0 || (force && cleanBytes > 0) else { return nil }
             guard force || overdue || plan.dirtyRatio >= config.minCleanableDirtyRatio else { return nil }
             return plan
+        }
+    }
+
+    /// A descriptor of the source's segment file for the cleaner to read without the lock; nil
+    /// when the segment is gone or changed since the plan (the cleaner then gives up this pass).
+    func duplicateIfUnchanged(_ source: CleaningPlan.Source) throws -> StorageFile? {
+        try locked { state in
+            guard state.segments.index(of: source.segment) != nil, source.segment.truncations == source.truncations,
+                  source.segment.size == source.size else { return nil }
+            return try source.segment.file.duplicate()
         }
     }
 

@@ -11,9 +11,12 @@ extension DiskPartitionLog {
     /// - Only batches whose last offset is below `maxOffset`.
     /// - Continues into later segments (a `.concatenation` of regions) until a limit is reached.
     ///
-    /// Each region has its own duplicated descriptor, closed by ``LogReadResult/release()``.
+    /// Each region has its own duplicated descriptor, handed back by ``LogReadResult/release()``
+    /// (to a per-segment pool that later reads reuse; closed once the segment is gone).
     public func read(from offset: Int64, maxBytes: Int, maxOffset: Int64, minOneBatch: Bool) throws -> LogReadResult {
-        var handles: [NIOFileHandle] = []
+        // Almost every read is one region: keep it out of arrays.
+        var first: (region: FileRegion, pool: ReadHandlePool)?
+        var more: [(region: FileRegion, pool: ReadHandlePool)] = []
         do {
             return try locked { state in
                 let logStart = state.logStartOffset
@@ -21,7 +24,6 @@ extension DiskPartitionLog {
                 guard offset >= logStart, offset <= logEnd else {
                     throw StorageError.offsetOutOfRange(requested: offset, logStart: logStart, logEnd: logEnd)
                 }
-                var regions: [FileRegion] = []
                 var remaining = maxBytes
                 var target = offset
                 var index = state.segments.floorIndex(offset) ?? 0
@@ -37,30 +39,31 @@ extension DiskPartitionLog {
                     if maxOffset < segment.nextOffset, let (cut, _) = try segment.translate(maxOffset) {
                         limit = cut
                     }
-                    let first = regions.isEmpty
-                    let budget = first && minOneBatch ? max(remaining, header.totalSize) : remaining
+                    let budget = first == nil && minOneBatch ? max(remaining, header.totalSize) : remaining
                     guard header.totalSize <= budget else { break }
                     let end = try segment.endOfBatches(from: start, first: header, limit: min(limit, start + budget))
-                    let handle = try segment.file.duplicateHandle()
-                    handles.append(handle)
-                    regions.append(FileRegion(fileHandle: handle, readerIndex: start, endIndex: end))
+                    let handle = try segment.readHandles.take { try segment.file.duplicateHandle() }
+                    let part = (FileRegion(fileHandle: handle, readerIndex: start, endIndex: end), segment.readHandles)
+                    if first == nil { first = part } else { more.append(part) }
                     remaining -= end - start
                     if end < segment.size || remaining <= 0 { break scan }
                     index += 1
                     if index < state.segments.count { target = state.segments[index].baseOffset }
                 }
-                let records: RecordsPayload
-                switch regions.count {
-                case 0: records = .bytes(ByteBuffer())
-                case 1: records = .file(regions[0])
-                default: records = .concatenation(regions.map { .file($0) })
+                guard let first else {
+                    return LogReadResult(records: .bytes(ByteBuffer()), highWatermark: state.highWatermark,
+                                         logStartOffset: logStart, logEndOffset: logEnd)
                 }
-                let owned = handles
+                let records: RecordsPayload = more.isEmpty
+                    ? .file(first.region)
+                    : .concatenation(([first] + more).map { .file($0.region) })
+                let release = ReadRelease(first: (first.pool, first.region.fileHandle),
+                                          more: more.map { ($0.pool, $0.region.fileHandle) })
                 return LogReadResult(records: records, highWatermark: state.highWatermark, logStartOffset: logStart,
-                                     logEndOffset: logEnd, release: { for h in owned { try? h.close() } })
+                                     logEndOffset: logEnd, release: { release.release() })
             }
         } catch {
-            for h in handles { try? h.close() }
+            for part in (first.map { [$0] } ?? []) + more { part.pool.giveBack(part.region.fileHandle) }
             throw error
         }
     }

@@ -34,11 +34,15 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     let logger: Logger
     let faults: StorageFaults?
     let events: (@Sendable (TopicPartition, Event) -> Void)?
+    /// Runs the fsync of rolled segments off the appending thread (set by the log manager).
+    let rollFlushScheduler: (@Sendable (DiskPartitionLog, Int64) -> Void)?
     let lock = NIOLock()
     let state: LogState
 
     init(topicPartition: TopicPartition, directory: String, state: LogState, logger: Logger,
-         faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?) {
+         faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?,
+         rollFlushScheduler: (@Sendable (DiskPartitionLog, Int64) -> Void)? = nil) {
+        self.rollFlushScheduler = rollFlushScheduler
         self.topicPartition = topicPartition
         self.directory = directory
         self.state = state
@@ -59,13 +63,14 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     ) throws -> DiskPartitionLog {
         try open(directory: directory, topicPartition: topicPartition, config: config, logger: logger,
                  cleanShutdown: cleanShutdown, recoveryPoint: recoveryPoint, logStartOffset: logStartOffset,
-                 highWatermark: highWatermark, now: now, faults: faults, events: nil)
+                 highWatermark: highWatermark, now: now, faults: faults, events: nil, rollFlushScheduler: nil)
     }
 
     static func open(
         directory: String, topicPartition: TopicPartition, config: LogConfig, logger: Logger,
         cleanShutdown: Bool, recoveryPoint: Int64?, logStartOffset: Int64?, highWatermark: Int64?,
-        now: Int64?, faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?
+        now: Int64?, faults: StorageFaults?, events: (@Sendable (TopicPartition, Event) -> Void)?,
+        rollFlushScheduler: (@Sendable (DiskPartitionLog, Int64) -> Void)?
     ) throws -> DiskPartitionLog {
         var logger = logger
         logger[metadataKey: "partition"] = "\(topicPartition)"
@@ -75,7 +80,7 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
         let state = try loader.load(cleanShutdown: cleanShutdown, recoveryPoint: recoveryPoint,
                                     logStartOffset: logStartOffset, highWatermark: highWatermark)
         return DiskPartitionLog(topicPartition: topicPartition, directory: directory, state: state,
-                                logger: logger, faults: faults, events: events)
+                                logger: logger, faults: faults, events: events, rollFlushScheduler: rollFlushScheduler)
     }
 
     /// Runs `body` under the log's lock, failing when the log is closed.
@@ -127,26 +132,56 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     }
 }
 
-/// The mutable state of a ``DiskPartitionLog``, guarded by its lock.
+/// The settings the append path reads, copied out of ``LogConfig`` (a plain value, cheap to
+/// read on every append).
+struct AppendLimits {
+    var maxBatchBytes: Int
+    var segmentBytes: Int
+    var segmentIndexBytes: Int
+    var indexIntervalBytes: Int
+    var segmentMs: Int64
+    var flushMessages: Int64
+    var logAppendTime: Bool
+    var compacted: Bool
+
+    init(_ config: LogConfig) {
+        maxBatchBytes = Int(min(config.maxMessageBytes, config.segmentBytes))
+        segmentBytes = Int(config.segmentBytes)
+        segmentIndexBytes = Int(config.segmentIndexBytes)
+        indexIntervalBytes = Int(config.indexIntervalBytes)
+        segmentMs = config.segmentMs
+        flushMessages = config.flushMessages
+        logAppendTime = config.usesLogAppendTime
+        compacted = config.cleanupPolicy.contains(.compact)
+    }
+}
+
+/// The mutable state of a ``DiskPartitionLog``, guarded by its lock. Its properties skip
+/// Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): the lock already rules out
+/// concurrent access, and no method keeps one in an inout access across a call.
 final class LogState {
-    var config: LogConfig
-    var segments: SegmentList
-    var logStartOffset: Int64
-    var highWatermark: Int64
-    var recoveryPoint: Int64
-    var producers: ProducerStateTable
-    var epochs: LeaderEpochCache
-    var unflushedMessages: Int64 = 0
-    var lastFlushMs: Int64
-    var rollJitterMs: Int64
+    var config: LogConfig {
+        didSet { limits = AppendLimits(config) }
+    }
+    private(set) var limits: AppendLimits
+    @exclusivity(unchecked) var segments: SegmentList
+    @exclusivity(unchecked) var logStartOffset: Int64
+    @exclusivity(unchecked) var highWatermark: Int64
+    @exclusivity(unchecked) var recoveryPoint: Int64
+    @exclusivity(unchecked) var producers: ProducerStateTable
+    @exclusivity(unchecked) var epochs: LeaderEpochCache
+    @exclusivity(unchecked) var unflushedMessages: Int64 = 0
+    @exclusivity(unchecked) var lastFlushMs: Int64
+    @exclusivity(unchecked) var rollJitterMs: Int64
     /// Whether the log may hold gaps between batches (see ``OffsetGapsMarker``).
-    var hasOffsetGaps: Bool
-    var closed = false
+    @exclusivity(unchecked) var hasOffsetGaps: Bool
+    @exclusivity(unchecked) var closed = false
 
     init(config: LogConfig, segments: SegmentList, logStartOffset: Int64, highWatermark: Int64,
          recoveryPoint: Int64, producers: ProducerStateTable, epochs: LeaderEpochCache, hasOffsetGaps: Bool, now: Int64) {
         self.hasOffsetGaps = hasOffsetGaps
         self.config = config
+        self.limits = AppendLimits(config)
         self.segments = segments
         self.logStartOffset = logStartOffset
         self.highWatermark = highWatermark

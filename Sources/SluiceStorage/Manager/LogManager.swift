@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 
@@ -30,6 +31,7 @@ public final class LogManager: Sendable {
     let cleanerOffsets = NIOLockedValueBox<[TopicPartition: Int64]>([:])
     let background = NIOLockedValueBox<BackgroundTasks?>(nil)
     let isShutDown = NIOLockedValueBox(false)
+    let rollFlushQueue = DispatchQueue(label: "sluice-roll-flush")
 
     /// Loads and recovers every partition directory found in `directory` (created if missing).
     public convenience init(directory: String, defaults: LogConfig, logger: Logger) throws {
@@ -75,7 +77,7 @@ public final class LogManager: Sendable {
                 directory: path, topicPartition: tp, config: defaults, logger: logger,
                 cleanShutdown: clean && recoveryPoints != nil, recoveryPoint: recoveryPoints?[tp],
                 logStartOffset: logStarts?[tp], highWatermark: highWatermarks?[tp], now: clock(),
-                faults: faults, events: eventHandler())
+                faults: faults, events: eventHandler(), rollFlushScheduler: rollFlushScheduler())
             loaded[tp] = log
         }
         logs.withLockedValue { $0 = loaded }
@@ -100,6 +102,22 @@ public final class LogManager: Sendable {
                 }
             } catch {
                 self.logger.error("could not write checkpoints: \(error)")
+            }
+        }
+    }
+
+    /// Flushes rolled segments on a serial background queue (Kafka's asynchronous flush on roll).
+    private func rollFlushScheduler() -> @Sendable (DiskPartitionLog, Int64) -> Void {
+        { [weak self] log, offset in
+            guard let self else { return }
+            self.rollFlushQueue.async {
+                do {
+                    try log.flush(upTo: offset)
+                } catch let error as StorageError where error == .closed {
+                    // Deleted or shut down meanwhile: nothing left to flush.
+                } catch {
+                    self.logger.error("flushing \(log.topicPartition) after a roll failed: \(error)")
+                }
             }
         }
     }
@@ -140,7 +158,7 @@ public final class LogManager: Sendable {
             let log = try DiskPartitionLog.open(
                 directory: partitionDirectory(tp), topicPartition: tp, config: config, logger: logger,
                 cleanShutdown: false, recoveryPoint: nil, logStartOffset: nil, highWatermark: nil,
-                now: clock(), faults: faults, events: eventHandler())
+                now: clock(), faults: faults, events: eventHandler(), rollFlushScheduler: rollFlushScheduler())
             try Posix.fsyncDirectory(directory)
             logs[tp] = log
             return log
@@ -195,6 +213,7 @@ public final class LogManager: Sendable {
     public func shutdown() {
         if isShutDown.withLockedValue({ let was = $0; $0 = true; return was }) { return }
         stopBackgroundTasks()
+        rollFlushQueue.sync {}  // let pending roll flushes finish
         var allClean = true
         for (tp, log) in diskLogs.sorted(by: { $0.key < $1.key }) {
             do {

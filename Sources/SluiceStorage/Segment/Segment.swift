@@ -12,37 +12,45 @@ import NIOCore
 /// - `indexesPersisted` means the index files on disk equal the in-memory indexes.
 ///
 /// Thread safety: a segment is only touched under its log's lock (the `@unchecked Sendable`
-/// promise); work outside the lock uses duplicated descriptors.
+/// promise); work outside the lock uses duplicated descriptors. For the same reason its hot
+/// properties skip Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): no two
+/// threads reach them at once, and no method keeps one in an inout access across a call.
 final class Segment: @unchecked Sendable {
     let baseOffset: Int64
     let directory: String
     let file: StorageFile
-    private(set) var size: Int = 0
-    private(set) var nextOffset: Int64
-    private(set) var offsetIndex: OffsetIndex
-    private(set) var timeIndex: TimeIndex
+    @exclusivity(unchecked) private(set) var size: Int = 0
+    @exclusivity(unchecked) private(set) var nextOffset: Int64
+    @exclusivity(unchecked) private(set) var offsetIndex: OffsetIndex
+    @exclusivity(unchecked) private(set) var timeIndex: TimeIndex
     /// The largest batch max timestamp, and the base offset of the first batch that has it.
-    private(set) var maxTimestamp: Int64 = -1
-    private(set) var offsetOfMaxTimestamp: Int64
-    private(set) var batchCount = 0
-    private var bytesSinceLastIndexEntry = 0
+    @exclusivity(unchecked) private(set) var maxTimestamp: Int64 = -1
+    @exclusivity(unchecked) private(set) var offsetOfMaxTimestamp: Int64
+    @exclusivity(unchecked) private(set) var batchCount = 0
+    @exclusivity(unchecked) private var bytesSinceLastIndexEntry = 0
+    /// Descriptors for read results (see ``ReadHandlePool``).
+    let readHandles = ReadHandlePool()
+    /// Appends up to this size are copied into ``smallWriteBuffer`` and written with one pwrite.
+    static let smallWriteBytes = 16 * 1024
+    /// Scratch space for small appends (allocated on first use; only the active segment appends).
+    lazy var smallWriteBuffer = ScratchBuffer(capacity: Segment.smallWriteBytes)
     /// Reads headers for lookups (allocated on first use).
     lazy var headers = HeaderWindow()
     /// Where the last read ended: the first batch with a last offset >= `offset` starts at
     /// `position`. A consumer's next fetch starts exactly there, and then costs no index search.
-    var readHint: (offset: Int64, position: Int)?
+    @exclusivity(unchecked) var readHint: (offset: Int64, position: Int)?
     /// Bytes of a failed write may remain past `size` (the cut-back failed too).
-    private var hasStaleTail = false
+    @exclusivity(unchecked) private var hasStaleTail = false
     /// The `index.interval.bytes` last used, for rebuilding indexes.
-    private var indexIntervalBytes = 4096
+    @exclusivity(unchecked) private var indexIntervalBytes = 4096
     /// The first batch's max timestamp, the base of `segment.ms` rolls (nil until known).
-    private var firstBatchTimestamp: Int64??
+    @exclusivity(unchecked) private var firstBatchTimestamp: Int64??
     let createdMs: Int64
     /// Bytes known to be on stable storage.
-    var syncedSize = 0
+    @exclusivity(unchecked) var syncedSize = 0
     /// Counts truncations, so that a sync done outside the lock knows whether it still applies.
-    private(set) var truncations = 0
-    private(set) var indexesPersisted = false
+    @exclusivity(unchecked) private(set) var truncations = 0
+    @exclusivity(unchecked) private(set) var indexesPersisted = false
 
     var logPath: String { SegmentFiles.path(directory, baseOffset, SegmentFiles.logSuffix) }
     var indexPath: String { SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix) }
@@ -102,15 +110,20 @@ final class Segment: @unchecked Sendable {
         let start = size
         var position = start
         do {
-            var i = 0
-            while i < batches.count {
-                let chunk = i..<min(batches.count, i + 256)
-                let chunkBytes = try batches.withRawParts(chunk) { parts -> Int in
-                    try file.write(parts, at: position)
-                    return parts.reduce(0) { $0 + $1.count }
+            if batches.byteCount <= Self.smallWriteBytes {
+                // Small appends: one contiguous pwrite of a copy is cheaper than gathering.
+                try batches.copyBytes(into: smallWriteBuffer) { try file.write($0, at: position) }
+            } else {
+                var i = 0
+                while i < batches.count {
+                    let chunk = i..<min(batches.count, i + 256)
+                    let chunkBytes = try batches.withRawParts(chunk) { parts -> Int in
+                        try file.write(parts, at: position)
+                        return parts.reduce(0) { $0 + $1.count }
+                    }
+                    position += chunkBytes
+                    i = chunk.upperBound
                 }
-                position += chunkBytes
-                i = chunk.upperBound
             }
         } catch {
             do {
@@ -123,9 +136,9 @@ final class Segment: @unchecked Sendable {
             throw error
         }
         var at = start
-        for header in batches.headers {
-            indexAppended(header, at: at, indexIntervalBytes: indexIntervalBytes)
-            at += header.totalSize
+        for entry in batches.entries {
+            indexAppended(entry.header, at: at, indexIntervalBytes: indexIntervalBytes)
+            at += entry.header.totalSize
         }
         size = at
         indexesPersisted = false
@@ -364,12 +377,14 @@ final class Segment: @unchecked Sendable {
     }
 
     func close() {
+        readHandles.close()
         file.close()
     }
 
     /// Closes and removes the segment's files. Readers holding duplicated descriptors keep
     /// reading the old inode until they close them.
     func delete() throws {
+        readHandles.close()
         file.close()
         try Posix.unlinkIfPresent(logPath)
         try Posix.unlinkIfPresent(indexPath)

@@ -1,10 +1,11 @@
 import ArgumentParser
 
-/// `sluice bench`: performance measurements, each printed beside the machine's own limit.
-struct BenchCommand: ParsableCommand {
+/// `sluice bench`: load generators in the manner of Kafka's perf-test tools, and measurements of
+/// Sluice's parts against the machine's limits.
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Sluice's performance against the machine's limits.",
-        subcommands: [BenchStorageCommand.self]
+        abstract: "Measure throughput and latency of a cluster, and of Sluice's parts against the machine's limits.",
+        subcommands: [BenchProduceCommand.self, BenchConsumeCommand.self, BenchE2ECommand.self, BenchStorageCommand.self]
     )
 }

@@ -35,16 +35,23 @@ struct BenchStorageCommand: ParsableCommand {
     @Option(help: "Bytes per fetch for the consumer-sized fetch column (a consumer's max.partition.fetch.bytes).")
     var fetchBytes = 1024 * 1024
 
+    /// One measurement: bytes per second of wall time, and per second of the measuring thread's
+    /// CPU time (which neighbours on a shared machine disturb much less).
+    struct Rate {
+        var wall = 0.0
+        var cpu = 0.0
+    }
+
     struct Row {
         var size: Int
-        var append = 0.0
-        var rawWrite = 0.0
+        var append = Rate()
+        var rawWrite = Rate()
         /// Fetches of one batch size each, beside sendfile(2) calls of that size.
-        var fetch = 0.0
-        var sendfile = 0.0
+        var fetch = Rate()
+        var sendfile = Rate()
         /// Fetches of `fetchBytes` each, beside sendfile(2) calls of that size.
-        var bigFetch = 0.0
-        var bigSendfile = 0.0
+        var bigFetch = Rate()
+        var bigSendfile = Rate()
     }
 
     func run() throws {
@@ -53,6 +60,7 @@ struct BenchStorageCommand: ParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: root) } }
         let total = megabytes * 1024 * 1024
         print("sluice bench storage: \(megabytes) MiB per measurement, median of \(runs), in \(root)")
+        print("MB/s of wall time; in brackets, MB per second of the measuring thread's CPU time")
         // The first writes after an idle spell are slow on a VM (fresh guest pages): warm up.
         for _ in 0..<2 {
             _ = try BenchIO.rawWrite(path: root + "/warm-up", chunk: 1 << 20, total: total)
@@ -61,16 +69,20 @@ struct BenchStorageCommand: ParsableCommand {
         for size in batchSizes {
             var samples: [Row] = []
             for _ in 0..<runs { samples.append(try measure(size: size, total: total, root: root)) }
-            func median(_ key: KeyPath<Row, Double>) -> Double { samples.map { $0[keyPath: key] }.sorted()[samples.count / 2] }
-            print(Self.format(Row(size: size, append: median(\.append), rawWrite: median(\.rawWrite),
-                                  fetch: median(\.fetch), sendfile: median(\.sendfile),
-                                  bigFetch: median(\.bigFetch), bigSendfile: median(\.bigSendfile)), fetchBytes: fetchBytes))
+            func median(_ key: KeyPath<Row, Rate>) -> Rate {
+                Rate(wall: samples.map { $0[keyPath: key].wall }.sorted()[samples.count / 2],
+                     cpu: samples.map { $0[keyPath: key].cpu }.sorted()[samples.count / 2])
+            }
+            let row = Row(size: size, append: median(\.append), rawWrite: median(\.rawWrite), fetch: median(\.fetch),
+                          sendfile: median(\.sendfile), bigFetch: median(\.bigFetch), bigSendfile: median(\.bigSendfile))
+            print(Self.format(row, fetchBytes: fetchBytes))
         }
         print("")
-        print("MB/s = 10^6 bytes/s; medians. append: DiskPartitionLog.appendAsLeader, one batch per call, no fsync (Kafka's")
-        print("default), beside write(2) of the same size to a plain file. fetch: DiskPartitionLog.read(maxBytes: batch size),")
-        print("regions sent with sendfile(2) to a loopback TCP socket drained by a thread, beside sendfile(2) of that size;")
-        print("fetch \(fetchBytes >> 10) KiB: the same with maxBytes \(fetchBytes) (a consumer's default partition fetch size).")
+        print("append: DiskPartitionLog.appendAsLeader, one batch per call, no fsync (Kafka's default), beside write(2)")
+        print("of the same size to a plain file. fetch: DiskPartitionLog.read(maxBytes: batch size), regions sent with")
+        print("sendfile(2) to a loopback TCP socket drained by a thread, beside sendfile(2) of that size; fetch \(Self.label(fetchBytes)):")
+        print("the same with maxBytes \(fetchBytes) (a consumer's default partition fetch size). Log and machine alternate")
+        print("in 64 MiB slices; MB = 10^6 bytes.")
     }
 
     static func label(_ size: Int) -> String {
@@ -78,12 +90,14 @@ struct BenchStorageCommand: ParsableCommand {
     }
 
     static func format(_ r: Row, fetchBytes: Int) -> String {
-        func mb(_ v: Double) -> String { String(format: "%5.0f", v / 1e6) }
-        func pct(_ a: Double, _ b: Double) -> String { String(format: "%3.0f%%", 100 * a / b) }
-        return "batch \(label(r.size).padding(toLength: 7, withPad: " ", startingAt: 0))"
-            + " append \(mb(r.append)) vs write \(mb(r.rawWrite)) MB/s \(pct(r.append, r.rawWrite))"
-            + " | fetch \(mb(r.fetch)) vs sendfile \(mb(r.sendfile)) \(pct(r.fetch, r.sendfile))"
-            + " | fetch \(label(fetchBytes)) \(mb(r.bigFetch)) vs sendfile \(mb(r.bigSendfile)) \(pct(r.bigFetch, r.bigSendfile))"
+        func pair(_ name: String, _ a: Rate, _ vs: String, _ b: Rate) -> String {
+            String(format: "%@ %5.0f [%5.0f] vs %@ %5.0f [%5.0f] = %3.0f%% [%3.0f%%]", name, a.wall / 1e6, a.cpu / 1e6,
+                   vs, b.wall / 1e6, b.cpu / 1e6, 100 * a.wall / b.wall, 100 * a.cpu / b.cpu)
+        }
+        let name = label(r.size).padding(toLength: 6, withPad: " ", startingAt: 0)
+        return "\(name) " + pair("append", r.append, "write", r.rawWrite) + "\n       "
+            + pair("fetch ", r.fetch, "sendfile", r.sendfile) + "\n       "
+            + pair("fetch \(label(fetchBytes))", r.bigFetch, "sendfile \(label(fetchBytes))", r.bigSendfile)
     }
 
     /// One run: the log and the machine alternate in slices of `slice` bytes (so that both
@@ -106,24 +120,27 @@ struct BenchStorageCommand: ParsableCommand {
         let log = try manager.getOrCreateLog(for: TopicPartition("bench", 0), config: LogConfig())
         let batch = try Self.batch(size: size)
         precondition(batch.totalSize == size, "batch of \(batch.totalSize) bytes, not \(size)")
+        let batches = [batch]  // the argument array is the caller's, as a decoded request's would be
         let raw = try BenchIO.Writer(path: rawPath)
         defer { raw.close() }
         var row = Row(size: size)
-        var rawSeconds = 0.0
-        var logSeconds = 0.0
+        var rawTime = BenchIO.Elapsed()
+        var logTime = BenchIO.Elapsed()
         var written = 0
         while written < total {
             let n = min(slice, total - written)
-            rawSeconds += try raw.write(chunk: size, total: n)
-            let start = DispatchTime.now()
+            var watch = BenchIO.Stopwatch()
+            try raw.write(chunk: size, total: n)
+            rawTime.add(watch)
+            watch = BenchIO.Stopwatch()
             for _ in 0..<(n / size) {
-                _ = try log.appendAsLeader([batch], leaderEpoch: 0, now: 0)
+                _ = try log.appendAsLeader(batches, leaderEpoch: 0, now: 0)
             }
-            logSeconds += BenchIO.seconds(since: start)
+            logTime.add(watch)
             written += n
         }
-        row.rawWrite = Double(total) / rawSeconds
-        row.append = Double(total) / logSeconds
+        row.rawWrite = rawTime.rate(total)
+        row.append = logTime.rate(total)
         log.updateHighWatermark(log.logEndOffset)
         (row.fetch, row.sendfile) = try fetchBoth(log, batch: batch, rawPath: rawPath, size: size, total: total, slice: slice)
         (row.bigFetch, row.bigSendfile) = try fetchBoth(log, batch: batch, rawPath: rawPath, size: fetchBytes, total: total, slice: slice)
@@ -133,7 +150,7 @@ struct BenchStorageCommand: ParsableCommand {
     /// Reads the log in fetches of `size` and the raw file in sendfile(2) calls of `size`, each
     /// to its own drained loopback socket, alternating in slices; returns both rates.
     func fetchBoth(_ log: any PartitionLog, batch: RecordBatch, rawPath: String, size: Int, total: Int,
-                   slice: Int) throws -> (fetch: Double, sendfile: Double) {
+                   slice: Int) throws -> (fetch: Rate, sendfile: Rate) {
         let file = open(rawPath, O_RDONLY | O_CLOEXEC)
         guard file >= 0 else { throw BenchIO.Failure(description: "open \(rawPath)") }
         defer { close(file) }
@@ -143,19 +160,19 @@ struct BenchStorageCommand: ParsableCommand {
         var offset: Int64 = 0
         var position = 0
         var fetched = 0
-        var logSeconds = 0.0
-        var rawSeconds = 0.0
+        var logTime = BenchIO.Elapsed()
+        var rawTime = BenchIO.Elapsed()
         while position < total || fetched < total {
             let rawTarget = min(total, position + slice)
-            var start = DispatchTime.now()
+            var watch = BenchIO.Stopwatch()
             while position < rawTarget {
                 let n = min(size, total - position)
                 try BenchIO.sendFile(file, offset: position, count: n, to: rawSink.sender)
                 position += n
             }
-            rawSeconds += BenchIO.seconds(since: start)
+            rawTime.add(watch)
             let logTarget = min(total, fetched + slice)
-            start = DispatchTime.now()
+            watch = BenchIO.Stopwatch()
             while fetched < logTarget {
                 let result = try log.read(from: offset, maxBytes: size, maxOffset: .max, minOneBatch: true)
                 let bytes = try BenchIO.send(result.records, to: logSink.sender)
@@ -165,19 +182,19 @@ struct BenchStorageCommand: ParsableCommand {
                 // Every batch has the same size and record count: the next offset follows.
                 offset += records * Int64(bytes / batch.totalSize)
             }
-            logSeconds += BenchIO.seconds(since: start)
+            logTime.add(watch)
         }
         // The readers' drain time counts for both sides alike.
-        var start = DispatchTime.now()
+        var watch = BenchIO.Stopwatch()
         let rawReceived = rawSink.finish()
-        rawSeconds += BenchIO.seconds(since: start)
-        start = DispatchTime.now()
+        rawTime.add(watch)
+        watch = BenchIO.Stopwatch()
         let logReceived = logSink.finish()
-        logSeconds += BenchIO.seconds(since: start)
+        logTime.add(watch)
         guard rawReceived == total, logReceived == total else {
             throw BenchIO.Failure(description: "received \(logReceived) and \(rawReceived) of \(total) bytes")
         }
-        return (Double(total) / logSeconds, Double(total) / rawSeconds)
+        return (logTime.rate(total), rawTime.rate(total))
     }
 
     /// A batch of exactly `size` bytes made of ~1 KiB records (so that it and the raw writes

@@ -46,9 +46,8 @@ enum BenchIO {
             buffer = [UInt8](repeating: 0x5A, count: 1 << 20)
         }
 
-        /// Writes `total` bytes in `chunk`-sized write(2) calls; returns seconds.
-        func write(chunk: Int, total: Int) throws -> Double {
-            let start = DispatchTime.now()
+        /// Writes `total` bytes in `chunk`-sized write(2) calls.
+        func write(chunk: Int, total: Int) throws {
             var written = 0
             try buffer.withUnsafeBytes { raw in
                 while written < total {
@@ -57,10 +56,36 @@ enum BenchIO {
                     written += n
                 }
             }
-            return seconds(since: start)
         }
 
         func close() { Glibc.close(fd) }
+    }
+
+    /// Wall time and the calling thread's CPU time since it was made.
+    struct Stopwatch {
+        let wall = DispatchTime.now()
+        let cpu = Stopwatch.threadCPU()
+
+        static func threadCPU() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+    }
+
+    /// Sums of stopwatch readings.
+    struct Elapsed {
+        var wall = 0.0
+        var cpu = 0.0
+
+        mutating func add(_ watch: Stopwatch) {
+            wall += seconds(since: watch.wall)
+            cpu += Stopwatch.threadCPU() - watch.cpu
+        }
+
+        func rate(_ bytes: Int) -> BenchStorageCommand.Rate {
+            BenchStorageCommand.Rate(wall: Double(bytes) / wall, cpu: Double(bytes) / max(cpu, 1e-9))
+        }
     }
 
     static func seconds(since start: DispatchTime) -> Double {

@@ -1,0 +1,87 @@
+import KafkaProtocol
+import SluiceStorage
+
+/// How the broker hosts the group coordinator: `__consumer_offsets` created on demand, its
+/// partitions loaded at start-up, the group handlers registered.
+extension BrokerServices {
+    /// The brokers `__consumer_offsets` can be replicated to: the unfenced brokers of the cluster
+    /// (the topic's replication factor is capped at this, as Kafka caps it).
+    var offsetsTopicBrokerCount: Int16 {
+        Int16(clamping: max(1, metadata.snapshot.brokers.values.filter { !$0.fenced }.count))
+    }
+
+    /// At start-up: the coordinator follows the leaderships of the `__consumer_offsets`
+    /// partitions as the metadata log assigns them (``GroupCoordinatorListener``).
+    func resumeGroups() {
+        cluster.addPartitionListener(GroupCoordinatorListener(groups: groups))
+    }
+
+    /// `__consumer_offsets`, created first if it does not exist (as Kafka does when a client
+    /// first looks for a coordinator), with `offsets.topic.num.partitions` partitions,
+    /// `offsets.topic.replication.factor` capped at the brokers available, compaction and
+    /// `offsets.topic.segment.bytes`. Blocks on disk: call it off the event loops.
+    func ensureOffsetsTopic() throws -> TopicImage {
+        if metadata.topic(OffsetsTopic.name) == nil {
+            let config = groups.config
+            let creation = TopicCreation(
+                name: OffsetsTopic.name, numPartitions: config.offsetsTopicPartitions,
+                replicationFactor: min(config.offsetsTopicReplicationFactor, offsetsTopicBrokerCount),
+                configs: OffsetsTopic.topicConfigs(segmentBytes: config.offsetsTopicSegmentBytes))
+            do {
+                try metadata.createTopic(creation)
+            } catch let error as ApiError where error.code == .topicAlreadyExists {
+                // Created meanwhile by another request.
+            }
+        }
+        guard let topic = metadata.topic(OffsetsTopic.name) else {
+            throw ApiError(.coordinatorNotAvailable, "\(OffsetsTopic.name) could not be created")
+        }
+        // Leaderships reach the coordinator through its partition listener.
+        return topic
+    }
+
+    func leadingOffsetsPartitions(_ topic: TopicImage) -> [Int32] {
+        topic.partitions.indices.filter { topic.partitions[$0].leader == nodeId }.map(Int32.init)
+    }
+
+    /// Whether a topic partition exists (offset commits for others are refused).
+    func partitionExists(_ tp: TopicPartition) -> Bool {
+        guard let topic = metadata.topic(tp.topic) else { return false }
+        return tp.partition >= 0 && Int(tp.partition) < topic.partitions.count
+    }
+}
+
+extension HandlerRegistry {
+    /// The group coordinator's APIs. ConsumerGroupHeartbeat (68) and ConsumerGroupDescribe (69),
+    /// the KIP-848 protocol, are not implemented and so not advertised: clients use the classic
+    /// protocol.
+    mutating func registerGroupHandlers(services: BrokerServices) {
+        let coordinator = services.groups
+        register(FindCoordinatorHandler(services: services))
+        register(JoinGroupHandler(coordinator: coordinator))
+        register(SyncGroupHandler(coordinator: coordinator))
+        register(HeartbeatHandler(coordinator: coordinator))
+        register(LeaveGroupHandler(coordinator: coordinator))
+        register(OffsetCommitHandler(coordinator: coordinator, partitionExists: { [services] in services.partitionExists($0) }))
+        register(OffsetFetchHandler(coordinator: coordinator))
+        register(ListGroupsHandler(coordinator: coordinator))
+        register(DescribeGroupsHandler(coordinator: coordinator))
+        register(DeleteGroupsHandler(coordinator: coordinator))
+        register(OffsetDeleteHandler(coordinator: coordinator))
+    }
+}
+
+extension RequestContext {
+    /// The client's id from the request header ("" when null).
+    var clientId: String { header.clientId ?? "" }
+
+    /// The client's address as Kafka shows it in DescribeGroups: `/` and the IP address.
+    var clientHost: String {
+        // NIO describes addresses as "[IPv4]host/ip:port" or "[IPv6]host/ip:port".
+        let text = clientAddress
+        guard let slash = text.firstIndex(of: "/"), let colon = text.lastIndex(of: ":"), slash < colon else {
+            return "/" + text
+        }
+        return String(text[slash..<colon])
+    }
+}

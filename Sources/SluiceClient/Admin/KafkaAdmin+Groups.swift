@@ -1,0 +1,101 @@
+import KafkaProtocol
+
+extension KafkaAdmin {
+    /// Every group of the cluster (ListGroups to each broker: each knows the groups it coordinates).
+    public func listGroups() async throws -> [GroupListing] {
+        let metadata = try await client.metadata(topics: [], refresh: true)
+        var groups: [GroupListing] = []
+        try await withThrowingTaskGroup(of: [GroupListing].self) { tasks in
+            for broker in metadata.sortedBrokers {
+                tasks.addTask {
+                    let response = try await self.client.withRetries("ListGroups") {
+                        try await self.client.connection(toNode: broker.nodeId).send(ListGroupsRequest())
+                    }
+                    try ErrorCode(response.errorCode).check(resource: "broker \(broker.nodeId)")
+                    return response.groups.map {
+                        GroupListing(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState, coordinator: broker.nodeId)
+                    }
+                }
+            }
+            for try await part in tasks { groups += part }
+        }
+        return groups.sorted { $0.groupId < $1.groupId }
+    }
+
+    /// Describes groups (state, assignor, members and their assignments); a group that does not
+    /// exist comes back in state `Dead` with no members, as Kafka reports it.
+    public func describeGroups(_ groupIds: [String]) async throws -> [GroupDescription] {
+        var result: [GroupDescription] = []
+        for groupId in groupIds {
+            let coordinator = GroupCoordinator(client: client, groupId: groupId)
+            let response = try await coordinator.send(DescribeGroupsRequest(groups: [groupId], includeAuthorizedOperations: false)) {
+                $0.groups.first?.errorCode
+            }
+            let node = try await coordinator.connection().nodeId ?? -1
+            for group in response.groups {
+                try ErrorCode(group.errorCode).check(resource: "group '\(group.groupId)'")
+                let isConsumer = group.protocolType == "consumer"
+                let members = group.members.map { m in
+                    GroupMemberDescription(
+                        memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+                        subscribedTopics: isConsumer ? ((try? ConsumerProtocolCodec.decodeSubscription(m.memberMetadata))?.topics ?? []) : [],
+                        assignment: isConsumer ? ((try? ConsumerProtocolCodec.decodeAssignment(m.memberAssignment)) ?? []).sorted() : [])
+                }.sorted { $0.memberId < $1.memberId }
+                result.append(GroupDescription(groupId: group.groupId, state: group.groupState, protocolType: group.protocolType,
+                                               protocolName: group.protocolData, members: members, coordinator: node))
+            }
+        }
+        return result
+    }
+
+    /// Deletes empty groups (and their committed offsets).
+    public func deleteGroups(_ groupIds: [String]) async throws {
+        for groupId in groupIds {
+            let coordinator = GroupCoordinator(client: client, groupId: groupId)
+            let response = try await coordinator.send(DeleteGroupsRequest(groupsNames: [groupId])) { $0.results.first?.errorCode }
+            for r in response.results {
+                try ErrorCode(r.errorCode).check(resource: "group '\(r.groupId)'")
+            }
+        }
+    }
+
+    /// A group's committed offsets (nil `partitions`: all it has).
+    public func groupOffsets(_ groupId: String, partitions: [TopicPartition]? = nil) async throws -> [TopicPartition: CommittedOffset] {
+        try await GroupCoordinator(client: client, groupId: groupId).committed(partitions)
+    }
+
+    /// Commits offsets for a group that has no active members (Kafka refuses otherwise, with
+    /// UNKNOWN_MEMBER_ID or REBALANCE_IN_PROGRESS).
+    public func alterGroupOffsets(_ groupId: String, _ offsets: [TopicPartition: Int64]) async throws {
+        try await GroupCoordinator(client: client, groupId: groupId).commit(offsets.mapValues { CommittedOffset(offset: $0) })
+    }
+
+    /// Committed offset, log end offset and lag for each partition the group has committed or is
+    /// assigned (`topics` narrows it; partitions of those topics without commits are included).
+    public func groupLag(_ groupId: String, topics: [String]? = nil) async throws -> [PartitionLag] {
+        let committed = try await groupOffsets(groupId)
+        var owners: [TopicPartition: String] = [:]
+        if let description = try await describeGroups([groupId]).first {
+            for member in description.members {
+                for tp in member.assignment { owners[tp] = member.memberId }
+            }
+        }
+        var partitions = Set(committed.keys).union(owners.keys)
+        if let topics {
+            partitions = partitions.filter { topics.contains($0.topic) }
+            let metadata = try await client.metadata(topics: topics, refresh: true)
+            for topic in topics {
+                guard let info = metadata.topics[topic] else { continue }
+                try info.error.check(resource: "topic '\(topic)'")
+                for p in info.partitions { partitions.insert(TopicPartition(topic, p.partition)) }
+            }
+        }
+        // Partitions of deleted topics have commits but no log end: leave them out.
+        let metadata = try await client.metadata(topics: Array(Set(partitions.map(\.topic))))
+        let live = partitions.filter { metadata.topics[$0.topic]?.partition($0.partition) != nil }
+        let ends = try await client.listOffsets(Dictionary(uniqueKeysWithValues: live.map { ($0, OffsetQuery.latest) }))
+        return live.sorted().map { tp in
+            PartitionLag(topicPartition: tp, committed: committed[tp]?.offset, logEnd: ends[tp] ?? -1, owner: owners[tp])
+        }
+    }
+}

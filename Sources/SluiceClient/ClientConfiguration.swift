@@ -1,0 +1,114 @@
+/// A broker address, `host:port`.
+public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` (`[v6addr]:port` for IPv6); a missing port means 9092.
+    public init?(parsing text: String) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return nil }
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.isEmpty { port = 9092; return }
+            guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (1...65535).contains(p) else { return nil }
+            port = p
+            return
+        }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !parts[0].isEmpty else { return nil }
+        host = String(parts[0])
+        if parts.count == 2 {
+            guard let p = Int(parts[1]), (1...65535).contains(p) else { return nil }
+            port = p
+        } else {
+            port = 9092
+        }
+    }
+
+    /// Parses a comma-separated list; throws on any malformed entry or an empty list.
+    public static func parseList(_ text: String) throws -> [BrokerAddress] {
+        let entries = text.split(separator: ",").map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard !entries.isEmpty else {
+            throw KafkaClientError(.invalidArgument, "empty bootstrap server list")
+        }
+        return try entries.map { entry in
+            guard let address = BrokerAddress(parsing: entry) else {
+                throw KafkaClientError(.invalidArgument, "'\(entry)' is not host:port")
+            }
+            return address
+        }
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// How often and how patiently to retry a retriable failure.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts in all, the first included.
+    public var maxAttempts: Int
+    /// The wait before the second attempt; it doubles each time up to ``maxBackoff``.
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+
+    public init(maxAttempts: Int = 10, initialBackoff: Duration = .milliseconds(100), maxBackoff: Duration = .seconds(1)) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// No retries: the first failure is final.
+    public static let none = RetryPolicy(maxAttempts: 1)
+
+    /// The wait after failed attempt number `attempt` (1-based), with ±20% jitter so that many
+    /// clients do not retry in lockstep.
+    public func backoff(afterAttempt attempt: Int) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 20)
+        let base = initialBackoff * (1 << exponent)
+        let capped = min(base, maxBackoff)
+        let jitter = Double.random(in: 0.8...1.2)
+        return capped * jitter
+    }
+}
+
+/// Settings shared by the producer, the consumer and the admin client.
+public struct ClientConfiguration: Sendable {
+    /// Where to start: any brokers of the cluster; the rest are learnt from metadata.
+    public var bootstrapServers: [BrokerAddress]
+    /// Sent in every request header; brokers log it and quotas use it.
+    public var clientId: String
+    /// How long to wait for a TCP connection.
+    public var connectTimeout: Duration
+    /// How long to wait for the answer to one request (long-poll fetches add their wait).
+    public var requestTimeout: Duration
+    /// Retries of retriable errors (metadata is refreshed between attempts where it matters).
+    public var retry: RetryPolicy
+    /// Cached metadata older than this is refreshed before use.
+    public var metadataMaxAge: Duration
+    /// The largest response frame accepted (a fetch answer can be large).
+    public var maxResponseSize: Int
+
+    public init(
+        bootstrapServers: [BrokerAddress],
+        clientId: String = "sluice",
+        connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(30),
+        retry: RetryPolicy = RetryPolicy(),
+        metadataMaxAge: Duration = .seconds(300),
+        maxResponseSize: Int = 256 * 1024 * 1024
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.clientId = clientId
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.retry = retry
+        self.metadataMaxAge = metadataMaxAge
+        self.maxResponseSize = maxResponseSize
+    }
+}

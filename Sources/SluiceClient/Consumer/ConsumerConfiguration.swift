@@ -1,0 +1,108 @@
+import KafkaProtocol
+import NIOCore
+
+/// A record read from a partition.
+public struct ConsumerRecord: Sendable, Equatable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// Milliseconds since the epoch.
+    public var timestamp: Int64
+    public var timestampType: TimestampType
+    public var key: ByteBuffer?
+    public var value: ByteBuffer?
+    public var headers: [RecordHeader]
+
+    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64, timestampType: TimestampType = .createTime,
+                key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader] = []) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+        self.timestampType = timestampType
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
+}
+
+/// Where to start reading a partition.
+public enum StartPosition: Sendable, Hashable {
+    case earliest
+    case latest
+    case offset(Int64)
+    /// The first record at or after this time (ms since the epoch).
+    case timestamp(Int64)
+    /// The group's committed offset, or `auto.offset.reset` when there is none.
+    case committed
+}
+
+/// What to do when there is no committed offset, or the position is out of range
+/// (`auto.offset.reset`).
+public enum OffsetResetPolicy: String, Sendable, CaseIterable {
+    case earliest, latest
+    /// Fail with OFFSET_OUT_OF_RANGE / NO_OFFSET instead of moving.
+    case none
+}
+
+/// The partition assignment strategies of the classic group protocol.
+public enum AssignmentStrategy: String, Sendable, CaseIterable {
+    case range
+    case roundRobin = "roundrobin"
+}
+
+/// Consumer settings, named after Kafka's consumer configs.
+public struct ConsumerConfiguration: Sendable {
+    /// `group.id`: needed for ``KafkaConsumer/subscribe(topics:)`` and for commits.
+    public var groupId: String?
+    /// `auto.offset.reset`.
+    public var autoOffsetReset: OffsetResetPolicy
+    /// `enable.auto.commit`: commit what was polled every ``autoCommitInterval`` and on close.
+    public var enableAutoCommit: Bool
+    public var autoCommitInterval: Duration
+    /// `session.timeout.ms`, `rebalance.timeout.ms` (`max.poll.interval.ms`), `heartbeat.interval.ms`.
+    public var sessionTimeout: Duration
+    public var rebalanceTimeout: Duration
+    public var heartbeatInterval: Duration
+    /// `partition.assignment.strategy`, in order of preference.
+    public var assignmentStrategies: [AssignmentStrategy]
+    /// `fetch.min.bytes`, `fetch.max.wait.ms`, `fetch.max.bytes`, `max.partition.fetch.bytes`.
+    public var fetchMinBytes: Int32
+    public var fetchMaxWait: Duration
+    public var fetchMaxBytes: Int32
+    public var maxPartitionFetchBytes: Int32
+    /// Fetched bytes buffered ahead of `poll` before the fetchers pause.
+    public var bufferBytes: Int
+
+    public init(
+        groupId: String? = nil,
+        autoOffsetReset: OffsetResetPolicy = .latest,
+        enableAutoCommit: Bool = true,
+        autoCommitInterval: Duration = .seconds(5),
+        sessionTimeout: Duration = .seconds(45),
+        rebalanceTimeout: Duration = .seconds(60),
+        heartbeatInterval: Duration = .seconds(3),
+        assignmentStrategies: [AssignmentStrategy] = [.range, .roundRobin],
+        fetchMinBytes: Int32 = 1,
+        fetchMaxWait: Duration = .milliseconds(500),
+        fetchMaxBytes: Int32 = 50 * 1024 * 1024,
+        maxPartitionFetchBytes: Int32 = 1024 * 1024,
+        bufferBytes: Int = 64 * 1024 * 1024
+    ) {
+        self.groupId = groupId
+        self.autoOffsetReset = autoOffsetReset
+        self.enableAutoCommit = enableAutoCommit
+        self.autoCommitInterval = autoCommitInterval
+        self.sessionTimeout = sessionTimeout
+        self.rebalanceTimeout = rebalanceTimeout
+        self.heartbeatInterval = heartbeatInterval
+        self.assignmentStrategies = assignmentStrategies
+        self.fetchMinBytes = fetchMinBytes
+        self.fetchMaxWait = fetchMaxWait
+        self.fetchMaxBytes = fetchMaxBytes
+        self.maxPartitionFetchBytes = maxPartitionFetchBytes
+        self.bufferBytes = bufferBytes
+    }
+}

@@ -1,1 +1,0 @@
-// The SluiceClient module; see README.md in this folder.

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Whether the console runs its own cluster or watches someone else's.
+public enum ClusterMode: Equatable, Sendable {
+    /// Embedded brokers under `dataDir`, which the console can kill, restart and add.
+    case embedded(dataDir: String)
+    /// A remote cluster reached through `bootstrap`; kill, restart and add are unavailable.
+    case remote(bootstrap: String)
+
+    public var isEmbedded: Bool { if case .embedded = self { true } else { false } }
+}
+
+/// Selection and scroll position of one list. The selection is remembered by row id, so it follows
+/// its row when refreshes reorder or insert rows; the index is the fallback when the row vanishes.
+public struct ListPosition: Equatable, Sendable {
+    public var selectedID: String?
+    public var selectedIndex = 0
+    public var scrollTop = 0
+
+    public init(selectedID: String? = nil, selectedIndex: Int = 0, scrollTop: Int = 0) {
+        self.selectedID = selectedID
+        self.selectedIndex = selectedIndex
+        self.scrollTop = scrollTop
+    }
+}
+
+/// The sort of a list: an index into the list's sortable columns, and the direction.
+public struct SortOrder: Equatable, Sendable {
+    public var column: Int
+    public var descending: Bool
+
+    public init(column: Int = 0, descending: Bool = false) {
+        self.column = column
+        self.descending = descending
+    }
+}
+
+/// A line at the bottom reporting the outcome of the last action.
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    /// Monotonic seconds when it was set (it fades after a while).
+    public var at: Double
+
+    public init(_ text: String, isError: Bool = false, at: Double) {
+        self.text = text
+        self.isError = isError
+        self.at = at
+    }
+}
+
+/// Everything the screen shows, as one value. `reduce` changes it in response to events; the views
+/// render it. Nothing here performs IO.
+public struct AppState: Equatable, Sendable {
+    public var mode: ClusterMode
+    public var width: Int
+    public var height: Int
+    /// Wall-clock and monotonic seconds of the last tick.
+    public var now: Double
+    public var monotonicNow: Double
+
+    /// The latest snapshot; nil until the first poll answered.
+    public var snapshot: ClusterSnapshot?
+    /// Why the last poll failed, when it did (shown until one succeeds).
+    public var pollError: String?
+    /// Embedded broker processes by id (empty for a remote cluster).
+    public var processes: [Int32: BrokerProcess] = [:]
+    /// Newest last; bounded.
+    public var events: [ClusterEvent] = []
+
+    public var page: Page = .brokers
+    public var backStack: [Page] = []
+    public var lists: [String: ListPosition] = [:]
+    public var filters: [ListKind: String] = [:]
+    public var sorts: [ListKind: SortOrder] = [:]
+
+    public var dialog: Dialog?
+    public var prompt: Prompt?
+    public var showHelp = false
+    public var status: StatusMessage?
+
+    public var tail = TailState()
+
+    public var themeNames: [String]
+    public var themeName: String
+    /// False under NO_COLOR or on a terminal without colours: only the monochrome theme applies.
+    public var colorEnabled: Bool
+    /// Seconds between polls.
+    public var refreshInterval: Double
+    public var demoLoad = false
+    /// Whether message text may use non-ASCII glyphs (a UTF-8 locale).
+    public var unicode: Bool
+    public var quitting = false
+    /// The zone for times on screen (tests use UTC).
+    public var timeZone: TimeZone = .current
+
+    public static let maxEvents = 500
+    public static let minimumWidth = 80
+    public static let minimumHeight = 24
+
+    public init(
+        mode: ClusterMode, width: Int, height: Int, themeNames: [String], themeName: String, colorEnabled: Bool = true,
+        refreshInterval: Double = 1, unicode: Bool = true, now: Double = 0, monotonicNow: Double = 0
+    ) {
+        self.mode = mode
+        self.width = width
+        self.height = height
+        self.themeNames = themeNames
+        self.themeName = themeName
+        self.colorEnabled = colorEnabled
+        self.refreshInterval = refreshInterval
+        self.unicode = unicode
+        self.now = now
+        self.monotonicNow = monotonicNow
+    }
+
+    public var glyphs: Glyphs { unicode ? .unicode : .ascii }
+    public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+
+    public func position(_ page: Page) -> ListPosition { lists[page.listID] ?? ListPosition() }
+    public func filter(_ kind: ListKind) -> String { filters[kind] ?? "" }
+    public func sort(_ kind: ListKind) -> SortOrder { sorts[kind] ?? ListSorts.defaultOrder(kind) }
+
+    /// The broker's state, combining the last snapshot and the process table.
+    public func brokerState(_ id: Int32) -> BrokerState {
+        BrokerState.resolve(broker: snapshot?.broker(id), process: processes[id], snapshotTime: snapshot?.monotonic)
+    }
+
+    /// Every broker id known from the snapshot or the process table, ascending.
+    public var brokerIDs: [Int32] {
+        Set((snapshot?.brokers.map(\.id) ?? []) + Array(processes.keys)).sorted()
+    }
+}

@@ -1,0 +1,147 @@
+/// The console's logic: `reduce(state, event) -> (state, effects)`. Pure: no IO, no clock, no
+/// randomness; the runtime performs the effects and feeds their answers back as events.
+public enum Reducer {
+    public static func reduce(_ state: AppState, _ event: AppEvent) -> (AppState, [Effect]) {
+        var s = state
+        var effects: [Effect] = []
+        switch event {
+        case .key(let key):
+            effects = handleKey(&s, key)
+        case .resize(let w, let h):
+            s.width = w
+            s.height = h
+        case .tick(let wall, let monotonic):
+            s.now = wall
+            s.monotonicNow = monotonic
+        case .snapshot(let snapshot):
+            var derived = EventDeriver.events(from: s.snapshot, to: snapshot)
+            if s.pollError != nil, s.snapshot != nil {
+                derived.insert(ClusterEvent(time: snapshot.takenAt, kind: .broker, severity: .good,
+                                            text: "The cluster answers again"), at: 0)
+            }
+            s.snapshot = snapshot
+            s.pollError = nil
+            for (id, p) in s.processes where p.isRunning && p.startedAt <= snapshot.monotonic
+                && snapshot.broker(id)?.registered == true {
+                s.processes[id]?.seenUpSinceStart = true
+            }
+            record(&s, derived)
+        case .pollFailed(let message):
+            if s.pollError == nil && s.snapshot != nil {
+                record(&s, [ClusterEvent(time: s.now, kind: .broker, severity: .failure,
+                                         text: "Lost contact with the cluster: \(message)")])
+            }
+            s.pollError = message
+        case .processes(let table):
+            var next: [Int32: BrokerProcess] = [:]
+            for var p in table {
+                if let old = s.processes[p.id], old.startedAt == p.startedAt { p.seenUpSinceStart = old.seenUpSinceStart }
+                next[p.id] = p
+            }
+            s.processes = next
+        case .processEvent(let e):
+            record(&s, [e])
+        case .topicCreated(let name, let error):
+            topicCreated(&s, name: name, error: error)
+            if error == nil { effects.append(.pollNow) }
+        case .topicDeleted(let name, let error):
+            topicDeleted(&s, name: name, error: error)
+            if error == nil { effects.append(.pollNow) }
+        case .produced(let topic, let partition, let offset):
+            if case .produce = s.dialog { s.dialog = nil }
+            setStatus(&s, "Produced to \(topic)-\(partition) at offset \(offset)")
+        case .produceFailed(let message):
+            if case .produce(var form) = s.dialog {
+                form.pending = false
+                form.error = message
+                s.dialog = .produce(form)
+            } else {
+                setStatus(&s, "Produce failed: \(message)", error: true)
+            }
+        case .tailMessages(let batch):
+            s.tail.append(batch)
+            s.tail.error = nil
+        case .tailFailed(let message):
+            s.tail.error = message
+        case .actionFailed(let message):
+            setStatus(&s, message, error: true)
+            record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: message)])
+        case .actionDone(let message):
+            setStatus(&s, message)
+        case .demoLoadFailed(let message):
+            s.demoLoad = false
+            setStatus(&s, "Demo load stopped: \(message)", error: true)
+            record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: "Demo load stopped: \(message)")])
+        case .terminate(let signal):
+            effects = quit(&s)
+            setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))
+        }
+        normalizeSelection(&s)
+        return (s, effects)
+    }
+
+    /// Keeps the current page's selection on an existing row and visible; in a following tail, on the newest row.
+    static func normalizeSelection(_ s: inout AppState) {
+        let page = s.page
+        if case .messageDetail = page { return }
+        let ids = Screen.rowIDs(s, page: page)
+        var position = s.position(page)
+        if page == .tail, s.tail.follow, let last = ids.last {
+            position.selectedID = last
+            position.selectedIndex = ids.count - 1
+        }
+        let visible = Layout.visibleRows(width: s.width, height: s.height, page: page)
+        if let resolved = Selection.resolve(position, ids: ids, visible: visible) {
+            s.lists[page.listID] = resolved
+        } else {
+            s.lists[page.listID] = ListPosition(selectedID: nil, selectedIndex: 0, scrollTop: 0)
+        }
+    }
+
+    static func setStatus(_ s: inout AppState, _ text: String, error: Bool = false) {
+        s.status = StatusMessage(text, isError: error, at: s.monotonicNow)
+    }
+
+    /// Appends events to the timeline, numbering them and dropping the oldest beyond the limit.
+    static func record(_ s: inout AppState, _ events: [ClusterEvent]) {
+        var next = (s.events.last?.id ?? 0) + 1
+        for var e in events {
+            e.id = next
+            next += 1
+            s.events.append(e)
+        }
+        if s.events.count > AppState.maxEvents { s.events.removeFirst(s.events.count - AppState.maxEvents) }
+    }
+
+    private static func topicCreated(_ s: inout AppState, name: String, error: String?) {
+        guard case .newTopic(var form) = s.dialog, form.pending else {
+            setStatus(&s, error.map { "Creating \(name) failed: \($0)" } ?? "Created topic \(name)", error: error != nil)
+            return
+        }
+        form.pending = false
+        if let error {
+            form.error = "The cluster refused: \(error)"
+            s.dialog = .newTopic(form)
+        } else {
+            s.dialog = nil
+            setStatus(&s, "Created topic \(name)")
+            // Select the new topic when the next poll lists it.
+            if s.page == .topics { s.lists[Page.topics.listID]?.selectedID = name }
+        }
+    }
+
+    private static func topicDeleted(_ s: inout AppState, name: String, error: String?) {
+        guard case .deleteTopic(var dialog) = s.dialog, dialog.pending else {
+            setStatus(&s, error.map { "Deleting \(name) failed: \($0)" } ?? "Deleted topic \(name)", error: error != nil)
+            return
+        }
+        dialog.pending = false
+        if let error {
+            dialog.error = "The cluster refused: \(error)"
+            s.dialog = .deleteTopic(dialog)
+        } else {
+            s.dialog = nil
+            setStatus(&s, "Deleted topic \(name)")
+        }
+    }
+}

@@ -1,0 +1,169 @@
+/// A topic partition, as the console names it.
+public struct PartitionKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var description: String { "\(topic)-\(partition)" }
+
+    public static func < (a: PartitionKey, b: PartitionKey) -> Bool {
+        a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition
+    }
+}
+
+/// What one poll of the cluster returned, exactly as the Kafka protocol said it, before any rate
+/// is derived. The poller produces these; `SnapshotBuilder` turns a series of them into snapshots.
+public struct ClusterObservation: Sendable, Equatable {
+    /// Wall-clock time of the poll, in seconds since 1970 (for display).
+    public var takenAt: Double
+    /// Monotonic time of the poll, in seconds (for rates).
+    public var monotonic: Double
+    public var clusterID: String?
+    public var controllerID: Int32?
+    /// Brokers the cluster metadata lists (the live, unfenced ones).
+    public var brokers: [ObservedBroker]
+    /// The result of asking each known broker directly (by id), including ones the metadata no
+    /// longer lists: this tells a dead broker from a fenced one, and gives the round-trip time.
+    public var probes: [Int32: BrokerProbe]
+    public var topics: [ObservedTopic]
+    /// Partition sizes on disk per broker, from DescribeLogDirs (absent when the broker did not answer).
+    public var logDirs: [Int32: [PartitionKey: Int64]]
+    public var groups: [ObservedGroup]
+    /// Requests that failed or timed out during this poll, in words.
+    public var errors: [String]
+    /// Why groups could not be listed (e.g. the cluster does not support ListGroups), if so.
+    public var groupsError: String?
+
+    public init(
+        takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,
+        brokers: [ObservedBroker] = [], probes: [Int32: BrokerProbe] = [:], topics: [ObservedTopic] = [],
+        logDirs: [Int32: [PartitionKey: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = [],
+        groupsError: String? = nil
+    ) {
+        self.groupsError = groupsError
+        self.takenAt = takenAt
+        self.monotonic = monotonic
+        self.clusterID = clusterID
+        self.controllerID = controllerID
+        self.brokers = brokers
+        self.probes = probes
+        self.topics = topics
+        self.logDirs = logDirs
+        self.groups = groups
+        self.errors = errors
+    }
+}
+
+public struct ObservedBroker: Sendable, Equatable {
+    public var id: Int32
+    public var host: String
+    public var port: Int32
+    public var rack: String?
+
+    public init(id: Int32, host: String, port: Int32, rack: String? = nil) {
+        self.id = id
+        self.host = host
+        self.port = port
+        self.rack = rack
+    }
+
+    public var address: String { "\(host):\(port)" }
+}
+
+/// How a broker answered a direct request.
+public enum BrokerProbe: Sendable, Equatable {
+    /// It answered after `rtt` seconds.
+    case answered(rtt: Double)
+    /// It did not answer within the request timeout.
+    case timedOut
+    /// The connection failed (refused, reset, unreachable).
+    case failed(String)
+
+    public var isAnswered: Bool { if case .answered = self { true } else { false } }
+}
+
+public struct ObservedTopic: Sendable, Equatable {
+    public var name: String
+    public var isInternal: Bool
+    public var partitions: [ObservedPartition]
+    /// The topic-level error the metadata returned, if any (e.g. LEADER_NOT_AVAILABLE while creating).
+    public var error: String?
+
+    public init(name: String, isInternal: Bool = false, partitions: [ObservedPartition], error: String? = nil) {
+        self.name = name
+        self.isInternal = isInternal
+        self.partitions = partitions
+        self.error = error
+    }
+}
+
+public struct ObservedPartition: Sendable, Equatable {
+    public var partition: Int32
+    /// -1 when the partition has no leader (offline).
+    public var leader: Int32
+    public var leaderEpoch: Int32
+    public var replicas: [Int32]
+    public var isr: [Int32]
+    public var offlineReplicas: [Int32]
+    /// From ListOffsets (latest); nil when the leader did not answer.
+    public var highWatermark: Int64?
+    /// From ListOffsets (earliest).
+    public var logStartOffset: Int64?
+
+    public init(
+        partition: Int32, leader: Int32, leaderEpoch: Int32 = 0, replicas: [Int32], isr: [Int32],
+        offlineReplicas: [Int32] = [], highWatermark: Int64? = nil, logStartOffset: Int64? = nil
+    ) {
+        self.partition = partition
+        self.leader = leader
+        self.leaderEpoch = leaderEpoch
+        self.replicas = replicas
+        self.isr = isr
+        self.offlineReplicas = offlineReplicas
+        self.highWatermark = highWatermark
+        self.logStartOffset = logStartOffset
+    }
+}
+
+public struct ObservedGroup: Sendable, Equatable {
+    public var id: String
+    /// Kafka's group state name: "Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead".
+    public var state: String
+    public var protocolType: String
+    /// The chosen assignment strategy (e.g. "range", "roundrobin", "cooperative-sticky").
+    public var assignor: String
+    public var members: [ObservedMember]
+    /// Committed offsets from OffsetFetch (partitions without a commit are absent).
+    public var committed: [PartitionKey: Int64]
+
+    public init(
+        id: String, state: String, protocolType: String = "consumer", assignor: String = "",
+        members: [ObservedMember] = [], committed: [PartitionKey: Int64] = [:]
+    ) {
+        self.id = id
+        self.state = state
+        self.protocolType = protocolType
+        self.assignor = assignor
+        self.members = members
+        self.committed = committed
+    }
+}
+
+public struct ObservedMember: Sendable, Equatable {
+    public var memberID: String
+    public var clientID: String
+    public var host: String
+    /// Partitions assigned to this member (decoded from the consumer protocol's assignment, when it is one).
+    public var assignment: [PartitionKey]
+
+    public init(memberID: String, clientID: String, host: String, assignment: [PartitionKey] = []) {
+        self.memberID = memberID
+        self.clientID = clientID
+        self.host = host
+        self.assignment = assignment
+    }
+}

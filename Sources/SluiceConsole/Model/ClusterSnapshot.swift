@@ -1,0 +1,235 @@
+/// The cluster as the views see it: one poll's observation plus everything derived from the polls
+/// before it (rates, trends, brokers that disappeared). Immutable; the poller's builder makes a new
+/// one per poll. Views never talk to the network: they render a snapshot.
+public struct ClusterSnapshot: Equatable, Sendable {
+    /// Counts polls, so the UI can tell a new snapshot from a repeated one.
+    public var sequence: Int
+    /// Wall-clock seconds since 1970 of the poll.
+    public var takenAt: Double
+    /// Monotonic seconds of the poll.
+    public var monotonic: Double
+    public var clusterID: String?
+    public var controllerID: Int32?
+    /// Every broker seen since the console started, by id (ones no longer listed have `registered == false`).
+    public var brokers: [BrokerSnapshot]
+    /// Topics by name.
+    public var topics: [TopicSnapshot]
+    /// Consumer groups by id.
+    public var groups: [GroupSnapshot]
+    /// Cluster-wide throughput.
+    public var totals: Throughput
+    public var messagesInSeries: RateSeries
+    public var bytesInSeries: RateSeries
+    public var messagesOutSeries: RateSeries
+    public var bytesOutSeries: RateSeries
+    /// What failed during the poll, in words.
+    public var errors: [String]
+    /// Why groups could not be listed, if so.
+    public var groupsError: String?
+
+    public init(
+        sequence: Int, takenAt: Double, monotonic: Double, clusterID: String?, controllerID: Int32?,
+        brokers: [BrokerSnapshot], topics: [TopicSnapshot], groups: [GroupSnapshot], totals: Throughput = Throughput(),
+        messagesInSeries: RateSeries = RateSeries(), bytesInSeries: RateSeries = RateSeries(),
+        messagesOutSeries: RateSeries = RateSeries(), bytesOutSeries: RateSeries = RateSeries(), errors: [String] = [],
+        groupsError: String? = nil
+    ) {
+        self.groupsError = groupsError
+        self.sequence = sequence
+        self.takenAt = takenAt
+        self.monotonic = monotonic
+        self.clusterID = clusterID
+        self.controllerID = controllerID
+        self.brokers = brokers
+        self.topics = topics
+        self.groups = groups
+        self.totals = totals
+        self.messagesInSeries = messagesInSeries
+        self.bytesInSeries = bytesInSeries
+        self.messagesOutSeries = messagesOutSeries
+        self.bytesOutSeries = bytesOutSeries
+        self.errors = errors
+    }
+
+    /// Every partition of every topic.
+    public var partitions: [PartitionSnapshot] { topics.flatMap(\.partitions) }
+    public var partitionCount: Int { topics.reduce(0) { $0 + $1.partitions.count } }
+    public var underReplicatedCount: Int { topics.reduce(0) { $0 + $1.partitions.filter(\.isUnderReplicated).count } }
+    public var offlineCount: Int { topics.reduce(0) { $0 + $1.partitions.filter(\.isOffline).count } }
+
+    public func broker(_ id: Int32) -> BrokerSnapshot? { brokers.first { $0.id == id } }
+    public func topic(_ name: String) -> TopicSnapshot? { topics.first { $0.name == name } }
+    public func group(_ id: String) -> GroupSnapshot? { groups.first { $0.id == id } }
+}
+
+public struct BrokerSnapshot: Equatable, Sendable {
+    public var id: Int32
+    public var host: String
+    public var port: Int32
+    public var rack: String?
+    /// Listed by the cluster's metadata in this poll (live and unfenced).
+    public var registered: Bool
+    /// The last direct request to it; nil if none was made.
+    public var probe: BrokerProbe?
+    /// Partitions it leads, holds a replica of, and leads while under-replicated.
+    public var leaderCount: Int
+    public var replicaCount: Int
+    public var underReplicatedCount: Int
+    /// Throughput of the partitions it leads.
+    public var throughput: Throughput
+    /// Bytes of all its replicas on disk; nil when DescribeLogDirs got no answer.
+    public var logSize: Int64?
+
+    public init(
+        id: Int32, host: String, port: Int32, rack: String? = nil, registered: Bool, probe: BrokerProbe? = nil,
+        leaderCount: Int = 0, replicaCount: Int = 0, underReplicatedCount: Int = 0,
+        throughput: Throughput = Throughput(), logSize: Int64? = nil
+    ) {
+        self.id = id
+        self.host = host
+        self.port = port
+        self.rack = rack
+        self.registered = registered
+        self.probe = probe
+        self.leaderCount = leaderCount
+        self.replicaCount = replicaCount
+        self.underReplicatedCount = underReplicatedCount
+        self.throughput = throughput
+        self.logSize = logSize
+    }
+
+    public var address: String { "\(host):\(port)" }
+}
+
+public struct TopicSnapshot: Equatable, Sendable {
+    public var name: String
+    public var isInternal: Bool
+    public var partitions: [PartitionSnapshot]
+    public var throughput: Throughput
+    /// Messages in per second, for the 60-second trend.
+    public var trend: RateSeries
+    /// Bytes of the leader replicas (the data, not counting copies); nil when unknown.
+    public var size: Int64?
+    /// Sum of the lag of every group that committed offsets on this topic; nil when none did.
+    public var lag: Int64?
+    public var error: String?
+
+    public init(
+        name: String, isInternal: Bool = false, partitions: [PartitionSnapshot], throughput: Throughput = Throughput(),
+        trend: RateSeries = RateSeries(), size: Int64? = nil, lag: Int64? = nil, error: String? = nil
+    ) {
+        self.name = name
+        self.isInternal = isInternal
+        self.partitions = partitions
+        self.throughput = throughput
+        self.trend = trend
+        self.size = size
+        self.lag = lag
+        self.error = error
+    }
+
+    /// The replication factor (of its first partition; Kafka topics share one).
+    public var replicationFactor: Int { partitions.first?.replicas.count ?? 0 }
+    public var underReplicatedCount: Int { partitions.filter(\.isUnderReplicated).count }
+}
+
+public struct PartitionSnapshot: Equatable, Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var leader: Int32
+    public var leaderEpoch: Int32
+    public var replicas: [Int32]
+    public var isr: [Int32]
+    public var offlineReplicas: [Int32]
+    public var highWatermark: Int64?
+    public var logStartOffset: Int64?
+    /// Bytes of the leader's replica; nil when unknown.
+    public var size: Int64?
+    public var throughput: Throughput
+
+    public init(
+        topic: String, partition: Int32, leader: Int32, leaderEpoch: Int32 = 0, replicas: [Int32], isr: [Int32],
+        offlineReplicas: [Int32] = [], highWatermark: Int64? = nil, logStartOffset: Int64? = nil, size: Int64? = nil,
+        throughput: Throughput = Throughput()
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.leader = leader
+        self.leaderEpoch = leaderEpoch
+        self.replicas = replicas
+        self.isr = isr
+        self.offlineReplicas = offlineReplicas
+        self.highWatermark = highWatermark
+        self.logStartOffset = logStartOffset
+        self.size = size
+        self.throughput = throughput
+    }
+
+    public var key: PartitionKey { PartitionKey(topic, partition) }
+    public var isOffline: Bool { leader < 0 }
+    public var isUnderReplicated: Bool { !isOffline && isr.count < replicas.count }
+    /// Replicas that are not in the ISR, in replica order.
+    public var outOfSync: [Int32] { replicas.filter { !isr.contains($0) } }
+    /// Messages currently retained (high watermark minus log start), when both are known.
+    public var messageCount: Int64? {
+        guard let hw = highWatermark, let start = logStartOffset else { return nil }
+        return max(0, hw - start)
+    }
+}
+
+public struct GroupSnapshot: Equatable, Sendable {
+    public var id: String
+    public var state: String
+    public var protocolType: String
+    public var assignor: String
+    public var members: [ObservedMember]
+    /// One row per partition the group committed on or is assigned, sorted.
+    public var offsets: [GroupPartitionOffset]
+    /// Sum of the partition lags; nil when no partition has a known lag.
+    public var totalLag: Int64?
+    public var lagTrend: RateSeries
+    /// Committed messages per second (the group's consumption rate).
+    public var messagesPerSecond: Double
+
+    public init(
+        id: String, state: String, protocolType: String = "consumer", assignor: String = "",
+        members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
+        lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0
+    ) {
+        self.id = id
+        self.state = state
+        self.protocolType = protocolType
+        self.assignor = assignor
+        self.members = members
+        self.offsets = offsets
+        self.totalLag = totalLag
+        self.lagTrend = lagTrend
+        self.messagesPerSecond = messagesPerSecond
+    }
+
+    /// Topics the group has offsets on or is assigned.
+    public var topics: [String] { Array(Set(offsets.map(\.key.topic))).sorted() }
+}
+
+public struct GroupPartitionOffset: Equatable, Sendable {
+    public var key: PartitionKey
+    /// nil when the group never committed on this partition.
+    public var committed: Int64?
+    /// The partition's high watermark; nil when unknown.
+    public var end: Int64?
+    /// The member the partition is assigned to, if any (its client id).
+    public var owner: String?
+
+    public init(key: PartitionKey, committed: Int64?, end: Int64?, owner: String? = nil) {
+        self.key = key
+        self.committed = committed
+        self.end = end
+        self.owner = owner
+    }
+
+    /// end − committed, when both are known.
+    public var lag: Int64? {
+        guard let c = committed, let e = end else { return nil }
+        return max(0, e - c)
+    }
+}

@@ -1,0 +1,162 @@
+/// Turns the poller's observations into snapshots: rates come from the difference between two
+/// successive polls, trends from the history carried in the previous snapshot. Pure.
+public enum SnapshotBuilder {
+    /// The snapshot for `observation`, given the one before it (nil for the first poll).
+    public static func build(_ obs: ClusterObservation, previous prev: ClusterSnapshot?) -> ClusterSnapshot {
+        let dt = prev.map { obs.monotonic - $0.monotonic } ?? 0
+        let prevPartitions = Dictionary(
+            (prev?.partitions ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }
+        )
+        let prevCommitted = committedOffsets(prev?.groups ?? [])
+        let now = obs.monotonic
+
+        // Consumption per partition: growth of every group's committed offset.
+        var consumed: [PartitionKey: Double] = [:]
+        if dt > 0 {
+            for group in obs.groups {
+                for (key, offset) in group.committed {
+                    guard let before = prevCommitted[group.id]?[key], offset > before else { continue }
+                    consumed[key, default: 0] += Double(offset - before) / dt
+                }
+            }
+        }
+
+        var topics: [TopicSnapshot] = []
+        var highWatermarks: [PartitionKey: Int64] = [:]
+        for topic in obs.topics.sorted(by: { $0.name < $1.name }) {
+            var partitions: [PartitionSnapshot] = []
+            for p in topic.partitions.sorted(by: { $0.partition < $1.partition }) {
+                let key = PartitionKey(topic.name, p.partition)
+                var snap = PartitionSnapshot(
+                    topic: topic.name, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch,
+                    replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas, highWatermark: p.highWatermark,
+                    logStartOffset: p.logStartOffset, size: obs.logDirs[p.leader]?[key]
+                )
+                if let hw = p.highWatermark { highWatermarks[key] = hw }
+                snap.throughput = partitionThroughput(snap, before: prevPartitions[key], dt: dt, consumed: consumed[key] ?? 0)
+                partitions.append(snap)
+            }
+            let throughput = partitions.reduce(Throughput()) { $0 + $1.throughput }
+            let sizes = partitions.compactMap(\.size)
+            topics.append(
+                TopicSnapshot(
+                    name: topic.name, isInternal: topic.isInternal, partitions: partitions, throughput: throughput,
+                    trend: (prev?.topic(topic.name)?.trend ?? RateSeries()).appending(throughput.messagesIn, at: now),
+                    size: sizes.isEmpty ? nil : sizes.reduce(0, +), error: topic.error
+                )
+            )
+        }
+
+        let groups = obs.groups.sorted(by: { $0.id < $1.id }).map { group in
+            groupSnapshot(group, highWatermarks: highWatermarks, previous: prev?.group(group.id), at: now, dt: dt,
+                          before: prevCommitted[group.id] ?? [:])
+        }
+        // A topic's lag is the sum over the groups that have offsets on it.
+        for i in topics.indices {
+            let lags = groups.flatMap(\.offsets).filter { $0.key.topic == topics[i].name }.compactMap(\.lag)
+            topics[i].lag = lags.isEmpty ? nil : lags.reduce(0, +)
+        }
+
+        let brokers = brokerSnapshots(obs, topics: topics, previous: prev)
+        let totals = topics.reduce(Throughput()) { $0 + $1.throughput }
+        return ClusterSnapshot(
+            sequence: (prev?.sequence ?? 0) + 1, takenAt: obs.takenAt, monotonic: now,
+            clusterID: obs.clusterID ?? prev?.clusterID, controllerID: obs.controllerID,
+            brokers: brokers, topics: topics, groups: groups, totals: totals,
+            messagesInSeries: (prev?.messagesInSeries ?? RateSeries()).appending(totals.messagesIn, at: now),
+            bytesInSeries: (prev?.bytesInSeries ?? RateSeries()).appending(totals.bytesIn, at: now),
+            messagesOutSeries: (prev?.messagesOutSeries ?? RateSeries()).appending(totals.messagesOut, at: now),
+            bytesOutSeries: (prev?.bytesOutSeries ?? RateSeries()).appending(totals.bytesOut, at: now),
+            errors: obs.errors, groupsError: obs.groupsError
+        )
+    }
+
+    private static func partitionThroughput(
+        _ p: PartitionSnapshot, before: PartitionSnapshot?, dt: Double, consumed: Double
+    ) -> Throughput {
+        guard dt > 0, let before else { return Throughput() }
+        var t = Throughput()
+        if let hw = p.highWatermark, let hw0 = before.highWatermark, hw >= hw0 {
+            t.messagesIn = Double(hw - hw0) / dt
+        }
+        // Average stored message size, to turn message rates into byte rates when the size on disk
+        // did not grow (retention deleted a segment, or the size is unknown).
+        let averageSize: Double = {
+            guard let size = p.size, let count = p.messageCount, count > 0 else { return 0 }
+            return Double(size) / Double(count)
+        }()
+        if let size = p.size, let size0 = before.size, size > size0 {
+            t.bytesIn = Double(size - size0) / dt
+        } else {
+            t.bytesIn = t.messagesIn * averageSize
+        }
+        t.messagesOut = consumed
+        t.bytesOut = consumed * averageSize
+        return t
+    }
+
+    private static func groupSnapshot(
+        _ group: ObservedGroup, highWatermarks: [PartitionKey: Int64], previous: GroupSnapshot?, at now: Double,
+        dt: Double, before: [PartitionKey: Int64]
+    ) -> GroupSnapshot {
+        var owners: [PartitionKey: String] = [:]
+        for member in group.members {
+            for key in member.assignment { owners[key] = member.clientID }
+        }
+        let keys = Set(group.committed.keys).union(owners.keys).sorted()
+        let offsets = keys.map {
+            GroupPartitionOffset(key: $0, committed: group.committed[$0], end: highWatermarks[$0], owner: owners[$0])
+        }
+        let lags = offsets.compactMap(\.lag)
+        let totalLag: Int64? = lags.isEmpty ? nil : lags.reduce(0, +)
+        var rate = 0.0
+        if dt > 0 {
+            for (key, offset) in group.committed {
+                if let b = before[key], offset > b { rate += Double(offset - b) / dt }
+            }
+        }
+        return GroupSnapshot(
+            id: group.id, state: group.state, protocolType: group.protocolType, assignor: group.assignor,
+            members: group.members, offsets: offsets, totalLag: totalLag,
+            lagTrend: (previous?.lagTrend ?? RateSeries()).appending(Double(totalLag ?? 0), at: now),
+            messagesPerSecond: rate
+        )
+    }
+
+    private static func brokerSnapshots(
+        _ obs: ClusterObservation, topics: [TopicSnapshot], previous: ClusterSnapshot?
+    ) -> [BrokerSnapshot] {
+        var byID: [Int32: BrokerSnapshot] = [:]
+        for old in previous?.brokers ?? [] {
+            byID[old.id] = BrokerSnapshot(id: old.id, host: old.host, port: old.port, rack: old.rack, registered: false)
+        }
+        for b in obs.brokers {
+            byID[b.id] = BrokerSnapshot(id: b.id, host: b.host, port: b.port, rack: b.rack, registered: true)
+        }
+        for id in Array(byID.keys) {
+            var b = byID[id]!
+            b.probe = obs.probes[id]
+            if let dirs = obs.logDirs[id] { b.logSize = dirs.values.reduce(0, +) }
+            byID[id] = b
+        }
+        for partition in topics.flatMap(\.partitions) {
+            if byID[partition.leader] != nil {
+                byID[partition.leader]!.leaderCount += 1
+                byID[partition.leader]!.throughput = byID[partition.leader]!.throughput + partition.throughput
+                if partition.isUnderReplicated { byID[partition.leader]!.underReplicatedCount += 1 }
+            }
+            for replica in partition.replicas where byID[replica] != nil { byID[replica]!.replicaCount += 1 }
+        }
+        return byID.values.sorted { $0.id < $1.id }
+    }
+
+    private static func committedOffsets(_ groups: [GroupSnapshot]) -> [String: [PartitionKey: Int64]] {
+        var out: [String: [PartitionKey: Int64]] = [:]
+        for group in groups {
+            var offsets: [PartitionKey: Int64] = [:]
+            for o in group.offsets { if let c = o.committed { offsets[o.key] = c } }
+            out[group.id] = offsets
+        }
+        return out
+    }
+}

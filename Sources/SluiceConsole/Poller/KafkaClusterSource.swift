@@ -1,0 +1,220 @@
+import KafkaProtocol
+import SluiceClient
+
+/// One poll of a cluster through the Kafka protocol only (so it works against any Kafka-compatible
+/// cluster): DescribeCluster and Metadata, ApiVersions to each broker for the round-trip,
+/// DescribeLogDirs per broker, ListOffsets (earliest and latest) per leader, ListGroups,
+/// DescribeGroups and OffsetFetch. Each step has its own timeout; a step that fails becomes a line
+/// in `errors` rather than failing the poll. The poll fails only when no broker gives metadata.
+public struct KafkaClusterSource: Sendable {
+    public let client: KafkaClient
+    private let admin: KafkaAdmin
+    /// The timeout of one step (one request, or one request per broker in parallel).
+    public var stepTimeout: Duration
+
+    public init(client: KafkaClient, stepTimeout: Duration = .seconds(2)) {
+        self.client = client
+        self.admin = KafkaAdmin(client: client)
+        self.stepTimeout = stepTimeout
+    }
+
+    /// Polls the cluster. `known` are broker addresses seen before (or the embedded brokers'), so
+    /// that brokers missing from the metadata are still asked directly: a fenced broker answers, a
+    /// dead one does not.
+    public func observe(known: [Int32: String]) async throws -> ClusterObservation {
+        let wall = Clocks.wall(), mono = Clocks.monotonic()
+        let cluster = try await withTimeout(stepTimeout, "DescribeCluster") { try await admin.describeCluster() }
+        let metadata = try await withTimeout(stepTimeout, "Metadata") { try await client.metadata(topics: nil, refresh: true) }
+        var obs = ClusterObservation(takenAt: wall, monotonic: mono, clusterID: cluster.clusterId ?? metadata.clusterId,
+                                     controllerID: cluster.controllerId >= 0 ? cluster.controllerId : metadata.controllerId)
+        let brokers = cluster.brokers.isEmpty ? metadata.sortedBrokers : cluster.brokers
+        obs.brokers = brokers.map {
+            ObservedBroker(id: $0.nodeId, host: $0.address.host, port: Int32($0.address.port), rack: $0.rack)
+        }
+        var topics: [ObservedTopic] = []
+        for topic in metadata.topics.values.sorted(by: { $0.name < $1.name }) {
+            topics.append(ObservedTopic(
+                name: topic.name, isInternal: topic.isInternal,
+                partitions: topic.partitions.map {
+                    ObservedPartition(partition: $0.partition, leader: $0.leader, leaderEpoch: $0.leaderEpoch,
+                                      replicas: $0.replicas, isr: $0.isr, offlineReplicas: $0.offlineReplicas)
+                },
+                error: topic.error.isError ? topic.error.name : nil))
+        }
+
+        async let perBroker = probeBrokers(listed: brokers.map(\.nodeId), known: known)
+        async let offsets = listOffsets(topics)
+        async let groups = describeGroups()
+        let (probes, logDirs, brokerErrors) = await perBroker
+        let (ends, starts, offsetErrors) = await offsets
+        let (observedGroups, groupsError, groupErrors) = await groups
+
+        for t in topics.indices {
+            for p in topics[t].partitions.indices {
+                let key = TopicPartition(topics[t].name, topics[t].partitions[p].partition)
+                topics[t].partitions[p].highWatermark = ends[key]
+                topics[t].partitions[p].logStartOffset = starts[key]
+            }
+        }
+        obs.topics = topics
+        obs.probes = probes
+        obs.logDirs = logDirs
+        obs.groups = observedGroups
+        obs.groupsError = groupsError
+        obs.errors = brokerErrors + offsetErrors + groupErrors
+        return obs
+    }
+
+    /// ApiVersions (for the round-trip) and DescribeLogDirs to every listed broker, in parallel;
+    /// a bare connection attempt to known brokers the metadata does not list.
+    private func probeBrokers(listed: [Int32], known: [Int32: String])
+        async -> ([Int32: BrokerProbe], [Int32: [PartitionKey: Int64]], [String])
+    {
+        await withTaskGroup(of: (Int32, BrokerProbe, [PartitionKey: Int64]?, String?).self) { group in
+            for id in listed {
+                group.addTask {
+                    let started = Clocks.monotonic()
+                    do {
+                        let connection = try await withTimeout(stepTimeout, "broker \(id)") {
+                            try await client.connection(toNode: id)
+                        }
+                        _ = try await connection.send(ApiVersionsRequest(), timeout: stepTimeout)
+                        let rtt = Clocks.monotonic() - started
+                        guard connection.versions.supports(.describeLogDirs) else { return (id, .answered(rtt: rtt), nil, nil) }
+                        do {
+                            let response = try await connection.send(DescribeLogDirsRequest(topics: nil), timeout: stepTimeout)
+                            var sizes: [PartitionKey: Int64] = [:]
+                            for dir in response.results where dir.errorCode == 0 {
+                                for t in dir.topics {
+                                    for p in t.partitions { sizes[PartitionKey(t.name, p.partitionIndex), default: 0] += p.partitionSize }
+                                }
+                            }
+                            return (id, .answered(rtt: rtt), sizes, nil)
+                        } catch {
+                            return (id, .answered(rtt: rtt), nil, "DescribeLogDirs to broker \(id): \(Self.words(error))")
+                        }
+                    } catch {
+                        let probe: BrokerProbe = Self.isTimeout(error) ? .timedOut : .failed(Self.words(error))
+                        return (id, probe, nil, "broker \(id): \(Self.words(error))")
+                    }
+                }
+            }
+            for (id, address) in known where !listed.contains(id) {
+                group.addTask {
+                    guard let addr = BrokerAddress(parsing: address) else { return (id, .failed("bad address"), nil, nil) }
+                    let started = Clocks.monotonic()
+                    var config = client.configuration
+                    config.bootstrapServers = [addr]
+                    config.connectTimeout = .milliseconds(500)
+                    config.retry = .none
+                    let probe = KafkaClient(configuration: config)
+                    defer { Task { await probe.close() } }
+                    do {
+                        _ = try await withTimeout(stepTimeout, "broker \(id)") { try await probe.anyConnection() }
+                        return (id, .answered(rtt: Clocks.monotonic() - started), nil, nil)
+                    } catch {
+                        return (id, Self.isTimeout(error) ? .timedOut : .failed(Self.words(error)), nil, nil)
+                    }
+                }
+            }
+            var probes: [Int32: BrokerProbe] = [:]
+            var dirs: [Int32: [PartitionKey: Int64]] = [:]
+            var errors: [String] = []
+            for await (id, probe, sizes, error) in group {
+                probes[id] = probe
+                if let sizes { dirs[id] = sizes }
+                if let error { errors.append(error) }
+            }
+            return (probes, dirs, errors.sorted())
+        }
+    }
+
+    /// Latest and earliest offsets of every partition that has a leader, one ListOffsets call per
+    /// leader (so a broker that does not answer costs only its own partitions).
+    private func listOffsets(_ topics: [ObservedTopic])
+        async -> ([TopicPartition: Int64], [TopicPartition: Int64], [String])
+    {
+        var byLeader: [Int32: [TopicPartition]] = [:]
+        for t in topics where t.error == nil {
+            for p in t.partitions where p.leader >= 0 { byLeader[p.leader, default: []].append(TopicPartition(t.name, p.partition)) }
+        }
+        return await withTaskGroup(of: ([TopicPartition: Int64], [TopicPartition: Int64], String?).self) { group in
+            for (leader, partitions) in byLeader {
+                group.addTask {
+                    do {
+                        let ends = try await withTimeout(stepTimeout, "ListOffsets") {
+                            try await client.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, .latest) }))
+                        }
+                        let starts = try await withTimeout(stepTimeout, "ListOffsets") {
+                            try await client.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, .earliest) }))
+                        }
+                        return (ends, starts, nil)
+                    } catch {
+                        return ([:], [:], "ListOffsets to broker \(leader): \(Self.words(error))")
+                    }
+                }
+            }
+            var ends: [TopicPartition: Int64] = [:], starts: [TopicPartition: Int64] = [:]
+            var errors: [String] = []
+            for await (e, s, error) in group {
+                ends.merge(e) { a, _ in a }
+                starts.merge(s) { a, _ in a }
+                if let error { errors.append(error) }
+            }
+            return (ends, starts, errors.sorted())
+        }
+    }
+
+    /// Groups with their state, members, assignor and committed offsets.
+    private func describeGroups() async -> ([ObservedGroup], String?, [String]) {
+        let listing: [GroupListing]
+        do {
+            listing = try await withTimeout(stepTimeout, "ListGroups") { try await admin.listGroups() }
+        } catch {
+            if case .unsupportedVersion? = (error as? KafkaClientError)?.kind {
+                return ([], "the cluster does not support consumer groups (\(Self.words(error)))", [])
+            }
+            return ([], nil, ["ListGroups: \(Self.words(error))"])
+        }
+        let ids = listing.map(\.groupId)
+        guard !ids.isEmpty else { return ([], nil, []) }
+        return await withTaskGroup(of: (ObservedGroup?, String?).self) { group in
+            for id in ids {
+                group.addTask {
+                    do {
+                        let description = try await withTimeout(stepTimeout, "DescribeGroups") {
+                            try await admin.describeGroups([id]).first
+                        }
+                        let committed = try await withTimeout(stepTimeout, "OffsetFetch") { try await admin.groupOffsets(id) }
+                        guard let d = description else { return (nil, nil) }
+                        let members = d.members.map {
+                            ObservedMember(memberID: $0.memberId, clientID: $0.clientId, host: $0.clientHost,
+                                           assignment: $0.assignment.map { PartitionKey($0.topic, $0.partition) })
+                        }
+                        var offsets: [PartitionKey: Int64] = [:]
+                        for (tp, c) in committed where c.offset >= 0 { offsets[PartitionKey(tp.topic, tp.partition)] = c.offset }
+                        return (ObservedGroup(id: id, state: d.state, protocolType: d.protocolType, assignor: d.protocolName,
+                                              members: members, committed: offsets), nil)
+                    } catch {
+                        return (nil, "group \(id): \(Self.words(error))")
+                    }
+                }
+            }
+            var groups: [ObservedGroup] = []
+            var errors: [String] = []
+            for await (g, error) in group {
+                if let g { groups.append(g) }
+                if let error { errors.append(error) }
+            }
+            return (groups.sorted { $0.id < $1.id }, nil, errors.sorted())
+        }
+    }
+
+    static func isTimeout(_ error: any Error) -> Bool { (error as? KafkaClientError)?.kind == .timeout }
+
+    /// An error in words for the screen.
+    static func words(_ error: any Error) -> String {
+        if let e = error as? KafkaClientError { return e.description }
+        return "\(error)"
+    }
+}

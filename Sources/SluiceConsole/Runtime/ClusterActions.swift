@@ -1,0 +1,84 @@
+import KafkaProtocol
+import NIOCore
+import SluiceClient
+
+/// Topic creation and deletion and single-message produce, through the Kafka protocol; each
+/// answer (or the broker's error, in its words) goes back to the inbox.
+public final class ClusterActions: Sendable {
+    private let client: KafkaClient
+    private let admin: KafkaAdmin
+    private let inbox: EventInbox
+    private let producer: LazyProducer
+
+    public init(client: KafkaClient, inbox: EventInbox) {
+        self.client = client
+        self.admin = KafkaAdmin(client: client)
+        self.inbox = inbox
+        self.producer = LazyProducer(client: client, configuration: ProducerConfiguration(acks: .all, linger: .zero,
+                                                                                         deliveryTimeout: .seconds(15)))
+    }
+
+    public func createTopic(_ spec: TopicSpec) {
+        Task { [admin, inbox] in
+            do {
+                try await admin.createTopic(NewTopic(name: spec.name, partitions: spec.partitions,
+                                                     replicationFactor: spec.replicationFactor, configs: spec.configs))
+                inbox.post(.topicCreated(name: spec.name, error: nil))
+            } catch {
+                inbox.post(.topicCreated(name: spec.name, error: KafkaClusterSource.words(error)))
+            }
+        }
+    }
+
+    public func deleteTopic(_ name: String) {
+        Task { [admin, inbox] in
+            do {
+                try await admin.deleteTopics([name])
+                inbox.post(.topicDeleted(name: name, error: nil))
+            } catch {
+                inbox.post(.topicDeleted(name: name, error: KafkaClusterSource.words(error)))
+            }
+        }
+    }
+
+    public func produce(_ spec: ProduceSpec) {
+        Task { [producer, inbox] in
+            do {
+                let record = ProducerRecord(
+                    topic: spec.topic, partition: spec.partition, key: spec.key.map { ByteBuffer(bytes: $0) },
+                    value: ByteBuffer(bytes: spec.value),
+                    headers: spec.headers.map { RecordHeader(key: $0.key, value: $0.value.map { ByteBuffer(bytes: $0) }) })
+                let sent = try await producer.get().send(record)
+                inbox.post(.produced(topic: sent.topic, partition: sent.partition, offset: sent.offset))
+            } catch {
+                inbox.post(.produceFailed(KafkaClusterSource.words(error)))
+            }
+        }
+    }
+
+    public func close() async { await producer.close() }
+}
+
+/// A producer created on first use (creating one talks to the cluster).
+actor LazyProducer {
+    private let client: KafkaClient
+    private let configuration: ProducerConfiguration
+    private var producer: KafkaProducer?
+
+    init(client: KafkaClient, configuration: ProducerConfiguration) {
+        self.client = client
+        self.configuration = configuration
+    }
+
+    func get() async throws -> KafkaProducer {
+        if let producer { return producer }
+        let made = try await KafkaProducer(client: client, configuration: configuration)
+        producer = made
+        return made
+    }
+
+    func close() async {
+        await producer?.close()
+        producer = nil
+    }
+}

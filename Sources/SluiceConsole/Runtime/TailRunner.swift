@@ -1,0 +1,155 @@
+import Synchronization
+import NIOCore
+import SluiceClient
+
+/// Runs the Tail view's consumer: a group-less consumer assigned to the tailed partitions, started
+/// at the requested position, delivering messages to the inbox in batches. Commands are handled
+/// in order by one task, so "start, then seek" never races.
+public final class TailRunner: Sendable {
+    public enum Command: Sendable {
+        case start(TailTarget, TailPosition)
+        case seek(TailPosition)
+        case pause(Bool)
+        case stop
+    }
+
+    private let client: KafkaClient
+    private let inbox: EventInbox
+    private let commands: AsyncStream<Command>
+    private let continuation: AsyncStream<Command>.Continuation
+
+    public init(client: KafkaClient, inbox: EventInbox) {
+        self.client = client
+        self.inbox = inbox
+        (commands, continuation) = AsyncStream.makeStream(of: Command.self)
+    }
+
+    public func send(_ command: Command) { continuation.yield(command) }
+    public func finish() { continuation.finish() }
+
+    /// Handles commands until `finish()`; each start or seek replaces the running consumer.
+    public func run() async {
+        var target: TailTarget?
+        var reader: Task<Void, Never>?
+        var paused = false
+        for await command in commands {
+            switch command {
+            case .start(let t, let position):
+                reader?.cancel()
+                await reader?.value
+                target = t
+                paused = false
+                reader = startReader(t, position)
+            case .seek(let position):
+                guard let t = target else { continue }
+                reader?.cancel()
+                await reader?.value
+                paused = false
+                reader = startReader(t, position)
+            case .pause(let p):
+                guard p != paused, let t = target else { continue }
+                paused = p
+                reader?.cancel()
+                await reader?.value
+                // Resuming continues where the tail stopped: the last offset delivered + 1 per partition.
+                reader = p ? nil : startReader(t, nil)
+            case .stop:
+                reader?.cancel()
+                await reader?.value
+                reader = nil
+                target = nil
+            }
+        }
+        reader?.cancel()
+        await reader?.value
+    }
+
+    private let positions = PositionBook()
+
+    /// Reads until cancelled. When the cluster fails under it (the leader was killed), it says so,
+    /// waits a second and carries on from the last message it delivered.
+    private func startReader(_ target: TailTarget, _ position: TailPosition?) -> Task<Void, Never> {
+        Task { [client, inbox, positions] in
+            var start = position
+            if start != nil { positions.reset() }
+            while !Task.isCancelled {
+                do {
+                    try await Self.read(target, from: start, client: client, inbox: inbox, positions: positions)
+                } catch {
+                    if Task.isCancelled { break }
+                    inbox.post(.tailFailed(KafkaClusterSource.words(error) + " (retrying)"))
+                    try? await Task.sleep(for: .seconds(1))
+                    if positions.hasAny { start = nil }  // resume after what was delivered
+                }
+            }
+        }
+    }
+
+    /// One consumer's life: assign, then deliver batches until cancelled or failed.
+    private static func read(_ target: TailTarget, from position: TailPosition?, client: KafkaClient, inbox: EventInbox,
+                             positions: PositionBook) async throws {
+        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
+            groupId: nil, autoOffsetReset: .latest, enableAutoCommit: false, fetchMaxWait: .milliseconds(250)))
+        do {
+            let metadata = try await client.metadata(topics: [target.topic], refresh: true)
+            guard let topic = metadata.topics[target.topic], !topic.error.isError else {
+                throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(target.topic)'")
+            }
+            let partitions = topic.partitions.map(\.partition).filter { target.partition == nil || $0 == target.partition }
+            guard !partitions.isEmpty else {
+                throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "partition \(target.description)")
+            }
+            let tps = partitions.map { TopicPartition(target.topic, $0) }
+            var starts: [TopicPartition: StartPosition] = [:]
+            if let position {
+                starts = try await startPositions(position, tps, client: client)
+            } else {
+                for tp in tps { starts[tp] = positions.next(tp).map { .offset($0) } ?? .latest }
+            }
+            try await consumer.assign(starts)
+            inbox.post(.tailMessages([]))  // reading: clears an earlier error
+            while !Task.isCancelled {
+                let records = try await consumer.poll(maxRecords: 500, timeout: .milliseconds(250))
+                if records.isEmpty || Task.isCancelled { continue }
+                for r in records { positions.delivered(r.topicPartition, r.offset) }
+                inbox.post(.tailMessages(records.map(message)))
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    static func startPositions(_ position: TailPosition, _ tps: [TopicPartition], client: KafkaClient)
+        async throws -> [TopicPartition: StartPosition]
+    {
+        switch position {
+        case .beginning: return Dictionary(uniqueKeysWithValues: tps.map { ($0, .earliest) })
+        case .end: return Dictionary(uniqueKeysWithValues: tps.map { ($0, .latest) })
+        case .offset(let o): return Dictionary(uniqueKeysWithValues: tps.map { ($0, .offset(o)) })
+        case .timestamp(let t): return Dictionary(uniqueKeysWithValues: tps.map { ($0, .timestamp(t)) })
+        case .recent(let n):
+            let ends = try await client.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, .latest) }))
+            let starts = try await client.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, .earliest) }))
+            return Dictionary(uniqueKeysWithValues: tps.map { tp in
+                (tp, .offset(max(starts[tp] ?? 0, (ends[tp] ?? 0) - Int64(n))))
+            })
+        }
+    }
+
+    static func message(_ r: ConsumerRecord) -> TailMessage {
+        TailMessage(partition: r.partition, offset: r.offset, timestamp: r.timestamp,
+                    key: r.key.map { Array($0.readableBytesView) }, value: r.value.map { Array($0.readableBytesView) },
+                    headers: r.headers.map { TailMessage.Header(key: $0.key, value: $0.value.map { Array($0.readableBytesView) }) })
+    }
+}
+
+/// The next offset to read per partition, so a resumed tail continues where it paused.
+final class PositionBook: Sendable {
+    private let offsets = Mutex<[TopicPartition: Int64]>([:])
+    func delivered(_ tp: TopicPartition, _ offset: Int64) { offsets.withLock { $0[tp] = offset + 1 } }
+    func next(_ tp: TopicPartition) -> Int64? { offsets.withLock { $0[tp] } }
+    func reset() { offsets.withLock { $0 = [:] } }
+    var hasAny: Bool { offsets.withLock { !$0.isEmpty } }
+}

@@ -1,1 +1,0 @@
-// The SluiceConsole module; see README.md in this folder.

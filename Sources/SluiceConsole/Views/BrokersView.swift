@@ -1,0 +1,105 @@
+/// View 1: every broker with its state, role, load, traffic, disk use, round-trip and, for embedded
+/// brokers, the process's memory and CPU.
+public enum BrokersView {
+    public static func table(_ state: AppState) -> TableModel {
+        let snap = state.snapshot
+        struct Item {
+            var id: Int32
+            var broker: BrokerSnapshot?
+            var process: BrokerProcess?
+            var state: BrokerState
+        }
+        var items = state.brokerIDs.map { id in
+            Item(id: id, broker: snap?.broker(id), process: state.processes[id], state: state.brokerState(id))
+        }
+        let filter = state.filter(.brokers)
+        items = items.filter { item in
+            ListSorts.matches(filter, ["\(item.id)", item.broker?.address ?? "", item.state.rawValue])
+        }
+        items = ListSorts.apply(items, order: state.sort(.brokers), by: [
+            { $0.id < $1.id },
+            { $0.state.rawValue < $1.state.rawValue },
+            { ($0.broker?.leaderCount ?? 0) < ($1.broker?.leaderCount ?? 0) },
+            { ($0.broker?.throughput.messagesIn ?? 0) < ($1.broker?.throughput.messagesIn ?? 0) },
+            { ($0.broker?.logSize ?? -1) < ($1.broker?.logSize ?? -1) },
+            { rtt($0.broker) < rtt($1.broker) },
+        ])
+        let rows = items.map { item -> TableRow in
+            let b = item.broker
+            let live = item.state == .up || item.state == .slow
+            let address = b?.address ?? item.process.map { "127.0.0.1:\($0.port)" } ?? "?"
+            // The controller mark comes from the last snapshot; a broker that is not up cannot be it now.
+            let isController = snap?.controllerID == item.id && live
+            var cells: [[Span]] = [
+                [Span("\(item.id)", .text)],
+                [Span(address, .text)],
+                [Span(item.state.rawValue, role(item.state))],
+                [Span(isController ? String(state.glyphs.controller) : "", .accent)],
+                number(live ? b?.leaderCount : nil),
+                number(live ? b?.replicaCount : nil),
+                [Span(live ? "\(b?.underReplicatedCount ?? 0)" : "-", (b?.underReplicatedCount ?? 0) > 0 ? .warn : (live ? .text : .muted))],
+                [Span(live ? Format.rate(b?.throughput.messagesIn ?? 0) : "-", live ? .text : .muted)],
+                [Span(live ? Format.rate(b?.throughput.messagesOut ?? 0) : "-", live ? .text : .muted)],
+                [Span(live ? Format.megabytesPerSecond(b?.throughput.bytesIn ?? 0) : "-", live ? .text : .muted)],
+                [Span(live ? Format.megabytesPerSecond(b?.throughput.bytesOut ?? 0) : "-", live ? .text : .muted)],
+                [Span(b?.logSize.map(Format.bytes) ?? "-", b?.logSize == nil ? .muted : .text)],
+                probeCell(b?.probe, live: live || item.state == .fenced),
+            ]
+            if state.mode.isEmbedded {
+                let running = item.process?.isRunning ?? false
+                cells.append([Span(running ? item.process?.rssBytes.map(Format.bytes) ?? "-" : "-", running ? .text : .muted)])
+                cells.append([Span(running ? item.process?.cpuPercent.map(Format.percent) ?? "-" : "-", running ? .text : .muted)])
+            }
+            return TableRow(id: "\(item.id)", cells: cells)
+        }
+        var columns = [
+            TableColumn("ID", width: 4, right: true, priority: 100),
+            TableColumn("Address", width: 15, flex: 1, priority: 90),
+            TableColumn("State", width: 8, priority: 95),
+            TableColumn("Ctl", width: 3, priority: 80),
+            TableColumn("Lead", width: 5, right: true, priority: 70),
+            TableColumn("Repl", width: 5, right: true, priority: 60),
+            TableColumn("URP", width: 3, right: true, priority: 65),
+            TableColumn("In/s", width: 7, right: true, priority: 75),
+            TableColumn("Out/s", width: 7, right: true, priority: 55),
+            TableColumn("InMB/s", width: 6, right: true, priority: 30),
+            TableColumn("OutMB/s", width: 7, right: true, priority: 20),
+            TableColumn("Log", width: 8, right: true, priority: 50),
+            TableColumn("RTT", width: 6, right: true, priority: 45),
+        ]
+        if state.mode.isEmbedded {
+            columns.append(TableColumn("RSS", width: 8, right: true, priority: 40))
+            columns.append(TableColumn("CPU", width: 6, right: true, priority: 35))
+        }
+        let empty = snap == nil ? "Waiting for the cluster to answer…" : (filter.isEmpty ? "No brokers" : "No broker matches the filter")
+        return TableModel(columns: columns, rows: rows, emptyMessage: empty)
+    }
+
+    public static func draw(_ state: AppState, into grid: inout CellGrid, rect: Rect) {
+        Selection.drawTable(table(state), page: .brokers, state: state, into: &grid, rect: rect)
+    }
+
+    static func role(_ s: BrokerState) -> StyleRole {
+        switch s {
+        case .up: .ok
+        case .down: .error
+        case .starting, .fenced, .slow: .warn
+        }
+    }
+
+    private static func number(_ n: Int?) -> [Span] { [Span(n.map { "\($0)" } ?? "-", n == nil ? .muted : .text)] }
+
+    private static func probeCell(_ probe: BrokerProbe?, live: Bool) -> [Span] {
+        switch probe {
+        case .answered(let rtt)?: [Span(Format.duration(rtt), .text)]
+        case .timedOut?: [Span("timeout", .warn)]
+        case .failed?: [Span(live ? "error" : "-", live ? .error : .muted)]
+        case nil: [Span("-", .muted)]
+        }
+    }
+
+    private static func rtt(_ b: BrokerSnapshot?) -> Double {
+        if case .answered(let rtt)? = b?.probe { return rtt }
+        return .infinity
+    }
+}

@@ -1,0 +1,54 @@
+/// View 4: consumer groups with state, members, assignor, total lag and its trend.
+public enum GroupsView {
+    static let trendWidth = 16
+
+    public static func table(_ state: AppState) -> TableModel {
+        let filter = state.filter(.groups)
+        var groups = (state.snapshot?.groups ?? []).filter { ListSorts.matches(filter, [$0.id, $0.state]) }
+        groups = ListSorts.apply(groups, order: state.sort(.groups), by: [
+            { $0.id < $1.id },
+            { ($0.totalLag ?? -1) < ($1.totalLag ?? -1) },
+            { $0.members.count < $1.members.count },
+            { $0.state < $1.state },
+        ])
+        let rows = groups.map { g -> TableRow in
+            TableRow(id: g.id, cells: [
+                [Span(g.id, .text)],
+                [Span(g.state, stateRole(g.state))],
+                [Span("\(g.members.count)", .text)],
+                [Span(g.assignor.isEmpty ? "-" : g.assignor, g.assignor.isEmpty ? .muted : .text)],
+                [Span(g.topics.joined(separator: ","), .text)],
+                [Span(Format.rate(g.messagesPerSecond), .text)],
+                [Span(g.totalLag.map(Format.count) ?? "-", (g.totalLag ?? 0) > 0 ? .warn : (g.totalLag == nil ? .muted : .text))],
+                [Span(Sparkline.render(g.lagTrend.trend(buckets: trendWidth), width: trendWidth, glyphs: state.glyphs), .sparkOut)],
+            ])
+        }
+        let columns = [
+            TableColumn("Group", width: 16, flex: 1, priority: 100),
+            TableColumn("State", width: 19, priority: 95),
+            TableColumn("Members", width: 7, right: true, priority: 90),
+            TableColumn("Assignor", width: 10, priority: 60),
+            TableColumn("Topics", width: 12, flex: 1, priority: 50),
+            TableColumn("msg/s", width: 7, right: true, priority: 70),
+            TableColumn("Lag", width: 8, right: true, priority: 92),
+            TableColumn("Lag trend 60s", width: trendWidth, priority: 80),
+        ]
+        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+            : state.snapshot?.groupsError.map { "Groups are unavailable: \($0)" }
+            ?? (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")
+        return TableModel(columns: columns, rows: rows, emptyMessage: empty)
+    }
+
+    public static func draw(_ state: AppState, into grid: inout CellGrid, rect: Rect) {
+        Selection.drawTable(table(state), page: .groups, state: state, into: &grid, rect: rect)
+    }
+
+    static func stateRole(_ state: String) -> StyleRole {
+        switch state {
+        case "Stable": .ok
+        case "Empty": .muted
+        case "Dead": .error
+        default: .warn
+        }
+    }
+}

@@ -1,0 +1,75 @@
+/// View 5: live messages of a topic or partition, oldest at the top, newest at the bottom.
+public enum TailView {
+    /// The messages the filter lets through, oldest first.
+    static func visibleMessages(_ state: AppState) -> [TailMessage] {
+        let filterText = state.filter(.tail)
+        guard !filterText.isEmpty, let filter = try? TailFilter(filterText) else { return state.tail.messages }
+        return state.tail.messages.filter { filter.matches($0) }
+    }
+
+    /// Row ids only (what the selection needs), without formatting every message.
+    static func rowIDs(_ state: AppState) -> [String] { visibleMessages(state).map(\.id) }
+
+    /// The table with cells for `window` only (the rows on screen): the tail holds thousands of
+    /// messages and changes many times a second.
+    public static func table(_ state: AppState, window: Range<Int>? = nil) -> TableModel {
+        let tail = state.tail
+        let messages = visibleMessages(state)
+        let range = (window ?? 0..<messages.count).clamped(to: 0..<messages.count)
+        let ascii = state.glyphs.isASCII
+        let rows = messages[range].map { m -> TableRow in
+            TableRow(id: m.id, cells: [
+                [Span("\(m.partition)", .text)],
+                [Span("\(m.offset)", .text)],
+                [Span(Format.timestamp(millis: m.timestamp, zone: state.timeZone), .muted)],
+                preview(m.key, ascii: ascii),
+                preview(m.value, ascii: ascii),
+                [Span(TextWidth.sanitized(m.headersPreview, ascii: ascii), m.headers.isEmpty ? .muted : .text)],
+            ])
+        }
+        let empty: String
+        if let error = tail.error {
+            empty = "Tail failed: \(error)"
+        } else if tail.target == nil {
+            empty = "Nothing tailed: press t on a topic or partition, or type :tail TOPIC"
+        } else if !tail.messages.isEmpty {
+            empty = "No message matches the filter"
+        } else {
+            empty = tail.paused ? "Paused" : "Waiting for messages…"
+        }
+        return TableModel(columns: columns, rows: rows, emptyMessage: empty, firstRowIndex: range.lowerBound,
+                          totalRows: messages.count)
+    }
+
+    static let columns = [
+        TableColumn("Part", width: 4, right: true, priority: 90),
+        TableColumn("Offset", width: 8, right: true, priority: 100),
+        TableColumn("Timestamp", width: 23, priority: 60),
+        TableColumn("Key", width: 10, flex: 1, priority: 80),
+        TableColumn("Value", width: 20, flex: 4, priority: 100),
+        TableColumn("Headers", width: 10, flex: 1, priority: 50),
+    ]
+
+    public static func draw(_ state: AppState, into grid: inout CellGrid, rect: Rect) {
+        let ids = rowIDs(state)
+        let visible = max(0, rect.height - 1)
+        let position = Selection.resolve(state.position(.tail), ids: ids, visible: visible)
+        let top = position?.scrollTop ?? 0
+        let model = table(state, window: top..<(top + visible))
+        TableRenderer.draw(model, into: &grid, rect: rect, selected: position?.selectedIndex, scrollTop: top, glyphs: state.glyphs)
+    }
+
+    /// The tab bar's description of the tail.
+    static func summary(_ state: AppState) -> String {
+        let tail = state.tail
+        guard let target = tail.target else { return "nothing tailed" }
+        let scope = target.partition == nil ? "\(target.topic) (all partitions)" : "\(target.topic) partition \(target.partition!)"
+        let run = tail.paused ? "\(state.glyphs.paused) paused" : "\(state.glyphs.live) live"
+        return "\(scope) \(run), \(tail.follow ? "follow" : "no follow"), \(tail.received) received"
+    }
+
+    private static func preview(_ bytes: [UInt8]?, ascii: Bool) -> [Span] {
+        guard let bytes else { return [Span("null", .muted)] }
+        return [Span(TextWidth.sanitized(TailMessage.preview(Array(bytes.prefix(512))), ascii: ascii), .text)]
+    }
+}

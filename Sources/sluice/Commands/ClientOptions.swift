@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import SluiceClient
+
+/// The options every client command shares.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Brokers to start from, host:port[,host:port...].",
+        discussion: "Default: $SLUICE_BOOTSTRAP, else the local cluster's <data-dir>/bootstrap file, else 127.0.0.1:9092."))
+    var bootstrap: String?
+
+    @Option(name: .long, help: "Seconds to wait for the cluster before giving up.")
+    var timeout: Double = 30
+
+    @Option(name: .customLong("client-id"), help: "The client id sent to the brokers.")
+    var clientId: String = "sluice-cli"
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    /// Runs `body` with a connected client and turns failures into a message and an exit code.
+    func run<T: Sendable>(_ body: @escaping @Sendable (KafkaClient) async throws -> T) async throws -> T {
+        let resolved: (servers: [BrokerAddress], source: BootstrapLookup.Source)
+        do {
+            resolved = try BootstrapLookup.resolve(explicit: bootstrap)
+        } catch let error as KafkaClientError {
+            throw ValidationError("\(error.detail) (from \(bootstrap == nil ? "the environment or bootstrap file" : "--bootstrap"))")
+        }
+        let servers = resolved.servers.map(\.description).joined(separator: ",")
+        let configuration = ClientConfiguration(
+            bootstrapServers: resolved.servers, clientId: clientId,
+            connectTimeout: .seconds(min(timeout, 10)), requestTimeout: .seconds(timeout),
+            retry: RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(100), maxBackoff: .seconds(1)))
+        let client = KafkaClient(configuration: configuration)
+        do {
+            let value = try await body(client)
+            await client.close()
+            return value
+        } catch let error as KafkaClientError {
+            await client.close()
+            Console.error(ErrorAdvice.message(for: error, bootstrap: servers, source: resolved.source))
+            throw ExitCode(CommandExitCode.code(for: error))
+        } catch let failure as CommandFailure {
+            await client.close()
+            Console.error(failure.message)
+            throw ExitCode(failure.exitCode)
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+}
+
+/// `--json`: machine-readable output instead of tables.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of tables.")
+    var json = false
+}
+
+/// Writing to the terminal.
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Pretty, key-sorted JSON of a JSON-compatible value.
+    static func printJSON(_ value: Any) {
+        Console.print(JSON.encode(value, pretty: true))
+    }
+}
+
+enum JSON {
+    static func encode(_ value: Any, pretty: Bool = false) -> String {
+        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        if pretty { options.insert(.prettyPrinted) }
+        guard JSONSerialization.isValidJSONObject(value),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
+            // Scalars at the top level.
+            if let data = try? JSONSerialization.data(withJSONObject: [value], options: options),
+               let text = String(data: data, encoding: .utf8) {
+                return String(text.dropFirst().dropLast())
+            }
+            return "null"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Parses `key=value` arguments.
+func parseKeyValue(_ text: String, what: String) throws -> (String, String) {
+    guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+        throw ValidationError("\(what) '\(text)' is not key=value")
+    }
+    return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import SluiceConsole
+
+/// `sluice console` (and plain `sluice`): the terminal console, on an embedded local cluster of
+/// `sluice broker` processes or watching a remote Kafka-compatible cluster.
+struct ConsoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The terminal console: runs a local cluster (or watches a remote one) and shows it live.",
+        discussion: """
+            Without --bootstrap, starts an embedded cluster of `sluice broker` processes whose data is kept \
+            between runs in the data directory ($XDG_DATA_HOME/sluice, or ~/.local/share/sluice); while it \
+            runs, <data-dir>/bootstrap names its brokers for other `sluice` commands. With --bootstrap, \
+            watches that cluster through the Kafka protocol (kill, restart and add are unavailable then).
+            Press ? in the console for its keys.
+            """
+    )
+
+    @Option(name: .long, help: "Watch this remote cluster (host:port[,host:port...]) instead of running one.")
+    var bootstrap: String?
+
+    @Option(name: .long, help: "Brokers of the embedded cluster (1 until sluice brokers can form multi-node clusters).")
+    var brokers: Int = 1
+
+    @Option(name: .long, help: "The embedded cluster's data directory.")
+    var dataDir: String?
+
+    @Flag(name: .long, help: "Delete the embedded cluster's data first and start empty.")
+    var fresh = false
+
+    @Option(name: .long, help: "First broker's port (the others follow); default: free ports, kept between runs.")
+    var port: Int32?
+
+    @Option(name: .long, help: "A theme name (dark, light, high-contrast, monochrome, or a user theme) or a theme file.")
+    var theme: String?
+
+    @Option(name: .long, help: "Seconds between refreshes (0.25 to 60).")
+    var refresh: Double = 1
+
+    @Flag(name: .long, help: "List the available themes and exit.")
+    var listThemes = false
+
+    func validate() throws {
+        if bootstrap != nil && (dataDir != nil || fresh || port != nil || brokers != 1) {
+            throw ValidationError("--bootstrap watches a remote cluster; --brokers, --data-dir, --fresh and --port are for the embedded one")
+        }
+        guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 9") }
+        guard (0.25...60).contains(refresh) else { throw ValidationError("--refresh must be from 0.25 to 60 seconds") }
+        if let port, !(1...65000).contains(port) { throw ValidationError("--port must be from 1 to 65000") }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        if listThemes {
+            let catalog = ThemeCatalog.load(environment: environment)
+            for theme in catalog.themes { print("\(theme.name)\t\(theme.description) (\(theme.source))") }
+            for problem in catalog.problems { print("ignored: \(problem)") }
+            return
+        }
+        guard isatty(0) != 0, isatty(1) != 0 else {
+            throw Self.fail("the console needs a terminal (stdin and stdout must be a TTY)")
+        }
+        let cluster: ConsoleOptions.Cluster
+        if let bootstrap {
+            cluster = .remote(bootstrap: bootstrap)
+        } else {
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            cluster = .embedded(dataDir: dataDir ?? DataDirectory.defaultPath(environment: environment), brokers: brokers,
+                                fresh: fresh, basePort: port, executable: executable)
+        }
+        let app: ConsoleApp
+        do {
+            app = try ConsoleApp(options: ConsoleOptions(cluster: cluster, theme: theme, refresh: refresh, environment: environment))
+        } catch {
+            throw Self.fail("\(error)")
+        }
+        app.run()
+    }
+
+    /// Says what went wrong (without the usage text: the arguments were fine) and exits with 1.
+    private static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("sluice console: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+}

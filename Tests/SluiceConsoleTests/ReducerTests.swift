@@ -1,0 +1,257 @@
+import Testing
+@testable import SluiceConsole
+
+/// Drives the reducer with keys and events the way a user and the runtime would, and checks what
+/// the user would see (page, selection, dialogs, status) and what the runtime is asked to do.
+@Suite struct ReducerTests {
+    /// Feeds events; returns the final state and every effect asked for.
+    func run(_ state: AppState, _ events: [AppEvent]) -> (AppState, [Effect]) {
+        var s = state
+        var all: [Effect] = []
+        for e in events {
+            let (next, effects) = Reducer.reduce(s, e)
+            s = next
+            all += effects
+        }
+        return (s, all)
+    }
+
+    func keys(_ text: String) -> [AppEvent] { text.map { .key(.char($0)) } }
+
+    func selected(_ s: AppState) -> String? { Reducer.selectedID(s) }
+
+    @Test func numbersTabAndEscapeNavigate() {
+        var (s, _) = run(Fixtures.state(), keys("2"))
+        #expect(s.page == .topics)
+        (s, _) = run(s, [.key(.tab), .key(.tab)])
+        #expect(s.page == .groups)
+        (s, _) = run(s, [.key(.backTab)])
+        #expect(s.page == .partitions(.all))
+        (s, _) = run(s, keys("2j") + [.key(.enter)])  // topics sorted by name: audit-log, clicks, ...
+        #expect(s.page == .partitions(.topic("clicks")))
+        #expect(Screen.rowIDs(s, page: s.page) == ["clicks-0", "clicks-1"])
+        (s, _) = run(s, [.key(.escape)])
+        #expect(s.page == .topics && selected(s) == "clicks")
+    }
+
+    @Test func selectionFollowsItsRowAcrossRefreshes() {
+        var (s, _) = run(Fixtures.state(page: .topics), keys("jjj"))
+        #expect(selected(s) == "payments")
+        // A new topic sorts before it: the selection stays on payments, one row lower.
+        var snap = s.snapshot!
+        snap.topics.insert(TopicSnapshot(name: "aaa-new", partitions: []), at: 0)
+        (s, _) = run(s, [.snapshot(snap)])
+        #expect(selected(s) == "payments")
+        #expect(s.position(.topics).selectedIndex == 4)
+        // The selected topic is deleted: the selection stays at its index, on the row now there.
+        snap.topics.removeAll { $0.name == "payments" }
+        (s, _) = run(s, [.snapshot(snap)])
+        #expect(selected(s) == "orders")
+    }
+
+    @Test func killAsksFirstAndDefaultsToNo() {
+        var (s, effects) = run(Fixtures.state(page: .brokers), keys("x"))
+        guard case .killBroker(let dialog)? = s.dialog else {
+            Issue.record("no kill dialog")
+            return
+        }
+        #expect(dialog.broker == 1 && dialog.isController)
+        #expect(dialog.leadersToMove == Fixtures.history.snapshot.partitions.filter { $0.leader == 1 }.count)
+        (s, effects) = run(s, [.key(.enter)])
+        #expect(s.dialog == nil && effects.isEmpty && s.status?.text == "Kill cancelled")
+        (s, effects) = run(s, keys("xy"))
+        #expect(effects == [.killBroker(1)])
+        // Broker 3 is already dead: nothing to kill.
+        (s, effects) = run(s, keys("jjx"))
+        #expect(s.dialog == nil && effects.isEmpty && s.status?.isError == true)
+    }
+
+    @Test func remoteClustersSayKillRestartAndAddAreUnavailable() {
+        for key in ["x", "r", "a"] {
+            let (s, effects) = run(Fixtures.state(page: .brokers, mode: .remote(bootstrap: "k:9092")), keys(key))
+            #expect(effects.isEmpty && s.dialog == nil)
+            #expect(s.status?.isError == true && s.status?.text.contains("remote cluster") == true)
+        }
+        let (s, _) = run(Fixtures.state(page: .brokers, mode: .remote(bootstrap: "k:9092")), keys(":kill 1") + [.key(.enter)])
+        #expect(s.prompt?.error?.contains("remote cluster") == true)
+    }
+
+    @Test func restartAndAddAskTheSupervisor() {
+        var (_, effects) = run(Fixtures.state(page: .brokers), keys("jjr"))
+        #expect(effects == [.restartBroker(3)])
+        (_, effects) = run(Fixtures.state(page: .brokers), keys("a"))
+        #expect(effects == [.addBroker])
+    }
+
+    @Test func newTopicFormValidatesThenShowsTheBrokersAnswer() {
+        var (s, effects) = run(Fixtures.state(page: .topics), keys("n") + [.key(.enter)])
+        guard case .newTopic(let empty)? = s.dialog else {
+            Issue.record("no form")
+            return
+        }
+        #expect(empty.error == "The topic needs a name" && effects.isEmpty)
+        // name, partitions 12, RF 2, cleanup compact, retention 12h
+        (s, effects) = run(s, keys("events") + [.key(.tab), .key(.backspace)] + keys("12") + [.key(.tab), .key(.backspace)]
+                           + keys("2") + [.key(.tab), .key(.right), .key(.tab), .key(.backspace), .key(.backspace)] + keys("12h")
+                           + [.key(.enter)])
+        #expect(effects == [.createTopic(TopicSpec(name: "events", partitions: 12, replicationFactor: 2,
+                                                   configs: ["cleanup.policy": "compact", "retention.ms": "43200000"]))])
+        (s, _) = run(s, [.topicCreated(name: "events", error: "INVALID_REPLICATION_FACTOR (38): topic 'events': only 2 brokers")])
+        guard case .newTopic(let refused)? = s.dialog else {
+            Issue.record("the form closed on an error")
+            return
+        }
+        #expect(refused.error?.contains("INVALID_REPLICATION_FACTOR") == true && !refused.pending)
+        (s, effects) = run(s, [.key(.enter), .topicCreated(name: "events", error: nil)])
+        #expect(s.dialog == nil && s.status?.text == "Created topic events" && effects.last == .pollNow)
+    }
+
+    @Test func deletingATopicNeedsItsNameTyped() {
+        var (s, effects) = run(Fixtures.state(page: .topics), keys("jj") + [.key(.ctrl("d"))] + keys("order") + [.key(.enter)])
+        guard case .deleteTopic(let d)? = s.dialog else {
+            Issue.record("no dialog")
+            return
+        }
+        #expect(d.topic == "orders" && d.error != nil && effects.isEmpty)
+        (s, effects) = run(s, keys("s") + [.key(.enter)])
+        #expect(effects == [.deleteTopic("orders")])
+        (s, _) = run(s, [.topicDeleted(name: "orders", error: nil)])
+        #expect(s.dialog == nil && s.status?.text == "Deleted topic orders")
+    }
+
+    @Test func filterAppliesWhileTypingAndEscapeRestoresIt() {
+        var (s, _) = run(Fixtures.state(page: .topics), keys("/pay"))
+        #expect(Screen.rowIDs(s, page: .topics) == ["payments"])
+        (s, _) = run(s, [.key(.escape)])
+        #expect(Screen.rowIDs(s, page: .topics).count == 4 && s.prompt == nil)
+        (s, _) = run(s, keys("/ord") + [.key(.enter)])
+        #expect(Screen.rowIDs(s, page: .topics) == ["orders"] && s.prompt == nil)
+        (s, _) = run(s, [.key(.escape)])  // Esc on a filtered top-level list clears the filter
+        #expect(Screen.rowIDs(s, page: .topics).count == 4)
+    }
+
+    @Test func tailFollowsUntilTheUserScrollsUp() {
+        var s = Fixtures.state(page: .tail)
+        #expect(selected(s) == "2:20029" && s.tail.follow)
+        let more = TailMessage(partition: 0, offset: 20030, timestamp: 0, key: nil, value: Array("x".utf8))
+        (s, _) = run(s, [.tailMessages([more])])
+        #expect(selected(s) == "0:20030")
+        (s, _) = run(s, keys("k"))
+        #expect(!s.tail.follow && selected(s) == "2:20029")
+        let again = TailMessage(partition: 1, offset: 20031, timestamp: 0, key: nil, value: Array("y".utf8))
+        (s, _) = run(s, [.tailMessages([again])])
+        #expect(selected(s) == "2:20029")
+        (s, _) = run(s, [.key(.end)])
+        #expect(s.tail.follow && selected(s) == "1:20031")
+        (s, _) = run(s, [.key(.enter)])
+        #expect(s.page == .messageDetail("1:20031"))
+    }
+
+    @Test func tailKeysPauseSeekAndFilter() {
+        var (s, effects) = run(Fixtures.state(page: .tail), keys(" "))
+        #expect(s.tail.paused && effects == [.setTailPaused(true)])
+        (s, effects) = run(s, keys("b"))
+        #expect(effects == [.seekTail(.beginning)] && s.tail.messages.isEmpty && !s.tail.paused)
+        (s, effects) = run(s, keys("o") + keys("42") + [.key(.enter)])
+        #expect(effects == [.seekTail(.offset(42))])
+        (s, effects) = run(s, keys("@") + keys("2024-05-01T12:00:10") + [.key(.enter)])
+        #expect(effects == [.seekTail(.timestamp(1_714_564_810_000))])
+        (s, _) = run(Fixtures.state(page: .tail), keys("/value:re:c-[12]"))
+        #expect(Screen.rowIDs(s, page: .tail).count == 15)
+        (s, _) = run(s, keys("["))
+        #expect(s.prompt?.error?.contains("invalid regular expression") == true)
+        #expect(Screen.rowIDs(s, page: .tail).count == 15)
+    }
+
+    @Test func tailFromTopicsStartsAConsumerOnTheSelection() {
+        var (s, effects) = run(Fixtures.state(page: .topics), keys("jjt"))
+        #expect(effects == [.startTail(TailTarget(topic: "orders"), .recent(100))])
+        #expect(s.page == .tail && s.tail.messages.isEmpty)
+        (s, effects) = run(Fixtures.state(page: .partitions(.topic("payments"))), keys("j") + [.key(.enter)])
+        #expect(effects == [.startTail(TailTarget(topic: "payments", partition: 1), .recent(100))])
+        (s, effects) = run(Fixtures.state(page: .events), keys(":tail clicks:1") + [.key(.enter)])
+        #expect(effects == [.startTail(TailTarget(topic: "clicks", partition: 1), .recent(100))])
+    }
+
+    @Test func sortCyclesAndReverses() {
+        var (s, _) = run(Fixtures.state(page: .topics), keys("s"))
+        #expect(Screen.rowIDs(s, page: .topics).first == "audit-log")  // msg/s ascending: idle topics first
+        (s, _) = run(s, keys("S"))
+        #expect(Screen.rowIDs(s, page: .topics).first == "orders")
+    }
+
+    @Test func themesCycleUnlessColoursAreOff() {
+        var (s, effects) = run(Fixtures.state(), keys("T"))
+        #expect(s.themeName == "high-contrast" && effects == [.applyTheme("high-contrast")])
+        var mono = Fixtures.state()
+        mono.colorEnabled = false
+        (s, effects) = run(mono, keys("T"))
+        #expect(effects.isEmpty && s.status?.text.contains("NO_COLOR") == true)
+    }
+
+    @Test func refreshIntervalSteps() {
+        var (s, effects) = run(Fixtures.state(), keys("+"))
+        #expect(s.refreshInterval == 0.5 && effects == [.setRefreshInterval(0.5)])
+        (s, effects) = run(s, keys(":refresh 5") + [.key(.enter)])
+        #expect(s.refreshInterval == 5 && effects == [.setRefreshInterval(5)])
+        (s, effects) = run(s, keys(":refresh 0") + [.key(.enter)])
+        #expect(effects.isEmpty && s.prompt?.error != nil)
+        (s, effects) = run(s, [.key(.escape)] + keys(":frobnicate") + [.key(.enter)])
+        #expect(s.prompt?.error?.contains("unknown command") == true)
+    }
+
+    @Test func lostAndRegainedContactAreEvents() {
+        var (s, _) = run(Fixtures.state(), [.pollFailed("connection refused")])
+        #expect(s.events.last?.text == "Lost contact with the cluster: connection refused")
+        (s, _) = run(s, [.pollFailed("connection refused")])
+        #expect(s.events.filter { $0.text.hasPrefix("Lost contact") }.count == 1)
+        (s, _) = run(s, [.snapshot(s.snapshot!)])
+        #expect(s.events.contains { $0.text == "The cluster answers again" } && s.pollError == nil)
+    }
+
+    @Test func aTooSmallTerminalOnlyQuits() {
+        var (s, effects) = run(Fixtures.state(), [.resize(width: 70, height: 20)] + keys("2n"))
+        #expect(s.page == .brokers && s.dialog == nil && effects.isEmpty)
+        (s, effects) = run(s, keys("q"))
+        #expect(effects == [.quit] && s.quitting)
+    }
+
+    @Test func signalsQuitEvenWithADialogOpen() {
+        let (s, effects) = run(Fixtures.state(), keys("n") + [.terminate("SIGTERM")])
+        #expect(effects == [.quit] && s.quitting)
+    }
+
+    @Test func processTableDecidesBrokerStates() {
+        var s = Fixtures.state()
+        #expect(s.brokerState(1) == .up && s.brokerState(3) == .down)
+        // Restarted: running, but no snapshot taken since lists it → starting.
+        var p3 = s.processes[3]!
+        p3.status = .running
+        p3.startedAt = s.snapshot!.monotonic + 1
+        p3.seenUpSinceStart = false
+        (s, _) = run(s, [.processes([s.processes[1]!, s.processes[2]!, p3])])
+        #expect(s.brokerState(3) == .starting)
+        // A later snapshot lists it: up.
+        var snap = s.snapshot!
+        snap.monotonic += 5
+        if let i = snap.brokers.firstIndex(where: { $0.id == 3 }) { snap.brokers[i].registered = true }
+        (s, _) = run(s, [.snapshot(snap)])
+        #expect(s.brokerState(3) == .up && s.processes[3]!.seenUpSinceStart)
+        // Then it leaves the metadata while running: fenced.
+        snap.monotonic += 5
+        if let i = snap.brokers.firstIndex(where: { $0.id == 3 }) { snap.brokers[i].registered = false }
+        (s, _) = run(s, [.snapshot(snap)])
+        #expect(s.brokerState(3) == .fenced)
+    }
+
+    @Test func demoLoadFailureTurnsItOffAndTailErrorsClearWhenReadingResumes() {
+        var (s, effects) = run(Fixtures.state(), keys("l"))
+        #expect(s.demoLoad && effects == [.setDemoLoad(true)])
+        (s, _) = run(s, [.demoLoadFailed("connection refused")])
+        #expect(!s.demoLoad && s.status?.isError == true && s.events.last?.text == "Demo load stopped: connection refused")
+        (s, _) = run(s, [.tailFailed("broker gone (retrying)")])
+        #expect(s.tail.error == "broker gone (retrying)")
+        (s, _) = run(s, [.tailMessages([])])
+        #expect(s.tail.error == nil && s.tail.messages.count == 30)
+    }
+}
