@@ -224,6 +224,10 @@ extension BrokerConfig {
 
     /// The cluster settings agree with each other (checked after every key is read).
     func validateCluster() throws {
+        guard cluster.brokerHeartbeatIntervalMs < cluster.brokerSessionTimeoutMs else {
+            throw BrokerConfigError("broker.heartbeat.interval.ms (\(cluster.brokerHeartbeatIntervalMs)) must be below "
+                                    + "broker.session.timeout.ms (\(cluster.brokerSessionTimeoutMs))")
+        }
         if quorumVoters.isEmpty {
             if !isController {
                 throw BrokerConfigError("process.roles=broker needs controller.quorum.voters (the controllers to fetch metadata from)")

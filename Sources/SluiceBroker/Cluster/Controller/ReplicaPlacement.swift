@@ -16,11 +16,27 @@ enum ReplicaPlacement {
         guard Int(factor) <= ordered.count, factor > 0 else { throw Failure(available: ordered.count) }
         let n = ordered.count
         let start = ((seed % n) + n) % n
-        // Consecutive brokers of the rack-alternating order: different racks when there are
-        // enough of them, and each partition starts one broker further (leaders rotate).
+        let racks = Dictionary(uniqueKeysWithValues: brokers.map { ($0.id, $0.rack) })
+        // Each partition starts one broker further (leaders rotate) and walks the rack-alternating
+        // order, skipping brokers of racks it already has while another rack is still available.
         return (0..<Int(count)).map { p in
-            let first = start + Int(firstPartition) + p
-            return (0..<Int(factor)).map { ordered[(first + $0) % n] }
+            let first = (start + Int(firstPartition) + p) % n
+            var replicas = [ordered[first]]
+            var usedRacks: Set<String?> = [racks[ordered[first]] ?? nil]
+            let rackCount = Set(ordered.map { racks[$0] ?? nil }).count
+            for j in 1..<n where replicas.count < Int(factor) {
+                let candidate = ordered[(first + j) % n]
+                let rack = racks[candidate] ?? nil
+                if !usedRacks.contains(rack) || usedRacks.count >= rackCount {
+                    replicas.append(candidate)
+                    usedRacks.insert(rack)
+                }
+            }
+            for j in 1..<n where replicas.count < Int(factor) {
+                let candidate = ordered[(first + j) % n]
+                if !replicas.contains(candidate) { replicas.append(candidate) }
+            }
+            return replicas
         }
     }
 
