@@ -215,3 +215,51 @@ import Testing
         #expect(try c.heartbeat(2, epoch: epoch2).errorCode == ErrorCode.staleBrokerEpoch.rawValue)
     }
 }
+
+/// The metadata log on disk: snapshots, restarts, and data directories from before the quorum.
+@Suite struct MetadataLogRestartTests {
+    @Test func snapshotsAndRestartsKeepTheMetadata() async throws {
+        let first = try await BrokerFixture.start { $0.cluster.metadataSnapshotBytes = 300 }
+        let connection = try first.connect()
+        for i in 0..<6 {
+            let response = try connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "s\(i)", numPartitions: 2, replicationFactor: 1)],
+                                                                        timeoutMs: 5000), version: 7)
+            #expect(response.topics.first?.errorCode == 0)
+        }
+        let before = first.broker.cluster.image
+        await first.stop(removeDirectory: false)
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: first.directory + "/__cluster_metadata-0/snapshots")
+        #expect(snapshots.contains { $0.hasSuffix(".checkpoint") }, "a snapshot was taken: \(snapshots)")
+
+        let second = try await BrokerFixture.start(directory: first.directory)
+        defer { Task { await second.stop() } }
+        let after = second.broker.cluster.image
+        #expect(after.clusterId == before.clusterId)
+        #expect(after.topics.mapValues(\.id) == before.topics.mapValues(\.id))
+        let metadata = try second.connect().roundTrip(MetadataRequest(topics: nil), version: 12)
+        #expect(metadata.topics.count == 6 && metadata.topics.allSatisfy { $0.partitions.allSatisfy { $0.leaderId == 1 } })
+    }
+
+    @Test func singleNodeMetadataFromBeforeTheQuorumIsImported() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-legacy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let id = KafkaUUID.random()
+        let legacy = ClusterMetadata(clusterId: "legacy-cluster", topics: [
+            "old": TopicMetadata(name: "old", id: id, partitions: [PartitionMetadata(replicas: [1], leader: 1, leaderEpoch: 4)],
+                                 configs: ["retention.ms": "5000"]),
+        ], producerIdBlockEnd: 3000)
+        try FileMetadataStore(directory: directory).save(legacy)
+
+        let fixture = try await BrokerFixture.start(directory: directory)
+        defer { Task { await fixture.stop() } }
+        let image = fixture.broker.cluster.image
+        #expect(image.clusterId == "legacy-cluster")
+        #expect(image.topics["old"]?.id == id && image.topics["old"]?.configs == ["retention.ms": "5000"])
+        #expect(image.topics["old"]?.partitions.first?.leaderEpoch == 4)
+        #expect(image.nextProducerIdBlock >= 3000)
+        #expect(FileManager.default.fileExists(atPath: directory + "/sluice-metadata.json.imported"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/sluice-metadata.json"))
+        let producerId = try fixture.connect().roundTrip(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1), version: 4)
+        #expect(producerId.producerId >= 3000, "ids handed out before the upgrade are never reused")
+    }
+}

@@ -61,6 +61,11 @@ extension Controller {
             records += removalChanges(for: broker.id, unclean: false, gracefully: true).map(MetadataRecord.partitionChange)
         } else if broker.fenced && caughtUp && !request.wantFence {
             records.append(.unfenceBroker(id: broker.id, epoch: broker.epoch))
+            // In the same batch: partitions that wait for this broker (the last in their ISR) get it
+            // as leader, so that it leads them as soon as it is told it is unfenced.
+            var view = image
+            view.brokers[broker.id]?.fenced = false
+            records += offlineElections(in: view).map(MetadataRecord.partitionChange)
         } else if !broker.fenced && request.wantFence {
             records.append(.fenceBroker(id: broker.id, epoch: broker.epoch))
             records += removalChanges(for: broker.id, unclean: false).map(MetadataRecord.partitionChange)
@@ -72,7 +77,6 @@ extension Controller {
             }
             if records.contains(where: { if case .unfenceBroker = $0 { return true }; return false }) {
                 logger.info("unfenced broker \(broker.id)")
-                electOfflinePartitions(driver: driver)
             }
             let current = image.brokers[broker.id]
             response.isFenced = current?.fenced ?? true
@@ -131,21 +135,16 @@ extension Controller {
         return changes
     }
 
-    /// Gives leaderless partitions a leader when an ISR member is back.
-    func electOfflinePartitions(driver: RaftDriver) {
-        var changes: [MetadataRecord] = []
-        for topic in image.topics.values.sorted(by: { $0.name < $1.name }) {
+    /// Leaders for leaderless partitions whose ISR members (or, unclean, replicas) are live in `view`.
+    func offlineElections(in view: MetadataImage) -> [PartitionChange] {
+        var changes: [PartitionChange] = []
+        for topic in view.topics.values.sorted(by: { $0.name < $1.name }) {
             let unclean = PartitionElection.uncleanAllowed(topic, default: settings.uncleanLeaderElectionEnable)
             for p in topic.partitions {
-                if let change = PartitionElection.electOffline(p, image: image, unclean: unclean) {
-                    changes.append(.partitionChange(change))
-                }
+                if let change = PartitionElection.electOffline(p, image: view, unclean: unclean) { changes.append(change) }
             }
         }
-        if !changes.isEmpty {
-            logger.info("electing leaders for \(changes.count) offline partition(s)")
-            commit(changes, driver: driver) { _ in }
-        }
+        return changes
     }
 
     /// Moves leadership back to preferred replicas on brokers whose share of non-preferred
