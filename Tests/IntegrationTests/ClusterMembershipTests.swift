@@ -27,7 +27,11 @@ import Testing
         #expect(quorum.topics.first?.partitions.first?.currentVoters.map(\.replicaId).sorted() == [1, 2, 3])
 
         _ = try ClientRunner.python("cluster_client.py", ["create", cluster.bootstrap, "joined", "4", "3"], timeout: 60)
-        let placed = try ClusterProcessTests.metadata(cluster, topic: "joined")
+        var placed = MetadataResponse()
+        try ClusterHarness.waitFor("the topic on broker 1", seconds: 10) {
+            placed = try ClusterProcessTests.metadata(cluster, topic: "joined")
+            return placed.topics.first?.partitions.count == 4
+        }
         let partitions = try #require(placed.topics.first?.partitions)
         #expect(partitions.filter { $0.replicaNodes.contains(newId) }.count == 3, "3 of 4 partitions × RF 3 over 4 brokers")
         #expect(partitions.contains { $0.leaderId == newId })
