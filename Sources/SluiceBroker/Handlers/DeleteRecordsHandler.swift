@@ -14,8 +14,9 @@ import SluiceStorage
 ///   INVALID_TOPIC_EXCEPTION for internal topics (`__consumer_offsets`), POLICY_VIOLATION when
 ///   `cleanup.policy` lacks `delete`, OFFSET_OUT_OF_RANGE for an offset past the high watermark
 ///   or below -1, KAFKA_STORAGE_ERROR when the disk fails.
-/// - `timeout_ms` is for waiting until followers' log starts follow; with this node as every
-///   partition's only replica the answer never waits. Runs on the I/O pool (segment deletion
+/// - Only the partition's leader deletes (NOT_LEADER_OR_FOLLOWER elsewhere); followers learn the
+///   new log start offset from its fetch responses. `timeout_ms` (waiting until followers' log
+///   starts follow) is not waited for: the answer comes once the leader's log start moved. Runs on the I/O pool (segment deletion
 ///   and the checkpoint write block).
 struct DeleteRecordsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...2
@@ -43,6 +44,7 @@ struct DeleteRecordsHandler: ApiHandler {
                         return failed(.unknownTopicOrPartition)
                     }
                     if topic.name == OffsetsTopic.name { return failed(.invalidTopicException) }
+                    if let error = services.notLeaderError(tp) { return failed(error.code) }
                     guard log.config.cleanupPolicy.contains(.delete) else { return failed(.policyViolation) }
                     let offset = partition.offset == -1 ? log.highWatermark : partition.offset
                     do {
