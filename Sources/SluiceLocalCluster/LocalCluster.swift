@@ -153,7 +153,9 @@ public struct LocalCluster: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["broker", "--config", propertiesPath(id)]
-        FileManager.default.createFile(atPath: logPath(id), contents: nil)
+        if !FileManager.default.fileExists(atPath: logPath(id)) {
+            _ = FileManager.default.createFile(atPath: logPath(id), contents: nil)
+        }
         guard let log = FileHandle(forWritingAtPath: logPath(id)) else {
             throw LocalClusterError("cannot write \(logPath(id))")
         }

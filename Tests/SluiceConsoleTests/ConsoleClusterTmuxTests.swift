@@ -18,9 +18,12 @@ import Testing
         screen.split(separator: "\n").compactMap { partitionRow($0, topic: topic) }.first { $0.partition == partition }?.leader
     }
 
-    /// The Brokers-view row of broker `id`, split into fields (id, address, state, ...).
+    /// The Brokers-view row of broker `id`, split into fields (id, address, state, ...); the tab bar
+    /// (" 1 Brokers  2 Topics ...") is not one.
     static func brokerRow(_ id: Int32, on screen: String) -> [Substring]? {
-        screen.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.first == Substring("\(id)") && $0.count > 2 }
+        screen.split(separator: "\n").map { $0.split(separator: " ") }.first {
+            $0.count > 2 && $0[0] == Substring("\(id)") && $0[1].hasPrefix("127.0.0.1:")
+        }
     }
 
     @Test func killingAPartitionLeaderMovesLeadershipAndTheBrokerComesBack() throws {
@@ -43,6 +46,7 @@ import Testing
             (0..<3).allSatisfy { Int(Self.leader(of: $0, topic: "moving", on: s) ?? "") != nil }
         }
         let victim = try #require(Int32(Self.leader(of: 0, topic: "moving", on: placed) ?? ""))
+        print("console: killing broker \(victim), the leader of moving-0")
 
         // x on the leader's row of the Brokers view: the confirmation says leaders will move.
         try tmux.send("1")

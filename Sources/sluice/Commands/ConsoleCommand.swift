@@ -30,7 +30,7 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(name: .long, help: "Delete the embedded cluster's data first and start empty.")
     var fresh = false
 
-    @Option(name: .long, help: "First broker's port (the others follow); default: free ports, kept between runs.")
+    @Option(name: .long, help: "A new cluster's first broker port (the others follow; controller listeners from PORT+50); default: free ports, kept between runs.")
     var port: Int32?
 
     @Option(name: .long, help: "A theme name (dark, light, high-contrast, monochrome, or a user theme) or a theme file.")
