@@ -5,7 +5,8 @@ import Testing
 /// The real `sluice` binary with its default embedded cluster of three brokers (a KRaft quorum of
 /// three voters, real processes), in tmux at 120×40: an RF=3 topic is created, the leader of its
 /// partition 0 is killed with `x` from the Brokers view, and the user sees the broker down, the
-/// partition led by another broker, the leader move and the death in Events; `r` brings it back.
+/// partition led by another broker, the leader move and the death in Events; `r` brings it back;
+/// `a` adds a fourth, broker-only node; `q` stops them all with a controlled shutdown.
 @Suite(.serialized) struct ConsoleClusterTmuxTests {
     /// A Partitions-view row of `topic`: (partition, leader), or nil for other lines.
     static func partitionRow(_ line: Substring, topic: String) -> (partition: Int, leader: String)? {
@@ -84,12 +85,21 @@ import Testing
         }
         #expect(ConsoleTmuxTests.brokers(of: console).count == 3)
 
+        // a: broker 4 joins as a broker-only node (as `sluice cluster add-broker` adds one).
+        try tmux.send("a")
+        try tmux.waitFor("broker 4 up", seconds: 60) { s in
+            s.contains("brokers 4/4 up") && Self.brokerRow(4, on: s)?[2] == "up"
+        }
+        let roles = try String(contentsOfFile: dataDir + "/broker-4.properties", encoding: .utf8)
+        #expect(roles.contains("process.roles=broker\n") && roles.contains("node.id=4\n"))
+
         // q: every broker stops with a controlled shutdown; nothing is left; the data stays.
         let last = ConsoleTmuxTests.brokers(of: console)
+        #expect(last.count == 4)
         try tmux.send("q")
         try tmux.waitFor("console exited 0", seconds: 40)
         #expect(last.allSatisfy { !Processes.isRunning($0) })
-        for id in 1...3 {
+        for id in 1...4 {
             let log = (try? String(contentsOfFile: dataDir + "/broker-\(id).log", encoding: .utf8)) ?? ""
             #expect(log.contains("controlled shutdown"), "broker \(id) did not stop with a controlled shutdown:\n\(log.suffix(1500))")
         }
