@@ -55,7 +55,10 @@ import Testing
         for _ in 0..<3 { try tmux.send("k") }
         for _ in 1..<victim { try tmux.send("j") }
         try tmux.send("x")
-        let dialog = try tmux.waitFor("Kill broker \(victim) with SIGKILL")
+        // The whole dialog (a capture can fall between the drawing of its first and last lines).
+        let dialog = try tmux.waitFor("Kill broker \(victim)'s dialog with the leaders that will move") { s in
+            s.contains("Kill broker \(victim) with SIGKILL") && s.contains("Partition leaders that will move:")
+        }
         let moving = dialog.firstMatch(of: /Partition leaders that will move: ([0-9]+)/).flatMap { Int($0.output.1) }
         #expect((moving ?? 0) >= 1, "the dialog should count partition 0's leadership:\n\(dialog)")
         try tmux.send("y")
