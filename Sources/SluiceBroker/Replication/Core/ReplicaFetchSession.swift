@@ -13,7 +13,6 @@ struct ReplicaFetchSession: Sendable {
     private(set) var inFlight: PlannedFetch?
     /// No fetch before this time (the last one failed as a whole: connection, timeout).
     private(set) var backoffUntil: Int64 = 0
-    private var nextRequestId: UInt64 = 1
 
     init(sourceBroker: Int32) {
         self.sourceBroker = sourceBroker
@@ -31,8 +30,9 @@ struct ReplicaFetchSession: Sendable {
     }
 
     /// The next fetch, when none is in flight and some partition may fetch. `position` reads a
-    /// partition's log (nil: the log is gone; the partition is skipped).
-    mutating func nextFetch(now: Int64, position: (TopicPartition) -> FetchPosition?) -> PlannedFetch? {
+    /// partition's log (nil: the log is gone; the partition is skipped). `id` must be unique
+    /// among the fetches of this node (sessions come and go; an old answer must never match).
+    mutating func nextFetch(id: UInt64, now: Int64, position: (TopicPartition) -> FetchPosition?) -> PlannedFetch? {
         guard inFlight == nil, now >= backoffUntil else { return nil }
         var planned: [PlannedFetch.Partition] = []
         for (tp, state) in partitions.sorted(by: { $0.key < $1.key }) where state.canFetch(now: now) {
@@ -40,8 +40,7 @@ struct ReplicaFetchSession: Sendable {
             planned.append(.init(topicPartition: tp, topicId: state.topicId, leaderEpoch: state.leaderEpoch, position: at))
         }
         guard !planned.isEmpty else { return nil }
-        let fetch = PlannedFetch(id: nextRequestId, sourceBroker: sourceBroker, partitions: planned)
-        nextRequestId += 1
+        let fetch = PlannedFetch(id: id, sourceBroker: sourceBroker, partitions: planned)
         inFlight = fetch
         return fetch
     }

@@ -22,6 +22,7 @@ final class ReplicaEngine: @unchecked Sendable {
     private var followedFrom: [TopicPartition: Int32] = [:]
     private var alterQueue = AlterPartitionQueue()
     private var brokerEpochValue: Int64 = -1
+    private var nextFetchId: UInt64 = 1
 
     init(localId: Int32, config: ReplicationConfig) {
         self.localId = localId
@@ -143,7 +144,11 @@ final class ReplicaEngine: @unchecked Sendable {
         var positions: [TopicPartition: FetchPosition] = [:]
         for (tp, partition) in candidates { positions[tp] = partition.fetchPosition() }
         return lock.withLock {
-            sessions[source]?.nextFetch(now: now) { positions[$0] }
+            guard let fetch = sessions[source]?.nextFetch(id: nextFetchId, now: now, position: { positions[$0] }) else {
+                return nil
+            }
+            nextFetchId += 1
+            return fetch
         }
     }
 
@@ -239,5 +244,24 @@ final class ReplicaEngine: @unchecked Sendable {
     /// AlterPartition `id` failed as a whole: its items are sent again after a pause.
     func alterPartitionFailed(_ id: UInt64, now: Int64) {
         lock.withLock { alterQueue.failed(id, now: now, retryMs: config.alterPartitionRetryMs) }
+    }
+}
+
+extension ReplicaEngine {
+    /// The fetch sessions in words, for logs and failure reports.
+    var fetchSessionsDescription: String {
+        lock.withLock {
+            sessions.keys.sorted().map { source in
+                let session = sessions[source]!
+                let parts = session.partitions.keys.sorted().map { tp in
+                    let state = session.partitions[tp]!
+                    var text = "\(tp)@\(state.leaderEpoch)"
+                    if let stopped = state.stoppedBy { text += " stopped by \(stopped)" }
+                    if state.delayedUntil > 0 { text += " delayed until \(state.delayedUntil)" }
+                    return text
+                }
+                return "from \(source): [\(parts.joined(separator: ", "))] in flight \(session.inFlight?.id ?? 0) backoff until \(session.backoffUntil)"
+            }.joined(separator: "; ")
+        }
     }
 }

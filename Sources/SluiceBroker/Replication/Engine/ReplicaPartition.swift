@@ -85,7 +85,7 @@ final class ReplicaPartition: @unchecked Sendable {
     /// end (the epoch's start offset); the same epoch again updates the ISR and replicas.
     func makeLeader(_ state: PartitionState, now: Int64) -> ReplicationEffects {
         lock.withLock {
-            guard !isStale(state) else { return ReplicationEffects() }
+            guard !isStale(state), state != latestState else { return ReplicationEffects() }
             latestState = state
             let end = log.logEndOffset
             var update: LeaderUpdate
@@ -105,10 +105,11 @@ final class ReplicaPartition: @unchecked Sendable {
     }
 
     /// Applies a partition state naming another node (or none, -1) the leader. Produce requests
-    /// waiting here fail with NOT_LEADER_OR_FOLLOWER. Returns nil when `state` is stale.
+    /// waiting here fail with NOT_LEADER_OR_FOLLOWER. Returns nil when `state` is stale or already
+    /// applied.
     func makeFollower(_ state: PartitionState) -> ReplicationEffects? {
         lock.withLock {
-            guard !isStale(state) else { return nil }
+            guard !isStale(state), state != latestState else { return nil }
             latestState = state
             role = .follower(leaderId: state.leader, leaderEpoch: state.leaderEpoch)
             var effects = ReplicationEffects()
@@ -165,8 +166,13 @@ final class ReplicaPartition: @unchecked Sendable {
                                                    maximalIsrSize: leader.maximalIsr.count, minInsyncReplicas: minIsr)
         }
         if let proposal = update.proposal {
+            // AlterPartition v3 names each member's broker epoch (from its fetches), so that the
+            // controller refuses a member that restarted since (KIP-903).
+            var epochs: [Int32: Int64] = [:]
+            for id in proposal.isr { if let follower = leader.followers[id] { epochs[id] = follower.brokerEpoch } }
             effects.proposals.append(AlterPartitionQueue.Item(topicPartition: topicPartition,
-                                                              topicId: latestState?.topicId ?? .zero, proposal: proposal))
+                                                              topicId: latestState?.topicId ?? .zero, proposal: proposal,
+                                                              brokerEpochs: epochs))
         }
         return effects
     }
