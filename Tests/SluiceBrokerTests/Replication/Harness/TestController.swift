@@ -59,6 +59,24 @@ struct TestController {
         return (epoch, Self.latest(changed))
     }
 
+    /// A fenced broker heartbeats again with its current registration: it is unfenced (same
+    /// broker epoch), and leaderless partitions whose ISR holds it elect it.
+    mutating func unfence(_ id: Int32) -> [PartitionState] {
+        guard brokers[id]?.fenced == true else { return [] }
+        brokers[id]!.fenced = false
+        var changed: [PartitionState] = []
+        for tp in partitions.keys.sorted() {
+            var state = partitions[tp]!
+            guard state.leader < 0, state.isr.contains(id) else { continue }
+            state.leader = id
+            state.leaderEpoch += 1
+            state.partitionEpoch += 1
+            partitions[tp] = state
+            changed.append(state)
+        }
+        return changed
+    }
+
     /// The broker missed its session: out of every ISR it is not the last member of, and no
     /// longer leader anywhere.
     mutating func fence(_ id: Int32) -> [PartitionState] {

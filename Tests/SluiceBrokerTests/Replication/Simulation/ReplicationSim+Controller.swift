@@ -31,13 +31,10 @@ extension ReplicationSim {
             guard let broker = brokers[id], broker.incarnation == incarnation, broker.registered else { return }
             broker.lastHeartbeatSeen = now
             if controller.isFenced(id) {
-                // Fenced while cut off: it comes back like a restart (KRaft unfences a broker
-                // that heartbeats again with its registration).
-                let (_, changed) = controller.register(id)
-                brokers[id]!.brokerEpoch = controller.brokers[id]!.epoch
-                send(.controller, .broker(id), .registered(incarnation: incarnation,
-                                                           brokerEpoch: controller.brokers[id]!.epoch))
-                publish(changed)
+                // Fenced while cut off: KRaft unfences a broker that heartbeats again with its
+                // registration (same broker epoch).
+                trace.record(now, "controller: unfenced broker \(id)")
+                publish(controller.unfence(id))
             }
             for tp in topics {
                 if let state = controller.state(tp), state.replicas.contains(id) {
@@ -48,6 +45,12 @@ extension ReplicationSim {
             let request = try SimWire.decode(AlterPartitionRequest.self, bytes, version: SimWire.alterPartitionVersion)
             let (response, changed) = controller.alterPartition(request, version: SimWire.alterPartitionVersion)
             for state in changed { trace.record(now, "controller: AlterPartition from \(id) → \(state)") }
+            for topic in response.topics {
+                for p in topic.partitions where p.errorCode != 0 {
+                    trace.record(now, "controller: AlterPartition from \(id) for p\(p.partitionIndex) refused: \(ErrorCode(p.errorCode))")
+                }
+            }
+            if response.errorCode != 0 { trace.record(now, "controller: AlterPartition from \(id) refused: \(ErrorCode(response.errorCode))") }
             countIsrChanges(changed)
             send(.controller, .broker(id), .alterPartitionResponse(incarnation: incarnation, id: requestId,
                                                                   bytes: SimWire.encodeResponse(response, version: SimWire.alterPartitionVersion)))
