@@ -4,78 +4,125 @@ import NIOCore
 import NIOPosix
 import SluiceStorage
 
-/// A single-node Kafka-compatible broker: the metadata, the partitions and the server.
+/// A Kafka-compatible broker: its part of the cluster (metadata quorum, controller, membership),
+/// its partitions, and its listeners (clients; the controller listener on voters).
 ///
 /// ```swift
 /// let broker = try await Broker.start(config: config, logs: logManager, logger: logger)
 /// print(broker.advertised)        // the address clients use
+/// try await broker.ready.get()    // registered and unfenced
 /// await broker.shutdown()
 /// ```
 public final class Broker: Sendable {
     public let config: BrokerConfig
     /// The address clients are told to connect to (bound port filled in).
     public let advertised: HostAndPort
-    /// The address the listener is bound to.
+    /// The address the client listener is bound to.
     public let boundAddress: SocketAddress
+    /// The controller listener's bound address, on voters that have one.
+    public let controllerAddress: SocketAddress?
+    /// This node's part of the cluster (metadata image, partition-state listeners, controller channel).
+    public let cluster: ClusterNode
     let services: BrokerServices
     private let server: BrokerServer
+    private let controllerServer: BrokerServer?
     private let group: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
     private let logs: any LogDirectory
 
-    private init(config: BrokerConfig, advertised: HostAndPort, boundAddress: SocketAddress, services: BrokerServices,
-                 server: BrokerServer, group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logs: any LogDirectory) {
+    private init(config: BrokerConfig, advertised: HostAndPort, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
+                 cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
+                 group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logs: any LogDirectory) {
         self.config = config
         self.advertised = advertised
         self.boundAddress = boundAddress
+        self.controllerAddress = controllerAddress
+        self.cluster = cluster
         self.services = services
         self.server = server
+        self.controllerServer = controllerServer
         self.group = group
         self.pool = pool
         self.logs = logs
     }
 
-    /// Loads the metadata from `config.dataDirectory` (or starts a new cluster), reconciles the
-    /// logs with it, and starts listening.
-    public static func start(config: BrokerConfig, logs: any LogDirectory, store: (any MetadataStore)? = nil,
-                             logger: Logger, eventLoopThreads: Int = System.coreCount) async throws -> Broker {
+    /// Opens the metadata log in `config.dataDirectory`, starts the listeners and joins the
+    /// cluster. With `waitUntilReady` (the default) it returns once the controller has unfenced
+    /// this broker — immediate for a single node; a broker of a multi-node cluster started alone
+    /// would wait for its quorum, so its command passes false and reports readiness later.
+    public static func start(config: BrokerConfig, logs: any LogDirectory, logger: Logger,
+                             eventLoopThreads: Int = System.coreCount, waitUntilReady: Bool = true,
+                             readyTimeout: TimeAmount = .seconds(60)) async throws -> Broker {
         let pool = NIOThreadPool(numberOfThreads: config.ioThreads)
         pool.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
+        var cluster: ClusterNode?
         do {
-            let store = store ?? FileMetadataStore(directory: config.dataDirectory)
-            let metadata = try await pool.runIfActive {
-                try MetadataManager(config: config, store: store, logs: logs, logger: logger)
+            let node = try await pool.runIfActive {
+                try ClusterNode(config: config, group: group, logger: logger) { reason in
+                    logger.critical("stopping: \(reason)")
+                    exit(70)
+                }
             }
+            cluster = node
             let replicas = ReplicaManager(logs: logs, pool: pool, logger: logger)
+            let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, replicas: replicas, logger: logger)
+            node.addPartitionListener(localReplicas)
+            let metadata = MetadataManager(config: config, cluster: node, logger: logger)
             let groups = GroupCoordinator(
                 config: config.groups,
                 log: BrokerOffsetsLog(replicas: replicas, metadata: metadata, eventLoop: group.next()),
                 timerLoop: group.next(), logger: logger)
-            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups,
-                                          logger: logger)
-            services.resumeGroups()
+            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups, cluster: node,
+                                          localReplicas: localReplicas, logger: logger)
+            var controllerServer: BrokerServer?
+            var controllerAddress: SocketAddress?
+            if let registry = node.controllerRegistry(), let listener = config.controllerListener {
+                let server = BrokerServer(group: group, registry: registry, maxFrameSize: config.socketRequestMaxBytes, logger: logger)
+                controllerAddress = try await server.start(host: listener.host, port: listener.port)
+                controllerServer = server
+            }
             let server = BrokerServer(group: group, registry: HandlerRegistry.standard(services: services),
                                       maxFrameSize: config.socketRequestMaxBytes, logger: logger)
             let bound = try await server.start(host: config.listener.host, port: config.listener.port)
             // Port 0 binds an ephemeral port: clients must be told the real one.
             let advertised = config.advertised(boundPort: bound.port ?? config.listener.port)
             services.setAdvertised(advertised)
-            return Broker(config: config, advertised: advertised, boundAddress: bound, services: services,
-                          server: server, group: group, pool: pool, logs: logs)
+            services.resumeGroups()
+            node.start(advertised: advertised)
+            let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
+                                cluster: node, services: services, server: server, controllerServer: controllerServer,
+                                group: group, pool: pool, logs: logs)
+            if waitUntilReady {
+                do {
+                    try await withTimeout(node.ready, readyTimeout, on: group.next())
+                } catch {
+                    await broker.shutdown()
+                    throw BrokerConfigError("the broker did not join its cluster within \(readyTimeout): \(error)")
+                }
+            }
+            return broker
         } catch {
+            if let cluster { await cluster.shutdown() }
             try? await group.shutdownGracefully()
             try? await pool.shutdownGracefully()
             throw error
         }
     }
 
-    /// Stops accepting, answers in-flight requests, wakes waiting fetches, closes the logs.
+    /// Completes once the controller has unfenced this broker.
+    public var ready: EventLoopFuture<Void> { cluster.ready }
+
+    /// Controlled shutdown (leaderships move away first), then stops accepting, answers
+    /// in-flight requests, wakes waiting fetches, stops the quorum and closes the logs.
     public func shutdown() async {
-        // First, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
+        await cluster.lifecycle.shutdown(timeout: .seconds(5))
+        // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()
         services.replicas.purgatory.wakeAll()
         await server.shutdown()
+        await controllerServer?.shutdown(gracePeriod: .seconds(1))
+        await cluster.shutdown()
         do {
             try await pool.runIfActive { [logs] in logs.shutdown() }
         } catch {
@@ -84,4 +131,13 @@ public final class Broker: Sendable {
         try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
+}
+
+/// Waits for `future`, failing after `timeout`.
+private func withTimeout(_ future: EventLoopFuture<Void>, _ timeout: TimeAmount, on loop: any EventLoop) async throws {
+    let promise = loop.makePromise(of: Void.self)
+    future.cascade(to: promise)
+    let timer = loop.scheduleTask(in: timeout) { promise.fail(ApiError(.requestTimedOut, "timed out")) }
+    defer { timer.cancel() }
+    try await promise.futureResult.get()
 }

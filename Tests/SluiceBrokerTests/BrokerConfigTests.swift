@@ -29,7 +29,61 @@ import Testing
         #expect(config.logDefaults.segmentBytes == 1_048_576)
         #expect(config.autoCreateTopicsEnable == false)
         #expect(warnings.contains { $0.contains("made.up.key") })
-        #expect(warnings.contains { $0.contains("process.roles") })
+        // process.roles and the CONTROLLER listener are understood (a single node without voters).
+        #expect(!warnings.contains { $0.contains("process.roles") })
+        #expect(config.controllerListener == HostAndPort(host: "127.0.0.1", port: 19093))
+        #expect(config.isController && config.quorumVoters.isEmpty)
+    }
+
+    @Test func readsKRaftClusterSettings() throws {
+        let text = """
+            node.id=2
+            process.roles=broker,controller
+            controller.quorum.voters=1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093
+            listeners=PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093
+            advertised.listeners=PLAINTEXT://10.0.0.2:9092
+            controller.listener.names=CONTROLLER
+            broker.rack=r2
+            broker.session.timeout.ms=3000
+            auto.leader.rebalance.enable=false
+            leader.imbalance.per.broker.percentage=20
+            """
+        var config = BrokerConfig()
+        try config.apply(PropertiesFile.parse(text))
+        #expect(config.quorumVoters[3] == HostAndPort(host: "10.0.0.3", port: 9093))
+        #expect(config.listener == HostAndPort(host: "0.0.0.0", port: 9092))
+        #expect(config.controllerListener == HostAndPort(host: "0.0.0.0", port: 9093))
+        #expect(config.advertisedListener == HostAndPort(host: "10.0.0.2", port: 9092))
+        #expect(config.rack == "r2")
+        #expect(config.cluster.brokerSessionTimeoutMs == 3000)
+        #expect(!config.cluster.autoLeaderRebalanceEnable)
+        #expect(config.cluster.leaderImbalancePerBrokerPercentage == 20)
+
+        var observer = BrokerConfig()
+        try observer.apply(PropertiesFile.parse("""
+            node.id=4
+            process.roles=broker
+            controller.quorum.voters=1@10.0.0.1:9093
+            listeners=PLAINTEXT://0.0.0.0:9092
+            """))
+        #expect(!observer.isController && observer.controllerListener == nil)
+    }
+
+    @Test func inconsistentClusterSettingsAreRefused() {
+        let cases: [(String, String)] = [
+            ("node.id=5\nprocess.roles=broker,controller\ncontroller.quorum.voters=1@h:9093\nlisteners=PLAINTEXT://h:9092,CONTROLLER://h:9093", "not in controller.quorum.voters"),
+            ("node.id=1\ncontroller.quorum.voters=1@h:9093\nlisteners=PLAINTEXT://h:9092", "no controller listener"),
+            ("node.id=1\nprocess.roles=broker\ncontroller.quorum.voters=1@h:9093\nlisteners=PLAINTEXT://h:9092", "no controller role"),
+            ("process.roles=broker", "needs controller.quorum.voters"),
+            ("process.roles=controller", "process.roles"),
+            ("controller.quorum.voters=one@h:1", "controller.quorum.voters"),
+        ]
+        for (text, message) in cases {
+            var config = BrokerConfig()
+            #expect { try config.apply(PropertiesFile.parse(text)) } throws: { error in
+                "\(error)".contains(message)
+            }
+        }
     }
 
     @Test func invalidValuesNameTheirKey() {

@@ -4,8 +4,7 @@ import SluiceStorage
 extension BrokerConfig {
     /// Kafka broker keys that Sluice accepts but that have no effect on a Sluice broker.
     static let acceptedWithoutEffect: Set<String> = [
-        "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-        "controller.listener.names", "listener.security.protocol.map", "inter.broker.listener.name",
+        "controller.quorum.bootstrap.servers", "listener.security.protocol.map", "inter.broker.listener.name",
         "num.network.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
         "num.recovery.threads.per.data.dir",
         "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
@@ -21,15 +20,54 @@ extension BrokerConfig {
         var warnings: [String] = []
         // Retention is given in hours, minutes or ms; the finest unit wins, as in Kafka.
         var retention: [String: String] = [:]
+        // Listeners are resolved at the end: `controller.listener.names` may come after them.
+        var listeners: (key: String, value: String)?
+        var advertised: (key: String, value: String)?
         for (key, rawValue) in settings {
             let value = rawValue.trimmingCharacters(in: .whitespaces)
             switch key {
             case "node.id", "broker.id":
                 nodeId = try Self.integer(key, value, min: 0)
             case "listeners":
-                listener = try Self.listener(key, value, warnings: &warnings)
+                listeners = (key, value)
             case "advertised.listeners":
-                advertisedListener = try Self.listener(key, value, warnings: &warnings)
+                advertised = (key, value)
+            case "process.roles":
+                let roles = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+                guard roles == ["broker"] || roles == ["broker", "controller"] else {
+                    throw BrokerConfigError("invalid value for \(key): '\(value)' (Sluice runs 'broker,controller' or 'broker')")
+                }
+                isController = roles.contains("controller")
+            case "controller.quorum.voters":
+                quorumVoters = try Self.voters(key, value)
+            case "controller.listener.names":
+                controllerListenerNames = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case "broker.session.timeout.ms":
+                cluster.brokerSessionTimeoutMs = try Self.integer(key, value, min: 1)
+            case "broker.heartbeat.interval.ms":
+                cluster.brokerHeartbeatIntervalMs = try Self.integer(key, value, min: 1)
+            case "quorum.election.timeout.ms":
+                cluster.quorumElectionTimeoutMs = try Self.integer(key, value, min: 1)
+            case "quorum.fetch.timeout.ms":
+                cluster.quorumFetchTimeoutMs = try Self.integer(key, value, min: 1)
+            case "quorum.election.backoff.max.ms":
+                cluster.quorumElectionBackoffMaxMs = try Self.integer(key, value, min: 1)
+            case "quorum.request.timeout.ms":
+                cluster.quorumRequestTimeoutMs = try Self.integer(key, value, min: 1)
+            case "quorum.retry.backoff.ms":
+                cluster.quorumRetryBackoffMs = try Self.integer(key, value, min: 1)
+            case "sluice.quorum.tick.ms":
+                cluster.quorumTickMs = try Self.integer(key, value, min: 1)
+            case "auto.leader.rebalance.enable":
+                cluster.autoLeaderRebalanceEnable = try Self.boolean(key, value)
+            case "leader.imbalance.check.interval.seconds":
+                cluster.leaderImbalanceCheckIntervalSeconds = try Self.integer(key, value, min: 1)
+            case "leader.imbalance.per.broker.percentage":
+                cluster.leaderImbalancePerBrokerPercentage = try Self.integer(key, value, min: 0)
+            case "unclean.leader.election.enable":
+                cluster.uncleanLeaderElectionEnable = try Self.boolean(key, value)
+            case "metadata.log.max.record.bytes.between.snapshots":
+                cluster.metadataSnapshotBytes = try Self.integer(key, value, min: 1)
             case "log.dirs", "log.dir":
                 let dirs = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 guard let first = dirs.first, !first.isEmpty else { throw BrokerConfigError("\(key) must name a directory") }
@@ -89,6 +127,9 @@ extension BrokerConfig {
             }
             explicitSettings[key] = value
         }
+        if let listeners { try resolveListeners(listeners, advertised: advertised, warnings: &warnings) }
+        else if let advertised { try resolveListeners(nil, advertised: advertised, warnings: &warnings) }
+        try validateCluster()
         if let ms = retention["log.retention.ms"] {
             try setTopicDefault("retention.ms", ms, key: "log.retention.ms")
         } else if let minutes = retention["log.retention.minutes"] {
@@ -132,14 +173,76 @@ extension BrokerConfig {
         }
     }
 
-    /// The PLAINTEXT listener of a comma-separated list (or the only one).
-    static func listener(_ key: String, _ value: String, warnings: inout [String]) throws -> HostAndPort {
-        let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let chosen = entries.first(where: { $0.uppercased().hasPrefix("PLAINTEXT://") }) ?? entries.first ?? ""
-        guard let parsed = HostAndPort(parsing: chosen) else {
-            throw BrokerConfigError("invalid value for \(key): '\(value)' (expected PLAINTEXT://host:port)")
+    /// `NAME://host:port` entries of a comma-separated list, with their names.
+    static func namedListeners(_ key: String, _ value: String) throws -> [(name: String, address: HostAndPort)] {
+        try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { entry in
+            guard let address = HostAndPort(parsing: entry) else {
+                throw BrokerConfigError("invalid value for \(key): '\(value)' (expected NAME://host:port, e.g. PLAINTEXT://127.0.0.1:9092)")
+            }
+            let name = entry.range(of: "://").map { String(entry[..<$0.lowerBound]).uppercased() } ?? "PLAINTEXT"
+            return (name, address)
         }
-        if entries.count > 1 { warnings.append("\(key): Sluice serves one listener; using \(chosen)") }
-        return parsed
+    }
+
+    /// Splits `listeners` into the client listener and the controller listener (by
+    /// `controller.listener.names`), and picks the matching advertised address.
+    private mutating func resolveListeners(_ listeners: (key: String, value: String)?,
+                                           advertised: (key: String, value: String)?, warnings: inout [String]) throws {
+        let controllerNames = Set(controllerListenerNames.map { $0.uppercased() })
+        if let (key, value) = listeners {
+            let entries = try Self.namedListeners(key, value)
+            guard !entries.isEmpty else { throw BrokerConfigError("invalid value for \(key): no listener given") }
+            let clients = entries.filter { !controllerNames.contains($0.name) }
+            let controllers = entries.filter { controllerNames.contains($0.name) }
+            guard let client = clients.first else {
+                throw BrokerConfigError("invalid value for \(key): '\(value)' has no broker listener (only \(controllerListenerNames.joined(separator: ",")))")
+            }
+            if clients.count > 1 { warnings.append("\(key): Sluice serves one broker listener; using \(client.name)") }
+            listener = client.address
+            listenerName = client.name
+            controllerListener = controllers.first?.address
+        }
+        if let (key, value) = advertised {
+            let entries = try Self.namedListeners(key, value)
+            advertisedListener = (entries.first { $0.name == listenerName } ?? entries.first { !controllerNames.contains($0.name) })?.address
+        }
+    }
+
+    /// `1@host:port,2@host:port`.
+    static func voters(_ key: String, _ value: String) throws -> [Int32: HostAndPort] {
+        var voters: [Int32: HostAndPort] = [:]
+        for entry in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            let parts = entry.split(separator: "@", maxSplits: 1)
+            guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let address = HostAndPort(parsing: String(parts[1])) else {
+                throw BrokerConfigError("invalid value for \(key): '\(entry)' (expected id@host:port, e.g. 1@127.0.0.1:9093)")
+            }
+            guard voters[id] == nil else { throw BrokerConfigError("invalid value for \(key): voter \(id) is listed twice") }
+            voters[id] = address
+        }
+        return voters
+    }
+
+    /// The cluster settings agree with each other (checked after every key is read).
+    func validateCluster() throws {
+        guard cluster.brokerHeartbeatIntervalMs < cluster.brokerSessionTimeoutMs else {
+            throw BrokerConfigError("broker.heartbeat.interval.ms (\(cluster.brokerHeartbeatIntervalMs)) must be below "
+                                    + "broker.session.timeout.ms (\(cluster.brokerSessionTimeoutMs))")
+        }
+        if quorumVoters.isEmpty {
+            if !isController {
+                throw BrokerConfigError("process.roles=broker needs controller.quorum.voters (the controllers to fetch metadata from)")
+            }
+            return
+        }
+        if isController {
+            guard quorumVoters[nodeId] != nil else {
+                throw BrokerConfigError("node.id \(nodeId) has the controller role but is not in controller.quorum.voters (\(quorumVoters.keys.sorted()))")
+            }
+            guard controllerListener != nil else {
+                throw BrokerConfigError("listeners has no controller listener (one named in controller.listener.names: \(controllerListenerNames.joined(separator: ",")))")
+            }
+        } else if quorumVoters[nodeId] != nil {
+            throw BrokerConfigError("node.id \(nodeId) is in controller.quorum.voters but process.roles has no controller role")
+        }
     }
 }

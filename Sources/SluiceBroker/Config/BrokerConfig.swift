@@ -9,10 +9,27 @@ import SluiceStorage
 public struct BrokerConfig: Sendable {
     /// `node.id` (or `broker.id`).
     public var nodeId: Int32 = 1
-    /// The address the server binds (`listeners`). Port 0 binds an ephemeral port.
+    /// The client (and replication) listener's address (the first `listeners` entry that is not
+    /// a controller listener). Port 0 binds an ephemeral port.
     public var listener = HostAndPort(host: "127.0.0.1", port: 9092)
+    /// That listener's name (`PLAINTEXT` unless `listeners` names it otherwise).
+    public var listenerName = "PLAINTEXT"
     /// The address given to clients (`advertised.listeners`); nil means the bound listener address.
     public var advertisedListener: HostAndPort?
+    /// The controller listener (`listeners` entry named in `controller.listener.names`), where
+    /// the metadata quorum, registrations, heartbeats and forwarded admin requests arrive. Nil on
+    /// a single node without one, and on a broker-only node.
+    public var controllerListener: HostAndPort?
+    /// `controller.listener.names`.
+    public var controllerListenerNames = ["CONTROLLER"]
+    /// `process.roles`: `broker,controller` (combined, the default) or `broker` (a metadata
+    /// observer that fetches the log from the voters and never votes).
+    public var isController = true
+    /// `controller.quorum.voters` (`1@host:port,...`): the voters' controller listeners. Empty
+    /// means a single node that is its own one-voter quorum.
+    public var quorumVoters: [Int32: HostAndPort] = [:]
+    /// The cluster settings: sessions, quorum timing, leader balancing.
+    public var cluster = ClusterSettings()
     /// The data directory (`log.dirs`, first entry; Sluice uses one directory per broker).
     public var dataDirectory: String = "/tmp/sluice-logs"
     /// `broker.rack`.

@@ -1,9 +1,10 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceStorage
 
 /// What the handlers share: this node's identity and address, the metadata, the partitions, the
-/// group coordinator.
+/// group coordinator and this node's part of the cluster.
 struct BrokerServices: Sendable {
     let config: BrokerConfig
     private let advertisedBox: NIOLockedValueBox<HostAndPort>
@@ -11,15 +12,20 @@ struct BrokerServices: Sendable {
     let replicas: ReplicaManager
     /// Consumer groups and committed offsets (`Groups/`).
     let groups: GroupCoordinator
+    let cluster: ClusterNode
+    /// Which partitions this broker leads, at which epoch (from the metadata log).
+    let localReplicas: LocalReplicas
     let logger: Logger
 
-    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator,
-         logger: Logger) {
+    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator, cluster: ClusterNode,
+         localReplicas: LocalReplicas, logger: Logger) {
         self.config = config
         self.advertisedBox = NIOLockedValueBox(config.advertised(boundPort: config.listener.port))
         self.metadata = metadata
         self.replicas = replicas
         self.groups = groups
+        self.cluster = cluster
+        self.localReplicas = localReplicas
         self.logger = logger
     }
 
@@ -34,5 +40,29 @@ struct BrokerServices: Sendable {
     /// Runs blocking work (disk, fsync, metadata changes) on the I/O pool.
     func offLoop<T: Sendable>(_ context: RequestContext, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
         replicas.offLoop(on: context.eventLoop, body)
+    }
+
+    /// Why this broker cannot serve `tp` as its leader, or nil when it leads it.
+    func notLeaderError(_ tp: TopicPartition) -> ApiError? {
+        guard let leadership = localReplicas.leadership(of: tp) else {
+            if let p = cluster.view.image.partition(tp), p.leader != nodeId {
+                return ApiError(.notLeaderOrFollower, "Broker \(nodeId) is not the leader of \(tp) (the leader is \(p.leader)).")
+            }
+            return cluster.view.image.partition(tp) == nil
+                ? ApiError(.unknownTopicOrPartition, "This server does not host this topic-partition.")
+                : ApiError(.notLeaderOrFollower, "Broker \(nodeId) is not serving \(tp) yet.")
+        }
+        guard leadership.isLeader else {
+            return ApiError(.notLeaderOrFollower, "Broker \(nodeId) is not the leader of \(tp) (the leader is \(leadership.leader)).")
+        }
+        return nil
+    }
+
+    /// The leader and leader epoch of a partition, and the leader's client endpoint, for
+    /// NOT_LEADER_OR_FOLLOWER hints.
+    func leaderHint(_ tp: TopicPartition) -> (leader: Int32, epoch: Int32, endpoint: BrokerEndpoint?)? {
+        let image = cluster.view.image
+        guard let p = image.partition(tp) else { return nil }
+        return (p.leader, p.leaderEpoch, image.brokers[p.leader]?.clientEndpoint)
     }
 }

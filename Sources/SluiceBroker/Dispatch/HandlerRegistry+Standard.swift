@@ -1,3 +1,5 @@
+import KafkaProtocol
+
 extension HandlerRegistry {
     /// Every API the broker implements. ApiVersions is registered last, with the final list.
     static func standard(services: BrokerServices) -> HandlerRegistry {
@@ -16,6 +18,10 @@ extension HandlerRegistry {
         registry.register(CreatePartitionsHandler(services: services))
         registry.register(IncrementalAlterConfigsHandler(services: services))
         registry.register(DescribeClusterHandler(services: services))
+        registry.register(ForwardingHandler<AlterPartitionReassignmentsRequest>(services: services))
+        registry.register(ForwardingHandler<ListPartitionReassignmentsRequest>(services: services))
+        registry.register(ForwardingHandler<UnregisterBrokerRequest>(services: services))
+        registry.register(ForwardingHandler<DescribeQuorumRequest>(services: services))
         registry.registerGroupHandlers(services: services)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))

@@ -3,9 +3,10 @@ import NIOCore
 
 /// DescribeCluster (key 60), versions 0-1.
 ///
-/// - v0: cluster id, controller id (this node) and the brokers (this node). Authorized
-///   operations are not computed. v1: `endpoint_type`; asking this broker for controller
-///   endpoints (2) gives MISMATCHED_ENDPOINT_TYPE, as Kafka's brokers answer.
+/// - v0: cluster id, the active controller's id (-1 while there is none) and the unfenced
+///   brokers, from the replicated metadata image. Authorized operations are not computed.
+///   v1: `endpoint_type`; asking a broker for controller endpoints (2) gives
+///   MISMATCHED_ENDPOINT_TYPE, as Kafka's brokers answer.
 struct DescribeClusterHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...1
     let services: BrokerServices
@@ -18,11 +19,12 @@ struct DescribeClusterHandler: ApiHandler {
             response.errorMessage = "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER"
             return reply(response, context)
         }
-        let advertised = services.advertised
-        response.clusterId = services.metadata.snapshot.clusterId
-        response.controllerId = services.nodeId
-        response.brokers = [.init(brokerId: services.nodeId, host: advertised.host, port: Int32(advertised.port),
-                                  rack: services.config.rack)]
+        let image = services.metadata.snapshot
+        response.clusterId = image.clusterId ?? ""
+        response.controllerId = services.cluster.controllerId ?? -1
+        response.brokers = MetadataHandler.brokers(image, services: services).map {
+            .init(brokerId: $0.nodeId, host: $0.host, port: $0.port, rack: $0.rack)
+        }
         return reply(response, context)
     }
 }

@@ -16,6 +16,9 @@ import SluiceStorage
 ///   v12+: flexible; last fetched epoch is accepted (one node never diverges). v13+: topics by
 ///   id (UNKNOWN_TOPIC_ID when unknown). v15+: replica state. v16-17: leader hints and
 ///   directory ids (unused by consumers).
+/// - Only the partition's leader serves fetches (consumers and follower replicas alike):
+///   elsewhere NOT_LEADER_OR_FOLLOWER, with (v12+) the current leader and epoch per partition and
+///   (v16+) the leaders' endpoints. Epoch checks use the epoch this broker leads at.
 /// - Long poll: when less than `min_bytes` is available the fetch waits in the
 ///   ``FetchPurgatory`` until appends bring enough or `max_wait_ms` passes, then reads again.
 /// - Limits: `max_bytes` in total and `partition_max_bytes` each, except the first batch found,
@@ -42,8 +45,11 @@ struct FetchHandler: ApiHandler {
                 var target = FetchTarget(tp: TopicPartition(name, partition.partition), fetchOffset: partition.fetchOffset,
                                          partitionMaxBytes: Int(partition.partitionMaxBytes))
                 if let metadata, partition.partition >= 0, Int(partition.partition) < metadata.partitions.count {
-                    let epoch = metadata.partitions[Int(partition.partition)].leaderEpoch
-                    if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch > epoch {
+                    let epoch = services.localReplicas.leadership(of: target.tp)?.leaderEpoch
+                        ?? metadata.partitions[Int(partition.partition)].leaderEpoch
+                    if let error = services.notLeaderError(target.tp) {
+                        target.error = error
+                    } else if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch > epoch {
                         target.error = ApiError(.unknownLeaderEpoch)
                     } else if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch < epoch {
                         target.error = ApiError(.fencedLeaderEpoch)
@@ -89,8 +95,9 @@ struct FetchHandler: ApiHandler {
                 }
             }.whenFailure { promise.fail($0) }  // the pool is shutting down
             return promise.futureResult
-        }.map { reads in
+        }.map { [services] reads in
             var response = FetchResponse(errorCode: 0, sessionId: 0)
+            var hinted: Set<Int32> = []
             var cursor = 0
             for (name, id, count) in shape {
                 let partitions = reads[cursor..<cursor + count].map { read in
@@ -99,9 +106,22 @@ struct FetchHandler: ApiHandler {
                         highWatermark: read.highWatermark, lastStableOffset: read.highWatermark,
                         logStartOffset: read.logStartOffset, abortedTransactions: readCommitted ? [] : nil,
                         preferredReadReplica: -1, records: read.records)
+                }.map { data in
+                    var data = data
+                    let moved: Set<Int16> = [ErrorCode.notLeaderOrFollower.rawValue, ErrorCode.fencedLeaderEpoch.rawValue]
+                    if moved.contains(data.errorCode), let hint = services.leaderHint(TopicPartition(name, data.partitionIndex)),
+                       hint.leader >= 0 {
+                        data.currentLeader = .init(leaderId: hint.leader, leaderEpoch: hint.epoch)
+                        hinted.insert(hint.leader)
+                    }
+                    return data
                 }
                 response.responses.append(.init(topic: name, topicId: id, partitions: partitions))
                 cursor += count
+            }
+            let image = services.metadata.snapshot
+            response.nodeEndpoints = hinted.sorted().compactMap { id in
+                image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.host, port: $0.port, rack: image.brokers[id]?.rack) }
             }
             return HandlerReply(response, onWritten: { for read in reads { read.release() } })
         }

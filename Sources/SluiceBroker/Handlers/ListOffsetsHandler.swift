@@ -4,6 +4,7 @@ import SluiceStorage
 
 /// ListOffsets (key 2), versions 0-10.
 ///
+/// - Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere).
 /// - Timestamps: -2 earliest (the log start), -1 latest (the high watermark, which is also the
 ///   last stable offset: no transactions), t >= 0 the first record whose timestamp is >= t
 ///   (found through the time index, inside compressed batches too; offset -1 and timestamp -1
@@ -25,7 +26,7 @@ struct ListOffsetsHandler: ApiHandler {
         let version = context.apiVersion
         let snapshot = services.metadata.snapshot
         let logs = services.replicas.logs
-        return services.offLoop(context) {
+        return services.offLoop(context) { [services] in
             var response = ListOffsetsResponse()
             for topic in request.topics {
                 let metadata = snapshot.topics[topic.name]
@@ -35,7 +36,11 @@ struct ListOffsetsHandler: ApiHandler {
                           let log = logs.log(for: TopicPartition(topic.name, index)) else {
                         return PartitionResponse(partitionIndex: index, errorCode: ErrorCode.unknownTopicOrPartition.rawValue)
                     }
-                    let epoch = metadata.partitions[Int(index)].leaderEpoch
+                    let tp = TopicPartition(topic.name, index)
+                    if let error = services.notLeaderError(tp) {
+                        return PartitionResponse(partitionIndex: index, errorCode: error.code.rawValue)
+                    }
+                    let epoch = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
                     if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch != epoch {
                         let code: ErrorCode = partition.currentLeaderEpoch > epoch ? .unknownLeaderEpoch : .fencedLeaderEpoch
                         return PartitionResponse(partitionIndex: index, errorCode: code.rawValue)

@@ -2,17 +2,20 @@ import KafkaProtocol
 import NIOCore
 import SluiceStorage
 
-/// Metadata (key 3), versions 0-12.
+/// Metadata (key 3), versions 0-12, from this broker's replicated metadata image.
 ///
 /// - v0: an empty topic list means every topic. v1+: null means every topic, empty means none;
-///   controller id and `is_internal`. v2+: cluster id. v4+: `allow_auto_topic_creation` (before
-///   v4 auto-creation follows only `auto.create.topics.enable`). v5+: offline replicas (none).
-///   v7+: leader epoch. v8-10: authorized operations are not computed (left at "unknown").
-///   v9+: flexible. v10+: topic ids. v12: topics may be asked for by id (null name); an unknown
-///   id gives UNKNOWN_TOPIC_ID.
+///   controller id (the active controller, -1 while there is none) and `is_internal`. v2+:
+///   cluster id. v4+: `allow_auto_topic_creation` (before v4 auto-creation follows only
+///   `auto.create.topics.enable`). v5+: offline replicas (replicas on fenced or unregistered
+///   brokers). v7+: leader epoch. v8-10: authorized operations are not computed (left at
+///   "unknown"). v9+: flexible. v10+: topic ids. v12: topics may be asked for by id (null
+///   name); an unknown id gives UNKNOWN_TOPIC_ID.
+/// - Brokers: the registered, unfenced brokers with their client endpoints (as Kafka lists
+///   alive brokers). A partition without a leader has leader -1 and LEADER_NOT_AVAILABLE.
 /// - Unknown topics are created when allowed and their names are valid (INVALID_TOPIC_EXCEPTION
-///   otherwise); they come back fully created in the same response. Creation blocks on disk, so
-///   a request that creates topics runs on the I/O pool.
+///   otherwise), through the controller; they come back fully created in the same response.
+///   Creation blocks, so a request that creates topics runs on the I/O pool.
 struct MetadataHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...12
     let services: BrokerServices
@@ -38,32 +41,34 @@ struct MetadataHandler: ApiHandler {
                         }
                     } catch let error as ApiError where error.code != .topicAlreadyExists {
                         creationErrors[name] = error
+                    } catch let error as ApiError {
+                        _ = error
+                    } catch {
+                        creationErrors[name] = ApiError(.unknownServerError, "\(error)")
                     }
                 }
                 return HandlerReply(build(request, version: version, snapshot: services.metadata.snapshot,
-                                          creationErrors: creationErrors, autoCreated: true))
+                                          creationErrors: creationErrors))
             }
         }
-        return reply(build(request, version: version, snapshot: snapshot, creationErrors: [:], autoCreated: false), context)
+        return reply(build(request, version: version, snapshot: snapshot, creationErrors: [:]), context)
     }
 
-    private func build(_ request: MetadataRequest, version: Int16, snapshot: ClusterMetadata,
-                       creationErrors: [String: ApiError], autoCreated: Bool) -> MetadataResponse {
+    private func build(_ request: MetadataRequest, version: Int16, snapshot: MetadataImage,
+                       creationErrors: [String: ApiError]) -> MetadataResponse {
         var response = MetadataResponse()
-        let advertised = services.advertised
-        response.brokers = [.init(nodeId: services.nodeId, host: advertised.host, port: Int32(advertised.port),
-                                  rack: services.config.rack)]
+        response.brokers = Self.brokers(snapshot, services: services)
         response.clusterId = snapshot.clusterId
-        response.controllerId = services.nodeId
+        response.controllerId = services.cluster.controllerId ?? -1
         let wantsAll = request.topics == nil || (version == 0 && request.topics?.isEmpty == true)
         if wantsAll {
-            response.topics = snapshot.topics.values.sorted { $0.name < $1.name }.map { describe($0) }
+            response.topics = snapshot.topics.values.sorted { $0.name < $1.name }.map { describe($0, snapshot) }
             return response
         }
         for requested in request.topics ?? [] {
             if let name = requested.name {
                 if let topic = snapshot.topics[name] {
-                    response.topics.append(describe(topic))
+                    response.topics.append(describe(topic, snapshot))
                 } else {
                     let error = creationErrors[name]
                         ?? (try? TopicValidation.validateName(name)).map { _ in ApiError(.unknownTopicOrPartition) }
@@ -71,7 +76,7 @@ struct MetadataHandler: ApiHandler {
                     response.topics.append(.init(errorCode: error.code.rawValue, name: name, topicId: .zero))
                 }
             } else if let topic = snapshot.topic(id: requested.topicId) {
-                response.topics.append(describe(topic))
+                response.topics.append(describe(topic, snapshot))
             } else {
                 response.topics.append(.init(errorCode: ErrorCode.unknownTopicId.rawValue, name: nil,
                                              topicId: requested.topicId))
@@ -80,14 +85,26 @@ struct MetadataHandler: ApiHandler {
         return response
     }
 
-    private func describe(_ topic: TopicMetadata) -> MetadataResponse.MetadataResponseTopic {
-        let partitions = topic.partitions.enumerated().map { index, partition in
-            MetadataResponse.MetadataResponsePartition(
-                errorCode: 0, partitionIndex: Int32(index), leaderId: partition.leader,
-                leaderEpoch: partition.leaderEpoch, replicaNodes: partition.replicas, isrNodes: partition.replicas,
-                offlineReplicas: [])
+    /// The unfenced brokers (this one always included once it serves requests).
+    static func brokers(_ image: MetadataImage, services: BrokerServices) -> [MetadataResponse.MetadataResponseBroker] {
+        var brokers = image.brokers.values.filter { !$0.fenced }.sorted { $0.id < $1.id }.compactMap { broker in
+            broker.clientEndpoint.map { MetadataResponse.MetadataResponseBroker(nodeId: broker.id, host: $0.host, port: $0.port, rack: broker.rack) }
         }
-        return .init(errorCode: 0, name: topic.name, topicId: topic.id, isInternal: topic.name == OffsetsTopic.name,
-                     partitions: partitions)
+        if !brokers.contains(where: { $0.nodeId == services.nodeId }) {
+            let advertised = services.advertised
+            brokers.append(.init(nodeId: services.nodeId, host: advertised.host, port: Int32(advertised.port), rack: services.config.rack))
+            brokers.sort { $0.nodeId < $1.nodeId }
+        }
+        return brokers
+    }
+
+    private func describe(_ topic: TopicImage, _ image: MetadataImage) -> MetadataResponse.MetadataResponseTopic {
+        let partitions = topic.partitions.map { p in
+            MetadataResponse.MetadataResponsePartition(
+                errorCode: p.leader < 0 ? ErrorCode.leaderNotAvailable.rawValue : 0, partitionIndex: p.partition,
+                leaderId: p.leader, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr,
+                offlineReplicas: p.replicas.filter { image.brokers[$0].map { $0.fenced } ?? true })
+        }
+        return .init(errorCode: 0, name: topic.name, topicId: topic.id, isInternal: topic.isInternal, partitions: partitions)
     }
 }

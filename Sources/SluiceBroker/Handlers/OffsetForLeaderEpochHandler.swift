@@ -8,6 +8,7 @@ import SluiceStorage
 ///   where that epoch ends (the start of the next epoch, or the log end for the current one), so
 ///   that a consumer or follower can detect a truncated log. An epoch the log does not know
 ///   gives epoch -1 and end offset -1. The current epoch of an empty log ends at its log end.
+/// - Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere).
 /// - v1+: the epoch in the answer. v2+: current leader epoch fencing (FENCED_LEADER_EPOCH /
 ///   UNKNOWN_LEADER_EPOCH). v3+: replica id (answers are the same: one node). v4: flexible.
 /// - Unknown topics or partitions: UNKNOWN_TOPIC_OR_PARTITION.
@@ -21,7 +22,7 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
         -> EventLoopFuture<HandlerReply<OffsetForLeaderEpochResponse>> {
         let snapshot = services.metadata.snapshot
         let logs = services.replicas.logs
-        return services.offLoop(context) {
+        return services.offLoop(context) { [services] in
             var response = OffsetForLeaderEpochResponse()
             for topic in request.topics {
                 let metadata = snapshot.topics[topic.topic]
@@ -31,7 +32,11 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
                           let log = logs.log(for: TopicPartition(topic.topic, index)) else {
                         return Result(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, partition: index)
                     }
-                    let current = metadata.partitions[Int(index)].leaderEpoch
+                    let tp = TopicPartition(topic.topic, index)
+                    if let error = services.notLeaderError(tp) {
+                        return Result(errorCode: error.code.rawValue, partition: index)
+                    }
+                    let current = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
                     if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch != current {
                         let code: ErrorCode = partition.currentLeaderEpoch > current ? .unknownLeaderEpoch : .fencedLeaderEpoch
                         return Result(errorCode: code.rawValue, partition: index)

@@ -17,6 +17,9 @@ import SluiceStorage
 ///   of at most `max.message.bytes` (MESSAGE_TOO_LARGE); offsets are assigned by the log.
 ///   Idempotent producers' sequence errors come from the log; a duplicate batch is answered
 ///   with the offsets it got the first time. No per-record work, no decompression.
+/// - Only the partition's leader appends: elsewhere NOT_LEADER_OR_FOLLOWER, with (v10+) the
+///   current leader and epoch per partition and the leaders' endpoints, so that the client goes
+///   straight to the new leader (KIP-951). The batch gets the leader's epoch.
 /// - Appends to a partition run on its serial queue in request order.
 struct ProduceHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...11
@@ -30,6 +33,7 @@ struct ProduceHandler: ApiHandler {
         let eventLoop = context.eventLoop
         var futures: [EventLoopFuture<PartitionResponse>] = []
         var shape: [(name: String, count: Int)] = []
+        var hinted: Set<Int32> = []
         for topic in request.topicData {
             let metadata = services.metadata.topic(topic.name)
             shape.append((topic.name, topic.partitionData.count))
@@ -51,7 +55,16 @@ struct ProduceHandler: ApiHandler {
                     continue
                 }
                 let tp = TopicPartition(topic.name, index)
-                let epoch = metadata.partitions[Int(index)].leaderEpoch
+                if let error = services.notLeaderError(tp) {
+                    var response = Self.failure(index, error)
+                    if let hint = services.leaderHint(tp), hint.leader >= 0 {
+                        response.currentLeader = .init(leaderId: hint.leader, leaderEpoch: hint.epoch)
+                        hinted.insert(hint.leader)
+                    }
+                    futures.append(eventLoop.makeSucceededFuture(response))
+                    continue
+                }
+                let epoch = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
                 futures.append(services.replicas.append(records, to: tp, leaderEpoch: epoch, requiredAcks: acks,
                                                         legacy: legacy, on: eventLoop).map { result in
                     switch result {
@@ -64,6 +77,11 @@ struct ProduceHandler: ApiHandler {
                 })
             }
         }
+        let shapeDone = shape
+        let image = services.metadata.snapshot
+        let endpoints: [ProduceResponse.NodeEndpoint] = hinted.sorted().compactMap { id in
+            image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.host, port: $0.port, rack: image.brokers[id]?.rack) }
+        }
         return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { partitions in
             if acks == 0 {
                 // No response can carry the error: Kafka closes the connection so that the
@@ -74,8 +92,9 @@ struct ProduceHandler: ApiHandler {
                 return .noResponse
             }
             var response = ProduceResponse()
+            response.nodeEndpoints = endpoints
             var cursor = 0
-            for (name, count) in shape {
+            for (name, count) in shapeDone {
                 response.responses.append(.init(name: name, partitionResponses: Array(partitions[cursor..<cursor + count])))
                 cursor += count
             }

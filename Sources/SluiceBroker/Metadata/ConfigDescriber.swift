@@ -38,7 +38,7 @@ struct ConfigDescriber {
     }
 
     /// One topic's configs; `keys` nil means all.
-    func describe(_ topic: TopicMetadata, keys: [String]?, includeSynonyms: Bool,
+    func describe(_ topic: TopicImage, keys: [String]?, includeSynonyms: Bool,
                   version: Int16) -> [DescribeConfigsResponse.DescribeConfigsResourceResult] {
         let defaults = LogConfig()
         let effective = services.metadata.logConfig(for: topic)

@@ -22,203 +22,79 @@ public struct TopicCreation: Sendable {
     }
 }
 
+// Topic changes, forwarded to the controller (CreateTopics, DeleteTopics, CreatePartitions and
+// AlterConfigs at their latest versions), each returning once this node's image shows it.
 extension MetadataManager {
-    /// Validates and (unless `validateOnly`) creates a topic with its logs. Throws ``ApiError``
-    /// with Kafka's codes: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
+    /// Creates a topic (or only validates it). Throws ``ApiError`` with Kafka's codes:
+    /// INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
     /// INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_REQUEST.
     @discardableResult
-    public func createTopic(_ creation: TopicCreation, validateOnly: Bool = false) throws -> TopicMetadata {
-        try changeLock.withLock {
-            var metadata = snapshot
-            let topic = try plan(creation, in: metadata)
-            if validateOnly { return topic }
-            let config = logConfig(for: topic)
-            var created: [TopicPartition] = []
-            do {
-                for index in topic.partitions.indices {
-                    let tp = TopicPartition(topic.name, Int32(index))
-                    _ = try logs.getOrCreateLog(for: tp, config: config)
-                    created.append(tp)
-                }
-                metadata.topics[topic.name] = topic
-                try commit(metadata)
-            } catch {
-                for tp in created { try? logs.deleteLog(for: tp) }
-                logger.error("creating topic \(topic.name) failed: \(error)")
-                throw ApiError(.kafkaStorageError, "Creating the logs of topic \(topic.name) failed: \(error)")
+    public func createTopic(_ creation: TopicCreation, validateOnly: Bool = false) throws -> TopicImage {
+        try TopicValidation.validateName(creation.name)
+        var topic = CreateTopicsRequest.CreatableTopic(name: creation.name, numPartitions: creation.numPartitions,
+                                                       replicationFactor: creation.replicationFactor)
+        topic.assignments = creation.assignments.sorted { $0.key < $1.key }.map { .init(partitionIndex: $0.key, brokerIds: $0.value) }
+        topic.configs = creation.configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) }
+        var request = CreateTopicsRequest()
+        request.topics = [topic]
+        request.validateOnly = validateOnly
+        request.timeoutMs = Int32(Self.forwardTimeoutMs)
+        let response = try forward(request, version: 7)
+        guard let result = response.topics.first else { throw ApiError(.unknownServerError, "the controller answered no topic") }
+        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
+        if validateOnly {
+            let partitions = (0..<max(0, result.numPartitions)).map { index in
+                PartitionRegistration(topicId: .zero, partition: index, replicas: Array(repeating: -1, count: Int(max(0, result.replicationFactor))),
+                                      isr: [], leader: -1)
             }
-            logger.info("created topic \(topic.name) (\(topic.partitions.count) partitions, id \(topic.id))")
-            return topic
+            var configs: [String: String] = [:]
+            for (key, value) in creation.configs { configs[key] = value }
+            return TopicImage(name: creation.name, id: .zero, partitions: partitions, configs: configs)
         }
+        let id = result.topicId
+        awaitImage { $0.topicNames[id] != nil }
+        guard let created = snapshot.topic(id: id) else {
+            throw ApiError(.requestTimedOut, "Topic \(creation.name) was created but has not reached this broker yet.")
+        }
+        return created
     }
 
-    private func plan(_ creation: TopicCreation, in metadata: ClusterMetadata) throws -> TopicMetadata {
-        let name = creation.name
-        try TopicValidation.validateName(name)
-        if metadata.topics[name] != nil { throw ApiError(.topicAlreadyExists, "Topic '\(name)' already exists.") }
-        let key = TopicValidation.collisionKey(name)
-        if let other = metadata.topics.keys.first(where: { TopicValidation.collisionKey($0) == key }) {
-            throw ApiError(.invalidTopicException,
-                           "Topic '\(name)' collides with existing topic: \(other)")
-        }
-        var partitions: [PartitionMetadata] = []
-        if !creation.assignments.isEmpty {
-            if creation.numPartitions != -1 || creation.replicationFactor != -1 {
-                throw ApiError(.invalidRequest,
-                               "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.")
-            }
-            for index in 0..<Int32(creation.assignments.count) {
-                guard let replicas = creation.assignments[index] else {
-                    throw ApiError(.invalidReplicaAssignment,
-                                   "Partitions should be consecutive integers starting with 0, partition \(index) is missing.")
-                }
-                try validateReplicas(replicas, partition: index)
-                partitions.append(PartitionMetadata(replicas: replicas, leader: replicas[0]))
-            }
-        } else {
-            let count = creation.numPartitions == -1 ? config.numPartitions : creation.numPartitions
-            let factor = creation.replicationFactor == -1 ? config.defaultReplicationFactor : creation.replicationFactor
-            if count <= 0 {
-                throw ApiError(.invalidPartitions, "Number of partitions was set to an invalid non-positive value.")
-            }
-            if count > TopicValidation.maxPartitions {
-                throw ApiError(.invalidPartitions,
-                               "Number of partitions \(count) exceeds Sluice's limit of \(TopicValidation.maxPartitions) per topic.")
-            }
-            if factor <= 0 {
-                throw ApiError(.invalidReplicationFactor,
-                               "Replication factor must be larger than 0, or -1 to use the default value.")
-            }
-            if factor > 1 {
-                throw ApiError(.invalidReplicationFactor,
-                               "Unable to replicate the partition \(factor) time(s): The target replication factor of \(factor) cannot be reached because only 1 broker(s) are registered.")
-            }
-            partitions = (0..<count).map { _ in PartitionMetadata(replicas: [nodeId], leader: nodeId) }
-        }
-        var configs: [String: String] = [:]
-        for (key, value) in creation.configs {
-            guard let value else {
-                throw ApiError(.invalidConfig, "Null value not supported for topic configs: \(key)")
-            }
-            configs[key] = value
-        }
-        do {
-            _ = try LogConfig(overrides: configs, defaults: config.logDefaults)
-        } catch {
-            throw ApiError(.invalidConfig, "\(error)")
-        }
-        return TopicMetadata(name: name, id: KafkaUUID.random(), partitions: partitions, configs: configs)
-    }
-
-    private func validateReplicas(_ replicas: [Int32], partition: Int32) throws {
-        if replicas.isEmpty {
-            throw ApiError(.invalidReplicaAssignment, "The manual partition assignment includes an empty replica list.")
-        }
-        if Set(replicas).count != replicas.count {
-            throw ApiError(.invalidReplicaAssignment,
-                           "The manual partition assignment includes the broker \(replicas[0]) more than once.")
-        }
-        if let unknown = replicas.first(where: { $0 != nodeId }) {
-            throw ApiError(.invalidReplicaAssignment,
-                           "The manual partition assignment includes broker \(unknown), but no such broker is registered.")
-        }
-    }
-
-    /// Deletes a topic: the metadata first (so that a crash leaves no half-deleted topic
-    /// visible), then its logs.
-    public func deleteTopic(_ name: String) throws -> TopicMetadata {
-        try changeLock.withLock {
-            var metadata = snapshot
-            guard let topic = metadata.topics[name] else {
-                throw ApiError(.unknownTopicOrPartition, "This server does not host this topic-partition.")
-            }
-            if !config.deleteTopicEnable {
-                throw ApiError(.topicDeletionDisabled, "Topic deletion is disabled.")
-            }
-            metadata.topics[name] = nil
-            try commit(metadata)
-            for index in topic.partitions.indices {
-                do {
-                    try logs.deleteLog(for: TopicPartition(name, Int32(index)))
-                } catch {
-                    logger.error("deleting the log of \(name)-\(index) failed: \(error)")
-                }
-            }
-            logger.info("deleted topic \(name)")
-            return topic
-        }
+    /// Deletes a topic: the controller removes it from the metadata; every broker then deletes
+    /// its logs (``LocalReplicas``).
+    public func deleteTopic(_ name: String) throws -> TopicImage {
+        var request = DeleteTopicsRequest()
+        request.topics = [.init(name: name)]
+        request.timeoutMs = Int32(Self.forwardTimeoutMs)
+        let response = try forward(request, version: 6)
+        guard let result = response.responses.first else { throw ApiError(.unknownServerError, "the controller answered no topic") }
+        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
+        let id = result.topicId
+        let known = snapshot.topic(id: id)
+        awaitImage { $0.topicNames[id] == nil }
+        return known ?? TopicImage(name: name, id: id)
     }
 
     /// Grows a topic to `count` partitions.
-    public func createPartitions(topic name: String, count: Int32, assignments: [[Int32]]?,
-                                 validateOnly: Bool) throws {
-        try changeLock.withLock {
-            var metadata = snapshot
-            guard var topic = metadata.topics[name] else {
-                throw ApiError(.unknownTopicOrPartition, "The topic '\(name)' does not exist.")
-            }
-            let current = Int32(topic.partitions.count)
-            if count == current { throw ApiError(.invalidPartitions, "Topic already has \(current) partitions.") }
-            if count < current {
-                throw ApiError(.invalidPartitions,
-                               "Topic currently has \(current) partitions, which is higher than the requested \(count).")
-            }
-            if count > TopicValidation.maxPartitions {
-                throw ApiError(.invalidPartitions, "Number of partitions \(count) exceeds Sluice's limit of \(TopicValidation.maxPartitions) per topic.")
-            }
-            var added: [PartitionMetadata] = []
-            if let assignments {
-                if assignments.count != Int(count - current) {
-                    throw ApiError(.invalidReplicaAssignment,
-                                   "Attempted to add \(count - current) additional partition(s), but only \(assignments.count) assignment(s) were specified.")
-                }
-                for (offset, replicas) in assignments.enumerated() {
-                    try validateReplicas(replicas, partition: current + Int32(offset))
-                    if replicas.count != Int(topic.replicationFactor) {
-                        throw ApiError(.invalidReplicaAssignment,
-                                       "Inconsistent replication factor between partitions, partition 0 has \(topic.replicationFactor) while partition \(current + Int32(offset)) has \(replicas.count).")
-                    }
-                    added.append(PartitionMetadata(replicas: replicas, leader: replicas[0]))
-                }
-            } else {
-                added = (current..<count).map { _ in PartitionMetadata(replicas: [nodeId], leader: nodeId) }
-            }
-            if validateOnly { return }
-            let config = logConfig(for: topic)
-            for index in current..<count {
-                do {
-                    _ = try logs.getOrCreateLog(for: TopicPartition(name, index), config: config)
-                } catch {
-                    throw ApiError(.kafkaStorageError, "Creating the log of \(name)-\(index) failed: \(error)")
-                }
-            }
-            topic.partitions += added
-            metadata.topics[name] = topic
-            try commit(metadata)
-            logger.info("topic \(name) now has \(count) partitions")
-        }
+    public func createPartitions(topic name: String, count: Int32, assignments: [[Int32]]?, validateOnly: Bool) throws {
+        var request = CreatePartitionsRequest()
+        request.topics = [.init(name: name, count: count, assignments: assignments?.map { .init(brokerIds: $0) })]
+        request.validateOnly = validateOnly
+        request.timeoutMs = Int32(Self.forwardTimeoutMs)
+        let response = try forward(request, version: 3)
+        guard let result = response.results.first else { throw ApiError(.unknownServerError, "the controller answered no topic") }
+        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
+        if !validateOnly { awaitImage { ($0.topics[name]?.partitions.count ?? 0) >= Int(count) } }
     }
 
-    /// Replaces a topic's config overrides (after validating them) and applies them to its logs.
+    /// Replaces a topic's config overrides (validated by the controller).
     public func setTopicConfigs(topic name: String, to configs: [String: String], validateOnly: Bool) throws {
-        try changeLock.withLock {
-            var metadata = snapshot
-            guard var topic = metadata.topics[name] else {
-                throw ApiError(.unknownTopicOrPartition, "The topic '\(name)' does not exist.")
-            }
-            let logConfig: LogConfig
-            do {
-                logConfig = try LogConfig(overrides: configs, defaults: config.logDefaults)
-            } catch {
-                throw ApiError(.invalidConfig, "\(error)")
-            }
-            if validateOnly { return }
-            topic.configs = configs
-            metadata.topics[name] = topic
-            try commit(metadata)
-            for index in topic.partitions.indices {
-                logs.log(for: TopicPartition(name, Int32(index)))?.updateConfig(logConfig)
-            }
-        }
+        var request = AlterConfigsRequest()
+        request.resources = [.init(resourceType: 2, resourceName: name,
+                                   configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })]
+        request.validateOnly = validateOnly
+        let response = try forward(request, version: 2)
+        guard let result = response.responses.first else { throw ApiError(.unknownServerError, "the controller answered no resource") }
+        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
+        if !validateOnly { awaitImage { $0.topics[name]?.configs == configs } }
     }
 }

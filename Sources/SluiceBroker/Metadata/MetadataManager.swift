@@ -1,99 +1,77 @@
+import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import SluiceStorage
 
-/// The live cluster metadata of this node and every change to it.
+/// The cluster metadata as the broker's handlers see it: reads come from this node's replicated
+/// ``MetadataImage``; changes (topics, partitions, configs, producer-id blocks) are forwarded to
+/// the active controller (``ControllerChannel``; itself when this node is the controller), which
+/// commits them to the metadata log, and return once this node's image shows them.
 ///
-/// Reads (``snapshot``) are lock-protected copies and cheap. Changes (topic creation and
-/// deletion, partitions, configs, producer-id blocks) are serialised by `changeLock`, create or
-/// delete the partition logs, and persist the new ``ClusterMetadata`` through the store before
-/// they are visible. They block on disk I/O: call them from the I/O thread pool, never from an
-/// event loop.
+/// Changes block (a round trip to the controller and a commit): call them from the I/O thread
+/// pool, never from an event loop.
 public final class MetadataManager: Sendable {
     let nodeId: Int32
     let config: BrokerConfig
-    let store: any MetadataStore
-    let logs: any LogDirectory
+    let cluster: ClusterNode
     let logger: Logger
-    /// Held for the whole of each change, so changes apply one at a time, in order.
-    let changeLock = NIOLock()
-    private let state: NIOLockedValueBox<ClusterMetadata>
-    /// The next producer id to hand out (protected by `changeLock`'s callers via the box).
-    private let nextProducerId: NIOLockedValueBox<Int64>
-    static let producerIdBlockSize: Int64 = 1000
+    /// Producer ids this broker may hand out: `[next, end)` of its current block.
+    private let producerIds = NIOLockedValueBox<(next: Int64, end: Int64)>((0, 0))
+    private let producerIdLock = NIOLock()
+    /// How long a forwarded change may take (controller failover included).
+    static let forwardTimeoutMs: Int64 = 30_000
 
-    /// Loads the saved metadata (or starts a new cluster), then makes the logs match it: a log
-    /// for every partition, and no log of a topic that is not in the metadata (a deletion or a
-    /// creation interrupted by a crash).
-    public init(config: BrokerConfig, store: any MetadataStore, logs: any LogDirectory, logger: Logger) throws {
+    init(config: BrokerConfig, cluster: ClusterNode, logger: Logger) {
         self.nodeId = config.nodeId
         self.config = config
-        self.store = store
-        self.logs = logs
+        self.cluster = cluster
         self.logger = logger
-        let metadata: ClusterMetadata
-        if let saved = try store.load() {
-            metadata = saved
-        } else {
-            metadata = ClusterMetadata.new()
-            try store.save(metadata)
-            logger.info("new cluster \(metadata.clusterId)")
-        }
-        self.state = NIOLockedValueBox(metadata)
-        self.nextProducerId = NIOLockedValueBox(metadata.producerIdBlockEnd)
-        try reconcileLogs(with: metadata)
     }
 
-    /// The current metadata.
-    public var snapshot: ClusterMetadata { state.withLockedValue { $0 } }
+    /// The current metadata image.
+    public var snapshot: MetadataImage { cluster.view.image }
 
-    public func topic(_ name: String) -> TopicMetadata? { state.withLockedValue { $0.topics[name] } }
+    public func topic(_ name: String) -> TopicImage? { cluster.view.image.topics[name] }
 
     /// The effective log config of a topic: its overrides on top of the broker's defaults.
-    public func logConfig(for topic: TopicMetadata) -> LogConfig {
+    public func logConfig(for topic: TopicImage) -> LogConfig {
         (try? LogConfig(overrides: topic.configs, defaults: config.logDefaults)) ?? config.logDefaults
     }
 
-    /// Persists `metadata` and makes it current. Caller holds `changeLock`.
-    func commit(_ metadata: ClusterMetadata) throws {
-        try store.save(metadata)
-        state.withLockedValue { $0 = metadata }
+    /// Sends `request` to the controller and waits for the answer (blocking).
+    func forward<R: KafkaRequest>(_ request: R, version: Int16) throws -> R.Response {
+        try cluster.client.sendFuture(request, version: version, timeoutMs: Self.forwardTimeoutMs).wait()
     }
 
-    private func reconcileLogs(with metadata: ClusterMetadata) throws {
-        for (tp, _) in logs.allLogs where metadata.topics[tp.topic].map({ Int(tp.partition) >= $0.partitions.count }) ?? true {
-            logger.info("deleting log \(tp): its topic or partition is not in the metadata")
-            try logs.deleteLog(for: tp)
-        }
-        for topic in metadata.topics.values {
-            let config = logConfig(for: topic)
-            for index in topic.partitions.indices {
-                let tp = TopicPartition(topic.name, Int32(index))
-                if logs.log(for: tp) == nil {
-                    logger.info("creating missing log \(tp)")
-                }
-                let log = try logs.getOrCreateLog(for: tp, config: config)
-                // This node is every partition's only replica: all it holds is committed. (The
-                // checkpointed high watermark may lag behind what was acknowledged before a crash.)
-                log.updateHighWatermark(log.logEndOffset)
-            }
-        }
+    /// Waits (blocking, up to 10 s) until this node's image satisfies `condition`: a change the
+    /// controller committed reaches this node with its next metadata fetch.
+    func awaitImage(_ condition: @escaping @Sendable (MetadataImage) -> Bool) {
+        let loop = cluster.pool.eventLoop
+        let reached = (try? cluster.view.wait(until: condition, timeout: .seconds(10), on: loop).wait()) ?? false
+        if !reached { logger.warning("a committed metadata change did not reach this node within 10 s") }
     }
 
     // MARK: Producer ids
 
-    /// A producer id never handed out before, even across restarts: ids are reserved in
-    /// persisted blocks of ``producerIdBlockSize``.
+    /// A producer id never handed out before in this cluster: ids come in blocks from the
+    /// controller (AllocateProducerIds), committed to the metadata log before use.
     public func allocateProducerId() throws -> Int64 {
-        try changeLock.withLock {
-            var metadata = snapshot
-            let id = nextProducerId.withLockedValue { $0 }
-            if id >= metadata.producerIdBlockEnd {
-                metadata.producerIdBlockEnd = id + Self.producerIdBlockSize
-                try commit(metadata)
+        try producerIdLock.withLock {
+            let current = producerIds.withLockedValue { $0 }
+            if current.next < current.end {
+                producerIds.withLockedValue { $0.next += 1 }
+                return current.next
             }
-            nextProducerId.withLockedValue { $0 = id + 1 }
-            return id
+            var request = AllocateProducerIdsRequest()
+            request.brokerId = nodeId
+            request.brokerEpoch = cluster.brokerEpoch
+            let response = try forward(request, version: 0)
+            guard response.errorCode == 0, response.producerIdLen > 0 else {
+                throw ApiError(ErrorCode(response.errorCode), "the controller gave no producer ids")
+            }
+            producerIds.withLockedValue { $0 = (response.producerIdStart + 1, response.producerIdStart + Int64(response.producerIdLen)) }
+            return response.producerIdStart
         }
     }
 }

@@ -9,6 +9,9 @@ enum TopicValidation {
     /// INVALID_TOPIC_EXCEPTION for names Kafka rejects.
     static func validateName(_ name: String) throws {
         if name.isEmpty { throw ApiError(.invalidTopicException, "Topic name is illegal, it can't be empty") }
+        if name == "__cluster_metadata" {
+            throw ApiError(.invalidTopicException, "Topic name __cluster_metadata is reserved for the metadata log")
+        }
         if name == "." || name == ".." {
             throw ApiError(.invalidTopicException, "Topic name cannot be \".\" or \"..\"")
         }

@@ -127,6 +127,9 @@ public final class LogManager: Sendable {
         guard let dash = name.lastIndex(of: "-") else { return nil }
         let topic = String(name[..<dash])
         guard !topic.isEmpty, let partition = Int32(name[name.index(after: dash)...]), partition >= 0 else { return nil }
+        // The broker's Raft metadata log (`__cluster_metadata-0`) lives beside the partitions
+        // but is not a partition log.
+        guard topic != "__cluster_metadata" else { return nil }
         return TopicPartition(topic, partition)
     }
 

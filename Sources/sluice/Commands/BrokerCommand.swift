@@ -13,7 +13,12 @@ struct BrokerCommand: AsyncParsableCommand {
         discussion: """
             Settings come from --config (a Kafka broker.properties file, Kafka's key names), then \
             --set key=value, then the flags below, later ones winning. Prints \
-            "sluice broker <id> listening on <host:port>" on standard output once it serves requests.
+            "sluice broker <id> listening on <host:port>" on standard output once it serves requests, \
+            and "sluice broker <id> ready" once the controller has registered and unfenced it. \
+            Without controller.quorum.voters the broker is a single node (its own one-voter metadata \
+            quorum). In a cluster, each node sets node.id, process.roles (broker,controller or broker), \
+            controller.quorum.voters (1@host:port,...), listeners \
+            (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER.
             """
     )
 
@@ -69,7 +74,10 @@ struct BrokerCommand: AsyncParsableCommand {
         let logs = try LogManager(directory: brokerConfig.dataDirectory, defaults: brokerConfig.logDefaults, logger: logger)
         let broker: Broker
         do {
-            broker = try await Broker.start(config: brokerConfig, logs: logs, logger: logger)
+            // A member of a multi-node quorum cannot be ready before a majority of voters is up, and
+            // those may be started after it: it reports readiness on its own line when it comes.
+            let waitForQuorum = brokerConfig.quorumVoters.isEmpty
+            broker = try await Broker.start(config: brokerConfig, logs: logs, logger: logger, waitUntilReady: waitForQuorum)
         } catch {
             logs.shutdown()
             throw ValidationError("cannot start: \(error)")
@@ -77,7 +85,13 @@ struct BrokerCommand: AsyncParsableCommand {
         logs.startBackgroundTasks(brokerConfig.background)
         let line = "sluice broker \(brokerConfig.nodeId) listening on \(broker.advertised)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
-        logger.info("ready: listening on \(broker.boundAddress), advertised as \(broker.advertised)")
+        let controllerNote = broker.controllerAddress.map { "; controller listener \($0)" } ?? ""
+        logger.info("listening on \(broker.boundAddress), advertised as \(broker.advertised)\(controllerNote)")
+        let nodeId = brokerConfig.nodeId
+        broker.ready.whenSuccess {
+            FileHandle.standardOutput.write(Data("sluice broker \(nodeId) ready\n".utf8))
+            logger.info("ready: registered and unfenced")
+        }
 
         let signal = await signals.next()
         logger.info("received \(signal), shutting down")

@@ -59,11 +59,13 @@ struct ClusterDescribeCommand: AsyncParsableCommand {
     }
 }
 
-/// `sluice cluster`: the client side of it (`describe`); `cluster up` and friends live with the
-/// local-cluster supervisor.
+/// `sluice cluster`: the client side of it (`describe`); `up`, `down`, `status`, `add-broker`,
+/// `reassign` and `decommission` live in `Commands/Cluster/`.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "Look at a cluster.", subcommands: [ClusterDescribeCommand.self])
+        commandName: "cluster", abstract: "Look at a cluster, or run a local one.",
+        subcommands: [ClusterDescribeCommand.self, ClusterUpCommand.self, ClusterDownCommand.self, ClusterStatusCommand.self,
+                      ClusterAddBrokerCommand.self, ClusterReassignCommand.self, ClusterDecommissionCommand.self])
 }
 
 enum ByteCount {

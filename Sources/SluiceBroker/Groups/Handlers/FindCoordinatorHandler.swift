@@ -6,7 +6,8 @@ import NIOCore
 /// - v0: a group id; v1: a key type (0 group, 1 transaction), throttle time and an error message;
 ///   v2: same; v3: flexible; v4: several keys at once (KIP-699), answered per key; v5-6: same
 ///   layout (v6 adds share-group keys).
-/// - A group's coordinator is the leader of its `__consumer_offsets` partition,
+/// - A group's coordinator is the leader of its `__consumer_offsets` partition (another broker
+///   of the cluster, when it leads it),
 ///   `abs(hash(group)) % partitions`. The topic is created on the first lookup, as Kafka does;
 ///   Kafka answers COORDINATOR_NOT_AVAILABLE while it creates it, Sluice creates it at once and
 ///   answers with itself (the groups then load; requests meanwhile get
@@ -44,14 +45,19 @@ struct FindCoordinatorHandler: ApiHandler {
                      context)
     }
 
-    /// The coordinator of one group: this node when it leads the group's partition.
-    static func locate(_ groupId: String, topic: TopicMetadata?, services: BrokerServices) -> Coordinator {
+    /// The coordinator of one group: the broker that leads the group's partition.
+    static func locate(_ groupId: String, topic: TopicImage?, services: BrokerServices) -> Coordinator {
         let unavailable = Coordinator(key: groupId, nodeId: -1, host: "", port: -1,
                                       errorCode: ErrorCode.coordinatorNotAvailable.rawValue,
                                       errorMessage: "The coordinator is not available.")
         guard let topic else { return unavailable }
         let partition = OffsetsTopic.partition(for: groupId, partitionCount: Int32(topic.partitions.count))
-        guard topic.partitions[Int(partition)].leader == services.nodeId else { return unavailable }
+        let leader = topic.partitions[Int(partition)].leader
+        guard leader == services.nodeId else {
+            guard let broker = services.metadata.snapshot.brokers[leader], !broker.fenced,
+                  let endpoint = broker.clientEndpoint else { return unavailable }
+            return Coordinator(key: groupId, nodeId: leader, host: endpoint.host, port: endpoint.port, errorCode: 0, errorMessage: nil)
+        }
         let advertised = services.advertised
         return Coordinator(key: groupId, nodeId: services.nodeId, host: advertised.host, port: Int32(advertised.port),
                            errorCode: 0, errorMessage: nil)

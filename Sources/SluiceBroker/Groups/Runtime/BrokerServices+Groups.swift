@@ -4,21 +4,23 @@ import SluiceStorage
 /// How the broker hosts the group coordinator: `__consumer_offsets` created on demand, its
 /// partitions loaded at start-up, the group handlers registered.
 extension BrokerServices {
-    /// The brokers `__consumer_offsets` can be replicated to: this node only, until the cluster
-    /// has more (the topic's replication factor is capped at this, as Kafka caps it).
-    var offsetsTopicBrokerCount: Int16 { 1 }
+    /// The brokers `__consumer_offsets` can be replicated to: the unfenced brokers of the cluster
+    /// (the topic's replication factor is capped at this, as Kafka caps it).
+    var offsetsTopicBrokerCount: Int16 {
+        Int16(clamping: max(1, metadata.snapshot.brokers.values.filter { !$0.fenced }.count))
+    }
 
-    /// At start-up: loads the groups of the `__consumer_offsets` partitions this node leads.
+    /// At start-up: the coordinator follows the leaderships of the `__consumer_offsets`
+    /// partitions as the metadata log assigns them (``GroupCoordinatorListener``).
     func resumeGroups() {
-        guard let topic = metadata.topic(OffsetsTopic.name) else { return }
-        groups.start(partitionCount: Int32(topic.partitions.count), leading: leadingOffsetsPartitions(topic))
+        cluster.addPartitionListener(GroupCoordinatorListener(groups: groups))
     }
 
     /// `__consumer_offsets`, created first if it does not exist (as Kafka does when a client
     /// first looks for a coordinator), with `offsets.topic.num.partitions` partitions,
     /// `offsets.topic.replication.factor` capped at the brokers available, compaction and
     /// `offsets.topic.segment.bytes`. Blocks on disk: call it off the event loops.
-    func ensureOffsetsTopic() throws -> TopicMetadata {
+    func ensureOffsetsTopic() throws -> TopicImage {
         if metadata.topic(OffsetsTopic.name) == nil {
             let config = groups.config
             let creation = TopicCreation(
@@ -34,11 +36,11 @@ extension BrokerServices {
         guard let topic = metadata.topic(OffsetsTopic.name) else {
             throw ApiError(.coordinatorNotAvailable, "\(OffsetsTopic.name) could not be created")
         }
-        groups.start(partitionCount: Int32(topic.partitions.count), leading: leadingOffsetsPartitions(topic))
+        // Leaderships reach the coordinator through its partition listener.
         return topic
     }
 
-    func leadingOffsetsPartitions(_ topic: TopicMetadata) -> [Int32] {
+    func leadingOffsetsPartitions(_ topic: TopicImage) -> [Int32] {
         topic.partitions.indices.filter { topic.partitions[$0].leader == nodeId }.map(Int32.init)
     }
 

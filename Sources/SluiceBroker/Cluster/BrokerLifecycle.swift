@@ -1,0 +1,162 @@
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// This broker's membership: it registers with the active controller once the metadata log
+/// has a cluster id, heartbeats every `broker.heartbeat.interval.ms` with its metadata offset
+/// (the controller unfences it once it has caught up), registers again if the controller no
+/// longer knows its epoch, and on shutdown asks for a controlled shutdown so that its
+/// leaderships move before it stops.
+final class BrokerLifecycle: Sendable {
+    private struct State {
+        var epoch: Int64 = -1
+        var fenced = true
+        var stopping = false
+        /// Whether `unfenced` has been completed (it must be, exactly once).
+        var readyCompleted = false
+    }
+
+    private let config: BrokerConfig
+    private let view: MetadataView
+    private let channel: ControllerClient
+    private let loop: any EventLoop
+    private let logger: Logger
+    private let incarnation = KafkaUUID.random()
+    private let state = NIOLockedValueBox(State())
+    private let unfenced: EventLoopPromise<Void>
+    /// Called once the broker's registration is in its own image (the publisher starts then).
+    private let onCaughtUp: @Sendable () -> Void
+
+    init(config: BrokerConfig, view: MetadataView, channel: ControllerClient, loop: any EventLoop, logger: Logger,
+         onCaughtUp: @escaping @Sendable () -> Void) {
+        self.config = config
+        self.view = view
+        self.channel = channel
+        self.loop = loop
+        self.logger = logger
+        self.unfenced = loop.makePromise(of: Void.self)
+        self.onCaughtUp = onCaughtUp
+    }
+
+    /// The epoch of this broker's registration (-1 before it is registered).
+    var brokerEpoch: Int64 { state.withLockedValue { $0.epoch } }
+
+    /// Completes when the controller has unfenced this broker (it may lead partitions).
+    var ready: EventLoopFuture<Void> { unfenced.futureResult }
+
+    func start(advertised: HostAndPort) {
+        loop.execute { [self] in register(advertised: advertised) }
+    }
+
+    private func register(advertised: HostAndPort) {
+        guard !state.withLockedValue({ $0.stopping }) else { return }
+        guard let clusterId = view.image.clusterId else {
+            loop.scheduleTask(in: .milliseconds(20)) { [self] in register(advertised: advertised) }
+            return
+        }
+        var request = BrokerRegistrationRequest()
+        request.brokerId = config.nodeId
+        request.clusterId = clusterId
+        request.incarnationId = incarnation
+        request.listeners = [.init(name: config.listenerName, host: advertised.host, port: UInt16(clamping: advertised.port),
+                                   securityProtocol: 0)]
+        request.rack = config.rack
+        channel.sendFuture(request, version: 2, timeoutMs: 5000, on: loop).whenComplete { [self] result in
+            switch result {
+            case .success(let response) where response.errorCode == 0:
+                let epoch = response.brokerEpoch
+                state.withLockedValue { $0.epoch = epoch }
+                logger.info("registered with the controller: broker epoch \(epoch)")
+                let id = config.nodeId
+                view.wait(until: { $0.brokers[id]?.epoch == epoch }, timeout: .seconds(30), on: loop).whenSuccess { [self] found in
+                    if found { onCaughtUp() }
+                    heartbeat(advertised: advertised)
+                }
+            case .success(let response):
+                logger.warning("registration refused: \(ErrorCode(response.errorCode)); retrying")
+                loop.scheduleTask(in: .milliseconds(500)) { [self] in register(advertised: advertised) }
+            case .failure(let error):
+                logger.info("registration not answered (\(error)); retrying")
+                loop.scheduleTask(in: .milliseconds(100)) { [self] in register(advertised: advertised) }
+            }
+        }
+    }
+
+    private func heartbeat(advertised: HostAndPort) {
+        let (epoch, stopping) = state.withLockedValue { ($0.epoch, $0.stopping) }
+        guard !stopping else { return }
+        var request = BrokerHeartbeatRequest()
+        request.brokerId = config.nodeId
+        request.brokerEpoch = epoch
+        request.currentMetadataOffset = view.image.offset
+        let interval = TimeAmount.milliseconds(config.cluster.brokerHeartbeatIntervalMs)
+        channel.sendFuture(request, version: 1, timeoutMs: max(1000, config.cluster.brokerHeartbeatIntervalMs), on: loop)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let response) where response.errorCode == ErrorCode.staleBrokerEpoch.rawValue:
+                    logger.warning("the controller no longer knows broker epoch \(epoch): registering again")
+                    register(advertised: advertised)
+                    return
+                case .success(let response) where response.errorCode == 0:
+                    let wasFenced = state.withLockedValue { state in
+                        defer { state.fenced = response.isFenced }
+                        return state.fenced
+                    }
+                    if wasFenced && !response.isFenced {
+                        logger.info("unfenced by the controller")
+                        if completeReady() { unfenced.succeed(()) }
+                    } else if !wasFenced && response.isFenced {
+                        logger.warning("fenced by the controller")
+                    }
+                    // A fenced broker that has caught up asks again soon rather than a full interval later.
+                    let next = response.isFenced ? TimeAmount.milliseconds(min(50, config.cluster.brokerHeartbeatIntervalMs)) : interval
+                    loop.scheduleTask(in: next) { [self] in heartbeat(advertised: advertised) }
+                    return
+                case .success(let response):
+                    logger.debug("heartbeat answered \(ErrorCode(response.errorCode))")
+                case .failure(let error):
+                    logger.debug("heartbeat failed: \(error)")
+                }
+                loop.scheduleTask(in: .milliseconds(min(200, config.cluster.brokerHeartbeatIntervalMs))) { [self] in
+                    heartbeat(advertised: advertised)
+                }
+            }
+    }
+
+    /// True the first time only: whoever gets true completes `unfenced`.
+    private func completeReady() -> Bool {
+        state.withLockedValue { state in
+            defer { state.readyCompleted = true }
+            return !state.readyCompleted
+        }
+    }
+
+    /// Controlled shutdown: asks the controller to move this broker's leaderships and waits
+    /// (up to `timeout`) until it says the broker may stop.
+    func shutdown(timeout: TimeAmount) async {
+        let (epoch, wasStopping) = state.withLockedValue { state -> (Int64, Bool) in
+            defer { state.stopping = true }
+            return (state.epoch, state.stopping)
+        }
+        guard !wasStopping else { return }
+        if completeReady() { unfenced.fail(PeerConnectionError("shutting down")) }
+        guard epoch >= 0 else { return }
+        let deadline = NIODeadline.now() + timeout
+        while NIODeadline.now() < deadline {
+            var request = BrokerHeartbeatRequest()
+            request.brokerId = config.nodeId
+            request.brokerEpoch = epoch
+            request.currentMetadataOffset = view.image.offset
+            request.wantShutDown = true
+            let remaining = max(100, Int64((deadline - .now()).nanoseconds / 1_000_000))
+            if let response = try? await channel.sendFuture(request, version: 1, timeoutMs: remaining, on: loop).get(),
+               response.errorCode == 0, response.shouldShutDown {
+                logger.info("controlled shutdown: the controller moved this broker's leaderships")
+                return
+            }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        logger.warning("controlled shutdown not confirmed within \(timeout); stopping anyway")
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import KafkaProtocol
+import Logging
+import NIOCore
+import SluiceRaft
+
+/// One node's part of the cluster: the metadata quorum (a ``RaftDriver`` over the
+/// `__cluster_metadata-0` store, a voter or an observer), the replayed ``MetadataImage``, the
+/// controller when this node is a voter, the broker's registration and heartbeats, and the
+/// partition-state publisher the partition layer listens to.
+///
+/// Without `controller.quorum.voters` the node is a one-voter quorum of its own (today's single
+/// broker, same code path).
+public final class ClusterNode: Sendable {
+    public let nodeID: Int32
+    let config: BrokerConfig
+    let view: MetadataView
+    let publisher: PartitionStatePublisher
+    let driver: RaftDriver
+    let controller: Controller?
+    let pool: PeerConnectionPool
+    let client: ControllerClient
+    let lifecycle: BrokerLifecycle
+    private let metadataLog: MetadataLog
+    private let transport: RaftTransport
+    /// The voters' controller listeners (empty addresses for a single node without one).
+    let voters: [Int32: HostAndPort]
+
+    /// Opens (or creates) `<data-dir>/__cluster_metadata-0` and prepares the quorum; nothing runs
+    /// until ``start(advertised:)``.
+    init(config: BrokerConfig, group: any EventLoopGroup, logger: Logger,
+         onFatalError: @escaping @Sendable (String) -> Void) throws {
+        nodeID = config.nodeId
+        self.config = config
+        let settings = config.cluster
+        let tick = max(1, settings.quorumTickMs)
+        func ticks(_ ms: Int) -> Int { max(1, ms / tick) }
+        let voterIds = config.quorumVoters.isEmpty ? [config.nodeId] : Array(config.quorumVoters.keys)
+        let single = voterIds.count == 1
+        let fetchTimeout = ticks(settings.quorumFetchTimeoutMs)
+        let raftConfig = RaftConfig(
+            nodeID: config.nodeId, voters: try VoterSet(voterIds),
+            // A single voter has nobody to wait for: it elects itself on the first tick.
+            electionTimeoutTicks: single ? 1 : ticks(settings.quorumElectionTimeoutMs),
+            electionBackoffMaxTicks: ticks(settings.quorumElectionBackoffMaxMs),
+            fetchTimeoutTicks: max(2, fetchTimeout),
+            fetchMaxWaitTicks: max(1, min(ticks(500), fetchTimeout / 4)),
+            requestTimeoutTicks: ticks(settings.quorumRequestTimeoutMs),
+            retryBackoffTicks: ticks(settings.quorumRetryBackoffMs),
+            randomSeed: UInt64.random(in: 0...UInt64.max))
+        let store = try DiskRaftStore(directory: config.dataDirectory + "/__cluster_metadata-0")
+        driver = try RaftDriver(config: raftConfig, store: store, tickMs: tick, logger: logger, onFatalError: onFatalError)
+        voters = config.quorumVoters
+        view = MetadataView()
+        publisher = PartitionStatePublisher(broker: config.nodeId, logDefaults: config.logDefaults, logger: logger)
+        if config.isController {
+            var controllerSettings = ControllerSettings()
+            controllerSettings.sessionTimeoutMs = settings.brokerSessionTimeoutMs
+            controllerSettings.defaultReplicationFactor = config.defaultReplicationFactor
+            controllerSettings.numPartitions = config.numPartitions
+            controllerSettings.logDefaults = config.logDefaults
+            controllerSettings.deleteTopicEnable = config.deleteTopicEnable
+            controllerSettings.autoLeaderRebalanceEnable = settings.autoLeaderRebalanceEnable
+            controllerSettings.leaderImbalanceCheckIntervalMs = settings.leaderImbalanceCheckIntervalSeconds * 1000
+            controllerSettings.leaderImbalancePerBrokerPercentage = settings.leaderImbalancePerBrokerPercentage
+            controllerSettings.uncleanLeaderElectionEnable = settings.uncleanLeaderElectionEnable
+            controllerSettings.dataDirectory = config.dataDirectory
+            controllerSettings.isSingleVoter = single
+            controller = Controller(nodeID: config.nodeId, settings: controllerSettings, logger: logger)
+        } else {
+            controller = nil
+        }
+        metadataLog = MetadataLog(view: view, controller: controller, snapshotBytes: settings.metadataSnapshotBytes, logger: logger)
+        pool = PeerConnectionPool(group: group, clientId: "sluice-node-\(config.nodeId)")
+        transport = RaftTransport(nodeID: config.nodeId, voters: config.quorumVoters, pool: pool, tickMs: tick,
+                                  requestTimeoutMs: settings.quorumRequestTimeoutMs, logger: logger)
+        client = ControllerClient(nodeID: config.nodeId, view: view, voters: config.quorumVoters, pool: pool,
+                                  group: group, logger: logger)
+        let publisher = self.publisher
+        lifecycle = BrokerLifecycle(config: config, view: view, channel: client, loop: group.next(), logger: logger,
+                                    onCaughtUp: { publisher.start() })
+        view.onPublish { publisher.publish($0) }
+    }
+
+    /// The requests this node serves on its controller listener (nil for a broker-only node).
+    func controllerRegistry() -> HandlerRegistry? {
+        guard let controller else { return nil }
+        let services = ControllerServices(nodeID: nodeID, driver: driver, controller: controller, view: view, voters: voters)
+        var registry = HandlerRegistry()
+        registry.register(VoteHandler(services: services))
+        registry.register(BeginQuorumEpochHandler(services: services))
+        registry.register(EndQuorumEpochHandler(services: services))
+        registry.register(MetadataFetchHandler(services: services))
+        registry.register(FetchSnapshotHandler(services: services))
+        registry.register(DescribeQuorumHandler(services: services))
+        registry.register(BrokerRegistrationHandler(services: services))
+        registry.register(BrokerHeartbeatHandler(services: services))
+        registry.register(AlterPartitionHandler(services: services))
+        registry.register(ControllerUnregisterBrokerHandler(services: services))
+        registry.register(AllocateProducerIdsHandler(services: services))
+        registry.register(ControllerCreateTopicsHandler(services: services))
+        registry.register(ControllerDeleteTopicsHandler(services: services))
+        registry.register(ControllerCreatePartitionsHandler(services: services))
+        registry.register(ControllerAlterConfigsHandler(services: services))
+        registry.register(ControllerAlterPartitionReassignmentsHandler(services: services))
+        registry.register(ControllerListPartitionReassignmentsHandler(services: services))
+        let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
+        registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))
+        client.setLocalRegistry(registry)
+        return registry
+    }
+
+    /// Starts the quorum and the broker's registration (with its advertised client address).
+    func start(advertised: HostAndPort) {
+        driver.start(application: metadataLog, transport: transport)
+        lifecycle.start(advertised: advertised)
+    }
+
+    /// Completes once the controller has unfenced this broker.
+    var ready: EventLoopFuture<Void> { lifecycle.ready }
+
+    /// This broker's registration epoch (AlterPartition carries it).
+    public var brokerEpoch: Int64 { lifecycle.brokerEpoch }
+
+    /// The active controller's id as this node knows it.
+    public var controllerId: Int32? { view.controllerId }
+
+    /// The latest committed metadata image.
+    public var image: MetadataImage { view.image }
+
+    /// The channel to the active controller (AlterPartition, forwarded admin requests).
+    public var controllerChannel: any ControllerChannel { client }
+
+    /// Registers a listener for this broker's partition changes (after the log keeper).
+    public func addPartitionListener(_ listener: any PartitionStateListener) { publisher.add(listener) }
+
+    /// Stops the quorum (resigning leadership first). The broker's controlled shutdown
+    /// (`lifecycle.shutdown`) comes before, while its listeners still serve.
+    func shutdown() async {
+        driver.stop()
+        pool.closeAll()
+    }
+}

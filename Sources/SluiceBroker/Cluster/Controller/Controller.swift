@@ -1,0 +1,150 @@
+import Foundation
+import KafkaProtocol
+import Logging
+import SluiceRaft
+import SluiceStorage
+
+/// The active controller's logic: it runs on the Raft leader, turns requests (registrations,
+/// heartbeats, admin requests, AlterPartition) and timers (leases, preferred leaders,
+/// reassignments) into metadata records, proposes them and answers once they are committed.
+///
+/// Confined to the Raft driver: every method is called from the driver's queue with its lock
+/// held (``RaftDriver/submit(_:)`` or an application callback), which is what makes the class
+/// Sendable. `image` is the committed image plus this controller's own proposed records, so
+/// that a second request sees the first one's effect before it commits (Kafka's controller
+/// does the same); when leadership is lost it falls back to the committed image.
+final class Controller: @unchecked Sendable {
+    let nodeID: Int32
+    let settings: ControllerSettings
+    let logger: Logger
+    private(set) var isActive = false
+    /// The Raft epoch this controller is active in.
+    private(set) var epoch: Int32 = -1
+    var image = MetadataImage()
+    private(set) var committed = MetadataImage()
+    private var waiters: [Int64: Waiter] = [:]
+    /// Lease deadlines (driver ms) of registered brokers; only the active controller keeps them.
+    var leases: [Int32: Int64] = [:]
+    var nextRebalanceCheckMs: Int64 = 0
+
+    private struct Waiter {
+        var epoch: Int32
+        var done: (ApiError?) -> Void
+    }
+
+    init(nodeID: Int32, settings: ControllerSettings, logger: Logger) {
+        self.nodeID = nodeID
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: Committing
+
+    /// Proposes `records` as one atomic batch and calls `done` once it is committed (nil) or
+    /// lost (NOT_CONTROLLER). An empty list completes at once. Not active: NOT_CONTROLLER.
+    func commit(_ records: [MetadataRecord], driver: RaftDriver, done: @escaping (ApiError?) -> Void) {
+        guard isActive else { return done(Self.notController(driver)) }
+        guard !records.isEmpty else { return done(nil) }
+        let position: OffsetAndEpoch
+        do {
+            position = try driver.proposeLocked(MetadataRecordCodec.encode(records))
+        } catch {
+            return done(Self.notController(driver))
+        }
+        for record in records {
+            if let problem = image.apply(record) { logger.warning("controller: own record does not apply: \(problem)") }
+        }
+        image.offset = position.offset + 1
+        waiters[position.offset] = Waiter(epoch: position.epoch, done: done)
+    }
+
+    static func notController(_ driver: RaftDriver) -> ApiError {
+        let leader = driver.leader.leaderID.map { "node \($0)" } ?? "unknown"
+        return ApiError(.notController, "This node is not the active controller (the controller is \(leader)).")
+    }
+
+    // MARK: From the metadata log
+
+    /// Committed entries were applied to `committedImage` (called for every batch, in order).
+    func didApply(_ entries: [LogEntry], committedImage: MetadataImage, driver: RaftDriver) {
+        committed = committedImage
+        for entry in entries {
+            if let waiter = waiters.removeValue(forKey: entry.offset) {
+                waiter.done(waiter.epoch == entry.epoch ? nil : Self.notController(driver))
+            }
+            if case .leaderChange(let change) = entry.payload, change.leaderID == nodeID {
+                let status = driver.statusLocked
+                if status.role == .leader && status.epoch == entry.epoch && !isActive {
+                    activate(epoch: entry.epoch, driver: driver)
+                }
+            }
+        }
+        if !isActive { image = committedImage }
+    }
+
+    func didRestore(committedImage: MetadataImage) {
+        committed = committedImage
+        if !isActive { image = committedImage }
+    }
+
+    func leaderChanged(_ leader: LeaderAndEpoch, driver: RaftDriver) {
+        if isActive && (leader.leaderID != nodeID || leader.epoch != epoch) {
+            deactivate(driver: driver)
+        }
+    }
+
+    /// This node's `LeaderChange` record committed: everything before it is applied, so the
+    /// committed image is the whole truth and the controller can act.
+    private func activate(epoch: Int32, driver: RaftDriver) {
+        isActive = true
+        self.epoch = epoch
+        image = committed
+        let now = driver.nowMs
+        leases = Dictionary(uniqueKeysWithValues: image.brokers.keys.map { ($0, now + settings.sessionTimeoutMs) })
+        nextRebalanceCheckMs = now + settings.leaderImbalanceCheckIntervalMs
+        logger.info("node \(nodeID) is the active controller (epoch \(epoch), metadata offset \(committed.offset))")
+        if image.clusterId == nil { bootstrapCluster(driver: driver) }
+    }
+
+    private func deactivate(driver: RaftDriver) {
+        logger.info("node \(nodeID) is no longer the active controller")
+        isActive = false
+        image = committed
+        leases.removeAll()
+        let lost = waiters
+        waiters.removeAll()
+        for waiter in lost.values { waiter.done(Self.notController(driver)) }
+    }
+
+    /// A new quorum gets its cluster id; a single node that ran before the metadata quorum
+    /// existed imports its `sluice-metadata.json` (see ``LegacyMetadataImport``).
+    private func bootstrapCluster(driver: RaftDriver) {
+        var records: [MetadataRecord]
+        do {
+            records = try LegacyMetadataImport.records(settings: settings, nodeID: nodeID, logger: logger)
+                ?? [.clusterId(settings.clusterId ?? KafkaUUID.random().base64)]
+        } catch {
+            logger.critical("\(error)")
+            records = []
+            return
+        }
+        commit(records, driver: driver) { [logger, settings] error in
+            if let error {
+                logger.warning("writing the cluster id failed: \(error); the next controller retries")
+            } else {
+                LegacyMetadataImport.markImported(settings: settings, logger: logger)
+            }
+        }
+    }
+
+    // MARK: Timers
+
+    func tick(nowMs: Int64, driver: RaftDriver) {
+        guard isActive else { return }
+        fenceExpiredBrokers(nowMs: nowMs, driver: driver)
+        if nowMs >= nextRebalanceCheckMs {
+            nextRebalanceCheckMs = nowMs + settings.leaderImbalanceCheckIntervalMs
+            if settings.autoLeaderRebalanceEnable { rebalancePreferredLeaders(driver: driver) }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import KafkaProtocol
+
+extension MetadataImage {
+    /// Applies one committed record. The log is the authority, so a record that does not fit the
+    /// image (a change to an unknown partition) is skipped and reported, never a crash: the
+    /// returned string says why, for the log.
+    @discardableResult
+    public mutating func apply(_ record: MetadataRecord) -> String? {
+        switch record {
+        case .clusterId(let id):
+            if clusterId == nil { clusterId = id }
+        case .registerBroker(let broker):
+            brokers[broker.id] = broker
+        case .unregisterBroker(let id, _):
+            brokers[id] = nil
+        case .fenceBroker(let id, let epoch):
+            guard brokers[id]?.epoch == epoch else { return "fence of broker \(id) epoch \(epoch): not registered at that epoch" }
+            brokers[id]!.fenced = true
+        case .unfenceBroker(let id, let epoch):
+            guard brokers[id]?.epoch == epoch else { return "unfence of broker \(id) epoch \(epoch): not registered at that epoch" }
+            brokers[id]!.fenced = false
+        case .brokerShutdownChange(let id, let epoch, let flag):
+            guard brokers[id]?.epoch == epoch else { return "shutdown change of broker \(id): not registered at epoch \(epoch)" }
+            brokers[id]!.inControlledShutdown = flag
+        case .topic(let name, let id):
+            guard topics[name] == nil else { return "topic \(name) exists already" }
+            topics[name] = TopicImage(name: name, id: id)
+            topicNames[id] = name
+        case .partition(let registration):
+            guard let name = topicNames[registration.topicId] else { return "partition of unknown topic \(registration.topicId)" }
+            var partitions = topics[name]!.partitions
+            let index = Int(registration.partition)
+            if index == partitions.count {
+                partitions.append(registration)
+            } else if index >= 0 && index < partitions.count {
+                partitions[index] = registration
+            } else {
+                return "partition \(index) of \(name) is not the next one (\(partitions.count))"
+            }
+            topics[name]!.partitions = partitions
+        case .partitionChange(let change):
+            guard let name = topicNames[change.topicId], let topic = topics[name],
+                  change.partition >= 0, Int(change.partition) < topic.partitions.count else {
+                return "change of unknown partition \(change.topicId)-\(change.partition)"
+            }
+            var p = topic.partitions[Int(change.partition)]
+            if let leader = change.leader {
+                p.leader = leader
+                p.leaderEpoch += 1
+            }
+            if let isr = change.isr { p.isr = isr }
+            if let replicas = change.replicas { p.replicas = replicas }
+            if let adding = change.addingReplicas { p.addingReplicas = adding }
+            if let removing = change.removingReplicas { p.removingReplicas = removing }
+            p.partitionEpoch += 1
+            topics[name]!.partitions[Int(change.partition)] = p
+        case .removeTopic(let id):
+            guard let name = topicNames.removeValue(forKey: id) else { return "removal of unknown topic \(id)" }
+            topics[name] = nil
+        case .config(let type, let resource, let name, let value):
+            switch type {
+            case 2:
+                guard topics[resource] != nil else { return "config of unknown topic \(resource)" }
+                topics[resource]!.configs[name] = value
+            case 4 where resource.isEmpty:
+                brokerDefaults[name] = value
+            default:
+                return "config of unsupported resource \(type)/\(resource)"
+            }
+        case .producerIds(_, _, let next):
+            nextProducerIdBlock = max(nextProducerIdBlock, next)
+        }
+        return nil
+    }
+
+    /// The records that rebuild this image from nothing (the content of a snapshot).
+    public var snapshotRecords: [MetadataRecord] {
+        var records: [MetadataRecord] = []
+        if let clusterId { records.append(.clusterId(clusterId)) }
+        for broker in brokers.values.sorted(by: { $0.id < $1.id }) { records.append(.registerBroker(broker)) }
+        for topic in topics.values.sorted(by: { $0.name < $1.name }) {
+            records.append(.topic(name: topic.name, id: topic.id))
+            for partition in topic.partitions { records.append(.partition(partition)) }
+            for (name, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
+                records.append(.config(resourceType: 2, resourceName: topic.name, name: name, value: value))
+            }
+        }
+        for (name, value) in brokerDefaults.sorted(by: { $0.key < $1.key }) {
+            records.append(.config(resourceType: 4, resourceName: "", name: name, value: value))
+        }
+        if nextProducerIdBlock > 0 {
+            records.append(.producerIds(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerIdBlock))
+        }
+        return records
+    }
+
+    /// An image rebuilt from a snapshot's records, positioned at `offset`.
+    public static func fromSnapshot(_ records: [MetadataRecord], offset: Int64) -> MetadataImage {
+        var image = MetadataImage()
+        for record in records { image.apply(record) }
+        image.offset = offset
+        return image
+    }
+}

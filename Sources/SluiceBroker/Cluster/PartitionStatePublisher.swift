@@ -1,0 +1,72 @@
+import Dispatch
+import Logging
+import NIOConcurrencyHelpers
+import SluiceStorage
+
+/// Delivers this broker's partition changes to the registered ``PartitionStateListener``s, on a
+/// serial queue of its own, in image order.
+///
+/// Delivery starts only once the broker has caught up with the metadata log (``start()``, called
+/// when its own registration is in the image): before that an image may be missing topics, and a
+/// listener that deleted "stray" logs against it would lose data.
+final class PartitionStatePublisher: Sendable {
+    private struct State {
+        var listeners: [any PartitionStateListener] = []
+        var delivered = MetadataImage()
+        var latest = MetadataImage()
+        var started = false
+    }
+
+    private let broker: Int32
+    private let logDefaults: LogConfig
+    private let logger: Logger
+    private let queue: DispatchQueue
+    private let state = NIOLockedValueBox(State())
+
+    init(broker: Int32, logDefaults: LogConfig, logger: Logger) {
+        self.broker = broker
+        self.logDefaults = logDefaults
+        self.logger = logger
+        self.queue = DispatchQueue(label: "sluice.metadata.publisher.\(broker)")
+    }
+
+    /// Adds a listener; it is called after the ones added before it.
+    func add(_ listener: any PartitionStateListener) {
+        state.withLockedValue { $0.listeners.append(listener) }
+    }
+
+    func publish(_ image: MetadataImage) {
+        let started = state.withLockedValue { state -> Bool in
+            state.latest = image
+            return state.started
+        }
+        if started { queue.async { [self] in deliverLatest() } }
+    }
+
+    /// Starts delivering (the first delta compares the latest image with an empty one).
+    func start() {
+        let first = state.withLockedValue { state -> Bool in
+            defer { state.started = true }
+            return !state.started
+        }
+        if first { queue.async { [self] in deliverLatest() } }
+    }
+
+    var isStarted: Bool { state.withLockedValue { $0.started } }
+
+    /// Waits until everything published so far has been delivered.
+    func flush() { queue.sync {} }
+
+    private func deliverLatest() {
+        let (previous, image, listeners) = state.withLockedValue { state in
+            defer { state.delivered = state.latest }
+            return (state.delivered, state.latest, state.listeners)
+        }
+        guard previous.offset != image.offset || previous != image else { return }
+        let changes = LocalPartitionDeltaBuilder.changes(from: previous, to: image, broker: broker, logDefaults: logDefaults)
+        guard !changes.isEmpty else { return }
+        logger.debug("partition changes: \(changes.map(\.description).joined(separator: "; "))")
+        let delta = LocalPartitionDelta(image: image, previous: previous, changes: changes)
+        for listener in listeners { listener.partitionsChanged(delta) }
+    }
+}

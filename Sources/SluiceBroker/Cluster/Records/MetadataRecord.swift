@@ -1,0 +1,79 @@
+import KafkaProtocol
+
+/// One record of the replicated metadata log. The names and type ids follow Kafka's KRaft
+/// metadata records (`RegisterBrokerRecord` = 0, `TopicRecord` = 2, ...); the encoding is Sluice's
+/// own (``MetadataRecordCodec``), since Kafka's record schemas are not among the shared specs.
+///
+/// A Raft entry carries a batch of records that apply atomically (a topic and all its
+/// partitions, say); a snapshot is the list of records that rebuilds an image.
+public enum MetadataRecord: Sendable, Equatable {
+    /// Sluice: the cluster id, written once by the first active controller.
+    case clusterId(String)
+    /// A broker (re-)registered; replaces an earlier registration of the same id.
+    case registerBroker(BrokerRegistration)
+    /// A broker left the cluster (decommission, UnregisterBroker).
+    case unregisterBroker(id: Int32, epoch: Int64)
+    case fenceBroker(id: Int32, epoch: Int64)
+    case unfenceBroker(id: Int32, epoch: Int64)
+    /// Kafka's `BrokerRegistrationChangeRecord`: here only the controlled-shutdown flag.
+    case brokerShutdownChange(id: Int32, epoch: Int64, inControlledShutdown: Bool)
+    /// A new topic (its partitions follow as `partition` records in the same batch).
+    case topic(name: String, id: KafkaUUID)
+    /// A partition's full registration (creation, and in snapshots).
+    case partition(PartitionRegistration)
+    /// A change to a partition; every change bumps its partition epoch (see ``PartitionChange``).
+    case partitionChange(PartitionChange)
+    case removeTopic(id: KafkaUUID)
+    /// A config set (`value` non-nil) or removed. Resource types as in DescribeConfigs: 2 topic,
+    /// 4 broker ("" = cluster default).
+    case config(resourceType: Int8, resourceName: String, name: String, value: String?)
+    /// The next block of producer ids starts at `nextProducerId` (Kafka's `ProducerIdsRecord`).
+    case producerIds(brokerId: Int32, brokerEpoch: Int64, nextProducerId: Int64)
+
+    /// Kafka's metadata record type ids (Sluice's own from 100).
+    public var typeId: Int16 {
+        switch self {
+        case .registerBroker: return 0
+        case .unregisterBroker: return 1
+        case .topic: return 2
+        case .partition: return 3
+        case .config: return 4
+        case .partitionChange: return 5
+        case .fenceBroker: return 7
+        case .unfenceBroker: return 8
+        case .removeTopic: return 9
+        case .producerIds: return 15
+        case .brokerShutdownChange: return 17
+        case .clusterId: return 100
+        }
+    }
+}
+
+/// A change to one partition (Kafka's `PartitionChangeRecord`): nil fields are unchanged.
+///
+/// Replaying it bumps `partitionEpoch`; setting `leader` (even to the same broker) also bumps
+/// `leaderEpoch`, which is how the controller fences an old leadership.
+public struct PartitionChange: Sendable, Equatable {
+    public var topicId: KafkaUUID
+    public var partition: Int32
+    public var leader: Int32?
+    public var isr: [Int32]?
+    public var replicas: [Int32]?
+    public var addingReplicas: [Int32]?
+    public var removingReplicas: [Int32]?
+
+    public init(topicId: KafkaUUID, partition: Int32, leader: Int32? = nil, isr: [Int32]? = nil,
+                replicas: [Int32]? = nil, addingReplicas: [Int32]? = nil, removingReplicas: [Int32]? = nil) {
+        self.topicId = topicId
+        self.partition = partition
+        self.leader = leader
+        self.isr = isr
+        self.replicas = replicas
+        self.addingReplicas = addingReplicas
+        self.removingReplicas = removingReplicas
+    }
+
+    public var isEmpty: Bool {
+        leader == nil && isr == nil && replicas == nil && addingReplicas == nil && removingReplicas == nil
+    }
+}

@@ -1,0 +1,157 @@
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The ``ControllerChannel``: requests to the active controller, wherever it is.
+///
+/// The controller is the Raft leader this node knows (`MetadataView.controllerId`). When that
+/// is this node, the request runs through the local controller-listener registry (same code as
+/// over the network, no socket); otherwise it goes to the leader's controller listener. A lost
+/// connection, no known leader, or a NOT_CONTROLLER answer (the leader moved) waits a moment and
+/// tries again until the timeout.
+final class ControllerClient: ControllerChannel, Sendable {
+    private let nodeID: Int32
+    private let view: MetadataView
+    private let voters: [Int32: HostAndPort]
+    private let pool: PeerConnectionPool
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let localRegistry = NIOLockedValueBox<HandlerRegistry?>(nil)
+    private let correlation = NIOLockedValueBox<Int32>(1)
+
+    init(nodeID: Int32, view: MetadataView, voters: [Int32: HostAndPort], pool: PeerConnectionPool,
+         group: any EventLoopGroup, logger: Logger) {
+        self.nodeID = nodeID
+        self.view = view
+        self.voters = voters
+        self.pool = pool
+        self.group = group
+        self.logger = logger
+    }
+
+    /// The controller-listener handlers of this node, for requests to itself.
+    func setLocalRegistry(_ registry: HandlerRegistry) { localRegistry.withLockedValue { $0 = registry } }
+
+    func send<R: KafkaRequest>(_ request: R, version: Int16, timeoutMs: Int64) async throws -> R.Response {
+        try await sendFuture(request, version: version, timeoutMs: timeoutMs).get()
+    }
+
+    /// The future form (blocking callers on the I/O pool `wait()` on it).
+    func sendFuture<R: KafkaRequest>(_ request: R, version: Int16, timeoutMs: Int64,
+                                     on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<R.Response> {
+        let loop = eventLoop ?? group.next()
+        let deadline = NIODeadline.now() + .milliseconds(timeoutMs)
+        let promise = loop.makePromise(of: R.Response.self)
+        attempt(request, version: version, deadline: deadline, loop: loop, promise: promise, lastError: nil)
+        return promise.futureResult
+    }
+
+    private func attempt<R: KafkaRequest>(_ request: R, version: Int16, deadline: NIODeadline, loop: any EventLoop,
+                                          promise: EventLoopPromise<R.Response>, lastError: String?) {
+        guard NIODeadline.now() < deadline else {
+            promise.fail(ApiError(.requestTimedOut, "no active controller answered \(R.apiKey) in time"
+                                  + (lastError.map { " (last: \($0))" } ?? "")))
+            return
+        }
+        let retry: @Sendable (String) -> Void = { [self] reason in
+            loop.scheduleTask(in: .milliseconds(50)) {
+                self.attempt(request, version: version, deadline: deadline, loop: loop, promise: promise, lastError: reason)
+            }
+        }
+        guard let controller = view.controllerId else { return retry("no controller is known") }
+        let remaining = max(deadline - .now(), .milliseconds(1))
+        let future: EventLoopFuture<R.Response>
+        if controller == nodeID, let registry = localRegistry.withLockedValue({ $0 }) {
+            future = dispatchLocally(request, version: version, registry: registry, loop: loop)
+        } else if let address = voters[controller] {
+            future = pool.send(request, version: version, to: address, lane: .controller, timeout: remaining)
+        } else {
+            return retry("no address for controller \(controller)")
+        }
+        future.hop(to: loop).whenComplete { result in
+            switch result {
+            case .success(let response):
+                if let routed = response as? any ControllerResponse, routed.isNotController {
+                    retry("node \(controller) is not the controller")
+                } else {
+                    promise.succeed(response)
+                }
+            case .failure(let error):
+                retry("\(error)")
+            }
+        }
+    }
+
+    /// Runs the request through this node's controller registry: encoded and decoded exactly as
+    /// over a socket, so both paths share every line of handler code.
+    private func dispatchLocally<R: KafkaRequest>(_ request: R, version: Int16, registry: HandlerRegistry,
+                                                  loop: any EventLoop) -> EventLoopFuture<R.Response> {
+        let id = correlation.withLockedValue { value in
+            defer { value = value == Int32.max ? 1 : value + 1 }
+            return value
+        }
+        do {
+            var frame = KafkaFrame.request(request, version: version, correlationId: id, clientId: "sluice-\(nodeID)")
+            frame.moveReaderIndex(forwardBy: 4)
+            let requestFrame = try RequestFrame(frame: frame)
+            let context = RequestContext(header: requestFrame.header, eventLoop: loop, clientAddress: "local")
+            return try registry.dispatch(requestFrame, context: context).flatMapThrowing { encoded in
+                guard let encoded else { throw PeerConnectionError("\(R.apiKey) produced no response") }
+                var bytes = ByteBuffer()
+                for part in encoded.parts {
+                    guard case .byteBuffer(let buffer) = part else { throw PeerConnectionError("unexpected file region") }
+                    bytes.writeImmutableBuffer(buffer)
+                }
+                encoded.onWritten?()
+                bytes.moveReaderIndex(forwardBy: 4)
+                return try KafkaFrame.decodeResponse(R.Response.self, from: bytes, version: version).body
+            }
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+    }
+}
+
+/// Responses that say "I am not the controller" (the request must go to the new one).
+protocol ControllerResponse {
+    var isNotController: Bool { get }
+}
+
+private let notController = ErrorCode.notController.rawValue
+
+extension CreateTopicsResponse: ControllerResponse {
+    var isNotController: Bool { topics.contains { $0.errorCode == notController } }
+}
+extension DeleteTopicsResponse: ControllerResponse {
+    var isNotController: Bool { responses.contains { $0.errorCode == notController } }
+}
+extension CreatePartitionsResponse: ControllerResponse {
+    var isNotController: Bool { results.contains { $0.errorCode == notController } }
+}
+extension AlterConfigsResponse: ControllerResponse {
+    var isNotController: Bool { responses.contains { $0.errorCode == notController } }
+}
+extension AllocateProducerIdsResponse: ControllerResponse {
+    var isNotController: Bool { errorCode == notController }
+}
+extension BrokerRegistrationResponse: ControllerResponse {
+    var isNotController: Bool { errorCode == notController }
+}
+extension BrokerHeartbeatResponse: ControllerResponse {
+    var isNotController: Bool { errorCode == notController }
+}
+extension AlterPartitionResponse: ControllerResponse {
+    var isNotController: Bool { errorCode == notController }
+}
+extension UnregisterBrokerResponse: ControllerResponse {
+    var isNotController: Bool { errorCode == notController }
+}
+extension AlterPartitionReassignmentsResponse: ControllerResponse {
+    var isNotController: Bool {
+        errorCode == notController || responses.contains { $0.partitions.contains { $0.errorCode == notController } }
+    }
+}
+extension ListPartitionReassignmentsResponse: ControllerResponse {
+    var isNotController: Bool { errorCode == notController }
+}

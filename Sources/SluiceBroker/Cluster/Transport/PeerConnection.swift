@@ -1,0 +1,121 @@
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A client connection to another node (its controller listener, or a broker listener): sends
+/// Kafka requests and matches responses, which a Kafka server returns in request order.
+///
+/// Usable by anything that talks to a peer: the Raft transport, broker registration and
+/// heartbeats, forwarding to the controller, follower fetching. A connection that fails fails
+/// every pending request (`PeerConnectionError`) and is not reused; ``PeerConnectionPool`` makes a
+/// new one on the next send.
+final class PeerConnection: Sendable {
+    let address: HostAndPort
+    private let channel: any Channel
+    private let handler: NIOLoopBound<ResponseMatcher>
+
+    private init(address: HostAndPort, channel: any Channel, handler: ResponseMatcher) {
+        self.address = address
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    /// Connects (failing after `timeout`).
+    static func connect(to address: HostAndPort, group: any EventLoopGroup,
+                        timeout: TimeAmount = .seconds(2)) -> EventLoopFuture<PeerConnection> {
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 256 << 20)))
+                    try channel.pipeline.syncOperations.addHandler(ResponseMatcher())
+                }
+            }
+        return bootstrap.connect(host: address.host, port: address.port).flatMapThrowing { channel in
+            let matcher = try channel.pipeline.syncOperations.handler(type: ResponseMatcher.self)
+            return PeerConnection(address: address, channel: channel, handler: matcher)
+        }
+    }
+
+    var isActive: Bool { channel.isActive }
+
+    /// Completes when the connection closes.
+    var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// Sends `request` and completes with its decoded response, or fails when the connection
+    /// breaks or nothing comes back within `timeout` (the connection is then closed: later
+    /// responses on it could no longer be matched).
+    func send<R: KafkaRequest>(_ request: R, version: Int16, correlationId: Int32, clientId: String,
+                               timeout: TimeAmount) -> EventLoopFuture<R.Response> {
+        let frame = KafkaFrame.request(request, version: version, correlationId: correlationId, clientId: clientId)
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let loop = channel.eventLoop
+        let channel = self.channel
+        let handler = self.handler
+        loop.execute {
+            handler.value.expect(promise)
+            channel.writeAndFlush(frame).whenFailure { promise.fail($0) }
+        }
+        let timer = loop.scheduleTask(in: timeout) {
+            promise.fail(PeerConnectionError("\(R.apiKey) to \(self.address) timed out"))
+            channel.close(promise: nil)
+        }
+        return promise.futureResult.always { _ in timer.cancel() }.flatMapThrowing { frame in
+            let (correlation, body) = try KafkaFrame.decodeResponse(R.Response.self, from: frame, version: version)
+            guard correlation == correlationId else {
+                channel.close(promise: nil)
+                throw PeerConnectionError("\(self.address) answered correlation id \(correlation), expected \(correlationId)")
+            }
+            return body
+        }
+    }
+
+    func close() { channel.close(promise: nil) }
+}
+
+/// A request to a peer failed: no connection, a broken one, a timeout or a mismatched answer.
+struct PeerConnectionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Hands each response frame to the oldest waiting request; fails them all when the
+/// connection closes.
+private final class ResponseMatcher: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private var waiting = CircularBuffer<EventLoopPromise<ByteBuffer>>()
+    private var closed = false
+
+    func expect(_ promise: EventLoopPromise<ByteBuffer>) {
+        if closed {
+            promise.fail(PeerConnectionError("connection closed"))
+        } else {
+            waiting.append(promise)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let promise = waiting.popFirst() else {
+            context.close(promise: nil)
+            return
+        }
+        promise.succeed(frame)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        while let promise = waiting.popFirst() { promise.fail(PeerConnectionError("connection closed")) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

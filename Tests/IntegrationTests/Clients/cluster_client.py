@@ -1,0 +1,82 @@
+"""confluent-kafka against a multi-broker Sluice cluster, for ClusterProcessTests.
+
+  cluster_client.py create BOOTSTRAP TOPIC PARTITIONS RF
+  cluster_client.py describe BOOTSTRAP [TOPIC]      -> {"controller": id, "brokers": [...], "partitions": {p: [leader, replicas, isr]}}
+  cluster_client.py produce BOOTSTRAP TOPIC SECONDS  -> produces until SECONDS pass or STOP file appears;
+                                                        prints {"sent", "delivered", "errors": [...]}
+  cluster_client.py consume BOOTSTRAP TOPIC COUNT    -> {"count", "errors"} reading from the beginning
+"""
+import json
+import os
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def create(bootstrap, topic, partitions, rf):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(topic, int(partitions), int(rf))]).values():
+        future.result(timeout=30)
+    print(json.dumps({"created": topic}))
+
+
+def describe(bootstrap, topic=None):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    md = admin.list_topics(topic=topic, timeout=10)
+    out = {"controller": md.controller_id, "brokers": sorted(md.brokers.keys()), "partitions": {}}
+    if topic and topic in md.topics:
+        for p in md.topics[topic].partitions.values():
+            out["partitions"][str(p.id)] = [p.leader, list(p.replicas), list(p.isrs)]
+    print(json.dumps(out))
+
+
+def produce(bootstrap, topic, seconds, stop_file=None):
+    # Retries are unlimited within delivery.timeout.ms: a leader move is retriable.
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
+                         "delivery.timeout.ms": 60000, "retry.backoff.ms": 100,
+                         "topic.metadata.refresh.interval.ms": 1000})
+    stats = {"sent": 0, "delivered": 0, "errors": []}
+
+    def delivered(err, msg):
+        if err is not None:
+            stats["errors"].append(str(err))
+        else:
+            stats["delivered"] += 1
+
+    deadline = time.time() + float(seconds)
+    i = 0
+    while time.time() < deadline and not (stop_file and os.path.exists(stop_file)):
+        producer.produce(topic, value=b"m-%d" % i, on_delivery=delivered)
+        stats["sent"] += 1
+        i += 1
+        producer.poll(0.01 if i % 20 == 0 else 0)
+        if i % 20 == 0:
+            time.sleep(0.01)
+    producer.flush(60)
+    print(json.dumps(stats))
+
+
+def consume(bootstrap, topic, count):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-test-%d" % os.getpid(),
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    got, errors = 0, []
+    deadline = time.time() + 60
+    while got < int(count) and time.time() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            if msg.error().code() != KafkaError._PARTITION_EOF:
+                errors.append(str(msg.error()))
+            continue
+        got += 1
+    consumer.close()
+    print(json.dumps({"count": got, "errors": errors}))
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    {"create": create, "describe": describe, "produce": produce, "consume": consume}[command](*args)

@@ -1,0 +1,122 @@
+import Foundation
+import KafkaProtocol
+import Testing
+
+/// Brokers joining and leaving a running cluster, and the `sluice cluster` commands.
+@Suite(.serialized) struct ClusterMembershipTests {
+    /// A fourth broker (a metadata observer) joins, gets replicas and leaderships of a new topic,
+    /// serves clients, then leaves with a controlled shutdown (its leaderships move before it
+    /// stops) and is unregistered — with a producer running throughout.
+    @Test func aNewBrokerJoinsServesAndLeaves() throws {
+        guard Clients.shouldRun(Clients.confluentKafka) else {
+            print("skipped: confluent-kafka is not installed")
+            return
+        }
+        let cluster = try ClusterHarness(brokers: 3)
+        defer { cluster.stopAll() }
+        try cluster.startAll()
+        try ClusterHarness.waitFor("3 brokers", seconds: 30) { try ClusterProcessTests.metadata(cluster).brokers.count == 3 }
+        let newId = try cluster.addBrokerNode()
+        try cluster.start(newId)
+        try ClusterHarness.waitFor("broker \(newId) registered", seconds: 30) {
+            try ClusterProcessTests.metadata(cluster).brokers.map(\.nodeId).contains(newId)
+        }
+        // It observes the quorum, it does not vote.
+        let quorum = try RawKafkaConnection(port: cluster.nodes[newId]!.port).roundTrip(DescribeQuorumRequest(topics: [
+            .init(topicName: "__cluster_metadata", partitions: [.init(partitionIndex: 0)])]), version: 1)
+        #expect(quorum.topics.first?.partitions.first?.currentVoters.map(\.replicaId).sorted() == [1, 2, 3])
+
+        _ = try ClientRunner.python("cluster_client.py", ["create", cluster.bootstrap, "joined", "4", "3"], timeout: 60)
+        let placed = try ClusterProcessTests.metadata(cluster, topic: "joined")
+        let partitions = try #require(placed.topics.first?.partitions)
+        #expect(partitions.filter { $0.replicaNodes.contains(newId) }.count == 3, "3 of 4 partitions × RF 3 over 4 brokers")
+        #expect(partitions.contains { $0.leaderId == newId })
+
+        let stopFile = cluster.directory + "/stop-joined"
+        let producerOut = cluster.directory + "/joined.out"
+        let producer = Process()
+        producer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        producer.arguments = ["python3", ClientRunner.clientsDirectory.appendingPathComponent("cluster_client.py").path,
+                              "produce", cluster.bootstrap, "joined", "90", stopFile]
+        FileManager.default.createFile(atPath: producerOut, contents: nil)
+        producer.standardOutput = FileHandle(forWritingAtPath: producerOut)
+        producer.standardError = FileHandle(forWritingAtPath: producerOut)
+        try producer.run()
+        defer { if producer.isRunning { producer.terminate() } }
+        usleep(1_500_000)
+
+        // Controlled shutdown: the leaderships move first, then the process exits.
+        let process = try #require(cluster.nodes[newId]?.process)
+        process.terminate()
+        #expect(BrokerProcess.waitForExit(process, seconds: 20))
+        let after = try ClusterProcessTests.metadata(cluster, topic: "joined", avoiding: [newId])
+        #expect(after.topics.first?.partitions.allSatisfy { $0.leaderId >= 0 && $0.leaderId != newId } == true,
+                "no partition went offline: \(after.topics.first?.partitions.map { ($0.partitionIndex, $0.leaderId) } ?? [])")
+        let unregistered = try RawKafkaConnection(port: cluster.nodes[1]!.port).roundTrip(UnregisterBrokerRequest(brokerId: newId), version: 0)
+        #expect(unregistered.errorCode == 0)
+        try ClusterHarness.waitFor("broker \(newId) gone", seconds: 10) {
+            !(try ClusterProcessTests.metadata(cluster, avoiding: [newId]).brokers.map(\.nodeId).contains(newId))
+        }
+        usleep(1_000_000)
+
+        FileManager.default.createFile(atPath: stopFile, contents: nil)
+        BrokerProcess.waitForExit(producer, seconds: 90)
+        let output = (try? String(contentsOfFile: producerOut, encoding: .utf8)) ?? ""
+        let stats = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }, "producer:\n\(output)")
+        print("producer while broker \(newId) joined and left: \(stats["sent"] ?? "?") sent, \(stats["delivered"] ?? "?") delivered")
+        #expect((stats["errors"] as? [String])?.isEmpty == true, "\(stats["errors"] ?? "")")
+        #expect(stats["sent"] as? Int == stats["delivered"] as? Int)
+    }
+
+    /// Reassignment onto a new broker and decommission of an old one, with data copied by
+    /// follower fetching: the new replicas must join the ISR before the old ones are removed.
+    @Test(.disabled("needs follower fetching (the replication branch): new replicas never join the ISR without it"))
+    func reassignmentAndDecommissionWhileProducingAndConsuming() throws {
+        let cluster = try ClusterHarness(brokers: 3)
+        defer { cluster.stopAll() }
+        try cluster.startAll()
+        try ClusterHarness.waitFor("3 brokers", seconds: 30) { try ClusterProcessTests.metadata(cluster).brokers.count == 3 }
+        _ = try ClientRunner.python("cluster_client.py", ["create", cluster.bootstrap, "moving", "2", "3"], timeout: 60)
+        _ = try ClientRunner.python("cluster_client.py", ["produce", cluster.bootstrap, "moving", "2"], timeout: 60)
+        let newId = try cluster.addBrokerNode()
+        try cluster.start(newId)
+        try ClusterHarness.waitFor("broker \(newId)", seconds: 30) {
+            try ClusterProcessTests.metadata(cluster).brokers.map(\.nodeId).contains(newId)
+        }
+        let reassigned = try SluiceCLI.run(["cluster", "reassign", "--topic", "moving", "--partition", "0",
+                                            "--replicas", "\(newId),1,2", "--wait"], bootstrap: cluster.bootstrap, timeout: 120)
+        #expect(reassigned.status == 0, "\(reassigned.stderr)")
+        let decommissioned = try SluiceCLI.run(["cluster", "decommission", "--broker", "3"], bootstrap: cluster.bootstrap, timeout: 180)
+        #expect(decommissioned.status == 0, "\(decommissioned.stderr)")
+        let consumed = try ClientRunner.python("cluster_client.py", ["consume", cluster.bootstrap, "moving", "1"], timeout: 90)
+        #expect((consumed.records.first?["errors"] as? [String])?.isEmpty == true)
+    }
+
+    /// `sluice cluster up`, `status`, `down` on a temporary directory.
+    @Test func clusterUpStatusDown() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-up-\(UUID().uuidString.prefix(8))").path
+        defer {
+            _ = try? SluiceCLI.run(["cluster", "down", "--data-dir", directory, "--grace", "5"], bootstrap: nil)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let up = try SluiceCLI.run(["cluster", "up", "--brokers", "3", "--data-dir", directory], bootstrap: nil, timeout: 90)
+        try #require(up.status == 0, "\(up.stdout)\n\(up.stderr)")
+        let bootstrap = try String(contentsOfFile: directory + "/bootstrap", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(bootstrap.split(separator: ",").count == 3)
+        #expect(up.stdout.contains("bootstrap servers: \(bootstrap)"))
+
+        // The client commands find the cluster through its bootstrap file.
+        let status = try SluiceCLI.run(["cluster", "status", "--data-dir", directory], bootstrap: nil)
+        #expect(status.status == 0 && status.stdout.contains("3 of 3 broker process(es) running"), "\(status.stdout)")
+        #expect(status.stdout.split(separator: "\n").filter { $0.contains("serving") }.count == 3, "\(status.stdout)")
+        let described = try SluiceCLI.run(["cluster", "describe"], bootstrap: bootstrap)
+        #expect(described.status == 0 && described.stdout.contains("brokers: 3"), "\(described.stdout)\(described.stderr)")
+
+        let down = try SluiceCLI.run(["cluster", "down", "--data-dir", directory], bootstrap: nil, timeout: 120)
+        #expect(down.status == 0)
+        #expect(down.stdout.split(separator: "\n").filter { $0.hasSuffix("stopped") }.count == 3, "clean stops: \(down.stdout)")
+        let stopped = try SluiceCLI.run(["cluster", "status", "--data-dir", directory], bootstrap: nil)
+        #expect(stopped.stdout.contains("0 of 3 broker process(es) running"), "\(stopped.stdout)")
+    }
+}
