@@ -40,8 +40,12 @@ import Testing
             return m.brokers.count == 3 && m.controllerId >= 0
         }
         _ = try ClientRunner.python("cluster_client.py", ["create", cluster.bootstrap, "failover", "3", "3"], timeout: 60)
-        let created = try Self.metadata(cluster, topic: "failover")
-        #expect(created.topics.first?.partitions.count == 3)
+        // Other brokers see the topic once their metadata fetch brings it.
+        var created = MetadataResponse()
+        try ClusterHarness.waitFor("the topic on every broker", seconds: 10) {
+            created = try Self.metadata(cluster, topic: "failover")
+            return created.topics.first?.partitions.count == 3
+        }
         #expect(created.topics.first?.partitions.allSatisfy { $0.replicaNodes.count == 3 && $0.isrNodes.count == 3 } == true)
 
         // confluent-kafka produces throughout (acks=all, retries within its delivery timeout).

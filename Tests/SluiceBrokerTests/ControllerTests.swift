@@ -53,6 +53,17 @@ import Testing
             try #require(fixture.broker.cluster.image.topics[topic]?.partitions[Int(index)])
         }
 
+        /// The partition once this broker's image satisfies `condition` (forwarded requests return
+        /// when the controller committed; the broker's own image follows a moment later).
+        func partition(_ topic: String, _ index: Int32, when condition: (PartitionRegistration) -> Bool) throws -> PartitionRegistration {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if let p = fixture.broker.cluster.image.topics[topic]?.partitions[Int(index)], condition(p) { return p }
+                usleep(10_000)
+            }
+            return try partition(topic, index)
+        }
+
         /// AlterPartition from `sender` (the leader) for one partition.
         func alterIsr(_ topic: String, _ index: Int32, isr: [Int32], sender: Int32, senderEpoch: Int64,
                       leaderEpoch: Int32? = nil, partitionEpoch: Int32? = nil) throws -> AlterPartitionResponse.PartitionData {
@@ -158,7 +169,7 @@ import Testing
         // Through the broker listener: the broker forwards it to the controller.
         let started = try c.fixture.connect().roundTrip(reassign, version: 0)
         #expect(started.errorCode == 0 && started.responses.first?.partitions.first?.errorCode == 0)
-        let ongoing = try c.partition("moving", 0)
+        let ongoing = try c.partition("moving", 0) { $0.isReassigning }
         #expect(ongoing.replicas == [1, 2, 4, 3] && ongoing.addingReplicas == [4] && ongoing.removingReplicas == [3])
         let listed = try c.fixture.connect().roundTrip(ListPartitionReassignmentsRequest(topics: nil), version: 0)
         #expect(listed.topics.first?.partitions.first?.addingReplicas == [4])
@@ -174,15 +185,15 @@ import Testing
         // restores the original set.
         reassign.topics = [.init(name: "moving", partitions: [.init(partitionIndex: 0, replicas: [2, 4])])]
         #expect(try c.fixture.connect().roundTrip(reassign, version: 0).responses.first?.partitions.first?.errorCode == 0)
-        let shrunk = try c.partition("moving", 0)
+        let shrunk = try c.partition("moving", 0) { $0.replicas == [2, 4] }
         #expect(shrunk.replicas == [2, 4] && shrunk.leader == 2 && shrunk.leaderEpoch > finished.leaderEpoch)
 
         reassign.topics = [.init(name: "moving", partitions: [.init(partitionIndex: 0, replicas: [2, 4, 3])])]
         _ = try c.fixture.connect().roundTrip(reassign, version: 0)
-        #expect(try c.partition("moving", 0).addingReplicas == [3])
+        #expect(try c.partition("moving", 0) { $0.isReassigning }.addingReplicas == [3])
         reassign.topics = [.init(name: "moving", partitions: [.init(partitionIndex: 0, replicas: nil)])]
         #expect(try c.fixture.connect().roundTrip(reassign, version: 0).responses.first?.partitions.first?.errorCode == 0)
-        let cancelled = try c.partition("moving", 0)
+        let cancelled = try c.partition("moving", 0) { !$0.isReassigning }
         #expect(cancelled.replicas == [2, 4] && !cancelled.isReassigning)
     }
 

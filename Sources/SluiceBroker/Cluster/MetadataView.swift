@@ -33,6 +33,8 @@ final class MetadataView: Sendable {
     func onPublish(_ body: @escaping @Sendable (MetadataImage) -> Void) { onPublish.withLockedValue { $0 = body } }
 
     func publish(_ image: MetadataImage) {
+        // The publisher first: a waiter woken below may flush it and find this image delivered.
+        onPublish.withLockedValue { $0 }?(image)
         let satisfied = state.withLockedValue { state -> [Waiter] in
             state.image = image
             var ready: [Waiter] = []
@@ -44,7 +46,6 @@ final class MetadataView: Sendable {
             return ready
         }
         for waiter in satisfied { waiter.promise.succeed(true) }
-        onPublish.withLockedValue { $0 }?(image)
     }
 
     /// Completes with true once the image satisfies `condition`, false after `timeout`.

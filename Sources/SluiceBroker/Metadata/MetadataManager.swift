@@ -44,12 +44,14 @@ public final class MetadataManager: Sendable {
         try cluster.client.sendFuture(request, version: version, timeoutMs: Self.forwardTimeoutMs).wait()
     }
 
-    /// Waits (blocking, up to 10 s) until this node's image satisfies `condition`: a change the
-    /// controller committed reaches this node with its next metadata fetch.
+    /// Waits (blocking, up to 10 s) until this node's image satisfies `condition` — a change the
+    /// controller committed reaches this node with its next metadata fetch — and its partitions
+    /// have been told (so that a created partition's leader serves it as soon as we answer).
     func awaitImage(_ condition: @escaping @Sendable (MetadataImage) -> Bool) {
         let loop = cluster.pool.eventLoop
         let reached = (try? cluster.view.wait(until: condition, timeout: .seconds(10), on: loop).wait()) ?? false
         if !reached { logger.warning("a committed metadata change did not reach this node within 10 s") }
+        cluster.publisher.flush()
     }
 
     // MARK: Producer ids

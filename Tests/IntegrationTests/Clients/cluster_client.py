@@ -5,6 +5,7 @@
   cluster_client.py produce BOOTSTRAP TOPIC SECONDS  -> produces until SECONDS pass or STOP file appears;
                                                         prints {"sent", "delivered", "errors": [...]}
   cluster_client.py consume BOOTSTRAP TOPIC COUNT    -> {"count", "errors"} reading from the beginning
+  cluster_client.py follow BOOTSTRAP TOPIC STOP_FILE -> consumes (a group) until STOP_FILE appears; {"count", "errors"}
 """
 import json
 import os
@@ -58,6 +59,32 @@ def produce(bootstrap, topic, seconds, stop_file=None):
     print(json.dumps(stats))
 
 
+def follow(bootstrap, topic, stop_file):
+    """Consumes with a group until STOP_FILE appears (then 3 s more); checks offsets never go back."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-follow-%d" % os.getpid(),
+                         "auto.offset.reset": "earliest", "enable.auto.commit": True})
+    consumer.subscribe([topic])
+    got, errors, last = 0, [], {}
+    stop_at = None
+    while stop_at is None or time.time() < stop_at:
+        if stop_at is None and os.path.exists(stop_file):
+            stop_at = time.time() + 3
+        msg = consumer.poll(0.2)
+        if msg is None:
+            continue
+        if msg.error():
+            if msg.error().code() != KafkaError._PARTITION_EOF and not msg.error().retriable():
+                errors.append(str(msg.error()))
+            continue
+        p = msg.partition()
+        if p in last and msg.offset() <= last[p]:
+            errors.append("partition %d went back from %d to %d" % (p, last[p], msg.offset()))
+        last[p] = msg.offset()
+        got += 1
+    consumer.close()
+    print(json.dumps({"count": got, "errors": errors}))
+
+
 def consume(bootstrap, topic, count):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-test-%d" % os.getpid(),
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
@@ -79,4 +106,4 @@ def consume(bootstrap, topic, count):
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"create": create, "describe": describe, "produce": produce, "consume": consume}[command](*args)
+    {"create": create, "describe": describe, "produce": produce, "consume": consume, "follow": follow}[command](*args)
