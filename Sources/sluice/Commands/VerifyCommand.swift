@@ -44,7 +44,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let (cluster, state, owned) = try await startCluster()
+        let interrupt = VerifyInterrupt()
+        defer { interrupt.cancel() }
+        let (cluster, state, owned) = try await startCluster(interrupt)
         let bootstrap = state.members.sorted { $0.id < $1.id }.map { BrokerAddress(host: "127.0.0.1", port: $0.port) }
         note("cluster: \(state.members.count) brokers in \(cluster.directory); seed \(seed)")
         let configuration = ClientConfiguration(
@@ -53,6 +55,14 @@ struct VerifyCommand: AsyncParsableCommand {
         let client = KafkaClient(configuration: configuration)
         let chaos = VerifyChaos(cluster: cluster, state: state, settings: .init(
             killEvery: killEvery, killCount: killCount, downFor: downFor ?? min(5, killEvery / 2), random: random, seed: seed))
+        if owned && !keep {
+            interrupt.onInterrupt { Self.tearDown(cluster, chaos.state, grace: 0) }
+        } else {
+            interrupt.onInterrupt {
+                let down = chaos.downBrokers
+                if !down.isEmpty { Console.note("brokers \(down) are down; `sluice cluster up --data-dir \(cluster.directory)` starts them") }
+            }
+        }
         let outcome: VerifyOutcome
         do {
             outcome = try await audit(client: client, chaos: chaos, seed: seed)
@@ -103,7 +113,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     /// The cluster to audit: the running one in --data-dir, or a new one (owned: torn down after).
-    private func startCluster() async throws -> (LocalCluster, LocalCluster.State, owned: Bool) {
+    private func startCluster(_ interrupt: VerifyInterrupt) async throws -> (LocalCluster, LocalCluster.State, owned: Bool) {
         if let dataDir {
             let cluster = LocalCluster(directory: dataDir)
             guard let state = cluster.load(), state.members.contains(where: { LocalCluster.isAlive($0.pid) }) else {
@@ -117,6 +127,7 @@ struct VerifyCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let state = try ClusterUpCommand.create(cluster, brokers: brokers, voters: min(brokers, 3), racks: nil)
         try cluster.save(state)
+        if !keep { interrupt.onInterrupt { Self.tearDown(cluster, state, grace: 0) } }
         do {
             try await ClusterUpCommand.waitUntilServing(state.members, expected: state.members.count, timeout: 60, cluster: cluster)
         } catch {
@@ -126,8 +137,8 @@ struct VerifyCommand: AsyncParsableCommand {
         return (cluster, state, true)
     }
 
-    private static func tearDown(_ cluster: LocalCluster, _ state: LocalCluster.State) {
-        for member in state.members where LocalCluster.isAlive(member.pid) { _ = LocalCluster.stop(pid: member.pid, grace: 5) }
+    private static func tearDown(_ cluster: LocalCluster, _ state: LocalCluster.State, grace: Double = 5) {
+        for member in state.members where LocalCluster.isAlive(member.pid) { _ = LocalCluster.stop(pid: member.pid, grace: grace) }
         try? FileManager.default.removeItem(atPath: cluster.directory)
     }
 

@@ -8,7 +8,8 @@ import Glibc
 /// running brokers chosen by the seed, and starts each again `downFor` seconds later on the
 /// same data directory and ports, as `sluice cluster up` starts it.
 final class VerifyChaos: @unchecked Sendable {
-    // @unchecked Sendable: used from one task at a time (the chaos loop, then the final restart).
+    // @unchecked Sendable: the schedule (`pendingRestarts`, `rng`, counters) is used from one task at a time
+    // (the chaos loop, then the final restart); `members`, which the progress task also reads, is behind `lock`.
 
     struct Settings {
         var killEvery: Double
@@ -19,7 +20,10 @@ final class VerifyChaos: @unchecked Sendable {
     }
 
     let cluster: LocalCluster
-    private(set) var state: LocalCluster.State
+    private let lock = NSLock()
+    private var members: LocalCluster.State
+    /// The cluster as it is now (pids change with every restart).
+    var state: LocalCluster.State { lock.withLock { members } }
     private let settings: Settings
     private var rng: VerifyRandom
     private var pendingRestarts: [(at: Double, id: Int32)] = []
@@ -30,7 +34,7 @@ final class VerifyChaos: @unchecked Sendable {
 
     init(cluster: LocalCluster, state: LocalCluster.State, settings: Settings) {
         self.cluster = cluster
-        self.state = state
+        self.members = state
         self.settings = settings
         self.rng = VerifyRandom(seed: settings.seed)
     }
@@ -47,7 +51,7 @@ final class VerifyChaos: @unchecked Sendable {
                 kill(report: report)
                 nextKill = now + interval()
             }
-            let wake = min([nextKill, end] + pendingRestarts.map(\.at))
+            let wake = ([nextKill, end] + pendingRestarts.map(\.at)).min() ?? end
             let sleep = max(0.01, wake - clock())
             try? await Task.sleep(nanoseconds: UInt64(sleep * 1_000_000_000))
         }
@@ -92,8 +96,11 @@ final class VerifyChaos: @unchecked Sendable {
         do {
             let pid = try cluster.spawn(id)
             children.insert(pid)
-            state.members[index].pid = pid
-            try cluster.save(state)
+            let saved = lock.withLock {
+                members.members[index].pid = pid
+                return members
+            }
+            try cluster.save(saved)
             restarts += 1
             report("restarted broker \(id) (pid \(pid))")
         } catch {

@@ -45,6 +45,6 @@ struct VerifyReport {
         }
         let object: [String: Any] = ["passed": passed, "seed": seed, "kills": kills, "restarts": restarts,
                                      "caughtUp": caughtUp, "partitions": partitions]
-        return Console.encode(object, pretty: true)
+        return JSON.encode(object, pretty: true)
     }
 }
