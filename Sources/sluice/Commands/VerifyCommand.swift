@@ -69,14 +69,15 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch {
             chaos.restartAll(report: note)
             await client.close()
-            if owned && !keep { Self.tearDown(cluster, chaos.state) }
+            if owned && !keep { Self.tearDown(cluster, chaos.state, keepLogs: true) }
             Console.error("sluice verify: \(error)")
             throw ExitCode(2)
         }
         await client.close()
-        if owned && !keep { Self.tearDown(cluster, chaos.state) }
         let report = VerifyReport(ledgers: outcome.ledgers, kills: chaos.kills, restarts: chaos.restarts, seed: seed,
                                   duration: duration, caughtUp: outcome.caughtUp)
+        // A failed run keeps the brokers' logs (the data too) for a post-mortem.
+        if owned && !keep { Self.tearDown(cluster, chaos.state, keepLogs: !report.passed) }
         Console.print(json ? report.json : report.table)
         if !report.passed { throw ExitCode(1) }
     }
@@ -137,9 +138,13 @@ struct VerifyCommand: AsyncParsableCommand {
         return (cluster, state, true)
     }
 
-    private static func tearDown(_ cluster: LocalCluster, _ state: LocalCluster.State, grace: Double = 5) {
+    private static func tearDown(_ cluster: LocalCluster, _ state: LocalCluster.State, grace: Double = 5, keepLogs: Bool = false) {
         for member in state.members where LocalCluster.isAlive(member.pid) { _ = LocalCluster.stop(pid: member.pid, grace: grace) }
-        try? FileManager.default.removeItem(atPath: cluster.directory)
+        if keepLogs {
+            Console.note("brokers stopped; their logs and data are kept in \(cluster.directory)")
+        } else {
+            try? FileManager.default.removeItem(atPath: cluster.directory)
+        }
     }
 
     private static func progress(_ ledger: VerifyLedger, chaos: VerifyChaos, note: (String) -> Void) async {

@@ -36,14 +36,24 @@ struct VerifyWorkload: Sendable {
                 let seq = next[p]
                 next[p] += 1
                 sent += 1
-                ledger.update(p) { $0.produced(at: ledger.now) }
                 let record = ProducerRecord(topic: topic, partition: Int32(p), key: nil, value: ByteBuffer(string: "\(seq)"))
-                try await producer.enqueue(record) { result in
-                    switch result {
-                    case let .success(metadata):
-                        ledger.update(p) { $0.acknowledged(seq: seq, offset: metadata.offset, at: ledger.now) }
-                    case .failure:
-                        ledger.update(p) { $0.failed(at: ledger.now) }
+                // Enqueueing fails while no broker can tell the partition count (all restarting):
+                // the record was not taken, so it is offered again until the run ends.
+                while true {
+                    do {
+                        try await producer.enqueue(record) { result in
+                            switch result {
+                            case let .success(metadata):
+                                ledger.update(p) { $0.acknowledged(seq: seq, offset: metadata.offset, at: ledger.now) }
+                            case .failure:
+                                ledger.update(p) { $0.failed(at: ledger.now) }
+                            }
+                        }
+                        ledger.update(p) { $0.produced(at: ledger.now) }
+                        break
+                    } catch let error as KafkaClientError where error.isRetriable {
+                        if isDone() { return sent }
+                        try await Task.sleep(nanoseconds: 100_000_000)
                     }
                 }
             }
