@@ -49,6 +49,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let (cluster, state, owned) = try await startCluster(interrupt)
         let bootstrap = state.members.sorted { $0.id < $1.id }.map { BrokerAddress(host: "127.0.0.1", port: $0.port) }
         note("cluster: \(state.members.count) brokers in \(cluster.directory); seed \(seed)")
+        for member in state.members.sorted(by: { $0.id < $1.id }) { note("  broker \(member.id) (pid \(member.pid)) on 127.0.0.1:\(member.port)") }
         let configuration = ClientConfiguration(
             bootstrapServers: bootstrap, clientId: "sluice-verify", connectTimeout: .seconds(2), requestTimeout: .seconds(15),
             retry: RetryPolicy(maxAttempts: 1_000, initialBackoff: .milliseconds(100), maxBackoff: .seconds(1)))
@@ -164,8 +165,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private static func clock(_ ledger: VerifyLedger) -> String { String(format: "%6.1fs", ledger.now) }
 
+    /// Progress goes to standard error (with --json too: the report alone is on standard output).
     private func note(_ text: String) {
-        if !json { Console.note(text) }
+        Console.note(text)
     }
 }
 
