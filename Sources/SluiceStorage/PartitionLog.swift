@@ -106,19 +106,41 @@ public struct LogReadResult: Sendable {
     public var highWatermark: Int64
     public var logStartOffset: Int64
     public var logEndOffset: Int64
-    private let releaseHandles: @Sendable () -> Void
+    private let releaser: Releaser
+
+    /// How a result gives its handles back: a closure, or (the disk log's reads, without an
+    /// allocation per read) pooled leases.
+    enum Releaser: Sendable {
+        case closure(@Sendable () -> Void)
+        case lease(ReadHandlePool, ReadLease, generation: UInt64)
+        case leases([(pool: ReadHandlePool, lease: ReadLease, generation: UInt64)])
+    }
 
     public init(records: RecordsPayload, highWatermark: Int64, logStartOffset: Int64, logEndOffset: Int64,
                 release: @escaping @Sendable () -> Void = {}) {
+        self.init(records: records, highWatermark: highWatermark, logStartOffset: logStartOffset,
+                  logEndOffset: logEndOffset, releaser: .closure(release))
+    }
+
+    init(records: RecordsPayload, highWatermark: Int64, logStartOffset: Int64, logEndOffset: Int64, releaser: Releaser) {
         self.records = records
         self.highWatermark = highWatermark
         self.logStartOffset = logStartOffset
         self.logEndOffset = logEndOffset
-        self.releaseHandles = release
+        self.releaser = releaser
     }
 
-    /// Closes the file handles behind `records`.
-    public func release() { releaseHandles() }
+    /// Gives back (or closes) the file handles behind `records`; calls after the first do nothing.
+    public func release() {
+        switch releaser {
+        case let .closure(body):
+            body()
+        case let .lease(pool, lease, generation):
+            pool.giveBack(lease, generation: generation)
+        case let .leases(all):
+            for (pool, lease, generation) in all { pool.giveBack(lease, generation: generation) }
+        }
+    }
 }
 
 public struct TimestampAndOffset: Sendable, Equatable {

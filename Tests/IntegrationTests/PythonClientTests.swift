@@ -36,7 +36,7 @@ import Testing
         if idempotent { extra.append("--idempotent") }
         let output = try run(client, "roundtrip", topic: topic, extra)
         try RoundTripCheck.verify(output, topic: topic, count: count, size: size, ts: ts, codec: codec,
-                                  idempotent: idempotent, lz4MayBeUncompressed: client == .confluent)
+                                  idempotent: idempotent)
     }
 
     @Test(.enabled(if: Clients.shouldRun(allAvailable), "a Python Kafka client is not installed"),

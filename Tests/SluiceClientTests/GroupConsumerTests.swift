@@ -125,6 +125,42 @@ import Testing
         await consumer.close()
         #expect(coordinator.state.withLockedValue { $0.leaves.count } == 1)
         #expect(peer.received(.heartbeat).allSatisfy { (try? $0.decodeBody(HeartbeatRequest.self).memberId) == "m-1" })
+
+        // The coordinator's requests have a connection of their own (a JoinGroup held for a
+        // rebalance must not hold back fetches, whose answers come in request order).
+        let groupAPIs: [ApiKey] = [.joinGroup, .syncGroup, .heartbeat, .offsetFetch, .offsetCommit, .leaveGroup]
+        let coordinatorConnections = Set(peer.received.filter { groupAPIs.contains($0.apiKey!) }.map(\.connection))
+        let fetchConnections = Set(peer.received(.fetch).map(\.connection))
+        #expect(coordinatorConnections.count == 1 && !fetchConnections.isEmpty
+                && fetchConnections.isDisjoint(with: coordinatorConnections))
+        await client.close()
+        await peer.close()
+    }
+
+    /// Auto-commit runs on its own interval, even one shorter than the heartbeat interval.
+    @Test func autoCommitKeepsItsIntervalBetweenHeartbeats() async throws {
+        let coordinator = Coordinator()
+        let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
+        let peer = try await ScriptedPeer(respond: coordinator.respond { holder.withLockedValue { $0 } })
+        holder.withLockedValue { $0 = peer }
+        let client = KafkaClient(configuration: .test(peer))
+        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
+            groupId: "g", enableAutoCommit: true, autoCommitInterval: .milliseconds(100), heartbeatInterval: .seconds(60),
+            fetchMaxWait: .milliseconds(10)))
+        try await consumer.subscribe(topics: ["t"])
+        var got: [ConsumerRecord] = []
+        while got.count < 2 { got += try await consumer.poll(timeout: .seconds(5)) }
+
+        let deadline = ContinuousClock.now + .seconds(10)
+        func committedSeven() -> Bool {
+            coordinator.state.withLockedValue { s in
+                s.commits.contains { $0.topics.contains { $0.partitions.contains { $0.partitionIndex == 0 && $0.committedOffset == 7 } } }
+            }
+        }
+        while !committedSeven() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(committedSeven(), "no auto-commit of what poll returned within 10 s (the heartbeat interval is 60 s)")
+        #expect(peer.received(.heartbeat).isEmpty)
+        await consumer.close()
         await client.close()
         await peer.close()
     }

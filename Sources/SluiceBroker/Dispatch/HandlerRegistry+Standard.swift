@@ -18,6 +18,7 @@ extension HandlerRegistry {
         registry.register(CreatePartitionsHandler(services: services))
         registry.register(IncrementalAlterConfigsHandler(services: services))
         registry.register(DescribeClusterHandler(services: services))
+        registry.register(DeleteRecordsHandler(services: services))
         registry.register(ForwardingHandler<AlterPartitionReassignmentsRequest>(services: services))
         registry.register(ForwardingHandler<ListPartitionReassignmentsRequest>(services: services))
         registry.register(ForwardingHandler<UnregisterBrokerRequest>(services: services))

@@ -1,14 +1,26 @@
 import NIOCore
 
-/// One connection per broker, opened on first use and reopened when it breaks.
+/// One connection per broker and purpose, opened on first use and reopened when it breaks.
 ///
 /// Concurrent callers asking for the same broker share one connection attempt. Bootstrap
 /// connections (made before node ids are known) are kept apart from node connections, since the
 /// bootstrap address may be any broker or a load balancer.
 actor ConnectionPool {
+    /// What a connection carries. A broker answers a connection's requests strictly in order, so a
+    /// group coordinator's requests that wait by design (a JoinGroup held until the rebalance
+    /// completes, seconds or more) get a connection of their own, as Kafka's Java client does:
+    /// they never hold back produce, fetch or metadata requests to the same broker, nor wait
+    /// behind a long-polling fetch.
+    enum Purpose: Hashable, Sendable { case general, coordinator }
+
+    private struct Slot: Hashable {
+        var node: Int32
+        var purpose: Purpose
+    }
+
     private let configuration: ClientConfiguration
     private let group: EventLoopGroup
-    private var nodes: [Int32: (address: BrokerAddress, task: Task<BrokerConnection, Error>)] = [:]
+    private var nodes: [Slot: (address: BrokerAddress, task: Task<BrokerConnection, Error>)] = [:]
     private var bootstrap: Task<BrokerConnection, Error>?
     private var closed = false
 
@@ -17,27 +29,28 @@ actor ConnectionPool {
         self.group = group
     }
 
-    /// The connection to broker `node` at `address`.
-    func connection(node: Int32, address: BrokerAddress) async throws -> BrokerConnection {
+    /// The connection to broker `node` at `address` for `purpose`.
+    func connection(node: Int32, address: BrokerAddress, purpose: Purpose = .general) async throws -> BrokerConnection {
         guard !closed else { throw KafkaClientError(.closed, "the client is closed") }
-        if let entry = nodes[node], entry.address == address {
+        let slot = Slot(node: node, purpose: purpose)
+        if let entry = nodes[slot], entry.address == address {
             if let live = try? await entry.task.value, live.isActive { return live }
             // The attempt failed or the connection broke: replace it, unless someone already did.
-            if let current = nodes[node], current.task != entry.task {
+            if let current = nodes[slot], current.task != entry.task {
                 return try await current.task.value
             }
         }
-        nodes[node]?.task.cancel()
+        nodes[slot]?.task.cancel()
         let configuration = self.configuration
         let group = self.group
         let task = Task {
             try await BrokerConnection.connect(to: address, nodeId: node, configuration: configuration, group: group)
         }
-        nodes[node] = (address, task)
+        nodes[slot] = (address, task)
         do {
             return try await task.value
         } catch {
-            if nodes[node]?.task == task { nodes[node] = nil }
+            if nodes[slot]?.task == task { nodes[slot] = nil }
             throw error
         }
     }
@@ -47,7 +60,8 @@ actor ConnectionPool {
     func anyConnection(known: [(Int32, BrokerAddress)]) async throws -> BrokerConnection {
         guard !closed else { throw KafkaClientError(.closed, "the client is closed") }
         for (node, address) in known.shuffled() {
-            if let entry = nodes[node], entry.address == address, let live = try? await entry.task.value, live.isActive {
+            if let entry = nodes[Slot(node: node, purpose: .general)], entry.address == address,
+               let live = try? await entry.task.value, live.isActive {
                 return live
             }
         }
@@ -79,8 +93,10 @@ actor ConnectionPool {
     /// Drops a broken connection so that the next caller reconnects.
     func discard(_ connection: BrokerConnection) async {
         connection.close()
-        if let node = connection.nodeId, let entry = nodes[node], (try? await entry.task.value) === connection {
-            nodes[node] = nil
+        guard let node = connection.nodeId else { return }
+        for purpose in [Purpose.general, .coordinator] {
+            let slot = Slot(node: node, purpose: purpose)
+            if let entry = nodes[slot], (try? await entry.task.value) === connection { nodes[slot] = nil }
         }
     }
 

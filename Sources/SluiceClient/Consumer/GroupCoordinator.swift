@@ -27,14 +27,16 @@ final class GroupCoordinator: Sendable {
 
     var resource: String { "group '\(groupId)'" }
 
-    /// The coordinator's connection, looked up when unknown or broken.
+    /// The coordinator's connection, looked up when unknown or broken: a connection of its own to
+    /// that broker (``ConnectionPool/Purpose/coordinator``), so a JoinGroup waiting for a rebalance
+    /// holds back nothing else.
     func connection() async throws -> BrokerConnection {
         if let c = cached.withLockedValue({ $0 }), c.isActive { return c }
         let any = try await client.anyConnection()
         let response = try await any.send(FindCoordinatorRequest(key: groupId, keyType: 0))
         try ErrorCode(response.errorCode).check(resource: resource, message: response.errorMessage)
         let connection = try await client.pool.connection(
-            node: response.nodeId, address: BrokerAddress(host: response.host, port: Int(response.port)))
+            node: response.nodeId, address: BrokerAddress(host: response.host, port: Int(response.port)), purpose: .coordinator)
         cached.withLockedValue { $0 = connection }
         return connection
     }

@@ -90,18 +90,23 @@ public final class KafkaConsumer: Sendable {
         fetcher.assign(positions)
     }
 
-    /// Heartbeats, auto-commits, and rejoins when the group rebalances.
+    /// Heartbeats, auto-commits, and rejoins when the group rebalances. Each runs on its own
+    /// schedule: an auto-commit interval shorter than the heartbeat interval is honoured.
     private func coordinate(_ membership: GroupMembership) async {
         let clock = ContinuousClock()
         var nextCommit = clock.now + configuration.autoCommitInterval
+        var nextHeartbeat = clock.now + configuration.heartbeatInterval
         var failures = 0
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+            let wake = configuration.enableAutoCommit ? min(nextCommit, nextHeartbeat) : nextHeartbeat
+            try? await Task.sleep(until: wake, clock: clock)
             if Task.isCancelled { return }
             if configuration.enableAutoCommit && clock.now >= nextCommit {
                 try? await commit()
                 nextCommit = clock.now + configuration.autoCommitInterval
             }
+            guard clock.now >= nextHeartbeat else { continue }
+            nextHeartbeat = clock.now + configuration.heartbeatInterval
             do {
                 if try await membership.heartbeat() == .rebalance {
                     if configuration.enableAutoCommit { try? await commit() }

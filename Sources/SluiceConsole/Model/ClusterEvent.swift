@@ -138,7 +138,8 @@ public enum EventDeriver {
                     text: "Group \(g.id) \(rebalancing ? "rebalancing" : "is \(g.state)"): \(o.state) → \(g.state), "
                         + plural(g.members.count, "member")
                 ))
-            } else if o.members.map(\.memberID).sorted() != g.members.map(\.memberID).sorted() {
+            } else if g.stale == nil,  // a stale group's members are the ones seen before: no news
+                      o.members.map(\.memberID).sorted() != g.members.map(\.memberID).sorted() {
                 out.append(ClusterEvent(time: t, kind: .group, severity: .warning,
                                         text: "Group \(g.id) rebalanced: \(o.members.count) → \(plural(g.members.count, "member"))"))
             }

@@ -35,16 +35,20 @@ public struct ClusterObservation: Sendable, Equatable {
     public var groups: [ObservedGroup]
     /// Requests that failed or timed out during this poll, in words.
     public var errors: [String]
-    /// Why groups could not be listed (e.g. the cluster does not support ListGroups), if so.
+    /// Why groups cannot be listed at all (the cluster does not support ListGroups), if so.
     public var groupsError: String?
+    /// Why this poll could not list the groups (a passing failure, such as a group coordinator
+    /// still loading its groups): `groups` is empty, and the snapshot keeps the groups it knew.
+    public var groupsUnlisted: String?
 
     public init(
         takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,
         brokers: [ObservedBroker] = [], probes: [Int32: BrokerProbe] = [:], topics: [ObservedTopic] = [],
         logDirs: [Int32: [PartitionKey: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = [],
-        groupsError: String? = nil
+        groupsError: String? = nil, groupsUnlisted: String? = nil
     ) {
         self.groupsError = groupsError
+        self.groupsUnlisted = groupsUnlisted
         self.takenAt = takenAt
         self.monotonic = monotonic
         self.clusterID = clusterID
@@ -139,11 +143,16 @@ public struct ObservedGroup: Sendable, Equatable {
     public var members: [ObservedMember]
     /// Committed offsets from OffsetFetch (partitions without a commit are absent).
     public var committed: [PartitionKey: Int64]
+    /// Why this poll could not describe the group or fetch its offsets, if so: then only `id`,
+    /// `state` and `protocolType` (from ListGroups) are known, and the snapshot keeps the rest
+    /// from the poll before.
+    public var unanswered: String?
 
     public init(
         id: String, state: String, protocolType: String = "consumer", assignor: String = "",
-        members: [ObservedMember] = [], committed: [PartitionKey: Int64] = [:]
+        members: [ObservedMember] = [], committed: [PartitionKey: Int64] = [:], unanswered: String? = nil
     ) {
+        self.unanswered = unanswered
         self.id = id
         self.state = state
         self.protocolType = protocolType

@@ -24,17 +24,20 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var bytesOutSeries: RateSeries
     /// What failed during the poll, in words.
     public var errors: [String]
-    /// Why groups could not be listed, if so.
+    /// Why groups cannot be listed at all, if so.
     public var groupsError: String?
+    /// Why the last poll could not list the groups (they are then the ones listed before), if so.
+    public var groupsUnlisted: String?
 
     public init(
         sequence: Int, takenAt: Double, monotonic: Double, clusterID: String?, controllerID: Int32?,
         brokers: [BrokerSnapshot], topics: [TopicSnapshot], groups: [GroupSnapshot], totals: Throughput = Throughput(),
         messagesInSeries: RateSeries = RateSeries(), bytesInSeries: RateSeries = RateSeries(),
         messagesOutSeries: RateSeries = RateSeries(), bytesOutSeries: RateSeries = RateSeries(), errors: [String] = [],
-        groupsError: String? = nil
+        groupsError: String? = nil, groupsUnlisted: String? = nil
     ) {
         self.groupsError = groupsError
+        self.groupsUnlisted = groupsUnlisted
         self.sequence = sequence
         self.takenAt = takenAt
         self.monotonic = monotonic
@@ -188,14 +191,23 @@ public struct GroupSnapshot: Equatable, Sendable {
     /// Sum of the partition lags; nil when no partition has a known lag.
     public var totalLag: Int64?
     public var lagTrend: RateSeries
-    /// Committed messages per second (the group's consumption rate).
+    /// Committed messages per second (the group's consumption rate), over the last
+    /// ``CommitHistory/window`` seconds.
     public var messagesPerSecond: Double
+    /// The committed offsets of recent polls, for the consumption rate.
+    public var commitHistory: CommitHistory
+    /// Why the last poll could not describe the group, if so: members, offsets and lag are then
+    /// the ones of an earlier poll.
+    public var stale: String?
 
     public init(
         id: String, state: String, protocolType: String = "consumer", assignor: String = "",
         members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
-        lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0
+        lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0, commitHistory: CommitHistory = CommitHistory(),
+        stale: String? = nil
     ) {
+        self.commitHistory = commitHistory
+        self.stale = stale
         self.id = id
         self.state = state
         self.protocolType = protocolType
@@ -206,6 +218,9 @@ public struct GroupSnapshot: Equatable, Sendable {
         self.lagTrend = lagTrend
         self.messagesPerSecond = messagesPerSecond
     }
+
+    /// The `stale` reason while the group's coordinator loads its groups (after a broker start).
+    public static let coordinatorLoading = "the group coordinator is loading its groups"
 
     /// Topics the group has offsets on or is assigned.
     public var topics: [String] { Array(Set(offsets.map(\.key.topic))).sorted() }

@@ -1,5 +1,8 @@
-/// Turns the poller's observations into snapshots: rates come from the difference between two
-/// successive polls, trends from the history carried in the previous snapshot. Pure.
+/// Turns the poller's observations into snapshots: rates in come from the difference between two
+/// successive polls, consumption rates from a few seconds of committed offsets (`CommitHistory`),
+/// trends from the history carried in the previous snapshot. Groups a poll could not see are kept
+/// from the snapshot before, marked stale, so a passing failure neither empties the Groups view
+/// nor reads as groups vanishing. Pure.
 public enum SnapshotBuilder {
     /// The snapshot for `observation`, given the one before it (nil for the first poll).
     public static func build(_ obs: ClusterObservation, previous prev: ClusterSnapshot?) -> ClusterSnapshot {
@@ -7,18 +10,14 @@ public enum SnapshotBuilder {
         let prevPartitions = Dictionary(
             (prev?.partitions ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }
         )
-        let prevCommitted = committedOffsets(prev?.groups ?? [])
         let now = obs.monotonic
 
+        // Groups first: what this poll could not see of them comes from the snapshot before.
+        let observedGroups = groupSnapshots(obs, previous: prev, at: now)
         // Consumption per partition: growth of every group's committed offset.
         var consumed: [PartitionKey: Double] = [:]
-        if dt > 0 {
-            for group in obs.groups {
-                for (key, offset) in group.committed {
-                    guard let before = prevCommitted[group.id]?[key], offset > before else { continue }
-                    consumed[key, default: 0] += Double(offset - before) / dt
-                }
-            }
+        for group in observedGroups where group.stale == nil {
+            for (key, rate) in group.commitHistory.ratePerPartition { consumed[key, default: 0] += rate }
         }
 
         var topics: [TopicSnapshot] = []
@@ -47,10 +46,7 @@ public enum SnapshotBuilder {
             )
         }
 
-        let groups = obs.groups.sorted(by: { $0.id < $1.id }).map { group in
-            groupSnapshot(group, highWatermarks: highWatermarks, previous: prev?.group(group.id), at: now, dt: dt,
-                          before: prevCommitted[group.id] ?? [:])
-        }
+        let groups = groupsWithEnds(observedGroups, highWatermarks: highWatermarks)
         // A topic's lag is the sum over the groups that have offsets on it.
         for i in topics.indices {
             let lags = groups.flatMap(\.offsets).filter { $0.key.topic == topics[i].name }.compactMap(\.lag)
@@ -67,7 +63,7 @@ public enum SnapshotBuilder {
             bytesInSeries: (prev?.bytesInSeries ?? RateSeries()).appending(totals.bytesIn, at: now),
             messagesOutSeries: (prev?.messagesOutSeries ?? RateSeries()).appending(totals.messagesOut, at: now),
             bytesOutSeries: (prev?.bytesOutSeries ?? RateSeries()).appending(totals.bytesOut, at: now),
-            errors: obs.errors, groupsError: obs.groupsError
+            errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted
         )
     }
 
@@ -95,32 +91,55 @@ public enum SnapshotBuilder {
         return t
     }
 
-    private static func groupSnapshot(
-        _ group: ObservedGroup, highWatermarks: [PartitionKey: Int64], previous: GroupSnapshot?, at now: Double,
-        dt: Double, before: [PartitionKey: Int64]
-    ) -> GroupSnapshot {
-        var owners: [PartitionKey: String] = [:]
-        for member in group.members {
-            for key in member.assignment { owners[key] = member.clientID }
-        }
-        let keys = Set(group.committed.keys).union(owners.keys).sorted()
-        let offsets = keys.map {
-            GroupPartitionOffset(key: $0, committed: group.committed[$0], end: highWatermarks[$0], owner: owners[$0])
-        }
-        let lags = offsets.compactMap(\.lag)
-        let totalLag: Int64? = lags.isEmpty ? nil : lags.reduce(0, +)
-        var rate = 0.0
-        if dt > 0 {
-            for (key, offset) in group.committed {
-                if let b = before[key], offset > b { rate += Double(offset - b) / dt }
+    /// The groups of this poll. When the poll could not list them, the ones of the snapshot before
+    /// (unchanged, marked stale); a group it listed but could not describe keeps its members,
+    /// offsets and history from before, with the state the listing gave.
+    private static func groupSnapshots(_ obs: ClusterObservation, previous prev: ClusterSnapshot?, at now: Double)
+        -> [GroupSnapshot]
+    {
+        if let why = obs.groupsUnlisted {
+            return (prev?.groups ?? []).map { g in
+                var g = g
+                g.stale = why
+                return g
             }
         }
-        return GroupSnapshot(
-            id: group.id, state: group.state, protocolType: group.protocolType, assignor: group.assignor,
-            members: group.members, offsets: offsets, totalLag: totalLag,
-            lagTrend: (previous?.lagTrend ?? RateSeries()).appending(Double(totalLag ?? 0), at: now),
-            messagesPerSecond: rate
-        )
+        return obs.groups.sorted(by: { $0.id < $1.id }).map { group in
+            let before = prev?.group(group.id)
+            if let why = group.unanswered {
+                var g = before ?? GroupSnapshot(id: group.id, state: group.state, protocolType: group.protocolType)
+                if !group.state.isEmpty { g.state = group.state }
+                g.stale = why
+                return g
+            }
+            var owners: [PartitionKey: String] = [:]
+            for member in group.members {
+                for key in member.assignment { owners[key] = member.clientID }
+            }
+            let keys = Set(group.committed.keys).union(owners.keys).sorted()
+            let history = (before?.commitHistory ?? CommitHistory()).appending(group.committed, at: now)
+            return GroupSnapshot(
+                id: group.id, state: group.state, protocolType: group.protocolType, assignor: group.assignor,
+                members: group.members,
+                offsets: keys.map { GroupPartitionOffset(key: $0, committed: group.committed[$0], end: nil, owner: owners[$0]) },
+                lagTrend: before?.lagTrend ?? RateSeries(),
+                messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history
+            )
+        }
+    }
+
+    /// Fills in each partition's end offset (the high watermark), the lag, and the lag's trend.
+    /// Stale groups keep the figures they had.
+    private static func groupsWithEnds(_ groups: [GroupSnapshot], highWatermarks: [PartitionKey: Int64]) -> [GroupSnapshot] {
+        groups.map { group in
+            guard group.stale == nil, let now = group.commitHistory.samples.last?.time else { return group }
+            var g = group
+            for i in g.offsets.indices { g.offsets[i].end = highWatermarks[g.offsets[i].key] }
+            let lags = g.offsets.compactMap(\.lag)
+            g.totalLag = lags.isEmpty ? nil : lags.reduce(0, +)
+            g.lagTrend = g.lagTrend.appending(Double(g.totalLag ?? 0), at: now)
+            return g
+        }
     }
 
     private static func brokerSnapshots(
@@ -148,15 +167,5 @@ public enum SnapshotBuilder {
             for replica in partition.replicas where byID[replica] != nil { byID[replica]!.replicaCount += 1 }
         }
         return byID.values.sorted { $0.id < $1.id }
-    }
-
-    private static func committedOffsets(_ groups: [GroupSnapshot]) -> [String: [PartitionKey: Int64]] {
-        var out: [String: [PartitionKey: Int64]] = [:]
-        for group in groups {
-            var offsets: [PartitionKey: Int64] = [:]
-            for o in group.offsets { if let c = o.committed { offsets[o.key] = c } }
-            out[group.id] = offsets
-        }
-        return out
     }
 }

@@ -47,7 +47,7 @@ public struct KafkaClusterSource: Sendable {
         async let groups = describeGroups()
         let (probes, logDirs, brokerErrors) = await perBroker
         let (ends, starts, offsetErrors) = await offsets
-        let (observedGroups, groupsError, groupErrors) = await groups
+        let (observedGroups, groupsError, groupsUnlisted, groupErrors) = await groups
 
         for t in topics.indices {
             for p in topics[t].partitions.indices {
@@ -61,6 +61,7 @@ public struct KafkaClusterSource: Sendable {
         obs.logDirs = logDirs
         obs.groups = observedGroups
         obs.groupsError = groupsError
+        obs.groupsUnlisted = groupsUnlisted
         obs.errors = brokerErrors + offsetErrors + groupErrors
         return obs
     }
@@ -165,49 +166,70 @@ public struct KafkaClusterSource: Sendable {
         }
     }
 
-    /// Groups with their state, members, assignor and committed offsets.
-    private func describeGroups() async -> ([ObservedGroup], String?, [String]) {
+    /// Groups with their state, members, assignor and committed offsets: ListGroups, then for each
+    /// group DescribeGroups and OffsetFetch to its coordinator, in parallel, within one step timeout
+    /// per group. Returns the groups, why groups are unsupported (if so), why they could not be
+    /// listed this time (if so), and the errors in words. A group coordinator that is still
+    /// loading its groups (after a broker start) makes the listing or a group fail for a moment:
+    /// that is said as such, and the snapshot keeps what it knew.
+    private func describeGroups() async -> ([ObservedGroup], String?, String?, [String]) {
         let listing: [GroupListing]
         do {
             listing = try await withTimeout(stepTimeout, "ListGroups") { try await admin.listGroups() }
         } catch {
             if case .unsupportedVersion? = (error as? KafkaClientError)?.kind {
-                return ([], "the cluster does not support consumer groups (\(Self.words(error)))", [])
+                return ([], "the cluster does not support consumer groups (\(Self.words(error)))", nil, [])
             }
-            return ([], nil, ["ListGroups: \(Self.words(error))"])
+            let why = Self.groupFailure(error)
+            return ([], nil, why, ["ListGroups: \(why)"])
         }
-        let ids = listing.map(\.groupId)
-        guard !ids.isEmpty else { return ([], nil, []) }
-        return await withTaskGroup(of: (ObservedGroup?, String?).self) { group in
-            for id in ids {
+        guard !listing.isEmpty else { return ([], nil, nil, []) }
+        return await withTaskGroup(of: (ObservedGroup, String?).self) { group in
+            for listed in listing {
                 group.addTask {
+                    let id = listed.groupId
                     do {
-                        let description = try await withTimeout(stepTimeout, "DescribeGroups") {
-                            try await admin.describeGroups([id]).first
-                        }
-                        let committed = try await withTimeout(stepTimeout, "OffsetFetch") { try await admin.groupOffsets(id) }
-                        guard let d = description else { return (nil, nil) }
-                        let members = d.members.map {
-                            ObservedMember(memberID: $0.memberId, clientID: $0.clientId, host: $0.clientHost,
-                                           assignment: $0.assignment.map { PartitionKey($0.topic, $0.partition) })
-                        }
-                        var offsets: [PartitionKey: Int64] = [:]
-                        for (tp, c) in committed where c.offset >= 0 { offsets[PartitionKey(tp.topic, tp.partition)] = c.offset }
-                        return (ObservedGroup(id: id, state: d.state, protocolType: d.protocolType, assignor: d.protocolName,
-                                              members: members, committed: offsets), nil)
+                        return (try await withTimeout(stepTimeout, "DescribeGroups and OffsetFetch") {
+                            try await describeGroup(id)
+                        }, nil)
                     } catch {
-                        return (nil, "group \(id): \(Self.words(error))")
+                        let why = Self.groupFailure(error)
+                        return (ObservedGroup(id: id, state: listed.state, protocolType: listed.protocolType,
+                                              unanswered: why), "group \(id): \(why)")
                     }
                 }
             }
             var groups: [ObservedGroup] = []
             var errors: [String] = []
             for await (g, error) in group {
-                if let g { groups.append(g) }
+                groups.append(g)
                 if let error { errors.append(error) }
             }
-            return (groups.sorted { $0.id < $1.id }, nil, errors.sorted())
+            return (groups.sorted { $0.id < $1.id }, nil, nil, errors.sorted())
         }
+    }
+
+    /// One group's description and committed offsets, from its coordinator.
+    private func describeGroup(_ id: String) async throws -> ObservedGroup {
+        async let description = admin.describeGroups([id]).first
+        async let committed = admin.groupOffsets(id)
+        guard let d = try await description else { throw KafkaClientError.broker(.groupIdNotFound, resource: "group '\(id)'") }
+        let members = d.members.map {
+            ObservedMember(memberID: $0.memberId, clientID: $0.clientId, host: $0.clientHost,
+                           assignment: $0.assignment.map { PartitionKey($0.topic, $0.partition) })
+        }
+        var offsets: [PartitionKey: Int64] = [:]
+        for (tp, c) in try await committed where c.offset >= 0 { offsets[PartitionKey(tp.topic, tp.partition)] = c.offset }
+        return ObservedGroup(id: id, state: d.state, protocolType: d.protocolType, assignor: d.protocolName,
+                             members: members, committed: offsets)
+    }
+
+    /// A group request's failure in words; a coordinator loading its groups is named as such.
+    static func groupFailure(_ error: any Error) -> String {
+        if (error as? KafkaClientError)?.errorCode == .coordinatorLoadInProgress {
+            return GroupSnapshot.coordinatorLoading
+        }
+        return words(error)
     }
 
     static func isTimeout(_ error: any Error) -> Bool { (error as? KafkaClientError)?.kind == .timeout }

@@ -11,7 +11,11 @@ public final class ConsoleApp {
     private let options: ConsoleOptions
     private var catalog: ThemeCatalog
     private let inbox = EventInbox()
-    private let client: KafkaClient
+    /// One client per job: a broker answers a connection's requests in order, so the poller's
+    /// requests must not wait behind the tail's long-polling fetches or an action's slow request.
+    private let pollClient: KafkaClient
+    private let tailClient: KafkaClient
+    private let actionClient: KafkaClient
     private let poller: ClusterPoller
     private let tail: TailRunner
     private let actions: ClusterActions
@@ -62,14 +66,22 @@ public final class ConsoleApp {
         } catch {
             throw ConsoleError("--bootstrap \(bootstrap): \(error)")
         }
-        client = KafkaClient(configuration: ClientConfiguration(
+        let configuration = ClientConfiguration(
             bootstrapServers: addresses, clientId: "sluice-console", connectTimeout: .seconds(1), requestTimeout: .seconds(3),
             retry: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200)),
-            metadataMaxAge: .seconds(1)))
-        poller = ClusterPoller(source: KafkaClusterSource(client: client), inbox: inbox, interval: options.refresh)
-        tail = TailRunner(client: client, inbox: inbox)
-        actions = ClusterActions(client: client, inbox: inbox)
-        demo = DemoLoad(client: client, inbox: inbox)
+            metadataMaxAge: .seconds(1))
+        func client(_ id: String) -> KafkaClient {
+            var c = configuration
+            c.clientId = id
+            return KafkaClient(configuration: c)
+        }
+        pollClient = client("sluice-console")
+        tailClient = client("sluice-console-tail")
+        actionClient = client("sluice-console-actions")
+        poller = ClusterPoller(source: KafkaClusterSource(client: pollClient), inbox: inbox, interval: options.refresh)
+        tail = TailRunner(client: tailClient, inbox: inbox)
+        actions = ClusterActions(client: actionClient, inbox: inbox)
+        demo = DemoLoad(configuration: configuration, inbox: inbox)
         state = AppState(mode: mode, width: 80, height: 24, themeNames: catalog.themes.filter { !$0.isMonochrome }.map(\.name)
                          + catalog.themes.filter(\.isMonochrome).map(\.name),
                          themeName: initialTheme.name, refreshInterval: options.refresh)
@@ -204,11 +216,11 @@ public final class ConsoleApp {
         return catalog.theme(named: name) ?? catalog.theme(named: "dark") ?? catalog.monochrome
     }
 
-    /// Stops the background work, then the brokers (SIGTERM, waiting for a clean exit), then the client.
+    /// Stops the background work, then the brokers (SIGTERM, waiting for a clean exit), then the clients.
     private func shutdown(pollTask: Task<Void, Never>, tailTask: Task<Void, Never>) {
         pollTask.cancel()
         tail.finish()
-        let client = self.client, demo = self.demo, actions = self.actions
+        let clients = [pollClient, tailClient, actionClient], demo = self.demo, actions = self.actions
         // Requests in flight end by their own timeouts; do not let one hold the quit up for long.
         Self.wait(seconds: 5) {
             await demo.stop()
@@ -217,7 +229,9 @@ public final class ConsoleApp {
             await actions.close()
         }
         supervisor?.stopAll()
-        Self.wait(seconds: 2) { await client.close() }
+        Self.wait(seconds: 2) {
+            for client in clients { await client.close() }
+        }
     }
 
     /// Waits on this (non-cooperative) thread for async work, at most `seconds`.

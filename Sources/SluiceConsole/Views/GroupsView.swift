@@ -14,12 +14,13 @@ public enum GroupsView {
         let rows = groups.map { g -> TableRow in
             TableRow(id: g.id, cells: [
                 [Span(g.id, .text)],
-                [Span(g.state, stateRole(g.state))],
+                [Span(stateText(g), g.stale == nil ? stateRole(g.state) : .warn)],
                 [Span("\(g.members.count)", .text)],
                 [Span(g.assignor.isEmpty ? "-" : g.assignor, g.assignor.isEmpty ? .muted : .text)],
                 [Span(g.topics.joined(separator: ","), .text)],
                 [Span(Format.rate(g.messagesPerSecond), .text)],
-                [Span(g.totalLag.map(Format.count) ?? "-", (g.totalLag ?? 0) > 0 ? .warn : (g.totalLag == nil ? .muted : .text))],
+                [Span(g.totalLag.map(Format.count) ?? "-",
+                      g.stale != nil || g.totalLag == nil ? .muted : (g.totalLag ?? 0) > 0 ? .warn : .text)],
                 [Span(Sparkline.render(g.lagTrend.trend(buckets: trendWidth), width: trendWidth, glyphs: state.glyphs), .sparkOut)],
             ])
         }
@@ -35,12 +36,20 @@ public enum GroupsView {
         ]
         let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
             : state.snapshot?.groupsError.map { "Groups are unavailable: \($0)" }
+            ?? state.snapshot?.groupsUnlisted.map { "Groups could not be listed: \($0) (retrying)" }
             ?? (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
 
     public static func draw(_ state: AppState, into grid: inout CellGrid, rect: Rect) {
         Selection.drawTable(table(state), page: .groups, state: state, into: &grid, rect: rect)
+    }
+
+    /// The group's state; for a group the last poll could not describe, why its figures are old
+    /// ("loading" while its coordinator loads the groups after a broker start).
+    static func stateText(_ g: GroupSnapshot) -> String {
+        guard let why = g.stale else { return g.state }
+        return why == GroupSnapshot.coordinatorLoading ? "loading" : "no answer"
     }
 
     static func stateRole(_ state: String) -> StyleRole {

@@ -22,7 +22,8 @@ public enum TabBar {
         case .partitions(.broker(let b)): parts.append("broker \(b)")
         case .groupDetail(let g):
             if let group = state.snapshot?.group(g) {
-                parts.append("group \(g): \(group.state), \(group.members.count) members")
+                let members = group.members.count == 1 ? "1 member" : "\(group.members.count) members"
+                parts.append("group \(g): \(GroupsView.stateText(group)), \(members)")
             } else {
                 parts.append("group \(g) (gone)")
             }

@@ -20,15 +20,34 @@ enum Posix {
     }
 
     /// Opens `path` for reading and writing, creating it when `create`.
+    ///
+    /// On Linux the file is opened with `O_NOATIME` where allowed (the broker owns its files):
+    /// every pread and sendfile of a file opened without it works out whether to update the
+    /// access time, which is about 5% of the cost of sending a 1 KiB batch, and nothing reads the
+    /// access times of segment files. Duplicated descriptors share the flag.
     static func open(_ path: String, create: Bool) throws -> Int32 {
         let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        var extra = noAccessTime
         while true {
-            let fd = path.withCString { systemOpen($0, flags, 0o644) }
+            let fd = path.withCString { systemOpen($0, flags | extra, 0o644) }
             if fd >= 0 { return fd }
             let e = errno
+            if e == EPERM && extra != 0 {
+                // Not the file's owner (O_NOATIME needs it): open it the ordinary way.
+                extra = 0
+                continue
+            }
             if e != EINTR { throw StorageError.io("open", path: path, errno: e) }
         }
     }
+
+    #if os(Linux) && (arch(x86_64) || arch(arm64))
+    /// Linux's `O_NOATIME` on these architectures (glibc only declares it under `_GNU_SOURCE`,
+    /// which Swift's Glibc module does not set).
+    private static let noAccessTime: Int32 = 0o1000000
+    #else
+    private static let noAccessTime: Int32 = 0
+    #endif
 
     /// Opens `path` read-only (for tools and readers that must not modify the file).
     static func openReadOnly(_ path: String) throws -> Int32 {

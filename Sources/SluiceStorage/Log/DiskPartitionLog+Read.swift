@@ -15,8 +15,8 @@ extension DiskPartitionLog {
     /// (to a per-segment pool that later reads reuse; closed once the segment is gone).
     public func read(from offset: Int64, maxBytes: Int, maxOffset: Int64, minOneBatch: Bool) throws -> LogReadResult {
         // Almost every read is one region: keep it out of arrays.
-        var first: (region: FileRegion, pool: ReadHandlePool)?
-        var more: [(region: FileRegion, pool: ReadHandlePool)] = []
+        var first: (region: FileRegion, pool: ReadHandlePool, lease: ReadLease, generation: UInt64)?
+        var more: [(region: FileRegion, pool: ReadHandlePool, lease: ReadLease, generation: UInt64)] = []
         do {
             return try locked { state in
                 let logStart = state.logStartOffset
@@ -42,8 +42,11 @@ extension DiskPartitionLog {
                     let budget = first == nil && minOneBatch ? max(remaining, header.totalSize) : remaining
                     guard header.totalSize <= budget else { break }
                     let end = try segment.endOfBatches(from: start, first: header, limit: min(limit, start + budget))
-                    let handle = try segment.readHandles.take { try segment.file.duplicateHandle() }
-                    let part = (FileRegion(fileHandle: handle, readerIndex: start, endIndex: end), segment.readHandles)
+                    let pool = segment.readHandles
+                    let lease = try pool.take { try segment.file.duplicateHandle() }
+                    // Ours alone until the result gives it back: no one writes its generation meanwhile.
+                    let part = (FileRegion(fileHandle: lease.handle, readerIndex: start, endIndex: end), pool, lease,
+                                lease.generation)
                     if first == nil { first = part } else { more.append(part) }
                     remaining -= end - start
                     if end < segment.size || remaining <= 0 { break scan }
@@ -54,16 +57,18 @@ extension DiskPartitionLog {
                     return LogReadResult(records: .bytes(ByteBuffer()), highWatermark: state.highWatermark,
                                          logStartOffset: logStart, logEndOffset: logEnd)
                 }
-                let records: RecordsPayload = more.isEmpty
-                    ? .file(first.region)
-                    : .concatenation(([first] + more).map { .file($0.region) })
-                let release = ReadRelease(first: (first.pool, first.region.fileHandle),
-                                          more: more.map { ($0.pool, $0.region.fileHandle) })
-                return LogReadResult(records: records, highWatermark: state.highWatermark, logStartOffset: logStart,
-                                     logEndOffset: logEnd, release: { release.release() })
+                if more.isEmpty {
+                    return LogReadResult(records: .file(first.region), highWatermark: state.highWatermark,
+                                         logStartOffset: logStart, logEndOffset: logEnd,
+                                         releaser: .lease(first.pool, first.lease, generation: first.generation))
+                }
+                let all = [first] + more
+                return LogReadResult(records: .concatenation(all.map { .file($0.region) }),
+                                     highWatermark: state.highWatermark, logStartOffset: logStart, logEndOffset: logEnd,
+                                     releaser: .leases(all.map { ($0.pool, $0.lease, $0.generation) }))
             }
         } catch {
-            for part in (first.map { [$0] } ?? []) + more { part.pool.giveBack(part.region.fileHandle) }
+            for part in (first.map { [$0] } ?? []) + more { part.pool.giveBack(part.lease, generation: part.generation) }
             throw error
         }
     }

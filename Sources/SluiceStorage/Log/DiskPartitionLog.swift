@@ -160,10 +160,13 @@ struct AppendLimits {
 /// Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): the lock already rules out
 /// concurrent access, and no method keeps one in an inout access across a call.
 final class LogState {
-    var config: LogConfig {
-        didSet { limits = AppendLimits(config) }
+    @exclusivity(unchecked) var config: LogConfig {
+        didSet {
+            limits = AppendLimits(config)
+            if config.segmentJitterMs != oldValue.segmentJitterMs { rollJitterMs = Self.jitter(config) }
+        }
     }
-    private(set) var limits: AppendLimits
+    @exclusivity(unchecked) private(set) var limits: AppendLimits
     @exclusivity(unchecked) var segments: SegmentList
     @exclusivity(unchecked) var logStartOffset: Int64
     @exclusivity(unchecked) var highWatermark: Int64
@@ -189,7 +192,12 @@ final class LogState {
         self.producers = producers
         self.epochs = epochs
         self.lastFlushMs = now
-        self.rollJitterMs = config.segmentJitterMs > 0 ? Int64.random(in: 0..<config.segmentJitterMs) : 0
+        self.rollJitterMs = Self.jitter(config)
+    }
+
+    /// A random part of `segment.jitter.ms`, so that logs created together do not all roll at once.
+    static func jitter(_ config: LogConfig) -> Int64 {
+        config.segmentJitterMs > 0 ? Int64.random(in: 0..<config.segmentJitterMs) : 0
     }
 
     var logEndOffset: Int64 { segments.active.nextOffset }

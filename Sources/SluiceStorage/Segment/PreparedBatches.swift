@@ -6,7 +6,8 @@ import NIOCore
 ///
 /// Writing the new header beside the original body (one `pwritev`, or one `pwrite` of a copy for
 /// small appends) instead of patching the batch avoids copying record bytes that came in a
-/// request buffer. One array allocation per append, whatever the number of batches.
+/// request buffer. The first batch is stored inline: a produce request carries one batch per
+/// partition, and the append of one batch allocates nothing here.
 struct PreparedBatches {
     struct Entry {
         var header: BatchHeader
@@ -15,26 +16,31 @@ struct PreparedBatches {
         var body: ByteBuffer
     }
 
-    private(set) var entries: [Entry] = []
+    /// The first batch (valid when `count > 0`), stored inline; the others follow in `rest`.
+    private var head: Entry
+    private var rest: [Entry] = []
+    private(set) var count = 0
     private(set) var byteCount = 0
 
-    init() {}
+    init() {
+        head = Entry(header: BatchHeader(), headerBytes: HeaderBytes(), body: ByteBuffer())
+    }
 
     init(_ batches: [RecordBatch]) {
-        entries.reserveCapacity(batches.count)
-        for batch in batches {
-            append(batch)
+        guard let first = batches.first else {
+            head = Entry(header: BatchHeader(), headerBytes: HeaderBytes(), body: ByteBuffer())
+            return
+        }
+        head = Self.entry(first)
+        count = 1
+        byteCount = first.totalSize
+        if batches.count > 1 {
+            rest.reserveCapacity(batches.count - 1)
+            for batch in batches.dropFirst() { append(batch) }
         }
     }
 
-    var count: Int { entries.count }
-    var isEmpty: Bool { entries.isEmpty }
-    func header(_ i: Int) -> BatchHeader { entries[i].header }
-    /// The headers (allocates: for code off the hot path).
-    var headers: [BatchHeader] { entries.map(\.header) }
-
-    /// Adds a batch unchanged.
-    mutating func append(_ batch: RecordBatch) {
+    private static func entry(_ batch: RecordBatch) -> Entry {
         let bytes = batch.bytes
         var headerBytes = HeaderBytes()
         let header = bytes.withUnsafeReadableBytes { raw in
@@ -42,54 +48,84 @@ struct PreparedBatches {
             return BatchHeader(raw)
         }
         let body = bytes.getSlice(at: bytes.readerIndex + BatchHeader.size, length: bytes.readableBytes - BatchHeader.size)!
-        entries.append(Entry(header: header, headerBytes: headerBytes, body: body))
-        byteCount += bytes.readableBytes
+        return Entry(header: header, headerBytes: headerBytes, body: body)
+    }
+
+    var isEmpty: Bool { count == 0 }
+    func header(_ i: Int) -> BatchHeader { i == 0 ? head.header : rest[i - 1].header }
+    /// The headers (allocates: for code off the hot path).
+    var headers: [BatchHeader] { (0..<count).map(header) }
+
+    /// Calls `body` with batch `i`.
+    func withEntry<R>(_ i: Int, _ body: (borrowing Entry) throws -> R) rethrows -> R {
+        i == 0 ? try body(head) : try body(rest[i - 1])
+    }
+
+    private mutating func modify(_ i: Int, _ body: (inout Entry) -> Void) {
+        if i == 0 { body(&head) } else { body(&rest[i - 1]) }
+    }
+
+    /// Adds a batch unchanged.
+    mutating func append(_ batch: RecordBatch) {
+        if count == 0 { head = Self.entry(batch) } else { rest.append(Self.entry(batch)) }
+        count += 1
+        byteCount += batch.totalSize
     }
 
     /// Rewrites batch `i`'s base offset and partition leader epoch (outside the CRC).
     mutating func assign(_ i: Int, baseOffset: Int64, leaderEpoch: Int32) {
-        entries[i].headerBytes.set(baseOffset, at: 0)
-        entries[i].headerBytes.set(leaderEpoch, at: 12)
-        entries[i].header.baseOffset = baseOffset
-        entries[i].header.partitionLeaderEpoch = leaderEpoch
+        modify(i) { entry in
+            entry.headerBytes.set(baseOffset, at: 0)
+            entry.headerBytes.set(leaderEpoch, at: 12)
+            entry.header.baseOffset = baseOffset
+            entry.header.partitionLeaderEpoch = leaderEpoch
+        }
     }
 
     /// Marks batch `i` as LogAppendTime with `timestamp` as its max timestamp and recomputes the
     /// CRC over the new header fields and the original records.
     mutating func setLogAppendTime(_ i: Int, timestamp: Int64) {
-        let attributes = entries[i].header.attributes | 0x08
-        entries[i].headerBytes.set(attributes, at: 21)
-        entries[i].headerBytes.set(timestamp, at: 35)
-        let headerCRC = entries[i].headerBytes.withUnsafeBytes {
-            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21..<BatchHeader.size]))
+        modify(i) { entry in
+            let attributes = entry.header.attributes | 0x08
+            entry.headerBytes.set(attributes, at: 21)
+            entry.headerBytes.set(timestamp, at: 35)
+            let headerCRC = entry.headerBytes.withUnsafeBytes {
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21..<BatchHeader.size]))
+            }
+            let crc = CRC32C.checksum(entry.body, continuing: headerCRC)
+            entry.headerBytes.set(crc, at: 17)
+            entry.header.attributes = attributes
+            entry.header.maxTimestamp = timestamp
+            entry.header.crc = crc
         }
-        let crc = CRC32C.checksum(entries[i].body, continuing: headerCRC)
-        entries[i].headerBytes.set(crc, at: 17)
-        entries[i].header.attributes = attributes
-        entries[i].header.maxTimestamp = timestamp
-        entries[i].header.crc = crc
     }
 
-    /// Calls `body` with pointers to the bytes of batches `range`, header and body alternating.
+    /// Calls `body` with pointers to the bytes of batches `range`, header and body alternating
+    /// (the headers copied side by side into temporary storage).
     func withRawParts<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R {
-        try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: range.count * 2) { parts in
-            try entries.withUnsafeBufferPointer { all in
-                try gather(range.lowerBound, range, all, parts, body)
+        try withUnsafeTemporaryAllocation(of: HeaderBytes.self, capacity: range.count) { headers in
+            for (slot, i) in range.enumerated() {
+                headers.initializeElement(at: slot, to: withEntry(i) { $0.headerBytes })
+            }
+            defer { headers.deinitialize() }
+            return try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: range.count * 2) { parts in
+                try gather(range.lowerBound, range, UnsafeRawPointer(headers.baseAddress!), parts, body)
             }
         }
     }
 
-    private func gather<R>(_ i: Int, _ range: Range<Int>, _ all: UnsafeBufferPointer<Entry>,
+    private func gather<R>(_ i: Int, _ range: Range<Int>, _ headers: UnsafeRawPointer,
                            _ parts: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>,
                            _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R {
         if i == range.upperBound { return try body(UnsafeBufferPointer(parts)) }
         let slot = (i - range.lowerBound) * 2
-        // The entries are not mutated during the write, so their inline header bytes stay put.
-        let headerStart = UnsafeRawPointer(all.baseAddress! + i) + MemoryLayout<Entry>.offset(of: \Entry.headerBytes)!
-        parts[slot] = UnsafeRawBufferPointer(start: headerStart, count: BatchHeader.size)
-        return try all[i].body.withUnsafeReadableBytes { raw in
-            parts[slot + 1] = raw
-            return try gather(i + 1, range, all, parts, body)
+        parts[slot] = UnsafeRawBufferPointer(start: headers + (i - range.lowerBound) * MemoryLayout<HeaderBytes>.stride,
+                                             count: BatchHeader.size)
+        return try withEntry(i) { entry in
+            try entry.body.withUnsafeReadableBytes { raw in
+                parts[slot + 1] = raw
+                return try gather(i + 1, range, headers, parts, body)
+            }
         }
     }
 
@@ -98,14 +134,17 @@ struct PreparedBatches {
     func copyBytes<R>(into scratch: ScratchBuffer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         precondition(byteCount <= scratch.bytes.count)
         var at = 0
-        for entry in entries {
-            entry.headerBytes.withUnsafeBytes {
-                UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[at...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<BatchHeader.size]))
-            }
-            at += BatchHeader.size
-            entry.body.withUnsafeReadableBytes { bytes in
-                UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[at...]).copyMemory(from: bytes)
-                at += bytes.count
+        for i in 0..<count {
+            withEntry(i) { entry in
+                entry.headerBytes.withUnsafeBytes {
+                    UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[at...])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<BatchHeader.size]))
+                }
+                at += BatchHeader.size
+                entry.body.withUnsafeReadableBytes { bytes in
+                    UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[at...]).copyMemory(from: bytes)
+                    at += bytes.count
+                }
             }
         }
         return try body(UnsafeRawBufferPointer(rebasing: scratch.bytes[0..<at]))
@@ -113,10 +152,12 @@ struct PreparedBatches {
 
     /// The bytes of batch `i` as it will be stored (for tests and tools).
     func batchBytes(_ i: Int) -> ByteBuffer {
-        var out = ByteBufferAllocator().buffer(capacity: BatchHeader.size + entries[i].body.readableBytes)
-        entries[i].headerBytes.withUnsafeBytes { out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[0..<BatchHeader.size])) }
-        out.writeImmutableBuffer(entries[i].body)
-        return out
+        withEntry(i) { entry in
+            var out = ByteBufferAllocator().buffer(capacity: BatchHeader.size + entry.body.readableBytes)
+            entry.headerBytes.withUnsafeBytes { out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[0..<BatchHeader.size])) }
+            out.writeImmutableBuffer(entry.body)
+            return out
+        }
     }
 }
 

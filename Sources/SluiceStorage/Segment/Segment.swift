@@ -33,9 +33,21 @@ final class Segment: @unchecked Sendable {
     /// Appends up to this size are copied into ``smallWriteBuffer`` and written with one pwrite.
     static let smallWriteBytes = 16 * 1024
     /// Scratch space for small appends (allocated on first use; only the active segment appends).
-    lazy var smallWriteBuffer = ScratchBuffer(capacity: Segment.smallWriteBytes)
+    var smallWriteBuffer: ScratchBuffer {
+        if let buffer = smallWrites { return buffer }
+        let buffer = ScratchBuffer(capacity: Segment.smallWriteBytes)
+        smallWrites = buffer
+        return buffer
+    }
+    @exclusivity(unchecked) private var smallWrites: ScratchBuffer?
     /// Reads headers for lookups (allocated on first use).
-    lazy var headers = HeaderWindow()
+    var headers: HeaderWindow {
+        if let window = headerWindow { return window }
+        let window = HeaderWindow()
+        headerWindow = window
+        return window
+    }
+    @exclusivity(unchecked) private var headerWindow: HeaderWindow?
     /// Where the last read ended: the first batch with a last offset >= `offset` starts at
     /// `position`. A consumer's next fetch starts exactly there, and then costs no index search.
     @exclusivity(unchecked) var readHint: (offset: Int64, position: Int)?
@@ -104,7 +116,7 @@ final class Segment: @unchecked Sendable {
 
     /// Writes prepared batches at the end of the file and indexes them. On failure the file is
     /// cut back to its previous size (best effort) and the segment is unchanged.
-    func append(_ batches: PreparedBatches, indexIntervalBytes: Int) throws {
+    func append(_ batches: borrowing PreparedBatches, indexIntervalBytes: Int) throws {
         self.indexIntervalBytes = indexIntervalBytes
         try cutStaleTail()
         let start = size
@@ -136,9 +148,10 @@ final class Segment: @unchecked Sendable {
             throw error
         }
         var at = start
-        for entry in batches.entries {
-            indexAppended(entry.header, at: at, indexIntervalBytes: indexIntervalBytes)
-            at += entry.header.totalSize
+        for i in 0..<batches.count {
+            let header = batches.header(i)
+            indexAppended(header, at: at, indexIntervalBytes: indexIntervalBytes)
+            at += header.totalSize
         }
         size = at
         indexesPersisted = false

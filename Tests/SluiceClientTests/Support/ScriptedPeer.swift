@@ -17,12 +17,17 @@ final class ScriptedPeer: Sendable {
 
     init(respond: @escaping Responder) async throws {
         let log = requests
+        let connections = NIOLockedValueBox(0)
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 64 << 20)))
-                    try child.pipeline.syncOperations.addHandler(PeerHandler(respond: respond, log: log))
+                    let number = connections.withLockedValue { n -> Int in
+                        n += 1
+                        return n
+                    }
+                    try child.pipeline.syncOperations.addHandler(PeerHandler(respond: respond, log: log, connection: number))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -81,10 +86,12 @@ private final class PeerHandler: ChannelInboundHandler {
 
     let respond: ScriptedPeer.Responder
     let log: NIOLockedValueBox<[ReceivedRequest]>
+    let connection: Int
 
-    init(respond: @escaping ScriptedPeer.Responder, log: NIOLockedValueBox<[ReceivedRequest]>) {
+    init(respond: @escaping ScriptedPeer.Responder, log: NIOLockedValueBox<[ReceivedRequest]>, connection: Int) {
         self.respond = respond
         self.log = log
+        self.connection = connection
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -93,7 +100,7 @@ private final class PeerHandler: ChannelInboundHandler {
             return
         }
         let frame = ReceivedRequest(apiKey: raw.apiKey, apiVersion: raw.apiVersion, correlationId: raw.correlationId,
-                                    body: raw.body.buffer)
+                                    body: raw.body.buffer, connection: connection)
         log.withLockedValue { $0.append(frame) }
         if let answer = respond(frame) {
             context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
@@ -116,6 +123,8 @@ struct ReceivedRequest: Sendable {
     var apiVersion: Int16
     var correlationId: Int32
     var body: ByteBuffer
+    /// Which of the peer's accepted connections it came on (1 for the first).
+    var connection: Int = 0
 
     func decodeBody<R: KafkaRequest>(_ type: R.Type) throws -> R {
         var reader = WireReader(body)

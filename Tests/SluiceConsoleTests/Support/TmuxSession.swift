@@ -47,9 +47,11 @@ final class TmuxSession {
         return pid
     }
 
-    /// Waits until `condition` holds for the screen, or fails after `seconds` showing the screen.
+    /// Waits until `condition` holds for the screen, or fails after `seconds` showing the screen
+    /// (and `note`, when there is more to show).
     @discardableResult
-    func waitFor(_ what: String, seconds: Double = 30, _ condition: (String) -> Bool) throws -> String {
+    func waitFor(_ what: String, seconds: Double = 30, note: @autoclosure () -> String = "",
+                 _ condition: (String) -> Bool) throws -> String {
         let deadline = Clocks.monotonic() + seconds
         var last = ""
         while Clocks.monotonic() < deadline {
@@ -57,7 +59,8 @@ final class TmuxSession {
             if condition(last) { return last }
             usleep(50_000)
         }
-        throw TestFailure("timed out after \(seconds)s waiting for \(what); the screen:\n\(last)")
+        let more = note()
+        throw TestFailure("timed out after \(seconds)s waiting for \(what); the screen:\n\(last)" + (more.isEmpty ? "" : "\n\(more)"))
     }
 
     /// Waits until the screen contains `text`.

@@ -1,0 +1,80 @@
+import Testing
+@testable import SluiceConsole
+
+/// Consumer groups in the model: consumption rates from commits that come in steps, and groups a
+/// poll could not see (a coordinator loading its groups after a broker start) kept, not lost.
+@Suite struct GroupModelTests {
+    static let key = PartitionKey("t", 0)
+
+    func observation(at t: Double, hw: Int64, groups: [ObservedGroup], unlisted: String? = nil) -> ClusterObservation {
+        ClusterObservation(
+            takenAt: 1000 + t, monotonic: t, clusterID: "c", controllerID: 1,
+            brokers: [ObservedBroker(id: 1, host: "h", port: 9001)],
+            topics: [ObservedTopic(name: "t", partitions: [ObservedPartition(partition: 0, leader: 1, replicas: [1], isr: [1],
+                                                                            highWatermark: hw, logStartOffset: 0)])],
+            groups: groups, groupsUnlisted: unlisted)
+    }
+
+    func group(committed: Int64, members: [String] = ["m-1"], state: String = "Stable") -> ObservedGroup {
+        ObservedGroup(id: "g", state: state, assignor: "range",
+                      members: members.map { ObservedMember(memberID: $0, clientID: "c-\($0)", host: "/127.0.0.1",
+                                                            assignment: [Self.key]) },
+                      committed: [Self.key: committed])
+    }
+
+    /// A consumer that commits every 5 s (Kafka's default) while it reads 200 msg/s: polled every
+    /// second, the group reads 200 msg/s throughout, not 0 four times and 1000 once.
+    @Test func consumptionIsMeasuredOverTheCommitWindow() {
+        var snapshot: ClusterSnapshot?
+        var rates: [Double] = []
+        for t in 0...15 {
+            let committed = Int64(t / 5 * 1000)
+            snapshot = SnapshotBuilder.build(observation(at: Double(t), hw: 5000, groups: [group(committed: committed)]),
+                                             previous: snapshot)
+            rates.append(snapshot!.groups[0].messagesPerSecond)
+        }
+        #expect(rates[0] == 0)
+        #expect(rates[5...].allSatisfy { $0 == 200 }, "rates: \(rates)")
+        #expect(snapshot!.totals.messagesOut == 200)
+        #expect(snapshot!.groups[0].commitHistory.samples.count <= 7)
+    }
+
+    @Test func groupsThatCouldNotBeListedAreKeptAndSaySo() {
+        let a = SnapshotBuilder.build(observation(at: 0, hw: 100, groups: [group(committed: 40)]), previous: nil)
+        #expect(a.groups[0].totalLag == 60)
+        let b = SnapshotBuilder.build(observation(at: 1, hw: 150, groups: [], unlisted: GroupSnapshot.coordinatorLoading),
+                                      previous: a)
+        #expect(b.groups.map(\.id) == ["g"] && b.groups[0].stale == GroupSnapshot.coordinatorLoading)
+        #expect(b.groups[0].totalLag == 60 && b.groups[0].members.count == 1, "the figures known before")
+        #expect(b.groups[0].lagTrend == a.groups[0].lagTrend)
+        #expect(EventDeriver.events(from: a, to: b).isEmpty, "a group that could not be listed is not gone")
+        #expect(GroupsView.stateText(b.groups[0]) == "loading")
+
+        let c = SnapshotBuilder.build(observation(at: 2, hw: 150, groups: [group(committed: 150)]), previous: b)
+        #expect(c.groups[0].stale == nil && c.groups[0].totalLag == 0)
+        #expect(c.groups[0].lagTrend.samples.map(\.value) == [60, 0])
+        #expect(EventDeriver.events(from: b, to: c).isEmpty)
+    }
+
+    @Test func aGroupThatCouldNotBeDescribedKeepsItsMembers() {
+        let a = SnapshotBuilder.build(observation(at: 0, hw: 100, groups: [group(committed: 40)]), previous: nil)
+        let unanswered = ObservedGroup(id: "g", state: "Stable", unanswered: "timed out")
+        let b = SnapshotBuilder.build(observation(at: 1, hw: 100, groups: [unanswered]), previous: a)
+        #expect(b.groups[0].members == a.groups[0].members && b.groups[0].stale == "timed out")
+        #expect(GroupsView.stateText(b.groups[0]) == "no answer")
+        #expect(EventDeriver.events(from: a, to: b).isEmpty, "no rebalance is made up from a missing answer")
+        // A real change of members afterwards is one.
+        let c = SnapshotBuilder.build(observation(at: 2, hw: 100, groups: [group(committed: 40, members: ["m-1", "m-2"])]),
+                                      previous: b)
+        #expect(EventDeriver.events(from: b, to: c).map(\.text) == ["Group g rebalanced: 1 → 2 members"])
+    }
+
+    @Test func theGroupsViewSaysWhyItIsEmpty() {
+        var state = AppState(mode: .remote(bootstrap: "h:9001"), width: 120, height: 40, themeNames: ["dark"],
+                             themeName: "dark", refreshInterval: 1)
+        state.snapshot = SnapshotBuilder.build(observation(at: 0, hw: 0, groups: [], unlisted: GroupSnapshot.coordinatorLoading),
+                                               previous: nil)
+        #expect(GroupsView.table(state).emptyMessage
+                == "Groups could not be listed: the group coordinator is loading its groups (retrying)")
+    }
+}
