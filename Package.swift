@@ -56,10 +56,12 @@ let package = Package(
         // MARK: Client side
 
         .target(name: "SluiceClient", dependencies: ["KafkaProtocol", nioCore, nioPosix, nioConcurrency, logging]),
+        // The layout and configuration of a local cluster (`sluice cluster up`, the console's embedded one).
+        .target(name: "SluiceLocalCluster"),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "SluiceConsole",
-            dependencies: ["SluiceClient", "KafkaProtocol", "CNCurses", nioCore, .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["SluiceClient", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
         // MARK: The command
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole",
+                "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole", "SluiceLocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 nioCore, nioPosix, logging,
@@ -88,7 +90,7 @@ let package = Package(
         .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
         .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),
         .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),
-        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceClient", "KafkaProtocol"]),
+        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceLocalCluster", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
         .testTarget(
             name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore],

@@ -22,11 +22,13 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tmux-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
     }
 
-    /// Starts the console in tmux (on a fresh data directory, or watching `remote`); returns the
-    /// session and the console's pid.
-    static func launch(dataDir: String, remote: String? = nil, width: Int = 120, height: Int = 40) throws -> (TmuxSession, Int32) {
+    /// Starts the console in tmux (on a fresh data directory with `brokers` brokers, or watching
+    /// `remote`); returns the session and the console's pid. One broker unless a test is about the
+    /// cluster: each broker is a process to start on a shared 2-core machine.
+    static func launch(dataDir: String, brokers: Int = 1, remote: String? = nil, width: Int = 120,
+                       height: Int = 40) throws -> (TmuxSession, Int32) {
         let binary = try sluiceBinary()
-        let cluster = remote.map { "console --bootstrap \($0)" } ?? "--data-dir '\(dataDir)' --fresh"
+        let cluster = remote.map { "console --bootstrap \($0)" } ?? "--data-dir '\(dataDir)' --fresh --brokers \(brokers)"
         let command = "env -u NO_COLOR LANG=C.UTF-8 TERM=xterm-256color '\(binary)' \(cluster) --refresh 0.5;"
             + " echo \"console exited $?\"; sleep 120"
         let session = try TmuxSession(command: command, width: width, height: height)
@@ -134,7 +136,7 @@ import Testing
         try tmux.waitFor("console exited 0", seconds: 30)
         #expect(last.allSatisfy { !Processes.isRunning($0) })
         #expect(!Processes.isRunning(console) && Processes.children(of: console).isEmpty)
-        let log = try String(contentsOfFile: dataDir + "/logs/broker-1.log", encoding: .utf8)
+        let log = try String(contentsOfFile: dataDir + "/broker-1.log", encoding: .utf8)
         #expect(log.contains("SIGTERM"), "the broker was not stopped with SIGTERM:\n\(log.suffix(2000))")
         #expect(!FileManager.default.fileExists(atPath: dataDir + "/bootstrap"))
     }

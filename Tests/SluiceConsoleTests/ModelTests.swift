@@ -49,7 +49,7 @@ import Testing
 
     @Test func eventsAreDerivedAndGroupedByCause() {
         let a = SnapshotBuilder.build(observation(at: 0, hw: 0, size: 0, committed: 0), previous: nil)
-        #expect(EventDeriver.events(from: nil, to: a).map(\.text) == ["Connected to cluster c: 2 brokers, 1 topics"])
+        #expect(EventDeriver.events(from: nil, to: a).map(\.text) == ["Connected to cluster c: 2 brokers, 1 topic"])
         let b = SnapshotBuilder.build(observation(at: 1, hw: 0, size: 0, committed: 0, leader: 2, isr: [2], controller: 2,
                                                   topics: ["t", "u"], brokers: [2], groupState: "PreparingRebalance"), previous: a)
         let texts = EventDeriver.events(from: a, to: b).map(\.text)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SluiceConsole
+import SluiceLocalCluster
 
 /// The supervisor's process mechanics (spawn, SIGKILL, restart, reap, add, stop) with a stand-in
 /// broker: a shell script that logs its arguments and exits on SIGTERM. The real broker is driven
@@ -8,10 +9,10 @@ import Testing
 @Suite(.serialized) struct SupervisorTests {
     /// Logs "started <id> <port> <dir>", says "got TERM" and exits 0 on SIGTERM, exits 3 at once when
     /// `<dir>/crash` exists.
-    static let fakeBroker = BrokerLauncher { id, port, dir, _ in
+    static let fakeBroker = BrokerLauncher { spec in
         ["/bin/sh", "-c",
-         #"mkdir -p "$3"; echo "started $1 $2 $3"; [ -e "$3/crash" ] && exit 3; trap 'echo got TERM; exit 0' TERM; while :; do sleep 0.05; done"#,
-         "fake-broker", "\(id)", "\(port)", dir]
+         #"mkdir -p "$3"; echo "started $1 $2 $3 $4"; [ -e "$3/crash" ] && exit 3; trap 'echo got TERM; exit 0' TERM; while :; do sleep 0.05; done"#,
+         "fake-broker", "\(spec.id)", "\(spec.port)", spec.dataDirectory, spec.propertiesFile]
     }
 
     func makeDirectory() throws -> DataDirectory {
@@ -47,7 +48,9 @@ import Testing
         let ports = supervisor.table.map(\.port)
         #expect(Set(ports).count == 2)
         #expect(try String(contentsOfFile: dir.bootstrapFile, encoding: .utf8) == ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") + "\n")
-        #expect(waitFor(supervisor) { log(dir, 1).contains("started 1 \(ports[0]) \(dir.brokerDirectory(1))") }.0)
+        #expect(waitFor(supervisor) { log(dir, 1).contains("started 1 \(ports[0]) \(dir.brokerDirectory(1)) \(dir.propertiesFile(1))") }.0)
+        // The layout names the running pids (so `sluice cluster up` and `status` see the cluster runs).
+        #expect(dir.readLayout()?.members.map(\.pid) == supervisor.table.compactMap(\.pid))
 
         // Kill: SIGKILL, down at once, not reported as a crash by the reaper.
         let pid1 = try #require(supervisor.table[0].pid)
@@ -68,10 +71,11 @@ import Testing
         #expect(restarted && events.contains { $0.text.contains("Broker 2 restarted") })
         #expect(waitFor(supervisor) { log(dir, 2).contains("got TERM") }.0)
 
-        // Add: the next id on a new port, remembered in the layout.
+        // Add: the next id on a new port, a broker-only node (as `sluice cluster add-broker`), remembered in the layout.
         let added = try supervisor.add(now: Clocks.monotonic(), wall: 0)
-        #expect(added.text.contains("Broker 3 started") && supervisor.table.count == 3)
-        #expect(dir.readLayout()?.brokers.map(\.id) == [1, 2, 3])
+        #expect(added.text.contains("Broker 3 started") && added.text.contains("broker-only") && supervisor.table.count == 3)
+        #expect(dir.readLayout()?.members.map(\.id) == [1, 2, 3] && supervisor.voters == [1, 2])
+        #expect(try String(contentsOfFile: dir.propertiesFile(3), encoding: .utf8).contains("process.roles=broker\n"))
 
         // Stop: SIGTERM to all, every one exits, the bootstrap file goes.
         let pids = supervisor.pids
@@ -79,6 +83,7 @@ import Testing
         #expect(pids.count == 3 && pids.allSatisfy { !alive($0) })
         #expect(supervisor.table.allSatisfy { $0.status == .stopped })
         #expect(!FileManager.default.fileExists(atPath: dir.bootstrapFile))
+        #expect(dir.readLayout()?.members.allSatisfy { $0.pid == 0 } == true)
 
         // A second supervisor on the same directory finds the same brokers and ports.
         let next = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
@@ -107,14 +112,55 @@ import Testing
         if case .failedToStart = supervisor.table[0].status {} else { Issue.record("status \(supervisor.table[0].status)") }
     }
 
-    @Test func brokersThatCannotFormAClusterRunAlone() throws {
+    /// A new cluster is configured as `sluice cluster up` configures one: the first three nodes are
+    /// combined broker+controller voters, every node's properties name the same voters.
+    @Test func aNewClusterIsAKRaftQuorumOfThreeVoters() throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
-        let single = BrokerLauncher(formsClusters: false, arguments: Self.fakeBroker.arguments)
-        #expect(throws: SupervisorError.self) { _ = try BrokerSupervisor(directory: dir, launcher: single, count: 3, basePort: nil) }
-        let supervisor = try BrokerSupervisor(directory: dir, launcher: single, count: 1, basePort: nil)
-        #expect(throws: SupervisorError.self) { _ = try supervisor.add(now: 0, wall: 0) }
-        #expect(supervisor.table.isEmpty && dir.readLayout()?.brokers.count == 1)
+        let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 4, basePort: nil)
+        let layout = try #require(dir.readLayout())
+        #expect(supervisor.voters == [1, 2, 3] && layout.members.count == 4)
+        let voters = layout.voters.map { "\($0.0)@127.0.0.1:\($0.1)" }.joined(separator: ",")
+        for member in layout.members {
+            let text = try String(contentsOfFile: dir.propertiesFile(member.id), encoding: .utf8)
+            #expect(text.contains("node.id=\(member.id)\n") && text.contains("controller.quorum.voters=\(voters)\n"))
+            #expect(text.contains("log.dirs=\(dir.brokerDirectory(member.id))\n"))
+            #expect(text.contains(member.id <= 3 ? "process.roles=broker,controller\n" : "process.roles=broker\n"))
+        }
+    }
+
+    /// A directory of the older one-broker console: kept as a one-voter cluster with `--brokers 1`,
+    /// refused with the ways out otherwise, never a crash.
+    @Test func anOlderConsolesDirectoryIsMigratedOrExplained() throws {
+        let dir = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir.path) }
+        let port = try LocalCluster.freePort()
+        try Data(#"{"brokers":[{"id":1,"port":\#(port)}]}"#.utf8).write(to: URL(fileURLWithPath: dir.layoutFile))
+        try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1) + "/kept-0", withIntermediateDirectories: true)
+        #expect {
+            _ = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 3, basePort: nil)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("older sluice console") && text.contains("--brokers 1") && text.contains("--fresh")
+        }
+        let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
+        #expect(supervisor.voters == [1] && supervisor.bootstrapServers == ["127.0.0.1:\(port)"])
+        #expect(FileManager.default.fileExists(atPath: dir.brokerDirectory(1) + "/kept-0"))
+        #expect(dir.readLayout()?.members.first?.controllerPort != nil)
+    }
+
+    /// A cluster `sluice cluster up` runs in the directory is not started a second time.
+    @Test func aClusterRunningFromClusterUpIsRefused() throws {
+        let dir = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir.path) }
+        let other = try ProcessSpawner.spawn(["/bin/sh", "-c", "sleep 30", "broker"], logFile: "/dev/null")
+        defer { kill(other, SIGKILL); _ = waitpid(other, nil, 0) }
+        var state = try LocalCluster.plan(brokers: 1, voters: 1)
+        state.members[0].pid = other
+        try dir.writeLayout(state)
+        #expect {
+            _ = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 3, basePort: nil)
+        } throws: { "\($0)".contains("sluice cluster down") }
     }
 
     @Test func oneConsolePerDataDirectory() throws {
@@ -129,7 +175,9 @@ import Testing
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1), withIntermediateDirectories: true)
-        try dir.writeLayout(.init(brokers: [.init(id: 1, port: 1)]))
+        try dir.writeLayout(.init(members: [.init(id: 1, port: 1, controllerPort: 2)]))
+        _ = FileManager.default.createFile(atPath: dir.propertiesFile(1), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.logFile(1), contents: nil)
         _ = FileManager.default.createFile(atPath: dir.path + "/notes.txt", contents: Data("mine".utf8))
         try dir.wipe()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["notes.txt"])

@@ -22,18 +22,24 @@ import Testing
         #expect(log.leaderEpochs.map(\.startOffset) == [0, 3])
     }
 
-    @Test func logAppendTimeRewritesTimestampAndCRC() throws {
+    /// One small batch (patched in the segment's write buffer), two batches and one batch past
+    /// 16 KiB (headers rewritten beside the original bodies) take different write paths.
+    @Test(arguments: [[20], [20, 20], [20_000]])
+    func logAppendTimeRewritesTimestampAndCRC(sizes: [Int]) throws {
         let dir = TempDirectory()
         var config = TestLog.config()
         config.messageTimestampType = "LogAppendTime"
         let log = try TestLog.open(dir.path, config: config)
-        let info = try log.appendAsLeader([Batches.make(["x", "y"], timestamp: 10)], leaderEpoch: 0, now: 777_000)
+        let info = try log.appendAsLeader(sizes.map { Batches.sized($0, count: 2, timestamp: 10) }, leaderEpoch: 0, now: 777_000)
         #expect(info.logAppendTime == 777_000)
-        let batch = try #require(try Fetched.read(log, from: 0).first)
-        try batch.validate()
-        #expect(batch.attributes.timestampType == .logAppendTime)
-        #expect(batch.maxTimestamp == 777_000)
-        #expect(try batch.records().map(\.timestamp) == [777_000, 777_000])
+        let batches = try Fetched.read(log, from: 0)
+        #expect(batches.count == sizes.count)
+        for batch in batches {
+            try batch.validate()
+            #expect(batch.attributes.timestampType == .logAppendTime)
+            #expect(batch.maxTimestamp == 777_000)
+            #expect(try batch.records().map(\.timestamp) == [777_000, 777_000])
+        }
     }
 
     @Test func rejectsBatchesTheLogCannotTake() throws {

@@ -7,16 +7,20 @@ import Testing
 /// ever served or left for recovery to trip on, reads go on, and appends work again once the
 /// disk does.
 @Suite struct DiskFullTests {
-    @Test func injectedWriteFailuresRollBackAndRecover() throws {
+    /// Small batches are written with one pwrite of a patched copy, batches past 16 KiB with a
+    /// gathered pwritev: both must cut a failed write back.
+    @Test(arguments: [0, 20_000])
+    func injectedWriteFailuresRollBackAndRecover(padding: Int) throws {
         let dir = TempDirectory("faults")
         let faults = StorageFaults()
         let log = try TestLog.open(dir.path, faults: faults)
         let segment = SegmentFiles.path(dir.path, 0, ".log")
         var acknowledged: [String] = []
         func append(_ value: String, epoch: Int32 = 0, seq: Int32 = -1) throws {
-            let batch = Batches.make([value], producerId: seq >= 0 ? 1 : -1, producerEpoch: seq >= 0 ? 0 : -1, baseSequence: seq)
+            let stored = value + String(repeating: " ", count: padding)
+            let batch = Batches.make([stored], producerId: seq >= 0 ? 1 : -1, producerEpoch: seq >= 0 ? 0 : -1, baseSequence: seq)
             _ = try log.appendAsLeader([batch], leaderEpoch: epoch, now: 0)
-            acknowledged.append(value)
+            acknowledged.append(stored)
         }
         for i in 0..<3 { try append("ok\(i)") }
 

@@ -103,13 +103,29 @@ public struct WireWriter {
 
     // MARK: Strings and bytes
 
+    /// The longest classic (int16-prefixed) string: Kafka's `Short.MAX_VALUE`.
+    public static let maxClassicStringBytes = Int(Int16.max)
+
+    /// Writes a string. A classic string longer than ``maxClassicStringBytes`` (possible only for
+    /// free text such as an error message or a config value) is cut at the last whole character
+    /// that fits: an int16 length cannot say more, and a wrapped length would corrupt the frame.
     public mutating func writeNullableString(_ s: String?, compact: Bool) {
         guard let s else {
             writeLength(nil, compact: compact)
             return
         }
-        writeLength(s.utf8.count, compact: compact)
-        buffer.writeString(s)
+        let utf8 = s.utf8
+        guard !compact, utf8.count > Self.maxClassicStringBytes else {
+            writeLength(utf8.count, compact: compact)
+            buffer.writeString(s)
+            return
+        }
+        var end = utf8.index(utf8.startIndex, offsetBy: Self.maxClassicStringBytes)
+        // Back up over UTF-8 continuation bytes (10xxxxxx) so that the cut falls between characters.
+        while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        let prefix = utf8[utf8.startIndex..<end]
+        writeLength(prefix.count, compact: false)
+        buffer.writeBytes(prefix)
     }
 
     public mutating func writeString(_ s: String, compact: Bool) {

@@ -276,17 +276,23 @@ final class RecordAccumulator: Sendable {
     }
 
     /// Records a batch's final outcome and tells its waiters.
+    ///
+    /// The batch's deliveries are told before it leaves `incomplete`: a flush that another
+    /// batch's completion wakes must find every earlier batch's callbacks already run (two
+    /// batches can finish at once on different threads).
     func finish(_ batch: ProducerBatch, inFlight: Bool = true,
                 _ result: Result<(baseOffset: Int64, logAppendTime: Int64), KafkaClientError>) {
-        let (memory, flushes): ([CheckedContinuation<Void, Error>], [CheckedContinuation<Void, Never>]) = state.withLockedValue { s in
+        state.withLockedValue { s in
             if inFlight { s.partitions[batch.topicPartition]?.inFlight -= 1 }
-            Self.forget(batch, in: &s)
             if case let .failure(error) = result, batch.deliveries.count < Int(batch.recordCount), s.unobservedError == nil {
                 s.unobservedError = error
             }
-            return Self.takeWaiters(&s)
         }
         batch.complete(result)
+        let (memory, flushes): ([CheckedContinuation<Void, Error>], [CheckedContinuation<Void, Never>]) = state.withLockedValue { s in
+            Self.forget(batch, in: &s)
+            return Self.takeWaiters(&s)
+        }
         for m in memory { m.resume() }
         for f in flushes { f.resume() }
     }

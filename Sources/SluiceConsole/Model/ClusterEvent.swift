@@ -38,10 +38,11 @@ public enum EventDeriver {
     public static func events(from old: ClusterSnapshot?, to new: ClusterSnapshot) -> [ClusterEvent] {
         let t = new.takenAt
         guard let old else {
-            let id = new.clusterID.map { " \($0)" } ?? ""
+            // A cluster still electing its first controller has no id yet (an empty string).
+            let id = new.clusterID.flatMap { $0.isEmpty ? nil : " \($0)" } ?? ""
             let up = new.brokers.filter(\.registered).count
             return [ClusterEvent(time: t, kind: .broker, severity: .info,
-                                 text: "Connected to cluster\(id): \(up) brokers, \(new.topics.count) topics")]
+                                 text: "Connected to cluster\(id): \(plural(up, "broker")), \(plural(new.topics.count, "topic"))")]
         }
         var out: [ClusterEvent] = []
         out += brokerEvents(old, new, t)

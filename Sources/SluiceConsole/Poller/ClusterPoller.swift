@@ -9,7 +9,13 @@ public final class ClusterPoller: Sendable {
         var pollNow = false
         /// Broker addresses to probe even when the metadata does not list them.
         var known: [Int32: String] = [:]
+        /// Until this monotonic time, polls come every `quickInterval` while the cluster does not yet
+        /// list every known broker with a controller (brokers just started are shown up at once).
+        var quickUntil: Double = 0
     }
+
+    /// How often to poll while started brokers are expected to join.
+    static let quickInterval = 0.15
 
     private let source: KafkaClusterSource
     private let inbox: EventInbox
@@ -25,6 +31,11 @@ public final class ClusterPoller: Sendable {
     /// Polls again as soon as the current poll (if any) is done.
     public func pollNow() { settings.withLock { $0.pollNow = true } }
     public func setKnownBrokers(_ known: [Int32: String]) { settings.withLock { $0.known = known } }
+    /// Brokers were just started: poll every `quickInterval` until the cluster lists all of them
+    /// with a controller, for at most `seconds`, instead of waiting a whole refresh interval.
+    public func pollQuickly(for seconds: Double) {
+        settings.withLock { $0.quickUntil = max($0.quickUntil, Clocks.monotonic() + seconds) }
+    }
 
     /// Polls until the task is cancelled.
     public func run() async {
@@ -47,6 +58,11 @@ public final class ClusterPoller: Sendable {
                 previous = snapshot
                 inbox.post(.snapshot(snapshot))
                 retry = nil
+                let complete = snapshot.controllerID.map { $0 >= 0 } == true
+                    && known.keys.allSatisfy { id in snapshot.brokers.contains { $0.id == id && $0.registered } }
+                settings.withLock { s in
+                    if complete { s.quickUntil = 0 } else if Clocks.monotonic() < s.quickUntil { retry = Self.quickInterval }
+                }
             } catch {
                 inbox.post(.pollFailed(KafkaClusterSource.words(error)))
                 retry = min(2 * (retry ?? 0.05), settings.withLock { $0.interval })

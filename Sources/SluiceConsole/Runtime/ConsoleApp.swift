@@ -107,6 +107,7 @@ public final class ConsoleApp {
         if let supervisor {
             let started = supervisor.startAll(now: Clocks.monotonic(), wall: Clocks.wall())
             poller.setKnownBrokers(supervisor.brokerAddresses)
+            poller.pollQuickly(for: 20)
             dispatch(started.map { .processEvent($0) } + [.processes(supervisor.table)])
         }
         let pollTask = Task { [poller] in await poller.run() }
@@ -189,12 +190,14 @@ public final class ConsoleApp {
         case .restartBroker(let id):
             guard let supervisor else { return [] }
             let e = supervisor.restart(id, now: now, wall: wall)
+            poller.pollQuickly(for: BrokerSupervisor.stopGrace + 10)
             return (e.map { [.processEvent($0)] } ?? []) + [.processes(supervisor.table)]
         case .addBroker:
             guard let supervisor else { return [] }
             do {
                 let e = try supervisor.add(now: now, wall: wall)
                 poller.setKnownBrokers(supervisor.brokerAddresses)
+                poller.pollQuickly(for: 20)
                 return [.processEvent(e), .processes(supervisor.table)]
             } catch {
                 return [.actionFailed("Cannot add a broker: \(error)")]

@@ -1,27 +1,26 @@
 import Glibc
+import SluiceLocalCluster
 
-/// How to start one broker: the command line for a broker id, port and data directory.
+/// How to start one broker of the embedded cluster.
 public struct BrokerLauncher: Sendable {
-    public var arguments: @Sendable (_ id: Int32, _ port: Int32, _ dataDir: String, _ peers: [DataDirectory.Layout.Broker]) -> [String]
-    /// Whether brokers started this way join one cluster (given their peers). When not, a second
-    /// broker would be a one-node cluster of its own, so the console runs only one.
-    public var formsClusters: Bool
-
-    public init(formsClusters: Bool = true,
-                arguments: @escaping @Sendable (Int32, Int32, String, [DataDirectory.Layout.Broker]) -> [String]) {
-        self.arguments = arguments
-        self.formsClusters = formsClusters
+    /// What the supervisor knows of a broker it starts.
+    public struct Spec: Sendable {
+        public var id: Int32
+        public var port: Int32
+        public var dataDirectory: String
+        /// Its KRaft-style configuration (`LocalCluster.properties`), written before the start.
+        public var propertiesFile: String
     }
 
-    /// `<executable> broker --node-id N --listen 127.0.0.1:PORT --data-dir DIR --exit-with-parent`:
-    /// the broker dies with the console (PR_SET_PDEATHSIG), so no broker outlives it.
-    ///
-    /// `sluice broker` cannot join other brokers yet (that is the cluster issue's work): once it
-    /// can, pass the peers here and set `formsClusters`, and the console's default becomes 3.
+    public var arguments: @Sendable (Spec) -> [String]
+
+    public init(arguments: @escaping @Sendable (Spec) -> [String]) { self.arguments = arguments }
+
+    /// `<executable> broker --config broker-N.properties --exit-with-parent`: the configuration
+    /// `sluice cluster up` writes; the broker dies with the console (PR_SET_PDEATHSIG), so no broker
+    /// outlives it.
     public static func sluice(executable: String) -> BrokerLauncher {
-        BrokerLauncher(formsClusters: false) { id, port, dir, _ in
-            [executable, "broker", "--node-id", "\(id)", "--listen", "127.0.0.1:\(port)", "--data-dir", dir, "--exit-with-parent"]
-        }
+        BrokerLauncher { spec in [executable, "broker", "--config", spec.propertiesFile, "--exit-with-parent"] }
     }
 }
 
@@ -34,7 +33,7 @@ public struct BrokerLauncher: Sendable {
 public final class BrokerSupervisor {
     public let directory: DataDirectory
     private let launcher: BrokerLauncher
-    private var layout: DataDirectory.Layout
+    private var layout: LocalCluster.State
     private var processes: [Int32: BrokerProcess] = [:]
     /// Brokers being stopped to be started again, with the time to give up waiting and SIGKILL.
     private var restarting: [Int32: Double] = [:]
@@ -45,51 +44,38 @@ public final class BrokerSupervisor {
     /// Seconds a broker gets to stop after SIGTERM before SIGKILL.
     public static let stopGrace: Double = 10
 
-    /// Prepares the directory and the layout: the saved one if there is one (ports that are now
-    /// taken are replaced), otherwise `count` brokers on free ports starting at `basePort` (or
-    /// anywhere when nil).
+    /// Prepares the directory and the cluster (`EmbeddedLayout`): the saved one if there is one
+    /// (ports now taken are replaced), otherwise `count` brokers — the first three also the
+    /// metadata quorum's voters — on free ports, from `basePort` when given.
     public init(directory: DataDirectory, launcher: BrokerLauncher, count: Int, basePort: Int32?) throws {
         self.directory = directory
         self.launcher = launcher
-        if !launcher.formsClusters && count > 1 {
-            throw SupervisorError(Self.singleNodeOnly)
-        }
         try directory.prepare()
-        var layout = directory.readLayout() ?? DataDirectory.Layout(brokers: [])
-        if !launcher.formsClusters && layout.brokers.count > 1 {
-            throw SupervisorError(Self.singleNodeOnly + " (\(directory.layoutFile) lists \(layout.brokers.count); use --fresh)")
+        do {
+            layout = try EmbeddedLayout.prepare(directory, count: count, basePort: basePort)
+        } catch let error as LocalClusterError {
+            throw SupervisorError(error.description)
         }
-        var taken = Set<Int32>()
-        for i in layout.brokers.indices {
-            if !ProcessSpawner.portIsFree(layout.brokers[i].port) || taken.contains(layout.brokers[i].port) {
-                layout.brokers[i].port = try Self.pickPort(base: basePort, avoiding: taken)
-            }
-            taken.insert(layout.brokers[i].port)
-        }
-        while layout.brokers.count < count {
-            let id = (layout.brokers.map(\.id).max() ?? 0) + 1
-            let port = try Self.pickPort(base: basePort.map { $0 + id - 1 }, avoiding: taken)
-            taken.insert(port)
-            layout.brokers.append(.init(id: id, port: port))
-        }
-        self.layout = layout
         try directory.writeLayout(layout)
     }
 
     /// The bootstrap servers of the embedded cluster.
-    public var bootstrapServers: [String] { layout.brokers.map { "127.0.0.1:\($0.port)" } }
+    public var bootstrapServers: [String] { layout.members.map { "127.0.0.1:\($0.port)" } }
     public var brokerAddresses: [Int32: String] {
-        Dictionary(uniqueKeysWithValues: layout.brokers.map { ($0.id, "127.0.0.1:\($0.port)") })
+        Dictionary(uniqueKeysWithValues: layout.members.map { ($0.id, "127.0.0.1:\($0.port)") })
     }
+    /// The nodes that are metadata-quorum voters (the others are broker-only).
+    public var voters: Set<Int32> { Set(layout.members.filter(\.isVoter).map(\.id)) }
 
     /// The process table, by broker id.
     public var table: [BrokerProcess] { processes.values.sorted { $0.id < $1.id } }
     public var pids: [Int32] { processes.values.compactMap { $0.isRunning ? $0.pid : nil } }
 
-    /// Starts every broker of the layout and writes the bootstrap file.
+    /// Starts every broker of the layout and writes the layout (with the pids) and the bootstrap file.
     public func startAll(now: Double, wall: Double) -> [ClusterEvent] {
-        try? directory.writeBootstrap(bootstrapServers)
-        return layout.brokers.map { start($0, now: now, wall: wall, restarts: 0) }
+        let events = layout.members.map { start($0, now: now, wall: wall, restarts: 0) }
+        saveLayout()
+        return events
     }
 
     /// SIGKILL: the broker dies at once, as in a crash.
@@ -109,31 +95,29 @@ public final class BrokerSupervisor {
         return ClusterEvent(time: wall, kind: .process, severity: .failure, text: "Broker \(id) killed with SIGKILL (pid \(pid))")
     }
 
-    /// Restarts a broker on the same data directory: a running one is stopped (SIGTERM) first and
-    /// started again once it exited; a dead one starts at once.
+    /// Restarts a broker on the same data directory: a running one is stopped (SIGTERM, a controlled
+    /// shutdown) first and started again once it exited; a dead one starts at once.
     public func restart(_ id: Int32, now: Double, wall: Double) -> ClusterEvent? {
-        guard let entry = layout.brokers.first(where: { $0.id == id }) else { return nil }
+        guard let member = layout.members.first(where: { $0.id == id }) else { return nil }
         if let p = processes[id], p.isRunning, let pid = p.pid {
             restarting[id] = now + Self.stopGrace
             Glibc.kill(pid, SIGTERM)
             return ClusterEvent(time: wall, kind: .process, severity: .warning, text: "Broker \(id) stopping to restart (pid \(pid))")
         }
-        return start(entry, now: now, wall: wall, restarts: (processes[id]?.restarts ?? 0) + 1)
+        defer { saveLayout() }
+        return start(member, now: now, wall: wall, restarts: (processes[id]?.restarts ?? 0) + 1)
     }
 
-    static let singleNodeOnly = "sluice broker cannot join other brokers yet (multi-node clusters are a later issue), "
-        + "so the embedded cluster has one broker; a second one would be a separate cluster"
-
-    /// Adds a broker with the next id on a free port, and starts it.
+    /// Adds a broker with the next id on a free port, as `sluice cluster add-broker` does: a
+    /// broker-only node that observes the metadata quorum (the voter set is static) and receives
+    /// replicas of new topics and reassignments.
     public func add(now: Double, wall: Double) throws -> ClusterEvent {
-        guard launcher.formsClusters else { throw SupervisorError(Self.singleNodeOnly) }
-        let id = (layout.brokers.map(\.id).max() ?? 0) + 1
-        let port = try Self.pickPort(base: nil, avoiding: Set(layout.brokers.map(\.port)))
-        let entry = DataDirectory.Layout.Broker(id: id, port: port)
-        layout.brokers.append(entry)
-        try directory.writeLayout(layout)
-        try? directory.writeBootstrap(bootstrapServers)
-        return start(entry, now: now, wall: wall, restarts: 0)
+        let member = try LocalCluster.newBroker(in: layout)
+        layout.members.append(member)
+        try directory.cluster.writeProperties(member, in: layout)
+        let event = start(member, now: now, wall: wall, restarts: 0)
+        saveLayout()
+        return event
     }
 
     /// Reaps ended processes and completes restarts; returns what happened.
@@ -154,8 +138,9 @@ public final class BrokerSupervisor {
         }
         for (id, _) in restarting where processes[id]?.isRunning == false {
             restarting[id] = nil
-            if let entry = layout.brokers.first(where: { $0.id == id }) {
-                events.append(start(entry, now: now, wall: wall, restarts: (processes[id]?.restarts ?? 0) + 1))
+            if let member = layout.members.first(where: { $0.id == id }) {
+                events.append(start(member, now: now, wall: wall, restarts: (processes[id]?.restarts ?? 0) + 1))
+                saveLayout()
             }
         }
         return events
@@ -179,13 +164,25 @@ public final class BrokerSupervisor {
         }
     }
 
-    /// Stops every broker: SIGTERM, then SIGKILL for any still running after `grace` seconds.
-    /// Blocks until all have exited. Removes the bootstrap file: the cluster is no longer running.
+    /// Stops every broker cleanly — SIGTERM: a controlled shutdown, the controller moves its
+    /// leaderships away — broker-only nodes first, then the quorum's voters together (so the quorum
+    /// stays up to confirm every controlled shutdown); any still running after `grace` seconds gets
+    /// SIGKILL. Blocks until all have exited. The data is kept; the layout no longer lists pids and
+    /// the bootstrap file goes: the cluster is not running.
     public func stopAll(grace: Double = BrokerSupervisor.stopGrace) {
-        let running = processes.values.filter(\.isRunning)
-        for p in running { if let pid = p.pid { Glibc.kill(pid, SIGTERM) } }
+        let voters = self.voters
+        let running = processes.values.filter(\.isRunning).compactMap { p in p.pid.map { (id: p.id, pid: $0) } }
+        stop(running.filter { !voters.contains($0.id) }, grace: grace)
+        stop(running.filter { voters.contains($0.id) }, grace: grace)
+        for index in layout.members.indices { layout.members[index].pid = 0 }
+        try? directory.writeLayout(layout)
+        directory.removeBootstrap()
+    }
+
+    private func stop(_ group: [(id: Int32, pid: Int32)], grace: Double) {
+        for (_, pid) in group { Glibc.kill(pid, SIGTERM) }
         let deadline = Clocks.monotonic() + grace
-        var left = running.compactMap { p in p.pid.map { (p.id, $0) } }
+        var left = group
         while !left.isEmpty {
             left = left.filter { id, pid in
                 if ProcessSpawner.reap(pid) != nil {
@@ -211,28 +208,39 @@ public final class BrokerSupervisor {
             }
             usleep(20_000)
         }
-        directory.removeBootstrap()
     }
 
-    private func start(_ entry: DataDirectory.Layout.Broker, now: Double, wall: Double, restarts: Int) -> ClusterEvent {
-        let id = entry.id
+    private func start(_ member: LocalCluster.Member, now: Double, wall: Double, restarts: Int) -> ClusterEvent {
+        let id = member.id, port = Int32(member.port)
         let log = directory.logFile(id)
-        let args = launcher.arguments(id, entry.port, directory.brokerDirectory(id), layout.brokers)
+        let args = launcher.arguments(.init(id: id, port: port, dataDirectory: directory.brokerDirectory(id),
+                                            propertiesFile: directory.propertiesFile(id)))
         killed.remove(id)
         cpuSamples[id] = nil
         ProcessSpawner.appendLine("=== sluice console: starting broker \(id): \(args.joined(separator: " "))", to: log)
         do {
             let pid = try ProcessSpawner.spawn(args, logFile: log)
-            processes[id] = BrokerProcess(id: id, pid: pid, port: entry.port, status: .running, startedAt: now,
+            processes[id] = BrokerProcess(id: id, pid: pid, port: port, status: .running, startedAt: now,
                                           restarts: restarts, logPath: log)
             let verb = restarts > 0 ? "restarted" : "started"
+            let role = member.isVoter ? "" : " as a broker-only node"
             return ClusterEvent(time: wall, kind: .process, severity: .info,
-                                text: "Broker \(id) \(verb) on 127.0.0.1:\(entry.port) (pid \(pid))")
+                                text: "Broker \(id) \(verb) on 127.0.0.1:\(port)\(role) (pid \(pid))")
         } catch {
-            processes[id] = BrokerProcess(id: id, pid: nil, port: entry.port, status: .failedToStart("\(error)"),
+            processes[id] = BrokerProcess(id: id, pid: nil, port: port, status: .failedToStart("\(error)"),
                                           startedAt: now, restarts: restarts, logPath: log)
             return ClusterEvent(time: wall, kind: .process, severity: .failure, text: "Broker \(id) could not start: \(error)")
         }
+    }
+
+    /// Writes the layout with the running brokers' pids (so `sluice cluster up` sees the cluster runs,
+    /// and `sluice cluster status` shows it) and the bootstrap file.
+    private func saveLayout() {
+        for index in layout.members.indices {
+            let p = processes[layout.members[index].id]
+            layout.members[index].pid = (p?.isRunning ?? false) ? (p?.pid ?? 0) : 0
+        }
+        try? directory.writeLayout(layout)
     }
 
     static func words(_ status: BrokerProcess.Status) -> String {
@@ -243,15 +251,5 @@ public final class BrokerSupervisor {
         case .stopped: "stopped"
         case .failedToStart(let why): "could not start: \(why)"
         }
-    }
-
-    private static func pickPort(base: Int32?, avoiding taken: Set<Int32>) throws -> Int32 {
-        if let base {
-            for port in base..<(base + 100) where !taken.contains(port) && ProcessSpawner.portIsFree(port) { return port }
-        }
-        for _ in 0..<20 {
-            if let port = ProcessSpawner.freePort(), !taken.contains(port) { return port }
-        }
-        throw SupervisorError("no free TCP port on 127.0.0.1")
     }
 }

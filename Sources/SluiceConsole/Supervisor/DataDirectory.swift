@@ -1,17 +1,18 @@
 import Foundation
+import SluiceLocalCluster
 
-/// The embedded cluster's directory: where each broker keeps its data and log, the cluster layout
-/// (broker ids and ports, so a restarted console finds its cluster again), and the `bootstrap` file
-/// that tells `sluice` commands where the running local cluster listens.
-///
-///     <dir>/cluster.json      {"brokers":[{"id":1,"port":40123}]}
-///     <dir>/bootstrap         127.0.0.1:40123     (while the console runs)
-///     <dir>/broker-1/         the broker's --data-dir
-///     <dir>/logs/broker-1.log the broker's stdout and stderr
+/// The embedded cluster's directory, in the layout `sluice cluster up` uses (`LocalCluster`:
+/// `cluster.json`, `broker-N.properties`, `broker-N.log`, `broker-N/`, `bootstrap`), so
+/// `sluice cluster status` describes the console's cluster and a cluster made by `sluice cluster
+/// up` (once down) opens in the console. The bootstrap file exists while the console runs.
 public struct DataDirectory: Sendable {
     public let path: String
+    public let cluster: LocalCluster
 
-    public init(path: String) { self.path = path }
+    public init(path: String) {
+        self.path = path
+        cluster = LocalCluster(directory: path)
+    }
 
     /// `$XDG_DATA_HOME/sluice`, else `~/.local/share/sluice`.
     public static func defaultPath(environment: [String: String]) -> String {
@@ -19,33 +20,20 @@ public struct DataDirectory: Sendable {
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share/sluice"
     }
 
-    public struct Layout: Codable, Equatable, Sendable {
-        public struct Broker: Codable, Equatable, Sendable {
-            public var id: Int32
-            public var port: Int32
-            public init(id: Int32, port: Int32) {
-                self.id = id
-                self.port = port
-            }
-        }
+    public var layoutFile: String { cluster.statePath }
+    public var bootstrapFile: String { cluster.bootstrapPath }
+    public func brokerDirectory(_ id: Int32) -> String { cluster.dataPath(id) }
+    public func logFile(_ id: Int32) -> String { cluster.logPath(id) }
+    public func propertiesFile(_ id: Int32) -> String { cluster.propertiesPath(id) }
 
-        public var brokers: [Broker]
-        public init(brokers: [Broker]) { self.brokers = brokers }
-    }
-
-    public var layoutFile: String { path + "/cluster.json" }
-    public var bootstrapFile: String { path + "/bootstrap" }
-    public var logDirectory: String { path + "/logs" }
-    public func brokerDirectory(_ id: Int32) -> String { path + "/broker-\(id)" }
-    public func logFile(_ id: Int32) -> String { logDirectory + "/broker-\(id).log" }
-
-    /// Creates the directory and its logs folder.
+    /// Creates the directory.
     public func prepare() throws {
-        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    /// Deletes what a previous run left (brokers' data, logs, layout, bootstrap), and only that:
-    /// other files a user keeps in the directory are not touched.
+    /// Deletes what a previous run left (brokers' data, properties and logs, the layout, the
+    /// bootstrap file, an older console's `logs/`), and only that: other files a user keeps in the
+    /// directory are not touched.
     public func wipe() throws {
         let fm = FileManager.default
         guard let entries = try? fm.contentsOfDirectory(atPath: path) else { return }
@@ -54,20 +42,9 @@ public struct DataDirectory: Sendable {
         }
     }
 
-    public func readLayout() -> Layout? {
-        guard let data = FileManager.default.contents(atPath: layoutFile) else { return nil }
-        return try? JSONDecoder().decode(Layout.self, from: data)
-    }
+    public func readLayout() -> LocalCluster.State? { cluster.load() }
 
-    public func writeLayout(_ layout: Layout) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(layout).write(to: URL(fileURLWithPath: layoutFile), options: .atomic)
-    }
-
-    public func writeBootstrap(_ servers: [String]) throws {
-        try (servers.joined(separator: ",") + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
-    }
+    public func writeLayout(_ state: LocalCluster.State) throws { try cluster.save(state) }
 
     public func removeBootstrap() { try? FileManager.default.removeItem(atPath: bootstrapFile) }
 }

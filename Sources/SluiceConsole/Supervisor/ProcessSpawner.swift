@@ -62,34 +62,4 @@ public enum ProcessSpawner {
         if r < 0 && errno == ECHILD { return 0 }  // already reaped elsewhere: treat as gone
         return nil
     }
-
-    /// Whether a TCP port on 127.0.0.1 can be bound now (nobody listens on it).
-    public static func portIsFree(_ port: Int32) -> Bool { bindLoopback(port) != nil }
-
-    /// A port the kernel considers free right now (bind to port 0, read it back, release it).
-    public static func freePort() -> Int32? { bindLoopback(0) }
-
-    private static func bindLoopback(_ port: Int32) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        // As servers do: connections of a stopped broker lingering in TIME_WAIT do not make its port busy.
-        var on: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port)).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { return nil }
-        var out = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let got = withUnsafeMutablePointer(to: &out) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard got == 0 else { return nil }
-        return Int32(UInt16(bigEndian: out.sin_port))
-    }
 }

@@ -10,26 +10,19 @@ extension DiskPartitionLog {
     /// With several batches, a duplicate anywhere answers ``LogAppendError/duplicate(_:)`` for
     /// the whole append (produce requests carry one batch per partition).
     public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
+        if batches.count == 1 && batches[0].totalSize <= Segment.smallWriteBytes {
+            return try appendOne(batches[0], leaderEpoch: leaderEpoch, now: now)
+        }
+        var prepared = PreparedBatches(batches)
+        var hasProducers = false
+        for i in 0..<prepared.count {
+            hasProducers = hasProducers || prepared.header(i).hasProducerId
+        }
         var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
-            // Built here, not captured from outside: the closure then mutates and lends it
-            // without copying (a copy is a memmove of the inline first batch). Parsing a few
-            // headers costs less than the lock does.
-            var prepared = PreparedBatches(batches)
             let limits = state.limits
-            var hasProducers = false
             for i in 0..<prepared.count {
-                let header = prepared.header(i)
-                guard header.magic == RecordBatch.currentMagic else {
-                    throw LogAppendError.invalidBatch(.unsupportedMagic(header.magic))
-                }
-                guard header.recordCount > 0, Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
-                    throw LogAppendError.invalidBatch(.invalidRecordCount(header.recordCount))
-                }
-                guard header.totalSize <= limits.maxBatchBytes else {
-                    throw LogAppendError.batchTooLarge(size: header.totalSize, limit: limits.maxBatchBytes)
-                }
-                hasProducers = hasProducers || header.hasProducerId
+                try Self.checkLeaderBatch(prepared.header(i), limits: limits)
             }
             if limits.compacted {
                 for batch in batches { try CompactedTopicCheck.requireKeys(batch) }
@@ -42,20 +35,14 @@ extension DiskPartitionLog {
                 let delta = Int64(prepared.header(i).lastOffsetDelta)
                 prepared.assign(i, baseOffset: next, leaderEpoch: leaderEpoch)
                 if validator != nil, case let .duplicate(original) = try validator!.validate(prepared.header(i)) {
-                    throw LogAppendError.duplicate(LogAppendInfo(
-                        firstOffset: original.firstOffset, lastOffset: original.lastOffset,
-                        logAppendTime: limits.logAppendTime ? original.timestamp : -1,
-                        logStartOffset: state.logStartOffset, recordCount: Int(original.offsetDelta) + 1, byteCount: 0))
+                    throw Self.duplicate(original, limits: limits, state: state)
                 }
                 if limits.logAppendTime { prepared.setLogAppendTime(i, timestamp: now) }
                 validator?.record(prepared.header(i))
                 records += Int(prepared.header(i).recordCount)
                 next += delta + 1
             }
-            if !state.epochs.isCurrent(leaderEpoch, logEndOffset: firstOffset),
-               let (requested, latest) = try prepareEpochs(state, for: [(leaderEpoch, firstOffset)]) {
-                throw StorageError.fencedLeaderEpoch(requested: requested, latest: latest)
-            }
+            try checkLeaderEpoch(leaderEpoch, at: firstOffset, state: state)
             pendingFlush = try appendPrepared(prepared, state: state, now: now)
             return LogAppendInfo(
                 firstOffset: firstOffset, lastOffset: next - 1, logAppendTime: limits.logAppendTime ? now : -1,
@@ -63,6 +50,37 @@ extension DiskPartitionLog {
         }
         try pendingFlush.perform(on: self)
         return info
+    }
+
+    /// What every leader batch must be: magic 2, a record count that matches its offset delta,
+    /// no larger than `max.message.bytes` (and `segment.bytes`).
+    static func checkLeaderBatch(_ header: BatchHeader, limits: AppendLimits) throws {
+        guard header.magic == RecordBatch.currentMagic else {
+            throw LogAppendError.invalidBatch(.unsupportedMagic(header.magic))
+        }
+        guard header.recordCount > 0, Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
+            throw LogAppendError.invalidBatch(.invalidRecordCount(header.recordCount))
+        }
+        guard header.totalSize <= limits.maxBatchBytes else {
+            throw LogAppendError.batchTooLarge(size: header.totalSize, limit: limits.maxBatchBytes)
+        }
+    }
+
+    /// The answer to an idempotent producer's retry of a batch already in the log.
+    static func duplicate(_ original: ProducerBatchMetadata, limits: AppendLimits, state: LogState) -> LogAppendError {
+        .duplicate(LogAppendInfo(
+            firstOffset: original.firstOffset, lastOffset: original.lastOffset,
+            logAppendTime: limits.logAppendTime ? original.timestamp : -1,
+            logStartOffset: state.logStartOffset, recordCount: Int(original.offsetDelta) + 1, byteCount: 0))
+    }
+
+    /// Records `epoch` as starting at `offset` when it is new; FENCED_LEADER_EPOCH when the log
+    /// already holds a later one.
+    func checkLeaderEpoch(_ epoch: Int32, at offset: Int64, state: LogState) throws {
+        if !state.epochs.isCurrent(epoch, logEndOffset: offset),
+           let (requested, latest) = try prepareEpochs(state, for: [(epoch, offset)]) {
+            throw StorageError.fencedLeaderEpoch(requested: requested, latest: latest)
+        }
     }
 
     /// Appends batches fetched from the leader: their offsets and epochs are kept as they are.

@@ -22,13 +22,6 @@ struct BatchHeader: Equatable, Sendable {
     var baseSequence: Int32
     var recordCount: Int32
 
-    /// All zeros (a placeholder).
-    init() {
-        (baseOffset, batchLength, partitionLeaderEpoch, magic, crc, attributes) = (0, 0, 0, 0, 0, 0)
-        (lastOffsetDelta, baseTimestamp, maxTimestamp, producerId, producerEpoch) = (0, 0, 0, 0, 0)
-        (baseSequence, recordCount) = (0, 0)
-    }
-
     /// Parses the first 61 bytes of `raw` (which must hold at least that many).
     init(_ raw: UnsafeRawBufferPointer) {
         precondition(raw.count >= Self.size)

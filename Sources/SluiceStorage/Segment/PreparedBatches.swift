@@ -6,8 +6,9 @@ import NIOCore
 ///
 /// Writing the new header beside the original body (one `pwritev`, or one `pwrite` of a copy for
 /// small appends) instead of patching the batch avoids copying record bytes that came in a
-/// request buffer. The first batch is stored inline: a produce request carries one batch per
-/// partition, and the append of one batch allocates nothing here.
+/// request buffer. One array allocation per append, whatever the number of batches. (A single
+/// batch of up to 16 KiB, the common produce, takes a shorter path: see
+/// `DiskPartitionLog.appendOne`.)
 struct PreparedBatches {
     struct Entry {
         var header: BatchHeader
@@ -16,31 +17,35 @@ struct PreparedBatches {
         var body: ByteBuffer
     }
 
-    /// The first batch (valid when `count > 0`), stored inline; the others follow in `rest`.
-    private var head: Entry
-    private var rest: [Entry] = []
-    private(set) var count = 0
+    private var entries: [Entry] = []
     private(set) var byteCount = 0
 
-    init() {
-        head = Entry(header: BatchHeader(), headerBytes: HeaderBytes(), body: ByteBuffer())
-    }
+    init() {}
 
     init(_ batches: [RecordBatch]) {
-        guard let first = batches.first else {
-            head = Entry(header: BatchHeader(), headerBytes: HeaderBytes(), body: ByteBuffer())
-            return
-        }
-        head = Self.entry(first)
-        count = 1
-        byteCount = first.totalSize
-        if batches.count > 1 {
-            rest.reserveCapacity(batches.count - 1)
-            for batch in batches.dropFirst() { append(batch) }
+        entries.reserveCapacity(batches.count)
+        for batch in batches {
+            append(batch)
         }
     }
 
-    private static func entry(_ batch: RecordBatch) -> Entry {
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+    func header(_ i: Int) -> BatchHeader { entries[i].header }
+    /// The headers (allocates: for code off the hot path).
+    var headers: [BatchHeader] { entries.map(\.header) }
+
+    /// Calls `body` with batch `i`.
+    func withEntry<R>(_ i: Int, _ body: (borrowing Entry) throws -> R) rethrows -> R {
+        try body(entries[i])
+    }
+
+    private mutating func modify(_ i: Int, _ body: (inout Entry) -> Void) {
+        body(&entries[i])
+    }
+
+    /// Adds a batch unchanged.
+    mutating func append(_ batch: RecordBatch) {
         let bytes = batch.bytes
         var headerBytes = HeaderBytes()
         let header = bytes.withUnsafeReadableBytes { raw in
@@ -48,28 +53,8 @@ struct PreparedBatches {
             return BatchHeader(raw)
         }
         let body = bytes.getSlice(at: bytes.readerIndex + BatchHeader.size, length: bytes.readableBytes - BatchHeader.size)!
-        return Entry(header: header, headerBytes: headerBytes, body: body)
-    }
-
-    var isEmpty: Bool { count == 0 }
-    func header(_ i: Int) -> BatchHeader { i == 0 ? head.header : rest[i - 1].header }
-    /// The headers (allocates: for code off the hot path).
-    var headers: [BatchHeader] { (0..<count).map(header) }
-
-    /// Calls `body` with batch `i`.
-    func withEntry<R>(_ i: Int, _ body: (borrowing Entry) throws -> R) rethrows -> R {
-        i == 0 ? try body(head) : try body(rest[i - 1])
-    }
-
-    private mutating func modify(_ i: Int, _ body: (inout Entry) -> Void) {
-        if i == 0 { body(&head) } else { body(&rest[i - 1]) }
-    }
-
-    /// Adds a batch unchanged.
-    mutating func append(_ batch: RecordBatch) {
-        if count == 0 { head = Self.entry(batch) } else { rest.append(Self.entry(batch)) }
-        count += 1
-        byteCount += batch.totalSize
+        entries.append(Entry(header: header, headerBytes: headerBytes, body: body))
+        byteCount += bytes.readableBytes
     }
 
     /// Rewrites batch `i`'s base offset and partition leader epoch (outside the CRC).

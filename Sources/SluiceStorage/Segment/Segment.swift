@@ -121,11 +121,11 @@ final class Segment: @unchecked Sendable {
         try cutStaleTail()
         let start = size
         var position = start
-        do {
-            if batches.byteCount <= Self.smallWriteBytes {
-                // Small appends: one contiguous pwrite of a copy is cheaper than gathering.
-                try batches.copyBytes(into: smallWriteBuffer) { try file.write($0, at: position) }
-            } else {
+        if batches.byteCount <= Self.smallWriteBytes {
+            // Small appends: one contiguous pwrite of a copy is cheaper than gathering.
+            try batches.copyBytes(into: smallWriteBuffer) { try write($0, cuttingBackTo: start) }
+        } else {
+            do {
                 var i = 0
                 while i < batches.count {
                     let chunk = i..<min(batches.count, i + 256)
@@ -136,16 +136,10 @@ final class Segment: @unchecked Sendable {
                     position += chunkBytes
                     i = chunk.upperBound
                 }
-            }
-        } catch {
-            do {
-                try file.truncate(to: start)
             } catch {
-                // The file keeps bytes past `size` that no read serves; cut them before the next
-                // append, and recovery cuts them if we never get to.
-                hasStaleTail = true
+                cutBack(to: start)
+                throw error
             }
-            throw error
         }
         var at = start
         for i in 0..<batches.count {
@@ -155,6 +149,52 @@ final class Segment: @unchecked Sendable {
         }
         size = at
         indexesPersisted = false
+    }
+
+    /// Writes `batch` (at most ``smallWriteBytes``) with the fields of `header` that the leader
+    /// sets: base offset, partition leader epoch, and for LogAppendTime the timestamp type and
+    /// max timestamp with the CRC recomputed. One copy into the write buffer, patched there, one
+    /// pwrite. On failure the segment is unchanged (see ``append(_:indexIntervalBytes:)``).
+    func append(_ batch: RecordBatch, as header: BatchHeader, indexIntervalBytes: Int) throws {
+        self.indexIntervalBytes = indexIntervalBytes
+        try cutStaleTail()
+        let count = header.totalSize
+        precondition(count <= Self.smallWriteBytes && count == batch.totalSize)
+        let out = UnsafeMutableRawBufferPointer(rebasing: smallWriteBuffer.bytes[0..<count])
+        batch.bytes.withUnsafeReadableBytes { out.copyMemory(from: $0) }
+        out.storeBytes(of: header.baseOffset.bigEndian, toByteOffset: 0, as: Int64.self)
+        out.storeBytes(of: header.partitionLeaderEpoch.bigEndian, toByteOffset: 12, as: Int32.self)
+        if header.usesLogAppendTime {
+            out.storeBytes(of: header.attributes.bigEndian, toByteOffset: 21, as: Int16.self)
+            out.storeBytes(of: header.maxTimestamp.bigEndian, toByteOffset: 35, as: Int64.self)
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: out[21...]))
+            out.storeBytes(of: crc.bigEndian, toByteOffset: 17, as: UInt32.self)
+        }
+        try write(UnsafeRawBufferPointer(out), cuttingBackTo: size)
+        indexAppended(header, at: size, indexIntervalBytes: indexIntervalBytes)
+        indexesPersisted = false
+    }
+
+    /// Writes `bytes` at `start` (the end of the segment); on failure cuts the file back to
+    /// `start` and rethrows.
+    private func write(_ bytes: UnsafeRawBufferPointer, cuttingBackTo start: Int) throws {
+        do {
+            try file.write(bytes, at: start)
+        } catch {
+            cutBack(to: start)
+            throw error
+        }
+    }
+
+    /// Cuts the file back to `start` after a failed write (best effort).
+    private func cutBack(to start: Int) {
+        do {
+            try file.truncate(to: start)
+        } catch {
+            // The file keeps bytes past `size` that no read serves; cut them before the next
+            // append, and recovery cuts them if we never get to.
+            hasStaleTail = true
+        }
     }
 
     /// Removes what a failed write left past `size`.

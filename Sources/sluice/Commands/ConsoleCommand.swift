@@ -9,9 +9,10 @@ struct ConsoleCommand: ParsableCommand {
         commandName: "console",
         abstract: "The terminal console: runs a local cluster (or watches a remote one) and shows it live.",
         discussion: """
-            Without --bootstrap, starts an embedded cluster of `sluice broker` processes whose data is kept \
-            between runs in the data directory ($XDG_DATA_HOME/sluice, or ~/.local/share/sluice); while it \
-            runs, <data-dir>/bootstrap names its brokers for other `sluice` commands. With --bootstrap, \
+            Without --bootstrap, starts an embedded cluster of `sluice broker` processes (3 by default, configured \
+            as `sluice cluster up` does) whose data is kept between runs in the data directory \
+            ($XDG_DATA_HOME/sluice, or ~/.local/share/sluice); while it runs, <data-dir>/bootstrap names its \
+            brokers for other `sluice` commands. A directory that already holds a cluster runs that cluster. With --bootstrap, \
             watches that cluster through the Kafka protocol (kill, restart and add are unavailable then).
             Press ? in the console for its keys.
             """
@@ -20,8 +21,8 @@ struct ConsoleCommand: ParsableCommand {
     @Option(name: .long, help: "Watch this remote cluster (host:port[,host:port...]) instead of running one.")
     var bootstrap: String?
 
-    @Option(name: .long, help: "Brokers of the embedded cluster (1 until sluice brokers can form multi-node clusters).")
-    var brokers: Int = 1
+    @Option(name: .long, help: "Brokers of the embedded cluster (default 3; the first three are the metadata quorum's voters).")
+    var brokers: Int?
 
     @Option(name: .long, help: "The embedded cluster's data directory.")
     var dataDir: String?
@@ -29,7 +30,7 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(name: .long, help: "Delete the embedded cluster's data first and start empty.")
     var fresh = false
 
-    @Option(name: .long, help: "First broker's port (the others follow); default: free ports, kept between runs.")
+    @Option(name: .long, help: "A new cluster's first broker port (the others follow; controller listeners from PORT+50); default: free ports, kept between runs.")
     var port: Int32?
 
     @Option(name: .long, help: "A theme name (dark, light, high-contrast, monochrome, or a user theme) or a theme file.")
@@ -42,10 +43,10 @@ struct ConsoleCommand: ParsableCommand {
     var listThemes = false
 
     func validate() throws {
-        if bootstrap != nil && (dataDir != nil || fresh || port != nil || brokers != 1) {
+        if bootstrap != nil && (dataDir != nil || fresh || port != nil || brokers != nil) {
             throw ValidationError("--bootstrap watches a remote cluster; --brokers, --data-dir, --fresh and --port are for the embedded one")
         }
-        guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 9") }
+        guard (1...9).contains(brokers ?? 3) else { throw ValidationError("--brokers must be from 1 to 9") }
         guard (0.25...60).contains(refresh) else { throw ValidationError("--refresh must be from 0.25 to 60 seconds") }
         if let port, !(1...65000).contains(port) { throw ValidationError("--port must be from 1 to 65000") }
     }
@@ -66,7 +67,7 @@ struct ConsoleCommand: ParsableCommand {
             cluster = .remote(bootstrap: bootstrap)
         } else {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            cluster = .embedded(dataDir: dataDir ?? DataDirectory.defaultPath(environment: environment), brokers: brokers,
+            cluster = .embedded(dataDir: dataDir ?? DataDirectory.defaultPath(environment: environment), brokers: brokers ?? 3,
                                 fresh: fresh, basePort: port, executable: executable)
         }
         let app: ConsoleApp

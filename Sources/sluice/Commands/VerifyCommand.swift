@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceClient
+import SluiceLocalCluster
 
 /// `sluice verify`: a fault-tolerance audit. Writes sequence-numbered records with an idempotent
 /// `acks=all` producer to a replicated topic of a local cluster, reads them back, and meanwhile

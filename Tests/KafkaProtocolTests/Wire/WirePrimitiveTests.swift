@@ -31,6 +31,23 @@ struct WirePrimitiveTests {
         #expect(r.remaining == 0)
     }
 
+    @Test("a classic string past 32767 bytes is cut between characters; a compact one is not")
+    func longStrings() throws {
+        // 16383 two-byte characters fill 32766 bytes; the next one would straddle the limit.
+        let long = String(repeating: "é", count: 20_000)
+        var r = reader(written { $0.writeString(long, compact: false) })
+        let classic = try r.readString(compact: false)
+        #expect(classic.utf8.count == 32_766)
+        #expect(classic == String(repeating: "é", count: 16_383))
+        #expect(r.remaining == 0)
+        let ascii = String(repeating: "a", count: 40_000)
+        r = reader(written { $0.writeNullableString(ascii, compact: false) })
+        #expect(try r.readString(compact: false).utf8.count == 32_767)
+        #expect(r.remaining == 0)
+        r = reader(written { $0.writeString(ascii, compact: true) })
+        #expect(try r.readString(compact: true) == ascii)
+    }
+
     @Test("bad string lengths throw")
     func badStrings() {
         var null = reader([0xFF, 0xFF])

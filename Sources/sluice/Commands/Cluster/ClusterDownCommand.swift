@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceClient
+import SluiceLocalCluster
 
 /// `sluice cluster down`: stops the local cluster's brokers cleanly (SIGTERM: each moves its
 /// leaderships away and stops), keeping their data for the next `cluster up`.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaProtocol
 import SluiceClient
+import SluiceLocalCluster
 
 /// `sluice cluster add-broker`: one more broker (a new id, metadata observer) in the local cluster.
 struct ClusterAddBrokerCommand: AsyncParsableCommand {
@@ -17,14 +18,12 @@ struct ClusterAddBrokerCommand: AsyncParsableCommand {
     func run() async throws {
         let cluster = LocalCluster(directory: dataDir ?? BootstrapLookup.defaultDataDirectory())
         guard var state = cluster.load() else { throw ValidationError("no cluster in \(cluster.directory)") }
-        let id = (state.members.map(\.id).max() ?? 0) + 1
-        let voters = state.members.compactMap { m in m.controllerPort.map { (m.id, $0) } }
-        var member = LocalCluster.Member(id: id, pid: 0, port: try LocalCluster.freePort(), controllerPort: nil)
-        let text = LocalCluster.properties(id: id, port: member.port, controllerPort: nil, voters: voters,
-                                           dataDir: cluster.dataPath(id), brokers: state.members.count + 1, rack: rack)
-        try text.write(toFile: cluster.propertiesPath(id), atomically: true, encoding: .utf8)
-        member.pid = try cluster.spawn(id)
+        var member = try LocalCluster.newBroker(in: state, rack: rack)
+        let id = member.id
         state.members.append(member)
+        try cluster.writeProperties(member, in: state)
+        member.pid = try cluster.spawn(id)
+        state.members[state.members.count - 1] = member
         try cluster.save(state)
         let running = state.members.filter { LocalCluster.isAlive($0.pid) }.count
         try await ClusterUpCommand.waitUntilServing([member], expected: running, timeout: timeout, cluster: cluster)

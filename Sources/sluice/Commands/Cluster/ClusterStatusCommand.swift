@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceClient
+import SluiceLocalCluster
 
 /// `sluice cluster status`: the local cluster's processes and what the cluster says of them.
 struct ClusterStatusCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceClient
+import SluiceLocalCluster
 
 /// `sluice cluster up`: a local cluster of broker processes in the background.
 struct ClusterUpCommand: AsyncParsableCommand {
@@ -33,6 +34,10 @@ struct ClusterUpCommand: AsyncParsableCommand {
         let cluster = LocalCluster(directory: dataDir ?? BootstrapLookup.defaultDataDirectory())
         try FileManager.default.createDirectory(atPath: cluster.directory, withIntermediateDirectories: true)
         var state: LocalCluster.State
+        if let legacy = cluster.legacyConsoleBrokers() {
+            throw ValidationError("\(cluster.directory) holds a \(legacy.count)-broker cluster of an older sluice console (no metadata "
+                                  + "quorum); `sluice console --brokers 1` runs it, or choose another --data-dir")
+        }
         if let existing = cluster.load() {
             if let running = existing.members.first(where: { LocalCluster.isAlive($0.pid) }) {
                 throw ValidationError("a cluster is already running in \(cluster.directory) (broker \(running.id), pid \(running.pid)); "
@@ -56,20 +61,10 @@ struct ClusterUpCommand: AsyncParsableCommand {
 
     /// Ports, properties files and processes of a new cluster.
     static func create(_ cluster: LocalCluster, brokers: Int, voters: Int, racks: Int?) throws -> LocalCluster.State {
-        var members: [LocalCluster.Member] = []
-        for id in 1...Int32(brokers) {
-            members.append(.init(id: id, pid: 0, port: try LocalCluster.freePort(),
-                                 controllerPort: Int(id) <= voters ? try LocalCluster.freePort() : nil))
-        }
-        let voterList = members.compactMap { m in m.controllerPort.map { (m.id, $0) } }
-        for member in members {
-            let rack = racks.map { "rack-\((Int(member.id) - 1) % max(1, $0) + 1)" }
-            let text = LocalCluster.properties(id: member.id, port: member.port, controllerPort: member.controllerPort,
-                                               voters: voterList, dataDir: cluster.dataPath(member.id), brokers: brokers, rack: rack)
-            try text.write(toFile: cluster.propertiesPath(member.id), atomically: true, encoding: .utf8)
-        }
-        for index in members.indices { members[index].pid = try cluster.spawn(members[index].id) }
-        return LocalCluster.State(members: members)
+        var state = try LocalCluster.plan(brokers: brokers, voters: voters, racks: racks)
+        for member in state.members { try cluster.writeProperties(member, in: state) }
+        for index in state.members.indices { state.members[index].pid = try cluster.spawn(state.members[index].id) }
+        return state
     }
 
     /// Waits until each member answers Metadata listing `expected` brokers and a controller.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceLocalCluster
 #if canImport(Glibc)
 import Glibc
 #endif
