@@ -65,9 +65,12 @@ public final class Broker: Sendable {
                 }
             }
             cluster = node
-            let replicas = ReplicaManager(logs: logs, pool: pool, logger: logger)
+            let replicas = ReplicaManager(logs: logs, pool: pool, peers: node, localId: config.nodeId,
+                                          config: config.replication, logger: logger)
             let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, replicas: replicas, logger: logger)
             node.addPartitionListener(localReplicas)
+            node.addPartitionListener(ReplicationListener(replicas: replicas, logger: logger))
+            replicas.start()
             let metadata = MetadataManager(config: config, cluster: node, logger: logger)
             let groups = GroupCoordinator(
                 config: config.groups,
@@ -119,7 +122,7 @@ public final class Broker: Sendable {
         await cluster.lifecycle.shutdown(timeout: .seconds(5))
         // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()
-        services.replicas.purgatory.wakeAll()
+        services.replicas.shutdown()
         await server.shutdown()
         await controllerServer?.shutdown(gracePeriod: .seconds(1))
         await cluster.shutdown()

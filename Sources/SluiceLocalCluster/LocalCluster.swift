@@ -142,6 +142,8 @@ public struct LocalCluster: Sendable {
             "quorum.election.timeout.ms=500",
             "quorum.fetch.timeout.ms=1000",
             "leader.imbalance.check.interval.seconds=10",
+            "# A follower that stops fetching leaves the ISR after this long (Kafka's default: 30000 ms).",
+            "replica.lag.time.max.ms=3000",
         ]
         if let rack { lines.append("broker.rack=\(rack)") }
         return lines.joined(separator: "\n") + "\n"

@@ -18,6 +18,7 @@ struct Sluice: AsyncParsableCommand {
             GroupCommand.self,
             ClusterCommand.self,
             BenchCommand.self,
+            VerifyCommand.self,
             RaftToolCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self

@@ -83,8 +83,7 @@ import Testing
     /// decommissioned (`sluice cluster decommission`: its replicas move away, then it is
     /// unregistered) — while confluent-kafka produces and a consumer group reads throughout.
     /// Afterwards every acknowledged record is there.
-    @Test(.disabled("needs follower fetching (the replication branch): new replicas never join the ISR without it"))
-    func reassignmentAndDecommissionWhileProducingAndConsuming() throws {
+    @Test func reassignmentAndDecommissionWhileProducingAndConsuming() throws {
         guard Clients.shouldRun(Clients.confluentKafka) else { return }
         let cluster = try ClusterHarness(brokers: 3)
         defer { cluster.stopAll() }

@@ -39,7 +39,7 @@ import Testing
             let m = try Self.metadata(cluster)
             return m.brokers.count == 3 && m.controllerId >= 0
         }
-        _ = try ClientRunner.python("cluster_client.py", ["create", cluster.bootstrap, "failover", "3", "3"], timeout: 60)
+        _ = try ClientRunner.python("cluster_client.py", ["create", cluster.bootstrap, "failover", "3", "3", "2"], timeout: 60)
         // Other brokers see the topic once their metadata fetch brings it.
         var created = MetadataResponse()
         try ClusterHarness.waitFor("the topic on every broker", seconds: 10) {
@@ -48,12 +48,14 @@ import Testing
         }
         #expect(created.topics.first?.partitions.allSatisfy { $0.replicaNodes.count == 3 && $0.isrNodes.count == 3 } == true)
 
-        // confluent-kafka produces throughout (acks=all, retries within its delivery timeout).
+        // confluent-kafka produces throughout (acks=all, min.insync.replicas 2, retries within its
+        // delivery timeout), recording every value it is told was delivered.
         let stopFile = cluster.directory + "/stop-producer"
+        let deliveredFile = cluster.directory + "/delivered"
         let producer = Process()
         producer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         producer.arguments = ["python3", ClientRunner.clientsDirectory.appendingPathComponent("cluster_client.py").path,
-                              "produce", cluster.bootstrap, "failover", "120", stopFile]
+                              "produce", cluster.bootstrap, "failover", "120", stopFile, deliveredFile]
         let producerOut = cluster.directory + "/producer.out"
         FileManager.default.createFile(atPath: producerOut, contents: nil)
         producer.standardOutput = FileHandle(forWritingAtPath: producerOut)
@@ -102,5 +104,12 @@ import Testing
         #expect(sent > 100)
         #expect(delivered == sent, "\(errors.prefix(5))")
         #expect(errors.isEmpty, "\(errors.prefix(5))")
+
+        // Every message it was told was delivered survived the SIGKILL of its partition's leader.
+        let checked = try ClientRunner.python("cluster_client.py", ["check", cluster.bootstrap, "failover", deliveredFile], timeout: 90)
+        let found = try #require(checked.records.first, "check printed nothing: \(checked.stdout)\(checked.stderr)")
+        print("delivered \(found["delivered"] ?? "?"), found afterwards \(found["found"] ?? "?")")
+        #expect(found["delivered"] as? Int == delivered)
+        #expect(found["found"] as? Int == delivered, "missing: \(found["missing"] ?? "?")")
     }
 }

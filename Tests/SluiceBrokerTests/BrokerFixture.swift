@@ -21,7 +21,7 @@ struct BrokerFixture {
         config.ioThreads = 2
         configure(&config)
         var logger = Logger(label: "test.broker")
-        logger.logLevel = .error
+        logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] == "1" ? .debug : .error
         let broker = try await Broker.start(config: config, logs: logs, logger: logger, eventLoopThreads: 1)
         return BrokerFixture(broker: broker, logs: logs, directory: dir)
     }

@@ -15,6 +15,8 @@ final class BrokerLifecycle: Sendable {
         var stopping = false
         /// Whether `unfenced` has been completed (it must be, exactly once).
         var readyCompleted = false
+        /// Whether this broker's image has reached its own registration since it started.
+        var caughtUp = false
     }
 
     private let config: BrokerConfig
@@ -41,6 +43,11 @@ final class BrokerLifecycle: Sendable {
 
     /// The epoch of this broker's registration (-1 before it is registered).
     var brokerEpoch: Int64 { state.withLockedValue { $0.epoch } }
+
+    /// Whether this broker's metadata image has caught up with the log since it started (its own
+    /// registration is in it, or the controller has unfenced it). Before that its image may be
+    /// empty or stale, so it must not answer Metadata (Kafka does not even listen until then).
+    var hasCaughtUp: Bool { state.withLockedValue { $0.caughtUp || $0.readyCompleted } }
 
     /// Completes when the controller has unfenced this broker (it may lead partitions).
     var ready: EventLoopFuture<Void> { unfenced.futureResult }
@@ -70,7 +77,10 @@ final class BrokerLifecycle: Sendable {
                 logger.info("registered with the controller: broker epoch \(epoch)")
                 let id = config.nodeId
                 view.wait(until: { $0.brokers[id]?.epoch == epoch }, timeout: .seconds(30), on: loop).whenSuccess { [self] found in
-                    if found { onCaughtUp() }
+                    if found {
+                        state.withLockedValue { $0.caughtUp = true }
+                        onCaughtUp()
+                    }
                     heartbeat(advertised: advertised)
                 }
             case .success(let response):

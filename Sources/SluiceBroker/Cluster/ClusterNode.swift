@@ -119,6 +119,9 @@ public final class ClusterNode: Sendable {
     /// Completes once the controller has unfenced this broker.
     var ready: EventLoopFuture<Void> { lifecycle.ready }
 
+    /// Whether this broker's image has caught up with the metadata log since it started.
+    public var hasCaughtUp: Bool { lifecycle.hasCaughtUp }
+
     /// This broker's registration epoch (AlterPartition carries it).
     public var brokerEpoch: Int64 { lifecycle.brokerEpoch }
 

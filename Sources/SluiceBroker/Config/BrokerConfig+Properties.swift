@@ -118,6 +118,8 @@ extension BrokerConfig {
                     try setTopicDefault(definition.name, value, key: key)
                 } else if try setGroupSetting(key, value) {
                     // a group coordinator setting
+                } else if try setReplicationSetting(key, value) {
+                    // a replica.* setting (Replication/)
                 } else if Self.acceptedWithoutEffect.contains(key) {
                     warnings.append("\(key) has no effect on a Sluice broker; ignored")
                 } else {

@@ -52,6 +52,8 @@ public struct BrokerConfig: Sendable {
     public var background = BackgroundSettings()
     /// The group coordinator's settings (`group.*`, `offsets.*`).
     public var groups = GroupCoordinatorConfig()
+    /// Replication: `replica.lag.time.max.ms` and the follower fetch settings (`replica.*`).
+    public var replication = ReplicationConfig()
     /// Broker settings given explicitly (file or command line), by Kafka key, for DescribeConfigs.
     public var explicitSettings: [String: String] = [:]
 

@@ -13,9 +13,12 @@ import SluiceStorage
 ///   clients send full fetches; a non-zero session id gets FETCH_SESSION_ID_NOT_FOUND.
 ///   v9+: current leader epoch: newer than this node's → UNKNOWN_LEADER_EPOCH, older →
 ///   FENCED_LEADER_EPOCH. v10: zstd allowed. v11: rack id (ignored, no preferred read replica).
-///   v12+: flexible; last fetched epoch is accepted (one node never diverges). v13+: topics by
-///   id (UNKNOWN_TOPIC_ID when unknown). v15+: replica state. v16-17: leader hints and
-///   directory ids (unused by consumers).
+///   v12+: flexible; last fetched epoch (followers: the leader answers a diverging epoch when
+///   their log diverges, KIP-320). v13+: topics by id (UNKNOWN_TOPIC_ID when unknown). v15+:
+///   replica state (replica id and broker epoch). v16-17: leader hints and directory ids.
+/// - A replica id >= 0 is a follower: served by ``ReplicaManager/serveFollowerFetch`` (records
+///   up to the log end, its position recorded for the ISR and the high watermark, long poll on
+///   the leader's log end). Consumers read up to the high watermark and long-poll on it.
 /// - Only the partition's leader serves fetches (consumers and follower replicas alike):
 ///   elsewhere NOT_LEADER_OR_FOLLOWER, with (v12+) the current leader and epoch per partition and
 ///   (v16+) the leaders' endpoints. Epoch checks use the epoch this broker leads at.
@@ -35,6 +38,15 @@ struct FetchHandler: ApiHandler {
             return reply(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, sessionId: 0), context)
         }
         let snapshot = services.metadata.snapshot
+        if request.replica(version: version).id >= 0 {
+            // A follower replica: served by the replication engine (Replication/).
+            let topics = request.topics.map { topic in
+                let metadata = version >= 13 ? snapshot.topic(id: topic.topicId) : snapshot.topics[topic.topic]
+                return FollowerFetchTopic(name: version >= 13 ? metadata?.name : topic.topic, id: topic.topicId,
+                                          partitions: topic.partitions)
+            }
+            return services.replicas.serveFollowerFetch(request, version: version, topics: topics, on: context.eventLoop)
+        }
         var collectedTargets: [FetchTarget] = []
         var collectedShape: [(name: String, id: KafkaUUID, count: Int)] = []
         for topic in request.topics {
@@ -62,8 +74,7 @@ struct FetchHandler: ApiHandler {
         }
         let targets = collectedTargets
         let shape = collectedShape
-        let replicaId = version >= 15 ? request.replicaState.replicaId : request.replicaId
-        let toLogEnd = replicaId >= 0
+        let toLogEnd = false
         let maxBytes = Int(request.maxBytes)
         let readCommitted = request.isolationLevel == 1
         let replicas = services.replicas

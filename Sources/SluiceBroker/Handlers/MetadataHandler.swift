@@ -21,6 +21,12 @@ struct MetadataHandler: ApiHandler {
     let services: BrokerServices
 
     func handle(_ request: MetadataRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<MetadataResponse>> {
+        // A broker that has just (re)started has an empty or stale image: answering from it would tell
+        // clients that topics do not exist. Kafka does not serve before catching up; closing the
+        // connection sends the client to another broker.
+        guard services.cluster.hasCaughtUp else {
+            return context.eventLoop.makeFailedFuture(ApiError(.brokerNotAvailable, "this broker has not caught up with the metadata log yet"))
+        }
         let version = context.apiVersion
         let snapshot = services.metadata.snapshot
         let allowAutoCreate = services.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation)

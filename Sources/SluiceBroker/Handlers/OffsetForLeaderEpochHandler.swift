@@ -10,7 +10,12 @@ import SluiceStorage
 ///   gives epoch -1 and end offset -1. The current epoch of an empty log ends at its log end.
 /// - Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere).
 /// - v1+: the epoch in the answer. v2+: current leader epoch fencing (FENCED_LEADER_EPOCH /
-///   UNKNOWN_LEADER_EPOCH). v3+: replica id (answers are the same: one node). v4: flexible.
+///   UNKNOWN_LEADER_EPOCH). v3+: replica id (followers and consumers get the same answer from the
+///   leader: followers of Sluice find divergence through Fetch's diverging epoch instead). v4:
+///   flexible.
+/// - The leader answers for its current epoch from the offset where its leadership began, even
+///   before it appended a batch of that epoch (a follower holding batches of an epoch between
+///   the leader's last logged one and its current one must learn that they end there).
 /// - Unknown topics or partitions: UNKNOWN_TOPIC_OR_PARTITION.
 struct OffsetForLeaderEpochHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...4
@@ -22,6 +27,7 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
         -> EventLoopFuture<HandlerReply<OffsetForLeaderEpochResponse>> {
         let snapshot = services.metadata.snapshot
         let logs = services.replicas.logs
+        let engine = services.replicas.engine
         return services.offLoop(context) { [services] in
             var response = OffsetForLeaderEpochResponse()
             for topic in request.topics {
@@ -41,11 +47,12 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
                         let code: ErrorCode = partition.currentLeaderEpoch > current ? .unknownLeaderEpoch : .fencedLeaderEpoch
                         return Result(errorCode: code.rawValue, partition: index)
                     }
-                    if let found = log.endOffset(forLeaderEpoch: partition.leaderEpoch) {
+                    // The leader's view counts its current epoch from its start even before a batch
+                    // of it is logged (see LeaderEpochLookup).
+                    let found = engine.partition(tp)?.leaderEndOffset(forEpoch: partition.leaderEpoch)
+                        ?? log.endOffset(forLeaderEpoch: partition.leaderEpoch)
+                    if let found {
                         return Result(errorCode: 0, partition: index, leaderEpoch: found.epoch, endOffset: found.endOffset)
-                    }
-                    if partition.leaderEpoch == current && log.latestLeaderEpoch == nil {
-                        return Result(errorCode: 0, partition: index, leaderEpoch: current, endOffset: log.logEndOffset)
                     }
                     return Result(errorCode: 0, partition: index, leaderEpoch: -1, endOffset: -1)
                 }

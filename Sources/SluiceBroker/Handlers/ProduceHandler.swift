@@ -11,8 +11,13 @@ import SluiceStorage
 ///   transactional batches get INVALID_RECORD). v4-6: same layout. v7: zstd allowed (the broker
 ///   never decompresses anyway). v8+: per-batch record errors and an error message. v9+:
 ///   flexible. v10: leader hints (empty: this node leads everything). v11: same as v10.
-/// - `acks`: 0 (no response at all; an error closes the connection, as in Kafka), 1, or -1 (all: appended is committed on one node, but
-///   `min.insync.replicas` > 1 gives NOT_ENOUGH_REPLICAS); anything else INVALID_REQUIRED_ACKS.
+/// - `acks`: 0 (no response at all; an error closes the connection, as in Kafka), 1 (answered once
+///   the leader appended), or -1 (all: answered once the high watermark passes the records, i.e.
+///   every in-sync replica has them; REQUEST_TIMED_OUT after `timeout_ms`; NOT_ENOUGH_REPLICAS
+///   when the ISR is smaller than `min.insync.replicas` before the append, nothing written;
+///   NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank below while waiting); anything else
+///   INVALID_REQUIRED_ACKS. Produce requests carry no leader epoch: a deposed leader answers
+///   NOT_LEADER_OR_FOLLOWER.
 /// - Each partition's record set must be whole valid batches (magic 2, CRC-32C, a known codec)
 ///   of at most `max.message.bytes` (MESSAGE_TOO_LARGE); offsets are assigned by the log.
 ///   Idempotent producers' sequence errors come from the log; a duplicate batch is answered
@@ -64,8 +69,7 @@ struct ProduceHandler: ApiHandler {
                     futures.append(eventLoop.makeSucceededFuture(response))
                     continue
                 }
-                let epoch = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
-                futures.append(services.replicas.append(records, to: tp, leaderEpoch: epoch, requiredAcks: acks,
+                futures.append(services.replicas.append(records, to: tp, requiredAcks: acks, timeoutMs: Int64(request.timeoutMs),
                                                         legacy: legacy, on: eventLoop).map { result in
                     switch result {
                     case let .success(info):

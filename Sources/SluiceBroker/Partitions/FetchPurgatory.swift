@@ -4,11 +4,22 @@ import SluiceStorage
 
 /// Fetches waiting for data (`min_bytes` not reached yet, `max_wait_ms` not over).
 ///
-/// A waiting fetch watches its partitions; each append reports its bytes, and once a fetch has
-/// seen at least `minBytes` (counting what was already there) it is woken to read again. The
-/// timeout wakes it otherwise. A fetch is woken exactly once, by whichever comes first.
+/// A waiting fetch watches its partitions; consumers wait for the high watermark to move
+/// (records become visible when committed), follower replicas for the leader's log end (they
+/// read up to it). Each report carries its bytes, and once a fetch has seen at least `minBytes`
+/// (counting what was already there) it is woken to read again. The timeout wakes it otherwise.
+/// A fetch is woken exactly once, by whichever comes first.
 final class FetchPurgatory: Sendable {
+    /// What a waiting fetch reads up to, so what must move to wake it.
+    enum Kind: Sendable {
+        /// A consumer: the high watermark.
+        case highWatermark
+        /// A follower replica: the log end.
+        case logEnd
+    }
+
     private struct Waiter {
+        var kind: Kind
         var partitions: [TopicPartition]
         var bytes: Int
         var minBytes: Int
@@ -30,13 +41,14 @@ final class FetchPurgatory: Sendable {
     /// `changedSinceRead` is asked once the fetch is registered: an append that landed between
     /// the fetch's first read and its registration was not counted, so if the partitions moved
     /// the fetch is woken at once rather than sleeping through data that is there.
-    func wait(for partitions: [TopicPartition], availableBytes: Int, minBytes: Int, maxWait: TimeAmount,
+    func wait(for partitions: [TopicPartition], kind: Kind = .highWatermark, availableBytes: Int, minBytes: Int,
+              maxWait: TimeAmount,
               on eventLoop: any EventLoop, changedSinceRead: @Sendable () -> Bool,
               wake: @escaping @Sendable () -> Void) {
         let id = state.withLockedValue { state -> UInt64 in
             let id = state.nextId
             state.nextId += 1
-            state.waiters[id] = Waiter(partitions: partitions, bytes: availableBytes, minBytes: minBytes, wake: wake)
+            state.waiters[id] = Waiter(kind: kind, partitions: partitions, bytes: availableBytes, minBytes: minBytes, wake: wake)
             for tp in partitions { state.byPartition[tp, default: []].insert(id) }
             return id
         }
@@ -56,12 +68,23 @@ final class FetchPurgatory: Sendable {
         }
     }
 
-    /// Reports `bytes` appended to `tp`: wakes the fetches that now have enough.
+    /// Reports `bytes` appended to the leader's log of `tp`: wakes follower fetches that now
+    /// have enough.
     func appended(_ bytes: Int, to tp: TopicPartition) {
+        report(bytes, to: tp, kind: .logEnd)
+    }
+
+    /// Reports `bytes` committed in `tp` (the high watermark moved): wakes consumer fetches that
+    /// now have enough.
+    func committed(_ bytes: Int, to tp: TopicPartition) {
+        report(bytes, to: tp, kind: .highWatermark)
+    }
+
+    private func report(_ bytes: Int, to tp: TopicPartition, kind: Kind) {
         let ready = state.withLockedValue { state -> [Waiter] in
             guard let ids = state.byPartition[tp] else { return [] }
             var ready: [Waiter] = []
-            for id in ids {
+            for id in ids where state.waiters[id]!.kind == kind {
                 state.waiters[id]!.bytes += bytes
                 if state.waiters[id]!.bytes >= state.waiters[id]!.minBytes, let waiter = Self.remove(id, from: &state) {
                     ready.append(waiter)

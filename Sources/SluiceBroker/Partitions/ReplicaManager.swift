@@ -6,24 +6,57 @@ import NIOCore
 import NIOPosix
 import SluiceStorage
 
-/// The partitions this node leads (all of them, on a single node): validated appends in
-/// arrival order per partition, reads off the event loops, and the fetch purgatory that
-/// appends wake.
+/// This node's partition replicas: the replication engine (leaders and followers, see
+/// `Replication/`), validated appends in arrival order per partition, reads off the event loops,
+/// the fetch purgatory, `acks=all` waiters, the follower fetchers and the AlterPartition sender.
 ///
 /// Appends to one partition run on that partition's serial queue, in the order the produce
 /// handler submitted them (which is request order per connection, so an idempotent producer's
-/// pipelined batches keep their sequence). Reads run on the I/O thread pool.
+/// pipelined batches keep their sequence). Reads and replication work run on the I/O pool.
 final class ReplicaManager: Sendable {
     let logs: any LogDirectory
     let pool: NIOThreadPool
     let purgatory = FetchPurgatory()
     let logger: Logger
+    let engine: ReplicaEngine
+    let peers: any ReplicationPeers
+    let waiters = ProducePromises()
+    let fetchers: ReplicaFetchers
+    let alterPartitions: AlterPartitionSender
     private let queues = NIOLockedValueBox<[TopicPartition: DispatchQueue]>([:])
+    private let isrCheck = NIOLockedValueBox<RepeatedTask?>(nil)
 
-    init(logs: any LogDirectory, pool: NIOThreadPool, logger: Logger) {
+    init(logs: any LogDirectory, pool: NIOThreadPool, peers: any ReplicationPeers, localId: Int32,
+         config: ReplicationConfig, logger: Logger) {
         self.logs = logs
         self.pool = pool
         self.logger = logger
+        self.peers = peers
+        let engine = ReplicaEngine(localId: localId, config: config)
+        self.engine = engine
+        let effects = EffectsSink()
+        self.fetchers = ReplicaFetchers(engine: engine, peers: peers, pool: pool, perform: effects.perform, logger: logger)
+        self.alterPartitions = AlterPartitionSender(engine: engine, peers: peers, pool: pool, perform: effects.perform,
+                                                    logger: logger)
+        effects.target.withLockedValue { $0 = self }
+    }
+
+    /// Starts the periodic ISR check (every half `replica.lag.time.max.ms`).
+    func start() {
+        let interval = TimeAmount.milliseconds(engine.config.isrShrinkCheckIntervalMs)
+        let task = peers.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in perform(engine.checkIsr(now: Self.nowMs())) }
+        }
+        isrCheck.withLockedValue { $0 = task }
+    }
+
+    /// Stops fetching and checking; fails parked produce requests.
+    func shutdown() {
+        isrCheck.withLockedValue { $0?.cancel(); $0 = nil }
+        fetchers.shutdown()
+        alterPartitions.shutdown()
+        waiters.failAll(ApiError(.notLeaderOrFollower, "The broker is shutting down."))
+        purgatory.wakeAll()
     }
 
     private func queue(for tp: TopicPartition) -> DispatchQueue {
@@ -35,13 +68,14 @@ final class ReplicaManager: Sendable {
         }
     }
 
-    /// Validates and appends one partition's record set; completes on `eventLoop`.
-    /// `requiredAcks` -1 needs `min.insync.replicas` replicas in sync: more than 1 cannot be
-    /// met by a single node (NOT_ENOUGH_REPLICAS, nothing appended).
-    /// `legacy`: the records are a message set of format 0 or 1 (Produce v0-2), converted to
-    /// one batch first.
-    func append(_ records: ByteBuffer, to tp: TopicPartition, leaderEpoch: Int32, requiredAcks: Int16, legacy: Bool = false,
-                on eventLoop: any EventLoop) -> EventLoopFuture<Result<LogAppendInfo, ApiError>> {
+    /// Validates and appends one partition's record set as its leader; completes on
+    /// `eventLoop`, for `requiredAcks` -1 once the high watermark passes the records (or
+    /// `timeoutMs` passes: REQUEST_TIMED_OUT). `min.insync.replicas` is checked against the ISR
+    /// before anything is written (NOT_ENOUGH_REPLICAS) and again when the records are committed
+    /// (NOT_ENOUGH_REPLICAS_AFTER_APPEND). `legacy`: the records are a message set of format 0
+    /// or 1 (Produce v0-2), converted to one batch first.
+    func append(_ records: ByteBuffer, to tp: TopicPartition, requiredAcks: Int16, timeoutMs: Int64 = 30_000,
+                legacy: Bool = false, on eventLoop: any EventLoop) -> EventLoopFuture<Result<LogAppendInfo, ApiError>> {
         let promise = eventLoop.makePromise(of: Result<LogAppendInfo, ApiError>.self)
         queue(for: tp).async { [self] in
             var records = records
@@ -54,49 +88,50 @@ final class ReplicaManager: Sendable {
                     return promise.succeed(.failure(ApiError(.corruptMessage, "\(error)")))
                 }
             }
-            promise.succeed(appendNow(records, to: tp, leaderEpoch: leaderEpoch, requiredAcks: requiredAcks))
+            appendNow(records, to: tp, requiredAcks: requiredAcks, timeoutMs: timeoutMs, promise: promise, on: eventLoop)
         }
         return promise.futureResult
     }
 
-    private func appendNow(_ records: ByteBuffer, to tp: TopicPartition, leaderEpoch: Int32,
-                           requiredAcks: Int16) -> Result<LogAppendInfo, ApiError> {
-        guard let log = logs.log(for: tp) else {
-            return .failure(ApiError(.unknownTopicOrPartition, "This server does not host this topic-partition."))
-        }
-        let minInsync = log.config.minInsyncReplicas
-        if requiredAcks == -1 && minInsync > 1 {
-            return .failure(ApiError(.notEnoughReplicas,
-                                     "The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of \(minInsync) for partition \(tp)"))
+    private func appendNow(_ records: ByteBuffer, to tp: TopicPartition, requiredAcks: Int16, timeoutMs: Int64,
+                           promise: EventLoopPromise<Result<LogAppendInfo, ApiError>>, on eventLoop: any EventLoop) {
+        guard let partition = engine.partition(tp) else {
+            let code: ErrorCode = logs.log(for: tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower
+            return promise.succeed(.failure(ApiError(code, "This server is not the leader for \(tp).")))
         }
         var batches: [RecordBatch]
         do {
             batches = try RecordBatchSequence.wholeBatches(records)
-            try BatchValidation.validate(batches, maxMessageBytes: Int(log.config.maxMessageBytes))
+            try BatchValidation.validate(batches, maxMessageBytes: Int(partition.log.config.maxMessageBytes))
             batches = try batches.map(BatchValidation.repairingMaxTimestamp)
         } catch let error as ApiError {
-            return .failure(error)
+            return promise.succeed(.failure(error))
         } catch {
-            return .failure(ApiError(.corruptMessage, "\(error)"))
+            return promise.succeed(.failure(ApiError(.corruptMessage, "\(error)")))
         }
-        let info: LogAppendInfo
-        do {
-            info = try log.appendAsLeader(batches, leaderEpoch: leaderEpoch, now: Self.nowMs())
-        } catch LogAppendError.duplicate(let original) {
-            return .success(original)
-        } catch let error as LogAppendError {
-            return .failure(ApiError(error.errorCode, "\(error)"))
-        } catch let error as StorageError {
-            logger.error("append to \(tp) failed: \(error)")
-            return .failure(ApiError(error.errorCode, "\(error)"))
-        } catch {
-            logger.error("append to \(tp) failed: \(error)")
-            return .failure(ApiError(.unknownServerError, "\(error)"))
+        let waiter = waiters.register(promise)
+        let (outcome, effects) = partition.appendAsLeader(batches, requiredAcks: requiredAcks, waiterId: waiter,
+                                                          timeoutMs: timeoutMs, now: Self.nowMs())
+        switch outcome {
+        case let .failed(error):
+            waiters.discard(waiter)
+            if error.code == .kafkaStorageError { logger.error("append to \(tp) failed: \(error)") }
+            promise.succeed(.failure(error))
+        case let .appended(info):
+            waiters.discard(waiter)
+            promise.succeed(.success(info))
+        case let .waiting(info):
+            let timer = eventLoop.scheduleTask(in: .milliseconds(max(0, timeoutMs))) { [self] in
+                _ = pool.runIfActive(eventLoop: eventLoop) { [self] in
+                    if partition.timeOut(waiter: waiter) != nil {
+                        waiters.complete(waiter, error: ApiError(.requestTimedOut,
+                            "The records were not replicated to the in-sync replicas of \(tp) within \(timeoutMs) ms."))
+                    }
+                }
+            }
+            waiters.parked(waiter, info: info, timer: timer)
         }
-        // A single node is the whole ISR: what is appended is committed.
-        log.updateHighWatermark(log.logEndOffset)
-        purgatory.appended(info.byteCount, to: tp)
-        return .success(info)
+        perform(effects)
     }
 
     /// Runs blocking work on the I/O pool; the future completes on `eventLoop`.

@@ -1,9 +1,14 @@
 """confluent-kafka against a multi-broker Sluice cluster, for ClusterProcessTests.
 
-  cluster_client.py create BOOTSTRAP TOPIC PARTITIONS RF
+  cluster_client.py create BOOTSTRAP TOPIC PARTITIONS RF [MIN_ISR]
   cluster_client.py describe BOOTSTRAP [TOPIC]      -> {"controller": id, "brokers": [...], "partitions": {p: [leader, replicas, isr]}}
-  cluster_client.py produce BOOTSTRAP TOPIC SECONDS  -> produces until SECONDS pass or STOP file appears;
-                                                        prints {"sent", "delivered", "errors": [...]}
+  cluster_client.py produce BOOTSTRAP TOPIC SECONDS [STOP_FILE [DELIVERED_FILE]]
+                                                     -> produces until SECONDS pass or STOP file appears;
+                                                        prints {"sent", "delivered", "errors": [...]}; the values
+                                                        it was told were delivered go to DELIVERED_FILE, one a line
+  cluster_client.py check BOOTSTRAP TOPIC DELIVERED_FILE -> reads every partition from the beginning until each
+                                                        delivered value is seen (60 s at most);
+                                                        {"delivered", "found", "missing": [first 20]}
   cluster_client.py consume BOOTSTRAP TOPIC COUNT    -> {"count", "errors"} reading from the beginning
   cluster_client.py follow BOOTSTRAP TOPIC STOP_FILE -> consumes (a group) until STOP_FILE appears; {"count", "errors"}
 """
@@ -16,9 +21,10 @@ from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 
-def create(bootstrap, topic, partitions, rf):
+def create(bootstrap, topic, partitions, rf, min_isr=None):
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic(topic, int(partitions), int(rf))]).values():
+    config = {"min.insync.replicas": min_isr} if min_isr else {}
+    for future in admin.create_topics([NewTopic(topic, int(partitions), int(rf), config=config)]).values():
         future.result(timeout=30)
     print(json.dumps({"created": topic}))
 
@@ -33,18 +39,21 @@ def describe(bootstrap, topic=None):
     print(json.dumps(out))
 
 
-def produce(bootstrap, topic, seconds, stop_file=None):
+def produce(bootstrap, topic, seconds, stop_file=None, delivered_file=None):
     # Retries are unlimited within delivery.timeout.ms: a leader move is retriable.
     producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
                          "delivery.timeout.ms": 60000, "retry.backoff.ms": 100,
                          "topic.metadata.refresh.interval.ms": 1000})
     stats = {"sent": 0, "delivered": 0, "errors": []}
+    record = open(delivered_file, "w") if delivered_file else None
 
     def delivered(err, msg):
         if err is not None:
             stats["errors"].append(str(err))
         else:
             stats["delivered"] += 1
+            if record:
+                record.write(msg.value().decode() + "\n")
 
     deadline = time.time() + float(seconds)
     i = 0
@@ -56,7 +65,31 @@ def produce(bootstrap, topic, seconds, stop_file=None):
         if i % 20 == 0:
             time.sleep(0.01)
     producer.flush(60)
+    if record:
+        record.close()
     print(json.dumps(stats))
+
+
+def check(bootstrap, topic, delivered_file):
+    """Every value the producer was told was delivered must be readable (no group: all partitions)."""
+    from confluent_kafka import TopicPartition
+    wanted = set(line.strip() for line in open(delivered_file) if line.strip())
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-check-%d" % os.getpid(),
+                         "enable.auto.commit": False, "enable.partition.eof": False})
+    md = consumer.list_topics(topic, timeout=30)
+    consumer.assign([TopicPartition(topic, p, 0) for p in md.topics[topic].partitions])
+    found = set()
+    deadline = time.time() + 60
+    while len(found) < len(wanted) and time.time() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is None or msg.error():
+            continue
+        value = msg.value().decode()
+        if value in wanted:
+            found.add(value)
+    consumer.close()
+    missing = sorted(wanted - found, key=lambda v: int(v.split("-")[1]))
+    print(json.dumps({"delivered": len(wanted), "found": len(found), "missing": missing[:20]}))
 
 
 def follow(bootstrap, topic, stop_file):
@@ -106,4 +139,5 @@ def consume(bootstrap, topic, count):
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"create": create, "describe": describe, "produce": produce, "consume": consume, "follow": follow}[command](*args)
+    {"create": create, "describe": describe, "produce": produce, "consume": consume, "follow": follow,
+     "check": check}[command](*args)

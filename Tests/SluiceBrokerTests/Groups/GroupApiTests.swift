@@ -18,12 +18,14 @@ import Testing
     }
 
     /// Retries `body` while it reports a retriable coordinator error (the topic's partitions load
-    /// right after it is created).
+    /// right after it is created; until the broker has applied its leadership of them, it is not
+    /// yet their coordinator).
     private func untilLoaded<T>(_ what: String, _ body: () throws -> (T, Int16)) throws -> T {
         let deadline = Date().addingTimeInterval(10)
         while true {
             let (value, code) = try body()
-            let retriable: Set<Int16> = [ErrorCode.coordinatorLoadInProgress.rawValue, ErrorCode.coordinatorNotAvailable.rawValue]
+            let retriable: Set<Int16> = [ErrorCode.coordinatorLoadInProgress.rawValue, ErrorCode.coordinatorNotAvailable.rawValue,
+                                         ErrorCode.notCoordinator.rawValue]
             if !retriable.contains(code) || Date() > deadline { return value }
             usleep(20_000)
         }

@@ -21,10 +21,9 @@ struct BrokerOffsetsLog: OffsetsLog {
             completion(.unknownTopicOrPartition)
             return
         }
-        let epoch = topic.partitions[Int(partition)].leaderEpoch
-        // acks=all, as Kafka's `offsets.commit.required.acks`.
-        replicas.append(batch.bytes, to: TopicPartition(OffsetsTopic.name, partition), leaderEpoch: epoch,
-                        requiredAcks: -1, on: eventLoop).whenComplete { result in
+        // acks=all, as Kafka's `offsets.commit.required.acks`, within `offsets.commit.timeout.ms`.
+        replicas.append(batch.bytes, to: TopicPartition(OffsetsTopic.name, partition), requiredAcks: -1,
+                        timeoutMs: 5_000, on: eventLoop).whenComplete { result in
             switch result {
             case .success(.success): completion(.noError)
             case let .success(.failure(error)): completion(error.code)

@@ -84,18 +84,19 @@ struct ClusterDecommissionCommand: AsyncParsableCommand {
             throw ValidationError("broker \(broker) is a metadata voter; voters cannot be decommissioned")
         }
         let moved = try await client.run { client -> Int in
-            let metadata = try await client.metadata(topics: nil, refresh: true)
-            var load: [Int32: Int] = Dictionary(uniqueKeysWithValues: metadata.brokers.keys.filter { $0 != broker }.map { ($0, 0) })
-            for topic in metadata.topics.values { for p in topic.partitions { for r in p.replicas where load[r] != nil { load[r]! += 1 } } }
+            let metadata = try await Self.freshestMetadata(client)
+            var load: [Int32: Int] = Dictionary(uniqueKeysWithValues: metadata.brokers.map(\.nodeId).filter { $0 != broker }.map { ($0, 0) })
+            for topic in metadata.topics { for p in topic.partitions { for r in p.replicaNodes where load[r] != nil { load[r]! += 1 } } }
             var moves: [(String, Int32, [Int32])] = []
-            for topic in metadata.topics.values.sorted(by: { $0.name < $1.name }) {
-                for p in topic.partitions where p.replicas.contains(broker) {
-                    guard let replacement = load.filter({ !p.replicas.contains($0.key) }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) })?.key else {
-                        throw CommandFailure("no broker can take \(topic.name)-\(p.partition)'s replica from broker \(broker)",
+            for topic in metadata.topics.sorted(by: { ($0.name ?? "") < ($1.name ?? "") }) {
+                guard let name = topic.name else { continue }
+                for p in topic.partitions where p.replicaNodes.contains(broker) {
+                    guard let replacement = load.filter({ !p.replicaNodes.contains($0.key) }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) })?.key else {
+                        throw CommandFailure("no broker can take \(name)-\(p.partitionIndex)'s replica from broker \(broker)",
                                              exitCode: 1)
                     }
                     load[replacement]! += 1
-                    moves.append((topic.name, p.partition, p.replicas.map { $0 == broker ? replacement : $0 }))
+                    moves.append((name, p.partitionIndex, p.replicaNodes.map { $0 == broker ? replacement : $0 }))
                 }
             }
             if !moves.isEmpty {
@@ -119,6 +120,19 @@ struct ClusterDecommissionCommand: AsyncParsableCommand {
             }
         }
         print("broker \(broker) unregistered")
+    }
+
+    /// The replica sets as the active controller's broker sees them: another broker's image may
+    /// lag by a metadata fetch and still show a reassignment that has completed, and moves
+    /// computed from it would add replicas instead of replacing one.
+    static func freshestMetadata(_ client: KafkaClient) async throws -> MetadataResponse {
+        var request = MetadataRequest()
+        request.topics = nil
+        request.allowAutoTopicCreation = false
+        let any = try await client.anyConnection().send(request, version: 12)
+        guard any.controllerId >= 0, let controller = try? await client.connection(toNode: any.controllerId),
+              let fresh = try? await controller.send(request, version: 12) else { return any }
+        return fresh
     }
 }
 

@@ -1,0 +1,91 @@
+import KafkaProtocol
+import SluiceStorage
+
+extension ReplicaPartition {
+    /// A leader's answer to one partition of a follower's fetch.
+    enum ReplicaFetchAnswer: Sendable {
+        case error(ErrorCode, highWatermark: Int64, logStartOffset: Int64)
+        /// The follower's log diverges after this epoch's end (it truncates and fetches again).
+        case diverging(epoch: Int32, endOffset: Int64, highWatermark: Int64, logStartOffset: Int64)
+        /// Records up to the log end; the result's high watermark is the leader's after this fetch.
+        case records(LogReadResult)
+    }
+
+    /// Serves a follower's fetch (Kafka's `Partition.fetchRecords` for a replica): checks
+    /// leadership and the epochs, finds divergence from `lastFetchedEpoch`, reads up to the log
+    /// end, and records the follower's position (which may grow the ISR and the high watermark).
+    /// All under the partition's lock, so the read and the checks see the same log.
+    func serveReplicaFetch(replicaId: Int32, brokerEpoch: Int64, currentLeaderEpoch: Int32, fetchOffset: Int64,
+                           lastFetchedEpoch: Int32, followerLogStartOffset: Int64, maxBytes: Int, minOneBatch: Bool,
+                           now: Int64) -> (ReplicaFetchAnswer, ReplicationEffects) {
+        lock.withLock {
+            guard case var .leader(leader) = role else {
+                let known = latestState?.leaderEpoch ?? -1
+                let code: ErrorCode = currentLeaderEpoch > known ? .unknownLeaderEpoch
+                    : currentLeaderEpoch >= 0 && currentLeaderEpoch < known ? .fencedLeaderEpoch : .notLeaderOrFollower
+                return (.error(code, highWatermark: -1, logStartOffset: -1), ReplicationEffects())
+            }
+            let end = log.logEndOffset
+            let validation = leader.validateFetch(
+                replicaId: replicaId, currentLeaderEpoch: currentLeaderEpoch, fetchOffset: fetchOffset,
+                lastFetchedEpoch: lastFetchedEpoch, logStartOffset: log.logStartOffset, logEndOffset: end,
+                latestLogged: log.latestLeaderEpoch, logged: { self.log.endOffset(forLeaderEpoch: $0) })
+            switch validation {
+            case let .error(code):
+                return (.error(code, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset), ReplicationEffects())
+            case let .diverging(epoch, endOffset):
+                return (.diverging(epoch: epoch, endOffset: endOffset, highWatermark: log.highWatermark,
+                                   logStartOffset: log.logStartOffset), ReplicationEffects())
+            case .read:
+                break
+            }
+            var result: LogReadResult
+            do {
+                result = try log.read(from: fetchOffset, maxBytes: maxBytes, maxOffset: end, minOneBatch: minOneBatch)
+            } catch let error as StorageError {
+                return (.error(error.errorCode, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset),
+                        ReplicationEffects())
+            } catch {
+                return (.error(.unknownServerError, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset),
+                        ReplicationEffects())
+            }
+            let update = leader.recordFollowerFetch(replicaId: replicaId, fetchOffset: fetchOffset,
+                                                    followerLogStartOffset: followerLogStartOffset,
+                                                    brokerEpoch: brokerEpoch, logEndOffset: end, now: now)
+            role = .leader(leader)
+            let effects = applyLocked(update, now: now)
+            result.highWatermark = log.highWatermark
+            return (.records(result), effects)
+        }
+    }
+
+    /// For consumers (and ListOffsets, OffsetForLeaderEpoch): NO_ERROR when this node leads at
+    /// the epoch the client believes in (or the client sent none, -1); otherwise
+    /// FENCED_LEADER_EPOCH (the client's epoch is older), UNKNOWN_LEADER_EPOCH (newer than ours),
+    /// or NOT_LEADER_OR_FOLLOWER.
+    func leaderCheck(currentLeaderEpoch: Int32) -> ErrorCode {
+        lock.withLock {
+            let known = latestState?.leaderEpoch ?? -1
+            if currentLeaderEpoch >= 0 && currentLeaderEpoch > known { return .unknownLeaderEpoch }
+            if currentLeaderEpoch >= 0 && currentLeaderEpoch < known { return .fencedLeaderEpoch }
+            if case .leader = role { return .noError }
+            return .notLeaderOrFollower
+        }
+    }
+
+    /// OffsetForLeaderEpoch on the leader: the largest epoch not above `epoch` and its end offset
+    /// (the leader's current epoch counts from its start even before it is logged). Nil:
+    /// UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET.
+    func leaderEndOffset(forEpoch epoch: Int32) -> (epoch: Int32, endOffset: Int64)? {
+        lock.withLock {
+            guard case let .leader(leader) = role else { return log.endOffset(forLeaderEpoch: epoch) }
+            return leader.endOffset(forEpoch: epoch, logEndOffset: log.logEndOffset, latestLogged: log.latestLeaderEpoch,
+                                    logged: { self.log.endOffset(forLeaderEpoch: $0) })
+        }
+    }
+
+    /// The leader's current epoch, if this node leads.
+    var leaderEpochIfLeader: Int32? {
+        lock.withLock { if case let .leader(leader) = role { return leader.leaderEpoch } else { return nil } }
+    }
+}
