@@ -24,6 +24,8 @@ import Testing
             #expect(p["lost"] as? Int == 0 && p["outOfOrder"] as? Int == 0, "\(p)")
             #expect((p["consumed"] as? Int ?? 0) >= acknowledged, "\(p)")
             #expect((p["produced"] as? Int ?? 0) >= acknowledged, "\(p)")
+            let failed = p["failed"] as? Int ?? -1, unanswered = p["unanswered"] as? Int ?? -1
+            #expect(failed >= 0 && unanswered >= 0 && acknowledged + failed + unanswered == p["produced"] as? Int, "\(p)")
         }
         // The cluster verify started is gone: its brokers were stopped (their pids were in the log).
         let pids = output.stderr.split(separator: "\n").compactMap { line -> Int32? in

@@ -71,6 +71,9 @@ struct PartitionLedger: Sendable {
         acknowledged.filter { seq, offset in consumed[seq] != offset }.keys.sorted()
     }
 
+    /// Produced records with neither an acknowledgement nor a failure (yet).
+    var unanswered: Int { max(0, produced - acknowledged.count - failed) }
+
     /// The offset after the last acknowledged record (what a reader must reach).
     var acknowledgedEnd: Int64 { (acknowledged.values.max() ?? -1) + 1 }
 }

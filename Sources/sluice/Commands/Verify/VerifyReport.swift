@@ -13,20 +13,26 @@ struct VerifyReport {
     var lost: Int { ledgers.reduce(0) { $0 + $1.lost.count } }
     var outOfOrder: Int { ledgers.reduce(0) { $0 + $1.outOfOrder } }
     var duplicated: Int { ledgers.reduce(0) { $0 + $1.duplicated } }
+    /// Records whose write the producer was told failed.
+    var failed: Int { ledgers.reduce(0) { $0 + $1.failed } }
+    /// Records with neither an acknowledgement nor a failure when the producer closed.
+    var unanswered: Int { ledgers.reduce(0) { $0 + $1.unanswered } }
     var passed: Bool { lost == 0 && outOfOrder == 0 }
 
     var table: String {
-        var table = TablePrinter(["PARTITION", "PRODUCED", "ACKNOWLEDGED", "CONSUMED", "LOST", "DUPLICATED", "OUT OF ORDER",
-                                  "LONGEST UNAVAILABLE"], alignments: Array(repeating: .right, count: 8))
+        var table = TablePrinter(["PARTITION", "PRODUCED", "ACKNOWLEDGED", "FAILED", "CONSUMED", "LOST", "DUPLICATED",
+                                  "OUT OF ORDER", "LONGEST UNAVAILABLE"], alignments: Array(repeating: .right, count: 9))
         for (p, l) in ledgers.enumerated() {
-            table.add([String(p), String(l.produced), String(l.acknowledged.count), String(l.consumed.count), String(l.lost.count),
-                       String(l.duplicated), String(l.outOfOrder), String(format: "%.1f s", l.longestUnavailable)])
+            table.add([String(p), String(l.produced), String(l.acknowledged.count), String(l.failed), String(l.consumed.count),
+                       String(l.lost.count), String(l.duplicated), String(l.outOfOrder), String(format: "%.1f s", l.longestUnavailable)])
         }
         table.add(["all", String(ledgers.reduce(0) { $0 + $1.produced }), String(ledgers.reduce(0) { $0 + $1.acknowledged.count }),
-                   String(ledgers.reduce(0) { $0 + $1.consumed.count }), String(lost), String(duplicated), String(outOfOrder),
-                   String(format: "%.1f s", ledgers.map(\.longestUnavailable).max() ?? 0)])
+                   String(failed), String(ledgers.reduce(0) { $0 + $1.consumed.count }), String(lost), String(duplicated),
+                   String(outOfOrder), String(format: "%.1f s", ledgers.map(\.longestUnavailable).max() ?? 0)])
         var lines = [table.render(), ""]
         lines.append("\(kills) broker kill(s), \(restarts) restart(s) in \(Int(duration)) s; seed \(seed)")
+        lines.append("(failed: the producer was told the write did not happen; \(unanswered) record(s) "
+                     + "had no answer yet when the producer closed)")
         for (p, l) in ledgers.enumerated() where !l.lost.isEmpty {
             lines.append("partition \(p) lost: " + l.lost.prefix(20).map { "\($0)@\(l.acknowledged[$0]!)" }.joined(separator: ", ")
                          + (l.lost.count > 20 ? ", ..." : ""))
@@ -39,7 +45,8 @@ struct VerifyReport {
 
     var json: String {
         let partitions: [[String: Any]] = ledgers.enumerated().map { p, l in
-            ["partition": p, "produced": l.produced, "acknowledged": l.acknowledged.count, "consumed": l.consumed.count,
+            ["partition": p, "produced": l.produced, "acknowledged": l.acknowledged.count, "failed": l.failed,
+             "unanswered": l.unanswered, "consumed": l.consumed.count,
              "lost": l.lost.count, "duplicated": l.duplicated, "outOfOrder": l.outOfOrder,
              "longestUnavailableSeconds": (l.longestUnavailable * 10).rounded() / 10]
         }
