@@ -43,8 +43,10 @@ import Testing
         producer.arguments = ["python3", ClientRunner.clientsDirectory.appendingPathComponent("cluster_client.py").path,
                               "produce", cluster.bootstrap, "joined", "90", stopFile]
         FileManager.default.createFile(atPath: producerOut, contents: nil)
-        producer.standardOutput = FileHandle(forWritingAtPath: producerOut)
-        producer.standardError = FileHandle(forWritingAtPath: producerOut)
+        // One handle for both streams: two would each write from offset 0 over the other.
+        let producerLog = FileHandle(forWritingAtPath: producerOut)
+        producer.standardOutput = producerLog
+        producer.standardError = producerLog
         try producer.run()
         defer { if producer.isRunning { producer.terminate() } }
         usleep(1_500_000)
@@ -146,8 +148,10 @@ import Testing
         process.arguments = ["python3", ClientRunner.clientsDirectory.appendingPathComponent("cluster_client.py").path] + arguments
         let path = cluster.directory + "/" + output
         FileManager.default.createFile(atPath: path, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: path)
-        process.standardError = FileHandle(forWritingAtPath: path)
+        // One handle for both streams: two would each write from offset 0 over the other.
+        let processLog = FileHandle(forWritingAtPath: path)
+        process.standardOutput = processLog
+        process.standardError = processLog
         try process.run()
         return process
     }

@@ -54,8 +54,10 @@ import Testing
                                  "--config", "\(directory)/broker-\(i).properties", "--exit-with-parent"]
             let log = "\(directory)/broker-\(i).log"
             FileManager.default.createFile(atPath: log, contents: nil)
-            process.standardOutput = FileHandle(forWritingAtPath: log)
-            process.standardError = FileHandle(forWritingAtPath: log)
+            // One handle for both streams: two would each write from offset 0 over the other.
+            let processLog = FileHandle(forWritingAtPath: log)
+            process.standardOutput = processLog
+            process.standardError = processLog
             try process.run()
             processes.append(process)
         }

@@ -58,8 +58,10 @@ import Testing
                               "produce", cluster.bootstrap, "failover", "120", stopFile, deliveredFile]
         let producerOut = cluster.directory + "/producer.out"
         FileManager.default.createFile(atPath: producerOut, contents: nil)
-        producer.standardOutput = FileHandle(forWritingAtPath: producerOut)
-        producer.standardError = FileHandle(forWritingAtPath: producerOut)
+        // One handle for both streams: two would each write from offset 0 over the other.
+        let producerLog = FileHandle(forWritingAtPath: producerOut)
+        producer.standardOutput = producerLog
+        producer.standardError = producerLog
         try producer.run()
         defer { if producer.isRunning { producer.terminate() } }
         usleep(1_000_000)
