@@ -86,6 +86,23 @@ import Testing
         }
     }
 
+    @Test func tlsAndSaslListenersAreRefusedByName() throws {
+        for text in ["listeners=SSL://h:9093", "listeners=SASL_SSL://h:9093",
+                     "listeners=EXTERNAL://h:9093\nlistener.security.protocol.map=EXTERNAL:SASL_PLAINTEXT"] {
+            var config = BrokerConfig()
+            #expect { try config.apply(PropertiesFile.parse(text)) } throws: { error in
+                "\(error)".contains("Sluice serves PLAINTEXT listeners only")
+            }
+        }
+        var mapped = BrokerConfig()
+        try mapped.apply(PropertiesFile.parse("listeners=CLIENT://127.0.0.1:9092\nlistener.security.protocol.map=CLIENT:PLAINTEXT"))
+        #expect(mapped.listenerName == "CLIENT")
+        var bad = BrokerConfig()
+        #expect { try bad.apply(PropertiesFile.parse("listener.security.protocol.map=CLIENT")) } throws: { error in
+            "\(error)".contains("listener.security.protocol.map")
+        }
+    }
+
     @Test func invalidValuesNameTheirKey() {
         for (key, value) in [("num.partitions", "0"), ("log.retention.ms", "soon"), ("listeners", "nowhere"),
                              ("auto.create.topics.enable", "maybe"), ("log.segment.bytes", "-5")] {

@@ -4,7 +4,7 @@ import SluiceStorage
 extension BrokerConfig {
     /// Kafka broker keys that Sluice accepts but that have no effect on a Sluice broker.
     static let acceptedWithoutEffect: Set<String> = [
-        "controller.quorum.bootstrap.servers", "listener.security.protocol.map", "inter.broker.listener.name",
+        "controller.quorum.bootstrap.servers", "inter.broker.listener.name",
         "num.network.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
         "num.recovery.threads.per.data.dir",
         "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
@@ -23,6 +23,7 @@ extension BrokerConfig {
         // Listeners are resolved at the end: `controller.listener.names` may come after them.
         var listeners: (key: String, value: String)?
         var advertised: (key: String, value: String)?
+        var protocols: [String: String] = [:]
         for (key, rawValue) in settings {
             let value = rawValue.trimmingCharacters(in: .whitespaces)
             switch key {
@@ -32,6 +33,8 @@ extension BrokerConfig {
                 listeners = (key, value)
             case "advertised.listeners":
                 advertised = (key, value)
+            case "listener.security.protocol.map":
+                protocols = try Self.securityProtocols(key, value)
             case "process.roles":
                 let roles = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
                 guard roles == ["broker"] || roles == ["broker", "controller"] else {
@@ -129,6 +132,7 @@ extension BrokerConfig {
             }
             explicitSettings[key] = value
         }
+        if let listeners { try Self.requirePlaintext(listeners, protocols: protocols) }
         if let listeners { try resolveListeners(listeners, advertised: advertised, warnings: &warnings) }
         else if let advertised { try resolveListeners(nil, advertised: advertised, warnings: &warnings) }
         try validateCluster()
@@ -183,6 +187,32 @@ extension BrokerConfig {
             }
             let name = entry.range(of: "://").map { String(entry[..<$0.lowerBound]).uppercased() } ?? "PLAINTEXT"
             return (name, address)
+        }
+    }
+
+    /// `NAME:PROTOCOL` pairs of `listener.security.protocol.map`, names upper-cased.
+    static func securityProtocols(_ key: String, _ value: String) throws -> [String: String] {
+        var map: [String: String] = [:]
+        for entry in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw BrokerConfigError("invalid value for \(key): '\(value)' (expected NAME:PROTOCOL pairs, e.g. CONTROLLER:PLAINTEXT)")
+            }
+            map[parts[0]] = parts[1]
+        }
+        return map
+    }
+
+    /// Refuses listeners whose security protocol (from the map, else the listener's own name, as
+    /// in Kafka) is TLS or SASL: serving them as plaintext would leave clients that expect a
+    /// handshake with a confusing failure, and a user believing their traffic is encrypted.
+    static func requirePlaintext(_ listeners: (key: String, value: String), protocols: [String: String]) throws {
+        for (name, _) in try namedListeners(listeners.key, listeners.value) {
+            let security = protocols[name] ?? name
+            if ["SSL", "SASL_PLAINTEXT", "SASL_SSL"].contains(security) {
+                throw BrokerConfigError("listener \(name) uses security protocol \(security): Sluice serves PLAINTEXT "
+                                        + "listeners only (TLS and SASL are not implemented); use PLAINTEXT://host:port")
+            }
         }
     }
 
