@@ -37,8 +37,12 @@ struct PartitionLedger: Sendable {
         progress(at: time)
     }
 
-    mutating func failed(at time: Double) {
+    /// The first failure the producer reported, and when (seconds into the run).
+    private(set) var firstFailure: (error: String, at: Double)?
+
+    mutating func failed(at time: Double, error: String) {
         failed += 1
+        if firstFailure == nil { firstFailure = (error, time) }
     }
 
     private mutating func progress(at time: Double) {

@@ -33,6 +33,11 @@ struct VerifyReport {
         lines.append("\(kills) broker kill(s), \(restarts) restart(s) in \(Int(duration)) s; seed \(seed)")
         lines.append("(failed: the producer was told the write did not happen; \(unanswered) record(s) "
                      + "had no answer yet when the producer closed)")
+        for (p, l) in ledgers.enumerated() {
+            if let first = l.firstFailure {
+                lines.append("partition \(p): \(l.failed) failed, the first at \(String(format: "%.1f", first.at)) s: \(first.error)")
+            }
+        }
         for (p, l) in ledgers.enumerated() where !l.lost.isEmpty {
             lines.append("partition \(p) lost: " + l.lost.prefix(20).map { "\($0)@\(l.acknowledged[$0]!)" }.joined(separator: ", ")
                          + (l.lost.count > 20 ? ", ..." : ""))
@@ -46,7 +51,7 @@ struct VerifyReport {
     var json: String {
         let partitions: [[String: Any]] = ledgers.enumerated().map { p, l in
             ["partition": p, "produced": l.produced, "acknowledged": l.acknowledged.count, "failed": l.failed,
-             "unanswered": l.unanswered, "consumed": l.consumed.count,
+             "unanswered": l.unanswered, "firstFailure": l.firstFailure.map { $0.error as Any } ?? NSNull(), "consumed": l.consumed.count,
              "lost": l.lost.count, "duplicated": l.duplicated, "outOfOrder": l.outOfOrder,
              "longestUnavailableSeconds": (l.longestUnavailable * 10).rounded() / 10]
         }

@@ -45,8 +45,8 @@ struct VerifyWorkload: Sendable {
                             switch result {
                             case let .success(metadata):
                                 ledger.update(p) { $0.acknowledged(seq: seq, offset: metadata.offset, at: ledger.now) }
-                            case .failure:
-                                ledger.update(p) { $0.failed(at: ledger.now) }
+                            case let .failure(error):
+                                ledger.update(p) { $0.failed(at: ledger.now, error: "\(error)") }
                             }
                         }
                         ledger.update(p) { $0.produced(at: ledger.now) }
