@@ -56,13 +56,27 @@ actor ConnectionPool {
 
     private func connection(_ key: Key, address: BrokerAddress) async throws -> BrokerConnection {
         if let entry = entries[key], entry.address == address {
-            if let live = try? await entry.task.value, live.isActive { return live }
+            if let live = try? await Self.value(of: entry.task), live.isActive { return live }
+            try Task.checkCancellation()
             // The attempt failed or the connection broke: replace it, unless someone already did.
             if let current = entries[key], current.task != entry.task {
-                return try await current.task.value
+                return try await Self.value(of: current.task)
             }
         }
-        return try await startConnecting(key, address: address).value
+        return try await Self.value(of: startConnecting(key, address: address))
+    }
+
+    /// The outcome of a connection attempt, or `CancellationError` as soon as the caller is
+    /// cancelled: awaiting `Task.value` ignores cancellation, and an attempt to a hung broker lasts
+    /// a whole request timeout, which would hold up a caller's own shorter deadline (`withTimeout`).
+    private static func value(of attempt: Task<BrokerConnection, Error>) async throws -> BrokerConnection {
+        let (results, sink) = AsyncStream.makeStream(of: Result<BrokerConnection, Error>.self)
+        Task {
+            sink.yield(await attempt.result)
+            sink.finish()
+        }
+        for await result in results { return try result.get() }
+        throw CancellationError()
     }
 
     /// Starts a new connection attempt for `key`, replacing the one before.
@@ -199,7 +213,13 @@ actor ConnectionPool {
         closed = true
         for entry in entries.values {
             entry.task.cancel()
-            (try? await entry.task.value)?.close()
+            if let ready = entry.ready {
+                ready.close()
+            } else {
+                // An attempt under way (to a hung broker it lasts a request timeout): closed when done.
+                let attempt = entry.task
+                Task { (try? await attempt.value)?.close() }
+            }
         }
         entries.removeAll()
     }
