@@ -40,7 +40,7 @@ extension ConsoleClusterTmuxTests {
 
         // Brokers view: the stopped broker's row says slow (not answering), the others stay up.
         try tmux.send("1")
-        try tmux.waitFor("broker \(victim.id) slow", seconds: 15) { s in
+        try tmux.waitFor("broker \(victim.id) slow", seconds: 20) { s in
             Self.brokerRow(victim.id, on: s)?[2] == "slow" && Self.brokerRow(controller, on: s)?[2] == "up"
         }
         print("console: broker \(victim.id) slow \(Format.duration(Clocks.monotonic() - stoppedAt)) after SIGSTOP")
@@ -54,7 +54,7 @@ extension ConsoleClusterTmuxTests {
                                                                       "--replication-factor", "1", "--bootstrap", bootstrap])
         print("console: the CLI created a topic in \(Format.duration(Clocks.monotonic() - created)) with broker \(victim.id) stopped")
         try tmux.send("2")
-        try tmux.waitFor("the new topic's row", seconds: 10) { s in
+        try tmux.waitFor("the new topic's row", seconds: 15) { s in
             s.split(separator: "\n").contains { $0.hasPrefix(" while-stopped ") }
         }
         print("console: the new topic was on screen \(Format.duration(Clocks.monotonic() - created)) after the CLI started")
