@@ -93,6 +93,13 @@ public struct ClientConfiguration: Sendable {
     public var metadataMaxAge: Duration
     /// The largest response frame accepted (a fetch answer can be large).
     public var maxResponseSize: Int
+    /// A request in flight longer than this (plus any long-poll wait it asked for) makes its broker
+    /// "overdue": requests that may go to any broker (Metadata, DescribeCluster, ...) then go
+    /// elsewhere, so one hung broker does not stall them for a whole ``requestTimeout``.
+    public var overdueRequestThreshold: Duration
+    /// How long a broker whose request (or connect) timed out is avoided by requests that may go
+    /// to any broker. Requests to that broker itself (leaders, coordinators) still go to it.
+    public var unresponsiveBrokerBackoff: Duration
 
     public init(
         bootstrapServers: [BrokerAddress],
@@ -101,7 +108,9 @@ public struct ClientConfiguration: Sendable {
         requestTimeout: Duration = .seconds(30),
         retry: RetryPolicy = RetryPolicy(),
         metadataMaxAge: Duration = .seconds(300),
-        maxResponseSize: Int = 256 * 1024 * 1024
+        maxResponseSize: Int = 256 * 1024 * 1024,
+        overdueRequestThreshold: Duration = .seconds(1),
+        unresponsiveBrokerBackoff: Duration = .seconds(10)
     ) {
         self.bootstrapServers = bootstrapServers
         self.clientId = clientId
@@ -110,5 +119,7 @@ public struct ClientConfiguration: Sendable {
         self.retry = retry
         self.metadataMaxAge = metadataMaxAge
         self.maxResponseSize = maxResponseSize
+        self.overdueRequestThreshold = overdueRequestThreshold
+        self.unresponsiveBrokerBackoff = unresponsiveBrokerBackoff
     }
 }

@@ -45,8 +45,7 @@ public final class KafkaClient: Sendable {
     public func invalidateMetadata() { metadataCache.invalidate() }
 
     private func fetchMetadata(topics: Set<String>?) async throws -> ClusterMetadata {
-        try await withRetries("Metadata") {
-            let connection = try await anyConnection()
+        try await withAnyBroker("Metadata") { connection in
             let version = try connection.versions.requireVersion(for: .metadata, broker: connection.description)
             var request = MetadataRequest()
             if let topics {
@@ -62,10 +61,15 @@ public final class KafkaClient: Sendable {
 
     // MARK: Connections
 
-    /// A connection to any broker of the cluster.
+    /// A connection to any broker of the cluster: the least loaded one that answers in time (see
+    /// ``ConnectionPool/anyConnection(known:avoiding:)``).
     public func anyConnection() async throws -> BrokerConnection {
+        try await anyConnection(avoiding: nil)
+    }
+
+    func anyConnection(avoiding: BrokerAddress?) async throws -> BrokerConnection {
         let known = metadataCache.current.brokers.values.map { ($0.nodeId, $0.address) }
-        return try await pool.anyConnection(known: known)
+        return try await pool.anyConnection(known: known, avoiding: avoiding)
     }
 
     /// The connection to broker `nodeId` (its address comes from metadata).

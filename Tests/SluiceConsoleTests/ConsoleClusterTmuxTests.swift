@@ -7,7 +7,9 @@ import Testing
 /// partition 0 is killed with `x` from the Brokers view, and the user sees the broker down, the
 /// partition led by another broker, the leader move and the death in Events; `r` brings it back;
 /// `a` adds a fourth, broker-only node; `q` stops them all with a controlled shutdown.
-@Suite(.serialized) struct ConsoleClusterTmuxTests {
+/// On the main actor: these tests block their thread (tmux, processes, usleep) for seconds, and the
+/// cooperative pool has only two threads on this machine; async tests of the same run keep them.
+@Suite(.serialized) @MainActor struct ConsoleClusterTmuxTests {
     /// A Partitions-view row of `topic`: (partition, leader), or nil for other lines.
     static func partitionRow(_ line: Substring, topic: String) -> (partition: Int, leader: String)? {
         let fields = line.split(separator: " ")

@@ -8,9 +8,11 @@ import Testing
 /// while kcat produces, its lag in the Groups view grows; resumed, it catches up to 0. The group's
 /// partitions show committed, end and lag; a second member makes the group rebalance, which Events
 /// shows; the demo load's group appears, and the console keeps polling through it all.
-@Suite(.serialized) struct ConsoleGroupsTmuxTests {
-    static let topic = "tmux-lag"
-    static let group = "tmux-lag-readers"
+/// On the main actor: these tests block their thread (tmux, processes, usleep) for seconds, and the
+/// cooperative pool has only two threads on this machine; async tests of the same run keep them.
+@Suite(.serialized) @MainActor struct ConsoleGroupsTmuxTests {
+    nonisolated static let topic = "tmux-lag"
+    nonisolated static let group = "tmux-lag-readers"
 
     @Test func groupLagGrowsWhileTheConsumerIsPausedAndCatchesUp() throws {
         let dataDir = ConsoleTmuxTests.temporaryDirectory()

@@ -5,7 +5,9 @@ import Testing
 /// The real `sluice` binary in a real terminal (tmux, 120×40), driven by keys the way a user would:
 /// create a topic, tail what kcat produces, kill and restart a broker, change the theme, shrink
 /// the terminal, quit; then no broker the console started may be left.
-@Suite(.serialized) struct ConsoleTmuxTests {
+/// On the main actor: these tests block their thread (tmux, processes, usleep) for seconds, and the
+/// cooperative pool has only two threads on this machine; async tests of the same run keep them.
+@Suite(.serialized) @MainActor struct ConsoleTmuxTests {
     static func sluiceBinary() throws -> String {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let candidates = [

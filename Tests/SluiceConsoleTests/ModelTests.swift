@@ -91,5 +91,12 @@ import Testing
         #expect(BrokerState.resolve(broker: up, process: dead, snapshotTime: 5) == .down)
         let young = BrokerProcess(id: 1, pid: 1, port: 1, status: .running, startedAt: 9, logPath: "")
         #expect(BrokerState.resolve(broker: up, process: young, snapshotTime: 5) == .starting)
+        // Hung (stopped, black-holed): the controller fenced it for missing heartbeats, but what the
+        // user needs to see is that it does not answer.
+        let hung = BrokerSnapshot(id: 1, host: "h", port: 1, registered: false, probe: .timedOut)
+        let seen = BrokerProcess(id: 1, pid: 1, port: 1, status: .running, startedAt: 0, logPath: "", seenUpSinceStart: true)
+        #expect(BrokerState.resolve(broker: hung, process: seen, snapshotTime: 5) == .slow)
+        #expect(BrokerState.resolve(broker: fenced, process: seen, snapshotTime: 5) == .fenced)
+        #expect(BrokerState.resolve(broker: hung, process: nil, snapshotTime: 5) == .slow)
     }
 }

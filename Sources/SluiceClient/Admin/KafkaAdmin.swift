@@ -29,8 +29,7 @@ public final class KafkaAdmin: Sendable {
 
     /// The cluster id, the controller and the brokers (DescribeCluster where supported, else Metadata).
     public func describeCluster() async throws -> ClusterDescription {
-        try await client.withRetries("DescribeCluster") {
-            let connection = try await client.anyConnection()
+        try await client.withAnyBroker("DescribeCluster") { [client] connection in
             if connection.versions.supports(.describeCluster) {
                 let response = try await connection.send(DescribeClusterRequest(includeClusterAuthorizedOperations: false))
                 try ErrorCode(response.errorCode).check(resource: "the cluster", message: response.errorMessage)

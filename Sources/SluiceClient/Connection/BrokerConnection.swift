@@ -21,16 +21,35 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
     private let channel: Channel
     private let clientId: String
     private let requestTimeout: Duration
+    private let overdueThreshold: Duration
+    private let health: BrokerHealth?
     private let correlationIds = NIOLockedValueBox<Int32>(0)
+    /// Requests awaiting an answer: correlation id → when the request becomes overdue. Shared with
+    /// the provisional connection used for ApiVersions, so its request counts too.
+    private let inFlight: NIOLockedValueBox<[Int32: ContinuousClock.Instant]>
 
     private init(channel: Channel, nodeId: Int32?, address: BrokerAddress, versions: ApiVersionTable,
-                 clientId: String, requestTimeout: Duration) {
+                 clientId: String, requestTimeout: Duration, overdueThreshold: Duration, health: BrokerHealth?,
+                 inFlight: NIOLockedValueBox<[Int32: ContinuousClock.Instant]>) {
         self.channel = channel
         self.nodeId = nodeId
         self.address = address
         self.versions = versions
         self.clientId = clientId
         self.requestTimeout = requestTimeout
+        self.overdueThreshold = overdueThreshold
+        self.health = health
+        self.inFlight = inFlight
+    }
+
+    /// How many requests await their answer (for choosing the least loaded broker).
+    public var inFlightCount: Int { inFlight.withLockedValue { $0.count } }
+
+    /// Whether a request has waited for its answer longer than the client's overdue threshold (plus
+    /// its own long-poll wait): the broker may be hung, so requests that may go anywhere avoid it.
+    public var hasOverdueRequest: Bool {
+        let now = ContinuousClock.now
+        return inFlight.withLockedValue { $0.values.contains { $0 <= now } }
     }
 
     public var description: String {
@@ -43,6 +62,13 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
     /// Connects and negotiates versions.
     public static func connect(to address: BrokerAddress, nodeId: Int32?, configuration: ClientConfiguration,
                                group: EventLoopGroup) async throws -> BrokerConnection {
+        try await connect(to: address, nodeId: nodeId, configuration: configuration, group: group, health: nil)
+    }
+
+    /// Connects and negotiates versions; `health`, when given, records requests and connects that
+    /// time out (see ``BrokerHealth``).
+    static func connect(to address: BrokerAddress, nodeId: Int32?, configuration: ClientConfiguration,
+                        group: EventLoopGroup, health: BrokerHealth?) async throws -> BrokerConnection {
         let peer = nodeId.map { "broker \($0) at \(address)" } ?? "bootstrap server \(address)"
         let maxFrame = configuration.maxResponseSize
         let channel: Channel
@@ -59,15 +85,22 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
                 }
                 .connect(host: address.host, port: address.port).get()
         } catch {
+            if case ChannelError.connectTimeout? = error as? ChannelError { health?.recordTimeout(address) }
             throw KafkaClientError(.connection, Self.reason(error), resource: peer)
         }
+        let inFlight = NIOLockedValueBox<[Int32: ContinuousClock.Instant]>([:])
         let provisional = BrokerConnection(channel: channel, nodeId: nodeId, address: address,
                                            versions: ApiVersionTable(broker: [.apiVersions: 0...0]),
-                                           clientId: configuration.clientId, requestTimeout: configuration.requestTimeout)
+                                           clientId: configuration.clientId, requestTimeout: configuration.requestTimeout,
+                                           overdueThreshold: configuration.overdueRequestThreshold, health: health,
+                                           inFlight: inFlight)
         do {
             let table = try await provisional.negotiateVersions()
+            health?.recordAnswer(address)
             return BrokerConnection(channel: channel, nodeId: nodeId, address: address, versions: table,
-                                    clientId: configuration.clientId, requestTimeout: configuration.requestTimeout)
+                                    clientId: configuration.clientId, requestTimeout: configuration.requestTimeout,
+                                    overdueThreshold: configuration.overdueRequestThreshold, health: health,
+                                    inFlight: inFlight)
         } catch {
             channel.close(promise: nil)
             throw error
@@ -180,14 +213,26 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
         let frame = KafkaFrame.request(request, version: version, correlationId: id, clientId: clientId,
                                        allocator: channel.allocator)
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        // A long-poll request (fetch) asks for more than the request timeout: it is overdue only
+        // after its own wait plus the threshold.
+        let longPoll = timeout > requestTimeout ? timeout - requestTimeout : .zero
+        let overdueAt = ContinuousClock.now + overdueThreshold + longPoll
+        inFlight.withLockedValue { $0[id] = overdueAt }
         channel.writeAndFlush(OutgoingRequest(frame: frame, correlationId: id, response: promise), promise: nil)
         let channel = self.channel
         let name = description
+        let health = self.health
+        let address = self.address
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) {
+            health?.recordTimeout(address)
             promise.fail(KafkaClientError(.timeout, "no answer to \(R.apiKey.name) within \(timeout)", resource: name))
             channel.close(promise: nil)
         }
-        promise.futureResult.whenComplete { _ in timer.cancel() }
+        let inFlight = self.inFlight
+        promise.futureResult.whenComplete { _ in
+            timer.cancel()
+            inFlight.withLockedValue { _ = $0.removeValue(forKey: id) }
+        }
         return promise.futureResult
     }
 

@@ -32,8 +32,10 @@ final class GroupCoordinator: Sendable {
     /// holds back nothing else.
     func connection() async throws -> BrokerConnection {
         if let c = cached.withLockedValue({ $0 }), c.isActive { return c }
-        let any = try await client.anyConnection()
-        let response = try await any.send(FindCoordinatorRequest(key: groupId, keyType: 0))
+        let key = groupId
+        let response = try await client.withAnyBroker("FindCoordinator", policy: RetryPolicy.none) {
+            try await $0.send(FindCoordinatorRequest(key: key, keyType: 0))
+        }
         try ErrorCode(response.errorCode).check(resource: resource, message: response.errorMessage)
         let connection = try await client.pool.connection(
             node: response.nodeId, address: BrokerAddress(host: response.host, port: Int(response.port)), purpose: .coordinator)

@@ -48,23 +48,27 @@ public struct BrokerProcess: Equatable, Sendable {
 /// A broker's state as the Brokers view shows it.
 public enum BrokerState: String, Sendable, Equatable {
     case up, down, starting, fenced
-    /// Listed by the metadata, but did not answer the console's last request in time.
+    /// Running (or listed) but did not answer the console's last request in time: hung, stopped, or
+    /// behind a network black hole. The controller fences such a broker once its heartbeats lapse;
+    /// it stays `slow`, since not answering is the reason.
     case slow
 
     /// Combines what the cluster says (`broker`, from the snapshot taken at `snapshotTime`) with what
     /// the process table says (`process`, embedded brokers only). A process that is not running is
     /// down whatever the last snapshot said; a running one is up once a snapshot taken after its start
     /// lists it, starting until then, and fenced if it was listed since its start and no longer is.
-    /// A remote broker that left the metadata is fenced if it still answers, down otherwise.
+    /// A remote broker that left the metadata is fenced if it still answers, down otherwise. A
+    /// broker that was listed and now accepts connections without answering is slow.
     public static func resolve(broker: BrokerSnapshot?, process: BrokerProcess?, snapshotTime: Double?) -> BrokerState {
         let registered = broker?.registered ?? false
         let slow = broker?.probe == .timedOut
         if let process {
             guard process.isRunning else { return .down }
             if registered && (snapshotTime ?? -.infinity) >= process.startedAt { return slow ? .slow : .up }
-            return process.seenUpSinceStart ? .fenced : .starting
+            guard process.seenUpSinceStart else { return .starting }
+            return slow ? .slow : .fenced
         }
-        if registered { return slow ? .slow : .up }
+        if registered || slow { return slow ? .slow : .up }
         return (broker?.probe?.isAnswered ?? false) ? .fenced : .down
     }
 }

@@ -69,7 +69,10 @@ public final class ConsoleApp {
         let configuration = ClientConfiguration(
             bootstrapServers: addresses, clientId: "sluice-console", connectTimeout: .seconds(1), requestTimeout: .seconds(3),
             retry: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200)),
-            metadataMaxAge: .seconds(1))
+            metadataMaxAge: .seconds(1),
+            // Within a poll step (2 s): a hung broker's Metadata or DescribeCluster is asked of
+            // another broker after half a second, so the screen keeps refreshing.
+            overdueRequestThreshold: .milliseconds(500))
         func client(_ id: String) -> KafkaClient {
             var c = configuration
             c.clientId = id
