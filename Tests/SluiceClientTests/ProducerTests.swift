@@ -83,6 +83,24 @@ private final class ProduceLog: Sendable {
     var stored: [TopicPartition: [Record]] { state.withLockedValue { $0.stored } }
 }
 
+@Suite struct ProducerSequenceTests {
+    @Test func outOfOrderSequenceIsRetriedOnlyBehindAGap() {
+        // Nothing acknowledged yet: the first batch (0) is the next expected; a later one is not.
+        #expect(!RecordAccumulator.isAfterGap(0, lastAcked: -1))
+        #expect(RecordAccumulator.isAfterGap(6, lastAcked: -1))
+        // A batch that overtook unanswered ones (sent to a new leader): retried.
+        #expect(RecordAccumulator.isAfterGap(10_737, lastAcked: 9_839))
+        // The next expected batch, or one before it (a later batch of it was accepted): no retry.
+        #expect(!RecordAccumulator.isAfterGap(9_840, lastAcked: 9_839))
+        #expect(!RecordAccumulator.isAfterGap(0, lastAcked: 9))
+        // Across the wrap at Int32.max.
+        #expect(RecordAccumulator.sequence(Int32.max, plus: 1) == 0)
+        #expect(RecordAccumulator.isAfterGap(5, lastAcked: Int32.max - 2))
+        #expect(!RecordAccumulator.isAfterGap(0, lastAcked: Int32.max))
+        #expect(RecordAccumulator.isLater(2, than: Int32.max) && !RecordAccumulator.isLater(Int32.max, than: 2))
+    }
+}
+
 @Suite struct ProducerTests {
     private func start(topics: [String: Int], log: ProduceLog) async throws -> ScriptedPeer {
         let holder = NIOLockedValueBox<ScriptedPeer?>(nil)

@@ -20,6 +20,9 @@ final class RecordAccumulator: Sendable {
         var inFlight = 0
         var nextSequence: Int32 = 0
         var resendPending = false
+        /// The last sequence number the partition's leader acknowledged (-1: none yet).
+        /// Acknowledgements of one partition come in sequence order: the broker enforces it.
+        var lastAckedSequence: Int32 = -1
     }
 
     struct State: Sendable {
@@ -287,6 +290,13 @@ final class RecordAccumulator: Sendable {
             if case let .failure(error) = result, batch.deliveries.count < Int(batch.recordCount), s.unobservedError == nil {
                 s.unobservedError = error
             }
+            // Answers from an old and a new leader may cross: the acknowledged sequence only advances.
+            if case .success = result, batch.baseSequence >= 0, let acked = s.partitions[batch.topicPartition]?.lastAckedSequence {
+                let last = Self.sequence(batch.baseSequence, plus: batch.recordCount - 1)
+                if acked < 0 || Self.isLater(last, than: acked) {
+                    s.partitions[batch.topicPartition]?.lastAckedSequence = last
+                }
+            }
         }
         batch.complete(result)
         let (memory, flushes): ([CheckedContinuation<Void, Error>], [CheckedContinuation<Void, Never>]) = state.withLockedValue { s in
@@ -304,8 +314,11 @@ final class RecordAccumulator: Sendable {
             guard var queue = s.partitions.removeValue(forKey: batch.topicPartition) else { return false }
             defer { s.partitions[batch.topicPartition] = queue }
             let outOfTime = batch.createdAt &+ deliveryTimeoutNanos < now
-            // OUT_OF_ORDER_SEQUENCE_NUMBER is expected for the batches behind one being retried.
-            let retriable = error.isRetriable || (error.errorCode == .outOfOrderSequenceNumber && queue.resendPending)
+            // OUT_OF_ORDER_SEQUENCE_NUMBER is expected for the batches behind one being retried,
+            // and for a batch that overtook earlier ones still unanswered (sent to a new leader
+            // while they were in flight to the old one): they will fill the gap.
+            let retriable = error.isRetriable || (error.errorCode == .outOfOrderSequenceNumber
+                && (queue.resendPending || Self.isAfterGap(batch.baseSequence, lastAcked: queue.lastAckedSequence)))
             guard retriable, batch.attempts <= configuration.retries, !outOfTime else { return false }
             queue.inFlight -= 1
             var retried = batch
@@ -357,6 +370,26 @@ final class RecordAccumulator: Sendable {
     }
 
     var isClosing: Bool { state.withLockedValue { $0.closing } }
+
+    // MARK: Sequence numbers (they wrap to 0 after Int32.max, as Kafka's do)
+
+    static func sequence(_ base: Int32, plus count: Int32) -> Int32 {
+        Int32((Int64(base) + Int64(count)) % (Int64(Int32.max) + 1))
+    }
+
+    /// Whether a batch starting at `base` comes after the next expected sequence: some earlier
+    /// batch is still unacknowledged (Kafka's client retries OUT_OF_ORDER_SEQUENCE_NUMBER then).
+    /// A batch at or before the next expected one gets no retry: nothing earlier can fill a gap.
+    static func isAfterGap(_ base: Int32, lastAcked: Int32) -> Bool {
+        base >= 0 && isLater(base, than: sequence(lastAcked, plus: 1))
+    }
+
+    /// Whether sequence `a` comes after `b`, less than half the sequence space ahead (wrapping).
+    static func isLater(_ a: Int32, than b: Int32) -> Bool {
+        let modulus = Int64(Int32.max) + 1
+        let distance = ((Int64(a) - Int64(b)) % modulus + modulus) % modulus
+        return distance > 0 && distance < modulus / 2
+    }
 
     // MARK: Helpers (under the lock)
 
