@@ -37,16 +37,18 @@ import Testing
             self.hung = hung
         }
 
-        /// A client bootstrapped from both (the hung one first), with a request timeout (60 s) far
-        /// longer than any answer the test accepts (20 s: generous, because the synchronous tmux
-        /// tests of the same run can hold the cooperative threads of this 2-core machine for
-        /// seconds; an answer stuck behind the hung broker would take the whole minute).
+        /// A client bootstrapped from both (the hung one first), with a request timeout (60 s)
+        /// longer than any answer the test accepts (45 s: generous, because the synchronous
+        /// process tests of the same run can hold the cooperative threads of this 2-core machine
+        /// for tens of seconds — 24 s was seen; an answer stuck behind the hung broker would take
+        /// the whole minute). A broker that timed out stays out of the choice for 10 minutes, so
+        /// that a starved run cannot outlast the backoff.
         func client() -> KafkaClient {
             KafkaClient(configuration: ClientConfiguration(
                 bootstrapServers: [stalling.address, healthy.address], clientId: "test", connectTimeout: .seconds(5),
                 requestTimeout: .seconds(60),
                 retry: RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
-                overdueRequestThreshold: .milliseconds(300)))
+                overdueRequestThreshold: .milliseconds(300), unresponsiveBrokerBackoff: .seconds(600)))
         }
 
         func close() async {
@@ -78,7 +80,7 @@ import Testing
         _ = try await client.connection(toNode: 2)
 
         cluster.hung.withLockedValue { $0 = true }
-        try await expectPromptMetadata(client, times: 12, limit: .seconds(20))
+        try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
         // Every answer came from the healthy broker (the stalled one was as likely a first choice).
         #expect(cluster.healthy.received(.metadata).count >= 12)
     }
@@ -87,7 +89,7 @@ import Testing
         let cluster = try await TwoBrokers(hungFromTheStart: true)
         let client = cluster.client()
         defer { Task { await client.close(); await cluster.close() } }
-        try await expectPromptMetadata(client, times: 12, limit: .seconds(20))
+        try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
         #expect(cluster.stalling.received(.metadata).isEmpty)
     }
 
@@ -107,7 +109,7 @@ import Testing
             let connection = try await client.anyConnection()
             #expect(connection.address == cluster.healthy.address)
         }
-        try await expectPromptMetadata(client, times: 5, limit: .seconds(20))
+        try await expectPromptMetadata(client, times: 5, limit: .seconds(45))
         #expect(cluster.stalling.received.count == before)
     }
 }
