@@ -68,7 +68,25 @@ final class InMemoryLog: PartitionLog {
         }
     }
 
-    func appendAsFollower(_ batches: [RecordBatch]) throws -> LogAppendInfo { fatalError("not used") }
+    /// Appends a leader's batches with their offsets and epochs as they are (offsets must not go back).
+    func appendAsFollower(_ batches: [RecordBatch]) throws -> LogAppendInfo {
+        try state.withLockedValue { state in
+            let first = batches.first?.baseOffset ?? state.end
+            var bytes = 0
+            var records = 0
+            for batch in batches {
+                guard batch.baseOffset >= state.end else {
+                    throw StorageError.offsetOutOfRange(requested: batch.baseOffset, logStart: 0, logEnd: state.end)
+                }
+                state.end = batch.nextOffset
+                bytes += batch.totalSize
+                records += Int(batch.recordCount)
+                state.batches.append(batch)
+            }
+            return LogAppendInfo(firstOffset: first, lastOffset: state.end - 1, logAppendTime: -1, logStartOffset: 0,
+                                 recordCount: records, byteCount: bytes)
+        }
+    }
 
     func read(from offset: Int64, maxBytes: Int, maxOffset: Int64, minOneBatch: Bool) throws -> LogReadResult {
         try state.withLockedValue { state in
