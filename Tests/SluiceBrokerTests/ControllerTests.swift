@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceStorage
 import Testing
 @testable import SluiceBroker
 
@@ -88,6 +89,24 @@ import Testing
             let response = try fixture.connect().roundTrip(CreateTopicsRequest(topics: [topic], timeoutMs: 10_000), version: 7)
             #expect(response.topics.first?.errorCode == 0, "\(response)")
         }
+    }
+
+    /// DeleteRecords moves a log start only at the partition's leader: this broker holds a
+    /// follower replica of a partition broker 2 leads, and answers NOT_LEADER_OR_FOLLOWER.
+    @Test func deleteRecordsAtAFollowerIsRefused() async throws {
+        let c = try await Harness.start()
+        let fixture = c.fixture
+        defer { Task { await fixture.stop() } }
+        _ = try c.addBroker(2)
+        try c.createTopic("led-elsewhere", assignments: [[2, 1]])
+        #expect(try c.partition("led-elsewhere", 0) { $0.leader == 2 }.leader == 2)
+        let hosted = Date().addingTimeInterval(10)
+        while fixture.logs.log(for: TopicPartition("led-elsewhere", 0)) == nil && Date() < hosted { usleep(10_000) }
+        #expect(fixture.logs.log(for: TopicPartition("led-elsewhere", 0)) != nil, "the follower replica's log")
+        let request = DeleteRecordsRequest(topics: [.init(name: "led-elsewhere", partitions: [
+            .init(partitionIndex: 0, offset: 0)])], timeoutMs: 1000)
+        let answer = try fixture.connect().roundTrip(request, version: 2).topics.first?.partitions.first
+        #expect(answer?.errorCode == ErrorCode.notLeaderOrFollower.rawValue && answer?.lowWatermark == -1)
     }
 
     @Test func registeredBrokersGetReplicasSpreadOverRacks() async throws {
