@@ -48,14 +48,19 @@ import Testing
         #expect(password.isSensitive && password.value == nil && password.configSource == 4)
         #expect(password.synonyms.map(\.value) == [nil], "passwords are masked in synonyms too")
 
-        // Time units: the minutes key is given; the ms key is not set (null), as Kafka shows it.
+        // Time units: the minutes key is given. The ms key shows the retention in force and where it
+        // comes from; the hours key its own default, as Kafka shows it.
         let minutes = try #require(entries["log.retention.minutes"])
         #expect(minutes.value == "30" && minutes.configSource == 4)
         #expect(minutes.synonyms.map(\.name) == ["log.retention.minutes", "log.retention.hours"])
         let millis = try #require(entries["log.retention.ms"])
-        #expect(millis.value == nil && millis.configSource == 5 && millis.synonyms.isEmpty)
+        #expect(millis.value == "1800000" && millis.configSource == 4)
+        #expect(millis.synonyms.map { "\($0.name)=\($0.value ?? "null")@\($0.source)" }
+                == ["log.retention.minutes=30@4", "log.retention.hours=168@5"])
         let hours = try #require(entries["log.retention.hours"])
-        #expect(hours.value == "168" && hours.configSource == 5)
+        #expect(hours.value == "168" && hours.configSource == 5 && hours.synonyms.map(\.source) == [5])
+        let roll = try #require(entries["log.roll.ms"])
+        #expect(roll.value == "604800000" && roll.configSource == 5 && roll.synonyms.map(\.name) == ["log.roll.hours"])
         #expect(entries["message.max.bytes"]?.value == "1048588" && entries["listeners"]?.value?.hasPrefix("PLAINTEXT://127.0.0.1:") == true)
 
         // Without include_documentation, or before v3: no documentation; before v1: is_default.

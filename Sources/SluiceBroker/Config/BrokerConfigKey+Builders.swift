@@ -51,14 +51,18 @@ extension BrokerConfigKey {
     }
 
     /// A key resolved with its synonyms after every key is read (see `BrokerConfig+Properties`):
-    /// only its type and validator are checked when it is read.
+    /// only its type and validator are checked when it is read. `inForce` names the topic config
+    /// whose default the key shows as its value (the finest unit of a time group); the coarser
+    /// units show their own value.
     static func resolvedLater(_ name: String, _ type: BrokerConfigType, _ defaultValue: String?,
                               _ validator: BrokerConfigValidator = .any, _ mode: BrokerConfigUpdateMode,
                               _ importance: BrokerConfigImportance, _ documentation: String,
-                              kafka: KafkaDefault = .same) -> BrokerConfigKey {
-        BrokerConfigKey(name: name, type: type, defaultValue: defaultValue, kafka: kafka, validator: validator,
-                        updateMode: mode, importance: importance, documentation: documentation, support: .applied,
-                        apply: nil, read: nil)
+                              inForce topicName: String? = nil) -> BrokerConfigKey {
+        var read: (@Sendable (BrokerConfig) -> String?)?
+        if let topicName { read = { $0.logDefaults.value(of: topicName) } }
+        return BrokerConfigKey(name: name, type: type, defaultValue: defaultValue, kafka: .same, validator: validator,
+                               updateMode: mode, importance: importance, documentation: documentation,
+                               support: .applied, apply: nil, read: read)
     }
 
     /// A key Kafka has and Sluice accepts without effect; `why` says what Sluice does instead.

@@ -28,7 +28,7 @@ extension BrokerConfigKey {
                  "Connections idle this long are closed.", why: "Sluice keeps idle connections open"),
         .ignored("inter.broker.listener.name", .string, nil, .any, .readOnly, .medium,
                  "The listener brokers use to talk to each other.",
-                 why: "Sluice brokers replicate over the broker listener (the first in listeners)"),
+                 why: "Sluice brokers replicate over the first broker listener in listeners"),
         .ignored("controlled.shutdown.enable", .boolean, "true", .any, .readOnly, .medium,
                  "Whether a stopping broker first hands its leaderships over.",
                  why: "SIGTERM always shuts a Sluice broker down this way"),

@@ -76,19 +76,23 @@ extension BrokerConfigKey {
                       "Default segment.bytes: roll to a new segment file when the active one reaches this size."),
         .topicDefault("log.index.size.max.bytes", .int, "10485760", .range(min: 4, max: nil), .clusterWide, .medium,
                       "Default segment.index.bytes: the size an index file is given; a full index rolls the segment."),
-        // Time-based defaults, each under several units (see `timeSynonyms`).
+        // Time-based defaults, each under several units (see `timeSynonyms`); the finest shows the
+        // value in force whichever unit gave it.
         .resolvedLater("log.retention.ms", .long, nil, .any, .clusterWide, .high,
-                       "Default retention.ms: delete segments whose newest record is older than this (negative: keep forever)."),
+                       "Default retention.ms: delete segments whose newest record is older than this (negative: keep forever).",
+                       inForce: "retention.ms"),
         .resolvedLater("log.retention.minutes", .int, nil, .any, .readOnly, .high,
                        "log.retention.ms in minutes, used when log.retention.ms is not given."),
         .resolvedLater("log.retention.hours", .int, "168", .any, .readOnly, .high,
                        "log.retention.ms in hours, used when neither log.retention.ms nor log.retention.minutes is given."),
         .resolvedLater("log.roll.ms", .long, nil, .range(min: 1, max: nil), .clusterWide, .high,
-                       "Default segment.ms: roll to a new segment when the active one is this old, even if not full."),
+                       "Default segment.ms: roll to a new segment when the active one is this old, even if not full.",
+                       inForce: "segment.ms"),
         .resolvedLater("log.roll.hours", .int, "168", .range(min: 1, max: nil), .readOnly, .high,
                        "log.roll.ms in hours, used when log.roll.ms is not given."),
         .resolvedLater("log.roll.jitter.ms", .long, nil, .range(min: 0, max: nil), .clusterWide, .high,
-                       "Default segment.jitter.ms: a random amount up to this subtracted from segment.ms, so logs do not all roll at once."),
+                       "Default segment.jitter.ms: a random amount up to this subtracted from segment.ms, so logs do not all roll at once.",
+                       inForce: "segment.jitter.ms"),
         .resolvedLater("log.roll.jitter.hours", .int, "0", .range(min: 0, max: nil), .readOnly, .high,
                        "log.roll.jitter.ms in hours, used when log.roll.jitter.ms is not given."),
     ]

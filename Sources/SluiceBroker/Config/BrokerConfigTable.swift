@@ -28,6 +28,12 @@ extension BrokerConfigKey {
         TimeSynonyms(topicConfig: "segment.jitter.ms", units: [("log.roll.jitter.ms", 1), ("log.roll.jitter.hours", 3_600_000)]),
     ]
 
+    /// Whether `name` is the finest unit of a time group (`log.retention.ms`, `log.roll.ms`,
+    /// `log.roll.jitter.ms`): it shows the value in force, whichever unit gave it.
+    static func showsTimeGroupInForce(_ name: String) -> Bool {
+        timeSynonyms.contains { $0.units.first?.key == name }
+    }
+
     /// The names that set the same value as `name`, in Kafka's order of precedence (`name`
     /// alone for most keys).
     public static func synonyms(of name: String) -> [String] {

@@ -96,9 +96,13 @@ struct ConfigDescriber {
     func describeBroker(keys: [String]?, includeSynonyms: Bool, includeDocumentation: Bool) -> [Entry] {
         let config = services.config
         return BrokerConfigKey.table.filter { keys == nil || keys!.contains($0.name) }.map { key in
-            let synonyms = Self.brokerSynonyms(of: key.name, in: config, sensitive: key.isSensitive)
+            var synonyms = Self.brokerSynonyms(of: key.name, in: config, sensitive: key.isSensitive)[...]
+            if !BrokerConfigKey.showsTimeGroupInForce(key.name) {
                 // As Kafka: the synonyms ranked before the key itself (a finer unit) are not its own.
-                .drop { $0.name != key.name }
+                // The finest unit keeps them all: it shows the value in force, and they say where
+                // that comes from (Kafka shows it null unless it is given itself).
+                synonyms = synonyms.drop { $0.name != key.name }
+            }
             let source = synonyms.first?.source ?? ConfigSource.defaultConfig.rawValue
             let value = key.isSensitive ? nil : (key.read?(config) ?? config.explicitSettings[key.name] ?? key.defaultValue)
             return Entry(name: key.name, value: value, readOnly: true,
