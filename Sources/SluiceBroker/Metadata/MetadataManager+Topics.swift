@@ -30,6 +30,9 @@ extension MetadataManager {
     /// INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_REQUEST.
     @discardableResult
     public func createTopic(_ creation: TopicCreation, validateOnly: Bool = false) throws -> TopicImage {
+        try tracking { try createTopic0(creation, validateOnly: validateOnly) }
+    }
+    func createTopic0(_ creation: TopicCreation, validateOnly: Bool = false) throws -> TopicImage {
         try TopicValidation.validateName(creation.name)
         var topic = CreateTopicsRequest.CreatableTopic(name: creation.name, numPartitions: creation.numPartitions,
                                                        replicationFactor: creation.replicationFactor)

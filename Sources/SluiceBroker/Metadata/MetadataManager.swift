@@ -19,6 +19,14 @@ public final class MetadataManager: Sendable {
     /// Producer ids this broker may hand out: `[next, end)` of its current block.
     private let producerIds = NIOLockedValueBox<(next: Int64, end: Int64)>((0, 0))
     private let producerIdLock = NIOLock()
+    private let inFlight = NIOLockedValueBox(0)
+    /// Changes (and producer-id requests) waiting for the controller or for this node's image.
+    public var changesInFlight: Int { inFlight.withLockedValue { $0 } }
+    func tracking<T>(_ body: () throws -> T) rethrows -> T {
+        inFlight.withLockedValue { $0 += 1 }
+        defer { inFlight.withLockedValue { $0 -= 1 } }
+        return try body()
+    }
     /// How long a forwarded change may take (controller failover included).
     static let forwardTimeoutMs: Int64 = 30_000
 
@@ -59,7 +67,7 @@ public final class MetadataManager: Sendable {
     /// A producer id never handed out before in this cluster: ids come in blocks from the
     /// controller (AllocateProducerIds), committed to the metadata log before use.
     public func allocateProducerId() throws -> Int64 {
-        try producerIdLock.withLock {
+        try tracking { try producerIdLock.withLock {
             let current = producerIds.withLockedValue { $0 }
             if current.next < current.end {
                 producerIds.withLockedValue { $0.next += 1 }
@@ -74,6 +82,6 @@ public final class MetadataManager: Sendable {
             }
             producerIds.withLockedValue { $0 = (response.producerIdStart + 1, response.producerIdStart + Int64(response.producerIdLen)) }
             return response.producerIdStart
-        }
+        } }
     }
 }
