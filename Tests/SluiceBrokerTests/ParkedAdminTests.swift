@@ -31,6 +31,39 @@ import Testing
         try? await group.shutdownGracefully()
     }
 
+    /// A broker stopping while admin requests wait for the controller ends them (their connections
+    /// close, or they fail) and stops; none is left behind unanswered.
+    @Test func aBrokerStopsWhileAdminRequestsWaitForTheController() async throws {
+        let cluster = try await InProcessCluster.start(brokers: 1) { $0.ioThreads = 2 }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            await cluster.stopNode(1)
+            let broker = cluster.broker(2)
+            let parked = [
+                try await parkCreateTopic("parked", at: broker, group: group),
+                try await parkInitProducerId(at: broker, group: group),
+                try await parkAutoCreatingMetadata("auto", at: broker, group: group),
+            ]
+            try await waitUntil("the admin requests wait for the controller") { broker.services.metadata.changesInFlight == 3 }
+            await cluster.stopNode(2)
+            #expect(broker.services.metadata.changesInFlight == 0)
+            for task in parked {
+                // The broker closed the connection (a client error), or answered with an error code.
+                if case .success(let outcome) = await task.result {
+                    switch outcome {
+                    case let .createTopics(code), let .metadata(code), let .initProducerId(code, _): #expect(code != 0)
+                    }
+                }
+            }
+        } catch {
+            await cluster.stop()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        await cluster.stop()
+        try? await group.shutdownGracefully()
+    }
+
     private func scenario(_ cluster: InProcessCluster, group: MultiThreadedEventLoopGroup) async throws {
         // "stable": led by broker 2, followed by broker 3.
         let admin = try await connect(cluster.broker(2), group: group)
@@ -83,15 +116,20 @@ import Testing
         // The controller comes back: every waiting request is answered (or timed out, on a very slow run).
         try await cluster.startNode(1)
         var producerIds: [Int64] = []
+        var codes: [String] = []
         for task in parked {
-            switch try await task.value {
+            let outcome = try await task.value
+            switch outcome {
             case let .createTopics(code), let .metadata(code):
-                #expect(code == 0 || code == ErrorCode.requestTimedOut.rawValue, "\(ErrorCode(code))")
+                #expect(code == 0 || code == ErrorCode.requestTimedOut.rawValue, "\(outcome): \(ErrorCode(code))")
+                codes.append("\(ErrorCode(code))")
             case let .initProducerId(code, id):
-                #expect(code == 0 || code == ErrorCode.kafkaStorageError.rawValue, "\(ErrorCode(code))")
+                #expect(code == 0 || code == ErrorCode.kafkaStorageError.rawValue, "\(outcome): \(ErrorCode(code))")
                 if code == 0 { producerIds.append(id) }
+                codes.append("\(ErrorCode(code))")
             }
         }
+        print("the parked admin requests, once the controller was back: \(codes.joined(separator: ", ")); producer ids \(producerIds)")
         #expect(Set(producerIds).count == producerIds.count, "distinct producer ids: \(producerIds)")
         if producerIds.count == 4 {
             // Each broker asked the controller for one block, shared by its concurrent callers.

@@ -140,7 +140,11 @@ public final class ClusterNode: Sendable {
     /// Stops the quorum (resigning leadership first). The broker's controlled shutdown
     /// (`lifecycle.shutdown`) comes before, while its listeners still serve.
     func shutdown() async {
-        driver.stop()
+        // Requests still waiting for the controller or an image fail now: the event loops that
+        // would time them out stop after this.
+        client.close()
+        view.close()
+        await driver.stop()
         pool.closeAll()
     }
 }
