@@ -9,7 +9,7 @@ import NIOCore
 ///   v5+: flexible; the result carries the topic's partition count, replication factor and
 ///   configs (with their sources); v7+: topic id.
 /// - Errors per topic: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
-///   INVALID_REPLICATION_FACTOR (more replicas than this one broker), INVALID_REPLICA_ASSIGNMENT,
+///   INVALID_REPLICATION_FACTOR (more replicas than unfenced brokers), INVALID_REPLICA_ASSIGNMENT,
 ///   INVALID_CONFIG (checked through `LogConfig`), INVALID_REQUEST (a name twice in one request).
 /// - Each topic is forwarded to the controller in turn and answered once this broker's image has
 ///   it; nothing blocks meanwhile (the request waits on futures, not on a thread).

@@ -108,8 +108,6 @@ final class RaftDriver: @unchecked Sendable {
     /// The leader as this node last knew it (cheap; no driver lock).
     var leader: LeaderAndEpoch { leaderBox.withLockedValue { $0 } }
 
-    var status: RaftStatus { lock.withLock { node.status } }
-
     /// Runs `body` on the driver's queue with the lock held (for the controller's requests);
     /// `ifStopped` instead when the driver has stopped (so that a caller's promise is answered).
     func submit(_ body: @escaping @Sendable (RaftDriver) -> Void, ifStopped: (@Sendable () -> Void)? = nil) {
