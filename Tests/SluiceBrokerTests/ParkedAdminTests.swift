@@ -78,8 +78,9 @@ import Testing
         let producer = try await connect(cluster.broker(2), group: group)
         let consumer = try await connect(cluster.broker(2), group: group)
         try await produce(5, to: producer)
-        try await waitUntil("broker 3 replicated the first records") {
+        try await waitUntil("broker 3 replicated the first records and they are committed (consumers see them)") {
             (cluster.logs(3).log(for: Self.tp)?.logEndOffset ?? 0) >= 5
+                && (cluster.logs(2).log(for: Self.tp)?.highWatermark ?? 0) >= 5
         }
 
         let fetchesBefore = try await fetchLatencies(consumer, count: 10)
@@ -133,8 +134,10 @@ import Testing
         #expect(Set(producerIds).count == producerIds.count, "distinct producer ids: \(producerIds)")
         if producerIds.count == 4 {
             // Each broker asked the controller for one block, shared by its concurrent callers.
-            let blocks = cluster.broker(2).cluster.image.nextProducerIdBlock / ControllerSettings().producerIdBlockSize
-            #expect(blocks == 2, "producer-id blocks handed out: \(blocks)")
+            let blockSize = ControllerSettings().producerIdBlockSize
+            let blocks = { cluster.broker(1).cluster.image.nextProducerIdBlock / blockSize }
+            _ = try? await waitUntil("the controller's image has both blocks", timeout: .seconds(5)) { blocks() >= 2 }
+            #expect(blocks() == 2, "producer-id blocks handed out: \(blocks())")
         }
         #expect(waiting() == 0)
         let after = try await admin.send(CreateTopicsRequest(topics: [.init(name: "after", numPartitions: 1, replicationFactor: 1)],
