@@ -37,7 +37,7 @@ final class InProcessCluster {
     static func start(brokers: Int, configure: @escaping @Sendable (inout BrokerConfig) -> Void = { _ in }) async throws
         -> InProcessCluster {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cluster-\(UUID().uuidString)").path
-        let cluster = InProcessCluster(root: root, controllerPort: try freePort(), configure: configure)
+        let cluster = InProcessCluster(root: root, controllerPort: try stablePort(), configure: configure)
         do {
             try await cluster.startNode(1)
             for id in 2...(1 + Int32(brokers)) { try await cluster.startNode(id) }
@@ -92,21 +92,33 @@ final class InProcessCluster {
     }
 }
 
-/// A TCP port nothing listens on right now (bound and released; the controller binds it next).
-func freePort() throws -> Int {
+/// A TCP port for a listener that must come back on the same port after a stop: free now, and
+/// below the kernel's ephemeral range, so that no outgoing connection (of this test's brokers,
+/// retrying the stopped listener, or of other tests) is given it as its local port meanwhile.
+func stablePort() throws -> Int {
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+        .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) } ?? []
+    let ephemeralStart = range.first ?? 32768
+    let candidates = ephemeralStart > 20_000 ? 20_000..<ephemeralStart : 10_000..<20_000
+    for _ in 0..<200 {
+        let port = Int.random(in: candidates)
+        if canBind(port) { return port }
+    }
+    throw RawKafkaConnection.Failure(description: "no free port in \(candidates)")
+}
+
+/// Whether a listener could bind 127.0.0.1:`port` now.
+private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw RawKafkaConnection.Failure(description: "socket() failed") }
+    guard fd >= 0 else { return false }
     defer { close(fd) }
+    var one: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
-    guard bound else { throw RawKafkaConnection.Failure(description: "bind() failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
