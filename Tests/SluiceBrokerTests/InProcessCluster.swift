@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import KafkaProtocol
 import Logging
+import NIOCore
 @testable import SluiceBroker
 import SluiceStorage
 
@@ -69,13 +70,22 @@ final class InProcessCluster {
         configure(&config)
         var logger = Logger(label: "test.cluster.node-\(id)")
         logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] == "1" ? .debug : .error
-        let logs = try LogManager(directory: directory, defaults: config.logDefaults, logger: logger)
-        do {
-            let broker = try await Broker.start(config: config, logs: logs, logger: logger, eventLoopThreads: 1)
-            nodes[id] = Node(broker: broker, logs: logs, directory: directory)
-        } catch {
-            logs.shutdown()
-            throw error
+        // The controller's port may be briefly busy again on a restart; what holds it is printed.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let logs = try LogManager(directory: directory, defaults: config.logDefaults, logger: logger)
+            do {
+                let broker = try await Broker.start(config: config, logs: logs, logger: logger, eventLoopThreads: 1)
+                nodes[id] = Node(broker: broker, logs: logs, directory: directory)
+                return
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && id == 1 && ContinuousClock.now < deadline {
+                logs.shutdown()
+                print("node 1 could not bind its controller port \(controllerPort) (\(error)); trying again\n" + sockets(on: controllerPort))
+                try await Task.sleep(for: .milliseconds(200))
+            } catch {
+                logs.shutdown()
+                throw error
+            }
         }
     }
 
@@ -121,4 +131,18 @@ private func canBind(_ port: Int) -> Bool {
     return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
+}
+
+/// What `ss` shows for sockets on `port` (for a failure's message).
+private func sockets(on port: Int) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ss", "-tanpe", "( sport = :\(port) or dport = :\(port) )"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    guard (try? process.run()) != nil else { return "(ss not available)" }
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: output, as: UTF8.self)
 }
