@@ -119,6 +119,22 @@ import Testing
         #expect(s.dialog == nil && s.status?.text == "Deleted topic orders")
     }
 
+    @Test func internalTopicsAreNotOfferedForDeletion() {
+        var state = Fixtures.state(page: .topics)
+        state.snapshot!.topics.insert(TopicSnapshot(name: "__consumer_offsets", isInternal: true, partitions: []), at: 0)
+        state.snapshot!.topics.append(TopicSnapshot(name: "_schemas", isInternal: true, partitions: []))
+        var (s, effects) = run(state, [.key(.home), .key(.ctrl("d"))])
+        #expect(selected(s) == "__consumer_offsets")
+        #expect(s.dialog == nil && effects.isEmpty)
+        #expect(s.status?.isError == true)
+        #expect(s.status?.text == "Not deleted: __consumer_offsets is a Kafka internal topic and cannot be deleted: "
+                + "it holds the consumer groups' committed offsets")
+        // Another cluster's internal topic (flagged by its metadata) is refused too.
+        (s, effects) = run(state, [.key(.home), .key(.down), .key(.ctrl("d"))])
+        #expect(selected(s) == "_schemas" && s.dialog == nil && effects.isEmpty)
+        #expect(s.status?.text.contains("_schemas is an internal topic") == true)
+    }
+
     @Test func filterAppliesWhileTypingAndEscapeRestoresIt() {
         var (s, _) = run(Fixtures.state(page: .topics), keys("/pay"))
         #expect(Screen.rowIDs(s, page: .topics) == ["payments"])

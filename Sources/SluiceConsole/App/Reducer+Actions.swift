@@ -1,3 +1,5 @@
+import SluiceClient
+
 extension Reducer {
     /// Refresh intervals `+` and `-` step through, in seconds.
     static let refreshSteps: [Double] = [0.25, 0.5, 1, 2, 5, 10]
@@ -11,6 +13,13 @@ extension Reducer {
         case .deleteTopic:
             guard s.page == .topics, let topic = selectedID(s) else {
                 setStatus(&s, "Select a topic first", error: true)
+                return []
+            }
+            // Internal topics are refused here, before any dialog: a cluster may not refuse (Kafka
+            // deletes __consumer_offsets when asked), and the loss (every group's offsets) is total.
+            if let refusal = InternalTopics.deletionRefusal(topic)
+                ?? (s.snapshot?.topic(topic)?.isInternal == true ? "\(topic) is an internal topic of the cluster and cannot be deleted" : nil) {
+                setStatus(&s, "Not deleted: " + refusal, error: true)
                 return []
             }
             s.dialog = .deleteTopic(DeleteTopicDialog(topic: topic))
