@@ -7,6 +7,8 @@ public enum AppEvent: Sendable {
     case tick(wall: Double, monotonic: Double)
     case snapshot(ClusterSnapshot)
     case pollFailed(String)
+    /// After a failed poll: how each known broker answered a bare connection attempt.
+    case brokerProbes([Int32: BrokerProbe])
     /// The supervisor's process table (embedded mode).
     case processes([BrokerProcess])
     /// Something the supervisor saw happen to a process (killed, exited, restarted).

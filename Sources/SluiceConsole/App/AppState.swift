@@ -65,6 +65,11 @@ public struct AppState: Equatable, Sendable {
     public var pollError: String?
     /// Embedded broker processes by id (empty for a remote cluster).
     public var processes: [Int32: BrokerProcess] = [:]
+    /// The embedded cluster's metadata-quorum voters (empty for a remote cluster, whose voters
+    /// come from DescribeQuorum).
+    public var embeddedVoters: Set<Int32> = []
+    /// Wall-clock seconds since the metadata quorum was lost (set when the console saw it go).
+    public var quorumLostSince: Double?
     /// Newest last; bounded.
     public var events: [ClusterEvent] = []
 

@@ -77,7 +77,7 @@ public enum Commands {
             if verb == "add" { return .success([.addBroker]) }
             guard let arg, let id = Int32(arg), s.processes[id] != nil else { return need("the id of an embedded broker") }
             if verb == "kill" {
-                s.dialog = .killBroker(KillBrokerDialog.make(broker: id, snapshot: s.snapshot))
+                s.dialog = .killBroker(KillBrokerDialog.make(broker: id, state: s))
                 return .success([])
             }
             Reducer.setStatus(&s, "Restarting broker \(id)…")

@@ -29,7 +29,7 @@ extension Reducer {
                 setStatus(&s, "Broker \(id) is not running", error: true)
                 return []
             }
-            s.dialog = .killBroker(KillBrokerDialog.make(broker: id, snapshot: s.snapshot))
+            s.dialog = .killBroker(KillBrokerDialog.make(broker: id, state: s))
         case .restartBroker:
             guard let id = selectedBroker(s) else { return [] }
             setStatus(&s, s.processes[id]?.isRunning == true ? "Restarting broker \(id)…" : "Starting broker \(id)…")

@@ -32,6 +32,12 @@ public enum Reducer {
                                          text: "Lost contact with the cluster: \(message)")])
             }
             s.pollError = message
+        case .brokerProbes(let probes):
+            // A failed poll says nothing of the brokers; these bare connection attempts do.
+            if var snap = s.snapshot {
+                for i in snap.brokers.indices { if let p = probes[snap.brokers[i].id] { snap.brokers[i].probe = p } }
+                s.snapshot = snap
+            }
         case .processes(let table):
             var next: [Int32: BrokerProcess] = [:]
             for var p in table {
@@ -76,6 +82,7 @@ public enum Reducer {
             effects = quit(&s)
             setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))
         }
+        noteHealth(&s, before: state)
         normalizeSelection(&s)
         return (s, effects)
     }

@@ -57,8 +57,10 @@ public enum BrokerState: String, Sendable, Equatable {
     /// the process table says (`process`, embedded brokers only). A process that is not running is
     /// down whatever the last snapshot said; a running one is up once a snapshot taken after its start
     /// lists it, starting until then, and fenced if it was listed since its start and no longer is.
-    /// A remote broker that left the metadata is fenced if it still answers, down otherwise. A
-    /// broker that was listed and now accepts connections without answering is slow.
+    /// A remote broker that refuses the console's connections is down, even while the metadata
+    /// lists it (without a metadata quorum nobody removes it); one that left the metadata is fenced
+    /// if it still answers, down otherwise. A broker that was listed and now accepts connections
+    /// without answering is slow.
     public static func resolve(broker: BrokerSnapshot?, process: BrokerProcess?, snapshotTime: Double?) -> BrokerState {
         let registered = broker?.registered ?? false
         let slow = broker?.probe == .timedOut
@@ -68,7 +70,9 @@ public enum BrokerState: String, Sendable, Equatable {
             guard process.seenUpSinceStart else { return .starting }
             return slow ? .slow : .fenced
         }
-        if registered || slow { return slow ? .slow : .up }
+        if slow { return .slow }
+        if case .failed? = broker?.probe { return .down }
+        if registered { return .up }
         return (broker?.probe?.isAnswered ?? false) ? .fenced : .down
     }
 }

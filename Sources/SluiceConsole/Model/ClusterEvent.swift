@@ -31,8 +31,7 @@ public struct ClusterEvent: Equatable, Sendable {
     }
 }
 
-/// Derives timeline events from two successive snapshots: brokers leaving and joining, controller
-/// changes, leader moves, ISR shrinks and expansions, topics created and deleted, group rebalances.
+/// Derives timeline events from two successive snapshots: brokers leaving and joining, leader moves, ISR shrinks and expansions, topics created and deleted, group rebalances.
 /// Many partitions changing at once (a broker died) become one event per cause, not one per partition.
 public enum EventDeriver {
     public static func events(from old: ClusterSnapshot?, to new: ClusterSnapshot) -> [ClusterEvent] {
@@ -46,15 +45,8 @@ public enum EventDeriver {
         }
         var out: [ClusterEvent] = []
         out += brokerEvents(old, new, t)
-        if old.controllerID != new.controllerID {
-            if let c = new.controllerID, c >= 0 {
-                let from = old.controllerID.map { $0 >= 0 ? "broker \($0)" : "none" } ?? "none"
-                out.append(ClusterEvent(time: t, kind: .controller, severity: .warning,
-                                        text: "Controller changed: \(from) → broker \(c)"))
-            } else {
-                out.append(ClusterEvent(time: t, kind: .controller, severity: .failure, text: "No active controller"))
-            }
-        }
+        // Controller changes and the quorum's loss are the reducer's (`Reducer.noteHealth`): they
+        // depend on which brokers the console knows are down, not only on the metadata.
         out += topicEvents(old, new, t)
         out += partitionEvents(old, new, t)
         out += groupEvents(old, new, t)

@@ -28,14 +28,17 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var groupsError: String?
     /// Why the last poll could not list the groups (they are then the ones listed before), if so.
     public var groupsUnlisted: String?
+    /// The metadata quorum as DescribeQuorum last described it (nil: the cluster does not answer it).
+    public var quorum: ObservedQuorum?
 
     public init(
         sequence: Int, takenAt: Double, monotonic: Double, clusterID: String?, controllerID: Int32?,
         brokers: [BrokerSnapshot], topics: [TopicSnapshot], groups: [GroupSnapshot], totals: Throughput = Throughput(),
         messagesInSeries: RateSeries = RateSeries(), bytesInSeries: RateSeries = RateSeries(),
         messagesOutSeries: RateSeries = RateSeries(), bytesOutSeries: RateSeries = RateSeries(), errors: [String] = [],
-        groupsError: String? = nil, groupsUnlisted: String? = nil
+        groupsError: String? = nil, groupsUnlisted: String? = nil, quorum: ObservedQuorum? = nil
     ) {
+        self.quorum = quorum
         self.groupsError = groupsError
         self.groupsUnlisted = groupsUnlisted
         self.sequence = sequence

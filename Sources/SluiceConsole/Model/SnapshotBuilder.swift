@@ -63,7 +63,7 @@ public enum SnapshotBuilder {
             bytesInSeries: (prev?.bytesInSeries ?? RateSeries()).appending(totals.bytesIn, at: now),
             messagesOutSeries: (prev?.messagesOutSeries ?? RateSeries()).appending(totals.messagesOut, at: now),
             bytesOutSeries: (prev?.bytesOutSeries ?? RateSeries()).appending(totals.bytesOut, at: now),
-            errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted
+            errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted, quorum: obs.quorum
         )
     }
 

@@ -14,6 +14,8 @@ public final class ConsoleApp {
     /// One client per job: a broker answers a connection's requests in order, so the poller's
     /// requests must not wait behind the tail's long-polling fetches or an action's slow request.
     private let pollClient: KafkaClient
+    /// DescribeQuorum's own: without a quorum a broker holds it until a controller appears.
+    private let quorumClient: KafkaClient
     private let tailClient: KafkaClient
     private let actionClient: KafkaClient
     private let poller: ClusterPoller
@@ -79,15 +81,18 @@ public final class ConsoleApp {
             return KafkaClient(configuration: c)
         }
         pollClient = client("sluice-console")
+        quorumClient = client("sluice-console-quorum")
         tailClient = client("sluice-console-tail")
         actionClient = client("sluice-console-actions")
-        poller = ClusterPoller(source: KafkaClusterSource(client: pollClient), inbox: inbox, interval: options.refresh)
+        poller = ClusterPoller(source: KafkaClusterSource(client: pollClient, quorum: QuorumProbe(client: quorumClient)),
+                               inbox: inbox, interval: options.refresh)
         tail = TailRunner(client: tailClient, inbox: inbox)
         actions = ClusterActions(client: actionClient, inbox: inbox)
         demo = DemoLoad(configuration: configuration, inbox: inbox)
         state = AppState(mode: mode, width: 80, height: 24, themeNames: catalog.themes.filter { !$0.isMonochrome }.map(\.name)
                          + catalog.themes.filter(\.isMonochrome).map(\.name),
                          themeName: initialTheme.name, refreshInterval: options.refresh)
+        state.embeddedVoters = supervisor?.voters ?? []
     }
 
     /// Runs until the user quits (or a signal asks to); then stops the brokers cleanly and
@@ -226,7 +231,7 @@ public final class ConsoleApp {
     private func shutdown(pollTask: Task<Void, Never>, tailTask: Task<Void, Never>) {
         pollTask.cancel()
         tail.finish()
-        let clients = [pollClient, tailClient, actionClient], demo = self.demo, actions = self.actions
+        let clients = [pollClient, quorumClient, tailClient, actionClient], demo = self.demo, actions = self.actions
         // Requests in flight end by their own timeouts; do not let one hold the quit up for long.
         Self.wait(seconds: 5) {
             await demo.stop()

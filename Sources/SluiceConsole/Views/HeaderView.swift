@@ -20,14 +20,15 @@ public enum HeaderView {
 
     private static func identity(_ state: AppState) -> [SegmentLine.Segment] {
         typealias S = SegmentLine.Segment
-        let mode: String
-        switch state.mode {
-        case .embedded: mode = "embedded"
-        case .remote(let bootstrap): mode = "remote \(bootstrap)"
-        }
         var out = [S([Span("Sluice", .headerValue)], priority: 100)]
+        // The mode stays on narrow screens; a remote cluster's address goes first when room is short.
+        switch state.mode {
+        case .embedded: out.append(S([Span("embedded", .header)], priority: 88))
+        case .remote(let bootstrap):
+            out.append(S([Span("remote", .header)], priority: 88))
+            out.append(S([Span(bootstrap, .header)], priority: 60))
+        }
         guard let snap = state.snapshot else {
-            out.append(S([Span(mode, .header)], priority: 90))
             let starting = state.processes.values.contains { $0.isRunning }
             if starting || state.pollError == nil {
                 out.append(S([Span(starting ? "waiting for the brokers to start…" : "connecting…", .header)], priority: 95))
@@ -36,21 +37,31 @@ public enum HeaderView {
             }
             return out
         }
+        if state.quorumLossReason != nil {
+            // Without a quorum the metadata (leaders, ISRs, controller) cannot change: say since when.
+            let since = Format.clock(state.quorumLostSince ?? snap.takenAt, zone: state.timeZone)
+            let dash = state.glyphs.isASCII ? "-" : "—"
+            out.append(S([Span("no quorum \(dash) metadata frozen since \(since)", .error)], priority: 97,
+                         short: [Span("no quorum since \(since)", .error)], shortPriority: 80))
+        }
         if state.pollError != nil {
             // The details go to the status line; the header only says the numbers are stale.
             out.append(S([Span("stale: no answer for \(age(state, snap))", .error)], priority: 96))
         }
         let ids = state.brokerIDs
         let up = ids.filter { state.brokerState($0) == .up || state.brokerState($0) == .slow }.count
-        let controller = snap.controllerID.flatMap { $0 >= 0 ? "\($0)" : nil } ?? "none"
-        out.append(S([Span(mode, .header)], priority: 85))
-        out.append(S([Span("controller ", .header), Span(controller, controller == "none" ? .error : .headerValue)], priority: 70))
+        // Without a quorum there is no controller: "no quorum" says it already.
+        if state.quorumLossReason == nil {
+            let controller = state.activeControllerID.map { "\($0)" } ?? "none"
+            out.append(S([Span("controller ", .header), Span(controller, controller == "none" ? .error : .headerValue)],
+                         priority: 93))
+        }
 
         out.append(S([Span("brokers ", .header), Span("\(up)/\(ids.count)", up < ids.count ? .warn : .headerValue),
                       Span(" up", .header)], priority: 95))
         out.append(S([Span("topics ", .header), Span("\(snap.topics.count)", .headerValue)], priority: 75))
         out.append(S([Span("partitions ", .header), Span("\(snap.partitionCount)", .headerValue)], priority: 74))
-        let urp = snap.underReplicatedCount, offline = snap.offlineCount
+        let (offline, urp) = state.partitionHealth
         out.append(S([Span("URP ", .header), Span("\(urp)", urp > 0 ? .warn : .headerValue)], priority: 90))
         out.append(S([Span("offline ", .header), Span("\(offline)", offline > 0 ? .error : .headerValue)], priority: 91))
         return out
