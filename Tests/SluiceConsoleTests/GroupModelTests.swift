@@ -39,6 +39,37 @@ import Testing
         #expect(snapshot!.groups[0].commitHistory.samples.count <= 7)
     }
 
+    /// `sluice group reset-offsets --to-latest --execute` on a group with no member: its
+    /// committed offset jumps by 2,600 between two polls. That is an event, not consumption: the
+    /// group's rate and the header's "out" stay 0. A group whose members commit moves on as usual.
+    @Test func anOffsetResetIsAnEventNotThroughput() {
+        var snapshot: ClusterSnapshot?
+        var events: [String] = []
+        let idle = { (committed: Int64) in self.group(committed: committed, members: [], state: "Empty") }
+        for (t, committed) in [(0, 400), (1, 400), (2, 3000), (3, 3000), (4, 3000)] {
+            let next = SnapshotBuilder.build(observation(at: Double(t), hw: 3000, groups: [idle(Int64(committed))]),
+                                             previous: snapshot)
+            events += EventDeriver.events(from: snapshot, to: next).map(\.text)
+            snapshot = next
+            #expect(next.groups[0].messagesPerSecond == 0 && next.totals.messagesOut == 0, "at \(t) s: \(next.groups[0].messagesPerSecond)")
+        }
+        #expect(events.contains("Offsets of group g reset: +2600 on 1 partition: t-0"), "\(events)")
+        // Backwards, even with members: a reset (or a seek), not negative consumption.
+        let back = SnapshotBuilder.build(observation(at: 5, hw: 3000, groups: [group(committed: 1000)]), previous: snapshot)
+        #expect(back.groups[0].offsetResets == [Self.key: -2000])
+        #expect(EventDeriver.events(from: snapshot, to: back).map(\.text).contains("Offsets of group g reset: -2000 on 1 partition: t-0"))
+        // Members consuming afterwards count as consumption again, from the new offset.
+        let read = SnapshotBuilder.build(observation(at: 6, hw: 3000, groups: [group(committed: 1300)]), previous: back)
+        // (300 committed in the 5 s window the rate is measured over.)
+        #expect(read.groups[0].offsetResets.isEmpty && read.groups[0].messagesPerSecond == 60)
+        // A group that never had members (protocol type ""): partitions assigned by the consumer
+        // itself, which commits; that is consumption.
+        let simple = { (c: Int64) in ObservedGroup(id: "s", state: "Empty", protocolType: "", committed: [Self.key: c]) }
+        let s0 = SnapshotBuilder.build(observation(at: 0, hw: 3000, groups: [simple(100)]), previous: nil)
+        let s1 = SnapshotBuilder.build(observation(at: 1, hw: 3000, groups: [simple(300)]), previous: s0)
+        #expect(s1.groups[0].offsetResets.isEmpty && s1.groups[0].messagesPerSecond == 200)
+    }
+
     @Test func groupsThatCouldNotBeListedAreKeptAndSaySo() {
         let a = SnapshotBuilder.build(observation(at: 0, hw: 100, groups: [group(committed: 40)]), previous: nil)
         #expect(a.groups[0].totalLag == 60)

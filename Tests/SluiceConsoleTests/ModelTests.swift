@@ -54,7 +54,7 @@ import Testing
                                                   topics: ["t", "u"], brokers: [2], groupState: "PreparingRebalance"), previous: a)
         let texts = EventDeriver.events(from: a, to: b).map(\.text)
         #expect(texts.contains("Broker 1 left the cluster: down (not answering)"))
-        #expect(texts.contains("Topic u created (1 partitions, RF 2)"))
+        #expect(texts.contains("Topic u created (1 partition, RF 2)"))
         #expect(texts.contains("Leader moved 1 → 2 on 1 partition: t-0"))
         #expect(texts.contains("ISR shrank: broker 1 out of sync on 1 partition: t-0"))
         #expect(texts.contains("Group g rebalancing: Stable → PreparingRebalance, 0 members"))

@@ -74,7 +74,7 @@ public enum EventDeriver {
         for name in after.subtracting(before).sorted() {
             let p = new.topic(name)!
             out.append(ClusterEvent(time: t, kind: .topic, severity: .info,
-                                    text: "Topic \(name) created (\(p.partitions.count) partitions, RF \(p.replicationFactor))"))
+                                    text: "Topic \(name) created (\(plural(p.partitions.count, "partition")), RF \(p.replicationFactor))"))
         }
         for name in before.subtracting(after).sorted() {
             out.append(ClusterEvent(time: t, kind: .topic, severity: .warning, text: "Topic \(name) deleted"))
@@ -136,6 +136,14 @@ public enum EventDeriver {
                 out.append(ClusterEvent(time: t, kind: .group, severity: .warning,
                                         text: "Group \(g.id) rebalanced: \(o.members.count) → \(plural(g.members.count, "member"))"))
             }
+        }
+        for g in new.groups where !g.offsetResets.isEmpty {
+            // A reset moves offsets without consumption: an event, not throughput.
+            let up = g.offsetResets.values.filter { $0 > 0 }.reduce(0, +), down = g.offsetResets.values.filter { $0 < 0 }.reduce(0, +)
+            let amount = [up > 0 ? "+\(up)" : nil, down < 0 ? "\(down)" : nil].compactMap { $0 }.joined(separator: " / ")
+            out.append(ClusterEvent(time: t, kind: .group, severity: .warning,
+                                    text: "Offsets of group \(g.id) reset: \(amount) on \(plural(g.offsetResets.count, "partition")): "
+                                        + list(Array(g.offsetResets.keys))))
         }
         for o in old.groups where new.group(o.id) == nil {
             out.append(ClusterEvent(time: t, kind: .group, severity: .info, text: "Group \(o.id) is gone"))

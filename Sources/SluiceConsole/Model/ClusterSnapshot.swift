@@ -202,13 +202,17 @@ public struct GroupSnapshot: Equatable, Sendable {
     /// Why the last poll could not describe the group, if so: members, offsets and lag are then
     /// the ones of an earlier poll.
     public var stale: String?
+    /// Committed offsets this poll found moved by something other than the group's consumers (a
+    /// reset: backwards, or forwards while the group has no member), by how much.
+    public var offsetResets: [PartitionKey: Int64]
 
     public init(
         id: String, state: String, protocolType: String = "consumer", assignor: String = "",
         members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
         lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0, commitHistory: CommitHistory = CommitHistory(),
-        stale: String? = nil
+        stale: String? = nil, offsetResets: [PartitionKey: Int64] = [:]
     ) {
+        self.offsetResets = offsetResets
         self.commitHistory = commitHistory
         self.stale = stale
         self.id = id

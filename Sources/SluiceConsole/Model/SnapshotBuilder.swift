@@ -117,15 +117,34 @@ public enum SnapshotBuilder {
                 for key in member.assignment { owners[key] = member.clientID }
             }
             let keys = Set(group.committed.keys).union(owners.keys).sorted()
-            let history = (before?.commitHistory ?? CommitHistory()).appending(group.committed, at: now)
+            let resets = offsetResets(group, before: before)
+            let history = (before?.commitHistory ?? CommitHistory()).rebasing(group.committed.filter { resets[$0.key] != nil })
+                .appending(group.committed, at: now)
             return GroupSnapshot(
                 id: group.id, state: group.state, protocolType: group.protocolType, assignor: group.assignor,
                 members: group.members,
                 offsets: keys.map { GroupPartitionOffset(key: $0, committed: group.committed[$0], end: nil, owner: owners[$0]) },
                 lagTrend: before?.lagTrend ?? RateSeries(),
-                messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history
+                messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history,
+                offsetResets: resets
             )
         }
+    }
+
+    /// Committed offsets that moved without consumption since the group's last poll, by how much:
+    /// backwards (consumers only move forwards), or forwards in a group of consumers with no
+    /// member (`sluice group reset-offsets`, `kafka-consumer-groups --reset-offsets`: Kafka only
+    /// resets an empty group). A group that never had members (protocol type "": consumers that
+    /// assign partitions themselves and commit) consumes without members, and its commits count.
+    static func offsetResets(_ group: ObservedGroup, before: GroupSnapshot?) -> [PartitionKey: Int64] {
+        guard let last = before?.commitHistory.samples.last?.committed else { return [:] }
+        let memberless = group.state == "Empty" && group.members.isEmpty && !group.protocolType.isEmpty
+        var resets: [PartitionKey: Int64] = [:]
+        for (key, offset) in group.committed {
+            guard let old = last[key], offset != old else { continue }
+            if offset < old || memberless { resets[key] = offset - old }
+        }
+        return resets
     }
 
     /// Fills in each partition's end offset (the high watermark), the lag, and the lag's trend.
