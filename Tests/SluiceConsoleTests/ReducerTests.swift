@@ -260,11 +260,27 @@ import Testing
         #expect(s.brokerState(3) == .fenced)
     }
 
-    @Test func demoLoadFailureTurnsItOffAndTailErrorsClearWhenReadingResumes() {
+    /// The demo load keeps running through an outage and says so while it cannot work: one event
+    /// when it starts failing, the trouble in the header and the status line, one when it recovers.
+    @Test func demoLoadTroubleIsShownUntilItRecoversAndTailErrorsClearWhenReadingResumes() {
         var (s, effects) = run(Fixtures.state(), keys("l"))
         #expect(s.demoLoad && effects == [.setDemoLoad(true)])
-        (s, _) = run(s, [.demoLoadFailed("connection refused")])
-        #expect(!s.demoLoad && s.status?.isError == true && s.events.last?.text == "Demo load stopped: connection refused")
+        (s, _) = run(s, [.demoLoadStatus("consumer: COORDINATOR_NOT_AVAILABLE (15)"), .tick(wall: s.now + 11, monotonic: s.monotonicNow + 11)])
+        #expect(s.demoLoad && s.demoLoadTrouble == "consumer: COORDINATOR_NOT_AVAILABLE (15)")
+        #expect(s.events.last?.text == "Demo load cannot run, retrying: consumer: COORDINATOR_NOT_AVAILABLE (15)")
+        (s, _) = run(s, [.demoLoadStatus("producer: REQUEST_TIMED_OUT (7); consumer: COORDINATOR_NOT_AVAILABLE (15)")])
+        #expect(s.events.filter { $0.text.hasPrefix("Demo load cannot run") }.count == 1)
+        var snap = s.snapshot!
+        snap.errors = []
+        (s, _) = run(s, [.snapshot(snap)])
+        let grid = Screen.render(s)
+        let line = { (y: Int) in String((0..<grid.width).map { grid[$0, y].character }) }
+        #expect(line(1).contains("demo load retrying"), "\(line(1))")
+        #expect(line(grid.height - 2).contains("Demo load retrying: producer: REQUEST_TIMED_OUT (7)"), "\(line(grid.height - 2))")
+        (s, _) = run(s, [.demoLoadStatus(nil)])
+        #expect(s.demoLoadTrouble == nil && s.events.last?.text == "Demo load recovered: producing and consuming again")
+        let after = Screen.render(s)
+        #expect(String((0..<after.width).map { after[$0, 1].character }).contains("demo load on"))
         (s, _) = run(s, [.tailFailed("broker gone (retrying)")])
         #expect(s.tail.error == "broker gone (retrying)")
         (s, _) = run(s, [.tailMessages([])])

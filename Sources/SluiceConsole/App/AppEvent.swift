@@ -23,8 +23,8 @@ public enum AppEvent: Sendable {
     case actionFailed(String)
     /// An action finished and has something to say.
     case actionDone(String)
-    /// The demo load stopped because of this failure.
-    case demoLoadFailed(String)
+    /// What keeps the demo load from working (it retries until it works again); nil: it works.
+    case demoLoadStatus(String?)
     /// A signal (SIGTERM, SIGHUP, SIGINT) asks the console to quit.
     case terminate(String)
 }

@@ -93,6 +93,8 @@ public struct AppState: Equatable, Sendable {
     /// Seconds between polls.
     public var refreshInterval: Double
     public var demoLoad = false
+    /// What keeps the demo load from working now (it retries), if anything.
+    public var demoLoadTrouble: String?
     /// Whether message text may use non-ASCII glyphs (a UTF-8 locale).
     public var unicode: Bool
     public var quitting = false

@@ -43,6 +43,7 @@ extension Reducer {
             s.dialog = .produce(ProduceForm.make(topic: selectedTopic(s) ?? "", partition: selectedPartition(s)))
         case .toggleDemoLoad:
             s.demoLoad.toggle()
+            s.demoLoadTrouble = nil
             setStatus(&s, s.demoLoad ? "Demo load starting on topic sluice-demo…" : "Demo load stopped")
             return [.setDemoLoad(s.demoLoad)]
         case .cycleTheme:

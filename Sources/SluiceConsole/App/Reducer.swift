@@ -74,10 +74,18 @@ public enum Reducer {
             record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: message)])
         case .actionDone(let message):
             setStatus(&s, message)
-        case .demoLoadFailed(let message):
-            s.demoLoad = false
-            setStatus(&s, "Demo load stopped: \(message)", error: true)
-            record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: "Demo load stopped: \(message)")])
+        case .demoLoadStatus(let trouble):
+            guard s.demoLoad else { break }
+            // One event when it starts failing and one when it works again; the header and the
+            // status line show the current trouble in between.
+            if let trouble, s.demoLoadTrouble == nil {
+                record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure,
+                                         text: "Demo load cannot run, retrying: \(trouble)")])
+            } else if trouble == nil, s.demoLoadTrouble != nil {
+                record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .good,
+                                         text: "Demo load recovered: producing and consuming again")])
+            }
+            s.demoLoadTrouble = trouble
         case .terminate(let signal):
             effects = quit(&s)
             setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))

@@ -83,7 +83,8 @@ public enum HeaderView {
         let inBytes = " " + mb(t.bytesIn) + " MB/s "
         let outMsgs = "out " + rate(t.messagesOut) + " msg/s "
         let outBytes = " " + mb(t.bytesOut) + " MB/s "
-        let extra = "refresh " + Format.duration(state.refreshInterval) + (state.demoLoad ? ", demo load on" : "")
+        let demo = !state.demoLoad ? "" : state.demoLoadTrouble == nil ? ", demo load on" : ", demo load retrying"
+        let extra = "refresh " + Format.duration(state.refreshInterval) + demo
         let sepWidth = TextWidth.columns(of: state.glyphs.separator)
         var fixed = [inMsgs, inBytes, outMsgs, outBytes].reduce(0) { $0 + TextWidth.columns(of: $1) } + sepWidth
         // The refresh note only stays on wide screens; do not reserve room for it otherwise.
@@ -97,7 +98,7 @@ public enum HeaderView {
                line(snap.bytesInSeries, .sparkIn)], priority: 90),
             S([Span(outMsgs, .header), line(snap.messagesOutSeries, .sparkOut), Span(outBytes, .header),
                line(snap.bytesOutSeries, .sparkOut)], priority: 80),
-            S([Span(extra, state.demoLoad ? .headerValue : .header)], priority: 50),
+            S([Span(extra, state.demoLoadTrouble != nil ? .warn : state.demoLoad ? .headerValue : .header)], priority: 50),
         ]
     }
 }

@@ -21,6 +21,8 @@ public enum StatusLine {
             grid.put(TextWidth.truncated("Last poll failed: \(error)", to: room), x: 1, y: rect.y, role: .statusError)
         } else if let problem = state.snapshot?.errors.first {
             grid.put(TextWidth.truncated(problem, to: room), x: 1, y: rect.y, role: .statusError)
+        } else if state.demoLoad, let trouble = state.demoLoadTrouble {
+            grid.put(TextWidth.truncated("Demo load retrying: \(trouble)", to: room), x: 1, y: rect.y, role: .statusError)
         }
     }
 }
