@@ -100,6 +100,20 @@ import Testing
         #expect(EventDeriver.events(from: b, to: c).map(\.text) == ["Group g rebalanced: 1 → 2 members"])
     }
 
+    /// While its coordinator moves, a group can be missing from one listing: it is kept, marked
+    /// stale, and only a second listing without it makes it gone.
+    @Test func aGroupMissingFromOneListingIsNotGone() {
+        let a = SnapshotBuilder.build(observation(at: 0, hw: 100, groups: [group(committed: 40)]), previous: nil)
+        let b = SnapshotBuilder.build(observation(at: 1, hw: 100, groups: []), previous: a)
+        #expect(b.groups.map(\.id) == ["g"] && b.groups[0].stale == GroupSnapshot.notListed && b.groups[0].totalLag == 60)
+        #expect(EventDeriver.events(from: a, to: b).isEmpty)
+        let c = SnapshotBuilder.build(observation(at: 2, hw: 100, groups: [group(committed: 40)]), previous: b)
+        #expect(c.groups[0].stale == nil && EventDeriver.events(from: b, to: c).isEmpty)
+        let d = SnapshotBuilder.build(observation(at: 3, hw: 100, groups: []), previous: c)
+        let e = SnapshotBuilder.build(observation(at: 4, hw: 100, groups: []), previous: d)
+        #expect(EventDeriver.events(from: d, to: e).map(\.text) == ["Group g is gone"] && e.groups.isEmpty)
+    }
+
     @Test func theGroupsViewSaysWhyItIsEmpty() {
         var state = AppState(mode: .remote(bootstrap: "h:9001"), width: 120, height: 40, themeNames: ["dark"],
                              themeName: "dark", refreshInterval: 1)

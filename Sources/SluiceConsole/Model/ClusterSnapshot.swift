@@ -228,6 +228,8 @@ public struct GroupSnapshot: Equatable, Sendable {
 
     /// The `stale` reason while the group's coordinator loads its groups (after a broker start).
     public static let coordinatorLoading = "the group coordinator is loading its groups"
+    /// The `stale` reason of a group the last listing missed (gone if the next misses it too).
+    public static let notListed = "not listed by the last poll"
 
     /// Topics the group has offsets on or is assigned.
     public var topics: [String] { Array(Set(offsets.map(\.key.topic))).sorted() }

@@ -104,7 +104,17 @@ public enum SnapshotBuilder {
                 return g
             }
         }
-        return obs.groups.sorted(by: { $0.id < $1.id }).map { group in
+        // A group the listing misses once is kept (marked stale) for this poll: while a group
+        // coordinator moves (a preferred leader taking its `__consumer_offsets` partition back), the
+        // new coordinator may not list it yet. Missing from two polls in a row, it is gone.
+        let listed = Set(obs.groups.map(\.id))
+        let missing = (prev?.groups ?? []).filter { !listed.contains($0.id) && $0.stale != GroupSnapshot.notListed }.map { g in
+            var g = g
+            g.stale = GroupSnapshot.notListed
+            g.offsetResets = [:]
+            return g
+        }
+        return (obs.groups.sorted(by: { $0.id < $1.id }).map { group in
             let before = prev?.group(group.id)
             if let why = group.unanswered {
                 var g = before ?? GroupSnapshot(id: group.id, state: group.state, protocolType: group.protocolType)
@@ -128,7 +138,7 @@ public enum SnapshotBuilder {
                 messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history,
                 offsetResets: resets
             )
-        }
+        } + missing).sorted { $0.id < $1.id }
     }
 
     /// Committed offsets that moved without consumption since the group's last poll, by how much:

@@ -48,8 +48,12 @@ public enum GroupsView {
     /// The group's state; for a group the last poll could not describe, why its figures are old
     /// ("loading" while its coordinator loads the groups after a broker start).
     static func stateText(_ g: GroupSnapshot) -> String {
-        guard let why = g.stale else { return g.state }
-        return why == GroupSnapshot.coordinatorLoading ? "loading" : "no answer"
+        switch g.stale {
+        case nil: return g.state
+        case GroupSnapshot.coordinatorLoading?: return "loading"
+        case GroupSnapshot.notListed?: return "not listed"
+        default: return "no answer"
+        }
     }
 
     static func stateRole(_ state: String) -> StyleRole {
