@@ -189,6 +189,52 @@ import Testing
         #expect(effects == [.startTail(TailTarget(topic: "clicks", partition: 1), .recent(100))])
     }
 
+    /// Events (newest first) follow the newest while the selection is on the top row; moved
+    /// down, new events are counted in an "N new" marker; shown anew, the view is at the newest.
+    @Test func eventsFollowTheNewestAndCountWhatArrivesWhileTheyDoNot() {
+        func event(_ text: String) -> AppEvent {
+            .processEvent(ClusterEvent(time: Fixtures.t0 + 50, kind: .process, severity: .info, text: text))
+        }
+        var (s, _) = run(Fixtures.state(page: .events), [event("first new")])
+        #expect(selected(s) == "\(s.events.last!.id)" && s.eventsFollow)
+        (s, _) = run(s, keys("jj") + [event("second new"), event("third new")])
+        #expect(!s.eventsFollow && s.eventsUnseen == 2)
+        #expect(TabBar.newEventsMarker(s) == " 2 new ↑ g ")
+        let tabs = Screen.render(s)
+        #expect(String((0..<tabs.width).map { tabs[$0, 2].character }).contains("2 new ↑ g"))
+        // Leaving and coming back: the newest, no marker.
+        (s, _) = run(s, keys("16"))
+        #expect(selected(s) == "\(s.events.last!.id)" && s.eventsFollow && s.eventsUnseen == 0)
+        // g (top) follows again.
+        (s, _) = run(s, keys("jg") + [event("fourth new")])
+        #expect(selected(s) == "\(s.events.last!.id)" && s.eventsUnseen == 0)
+    }
+
+    /// Enter on an event shows all of it: a long partition list is cut in the list ("+N more"),
+    /// complete on the detail page.
+    @Test func enterOnAnEventShowsItInFull() {
+        let old = Fixtures.history.snapshot
+        var new = old
+        for t in new.topics.indices where new.topics[t].name == "orders" {
+            for p in new.topics[t].partitions.indices { new.topics[t].partitions[p].isr = [] }
+        }
+        let derived = EventDeriver.events(from: old, to: new).filter { $0.kind == .isr }
+        #expect(derived.contains { $0.text.contains("+2 more") && $0.detail?.contains("orders-5") == true })
+        var s = Fixtures.state(width: 80, height: 24, page: .events)
+        Reducer.record(&s, derived)
+        (s, _) = run(s, [.key(.home), .key(.enter)])
+        guard case .eventDetail(let id) = s.page else {
+            Issue.record("no event detail: \(String(describing: s.page))")
+            return
+        }
+        #expect(s.events.last?.id == id)
+        let text = EventDetailView.lines(s, id: id, width: 80).map { $0.map(\.text).joined() }.joined(separator: "\n")
+        #expect(text.contains(s.events.last!.text.prefix(20)) && text.contains("orders-5"))
+        assertSnapshot(Screen.render(s), named: "event-detail-80x24")
+        (s, _) = run(s, [.key(.escape)])
+        #expect(s.page == .events)
+    }
+
     @Test func sortCyclesAndReverses() {
         var (s, _) = run(Fixtures.state(page: .topics), keys("s"))
         #expect(Screen.rowIDs(s, page: .topics).first == "audit-log")  // msg/s ascending: idle topics first

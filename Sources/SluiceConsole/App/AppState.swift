@@ -72,6 +72,11 @@ public struct AppState: Equatable, Sendable {
     public var quorumLostSince: Double?
     /// Newest last; bounded.
     public var events: [ClusterEvent] = []
+    /// The Events view keeps its selection on the newest event (it is shown at the top), until the
+    /// user moves down; it follows again from the top, and whenever the view is shown anew.
+    public var eventsFollow = true
+    /// Events recorded while the Events view did not follow (the "N new" marker).
+    public var eventsUnseen = 0
 
     public var page: Page = .brokers
     public var backStack: [Page] = []

@@ -67,6 +67,11 @@ extension Reducer {
     static func go(_ s: inout AppState, _ view: ViewID) {
         s.page = .top(view)
         s.backStack = []
+        // Events shown anew start at the newest.
+        if view == .events {
+            s.eventsFollow = true
+            s.eventsUnseen = 0
+        }
     }
 
     static func push(_ s: inout AppState, _ page: Page) {
@@ -87,7 +92,7 @@ extension Reducer {
         let page = s.page
         let ids = Screen.rowIDs(s, page: page)
         var position = s.position(page)
-        if case .messageDetail = page {
+        if page.isDetail {
             let visible = Layout.visibleRows(width: s.width, height: s.height, page: page)
             position.scrollTop = max(0, min(ids.count - visible, position.scrollTop + delta))
             s.lists[page.listID] = position
@@ -98,8 +103,13 @@ extension Reducer {
         position.selectedIndex = index
         position.selectedID = ids[index]
         s.lists[page.listID] = position
-        // In the tail, moving up stops autoscroll; reaching the bottom resumes it.
+        // In the tail, moving up stops autoscroll; reaching the bottom resumes it. Events (newest
+        // first) follow the newest while the selection is on the top row.
         if page == .tail { s.tail.follow = index == ids.count - 1 }
+        if page == .events {
+            s.eventsFollow = index == 0
+            if index == 0 { s.eventsUnseen = 0 }
+        }
     }
 
     /// The id of the selected row of the current page, if any.
@@ -123,7 +133,8 @@ extension Reducer {
                 return startTail(&s, TailTarget(topic: o.key.topic, partition: o.key.partition))
             }
         case .tail: push(&s, .messageDetail(id))
-        case .messageDetail, .events: break
+        case .events: if let n = Int(id) { push(&s, .eventDetail(n)) }
+        case .messageDetail, .eventDetail: break
         }
         return []
     }

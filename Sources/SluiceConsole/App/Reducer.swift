@@ -98,12 +98,17 @@ public enum Reducer {
     /// Keeps the current page's selection on an existing row and visible; in a following tail, on the newest row.
     static func normalizeSelection(_ s: inout AppState) {
         let page = s.page
-        if case .messageDetail = page { return }
+        if page.isDetail { return }
         let ids = Screen.rowIDs(s, page: page)
         var position = s.position(page)
         if page == .tail, s.tail.follow, let last = ids.last {
             position.selectedID = last
             position.selectedIndex = ids.count - 1
+        }
+        if page == .events, s.eventsFollow, let newest = ids.first {
+            position.selectedID = newest
+            position.selectedIndex = 0
+            position.scrollTop = 0
         }
         let visible = Layout.visibleRows(width: s.width, height: s.height, page: page)
         if let resolved = Selection.resolve(position, ids: ids, visible: visible) {
@@ -125,6 +130,7 @@ public enum Reducer {
             next += 1
             s.events.append(e)
         }
+        if !s.eventsFollow { s.eventsUnseen += events.count }
         if s.events.count > AppState.maxEvents { s.events.removeFirst(s.events.count - AppState.maxEvents) }
     }
 

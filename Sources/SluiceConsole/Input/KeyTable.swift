@@ -77,7 +77,7 @@ public enum KeyTable {
         KeyBinding(.top, [.home, .char("g")], .lists, hint: "top", help: "First row"),
         KeyBinding(.bottom, [.end, .char("G")], .lists, hint: "bottom", help: "Last row"),
         KeyBinding(.drillDown, [.enter], .lists, hint: "open",
-                   help: "Drill down: a broker's or topic's partitions, a group's offsets, a message's detail", footer: 20),
+                   help: "Drill down: a broker's or topic's partitions, a group's offsets, a message's detail, an event in full", footer: 20),
         KeyBinding(.back, [.escape], .everywhere, hint: "back", help: "Go back (close a drill-down, clear a filter)"),
         KeyBinding(.filter, [.char("/")], .lists, hint: "filter",
                    help: "Filter rows by substring; in Tail: [key:|value:|headers:][re:]TEXT", footer: 30),

@@ -22,12 +22,15 @@ public struct ClusterEvent: Equatable, Sendable {
     public var kind: Kind
     public var severity: Severity
     public var text: String
+    /// What the one-line text leaves out (every partition of a long list), for the event's detail page.
+    public var detail: String?
 
-    public init(time: Double, kind: Kind, severity: Severity, text: String) {
+    public init(time: Double, kind: Kind, severity: Severity, text: String, detail: String? = nil) {
         self.time = time
         self.kind = kind
         self.severity = severity
         self.text = text
+        self.detail = detail
     }
 }
 
@@ -102,16 +105,19 @@ public enum EventDeriver {
             out.append(ClusterEvent(
                 time: t, kind: .leader, severity: offline ? .failure : .warning,
                 text: offline ? "\(plural(keys.count, "partition")) went offline (leader \(move.prefix { $0 != " " }) gone): \(list(keys))"
-                    : "Leader moved \(move) on \(plural(keys.count, "partition")): \(list(keys))"
+                    : "Leader moved \(move) on \(plural(keys.count, "partition")): \(list(keys))",
+                detail: everyPartition(keys)
             ))
         }
         for (replica, keys) in shrunk.sorted(by: { $0.key < $1.key }) {
             out.append(ClusterEvent(time: t, kind: .isr, severity: .warning,
-                                    text: "ISR shrank: broker \(replica) out of sync on \(plural(keys.count, "partition")): \(list(keys))"))
+                                    text: "ISR shrank: broker \(replica) out of sync on \(plural(keys.count, "partition")): \(list(keys))",
+                                    detail: everyPartition(keys)))
         }
         for (replica, keys) in expanded.sorted(by: { $0.key < $1.key }) {
             out.append(ClusterEvent(time: t, kind: .isr, severity: .good,
-                                    text: "ISR expanded: broker \(replica) back in sync on \(plural(keys.count, "partition")): \(list(keys))"))
+                                    text: "ISR expanded: broker \(replica) back in sync on \(plural(keys.count, "partition")): \(list(keys))",
+                                    detail: everyPartition(keys)))
         }
         return out
     }
@@ -143,7 +149,9 @@ public enum EventDeriver {
             let amount = [up > 0 ? "+\(up)" : nil, down < 0 ? "\(down)" : nil].compactMap { $0 }.joined(separator: " / ")
             out.append(ClusterEvent(time: t, kind: .group, severity: .warning,
                                     text: "Offsets of group \(g.id) reset: \(amount) on \(plural(g.offsetResets.count, "partition")): "
-                                        + list(Array(g.offsetResets.keys))))
+                                        + list(Array(g.offsetResets.keys)),
+                                    detail: g.offsetResets.sorted { $0.key < $1.key }
+                                        .map { "\($0.key): \($0.value > 0 ? "+" : "")\($0.value)" }.joined(separator: ", ")))
         }
         for o in old.groups where new.group(o.id) == nil {
             out.append(ClusterEvent(time: t, kind: .group, severity: .info, text: "Group \(o.id) is gone"))
@@ -152,6 +160,11 @@ public enum EventDeriver {
     }
 
     private static func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
+
+    /// Every partition of a list, for the detail page (nil when the short list has them all).
+    private static func everyPartition(_ keys: [PartitionKey], limit: Int = 4) -> String? {
+        keys.count > limit ? "Partitions (\(keys.count)): " + keys.sorted().map(\.description).joined(separator: ", ") : nil
+    }
 
     private static func list(_ keys: [PartitionKey], limit: Int = 4) -> String {
         let sorted = keys.sorted()

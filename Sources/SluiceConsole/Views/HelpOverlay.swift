@@ -27,6 +27,7 @@ public enum HelpOverlay {
         switch page {
         case .groupDetail: "Group detail"
         case .messageDetail: "Message detail"
+        case .eventDetail: "Event detail"
         default: page.view.title
         }
     }

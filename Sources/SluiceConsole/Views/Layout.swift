@@ -10,7 +10,7 @@ public enum Layout {
     /// Rows of the body a table can show (one goes to the column titles).
     public static func visibleRows(width: Int, height: Int, page: Page) -> Int {
         let body = body(width: width, height: height).height
-        if case .messageDetail = page { return body }
+        if page.isDetail { return body }
         return max(0, body - 1)
     }
 }

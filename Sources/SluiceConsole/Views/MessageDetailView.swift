@@ -59,10 +59,7 @@ public enum MessageDetailView {
         for (n, line) in all.dropFirst(top).prefix(rect.height).enumerated() {
             grid.put(line, x: rect.x + 1, y: rect.y + n, maxWidth: rect.width - 2)
         }
-        if all.count > rect.height {
-            let info = " \(min(all.count, top + rect.height))/\(all.count) "
-            grid.put(info, x: rect.maxX - TextWidth.columns(of: info), y: rect.y, role: .muted)
-        }
+        if all.count > rect.height { grid.ruler = "\(min(all.count, top + rect.height))/\(all.count)" }
     }
 
     static func wrap(_ text: String, width: Int) -> [String] {

@@ -11,7 +11,8 @@ public enum StatusLine {
             return
         }
         grid.fill(rect, role: .status)
-        let right = " theme \(state.themeName)\(state.colorEnabled ? "" : " (no colour)") "
+        let ruler = grid.ruler.map { "\($0)  " } ?? ""
+        let right = " \(ruler)theme \(state.themeName)\(state.colorEnabled ? "" : " (no colour)") "
         let rightWidth = TextWidth.columns(of: right)
         grid.put(right, x: rect.maxX - rightWidth, y: rect.y, role: .status)
         let room = rect.width - rightWidth - 2

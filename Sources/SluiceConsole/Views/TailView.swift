@@ -59,13 +59,19 @@ public enum TailView {
         TableRenderer.draw(model, into: &grid, rect: rect, selected: position?.selectedIndex, scrollTop: top, glyphs: state.glyphs)
     }
 
-    /// The tab bar's description of the tail.
-    static func summary(_ state: AppState) -> String {
+    /// The tab bar's description of the tail, in parts (the filter, added by the tab bar, comes
+    /// before the follow mode and the count when room is short).
+    static func summary(_ state: AppState) -> [SegmentLine.Segment] {
+        typealias S = SegmentLine.Segment
         let tail = state.tail
-        guard let target = tail.target else { return "nothing tailed" }
+        guard let target = tail.target else { return [S([Span("nothing tailed", .tab)], priority: 100)] }
         let scope = target.partition == nil ? "\(target.topic) (all partitions)" : "\(target.topic) partition \(target.partition!)"
         let run = tail.paused ? "\(state.glyphs.paused) paused" : "\(state.glyphs.live) live"
-        return "\(scope) \(run), \(tail.follow ? "follow" : "no follow"), \(tail.received) received"
+        return [
+            S([Span("\(scope) \(run)", .tab)], priority: 100, short: [Span("\(target.description) \(run)", .tab)], shortPriority: 70),
+            S([Span(tail.follow ? "follow" : "no follow", .tab)], priority: 50),
+            S([Span("\(tail.received) received", .tab)], priority: 40),
+        ]
     }
 
     private static func preview(_ bytes: [UInt8]?, ascii: Bool) -> [Span] {
