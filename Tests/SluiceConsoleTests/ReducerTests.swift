@@ -1,3 +1,4 @@
+import SluiceClient
 import Testing
 @testable import SluiceConsole
 
@@ -177,6 +178,55 @@ import Testing
         (s, _) = run(s, keys("["))
         #expect(s.prompt?.error?.contains("invalid regular expression") == true)
         #expect(Screen.rowIDs(s, page: .tail).count == 15)
+    }
+
+    /// `b` on a busy topic shows its first messages and stays on them: no autoscroll, the first
+    /// 2,000 kept, the consumer stopped once they arrived (Space continues live).
+    @Test func seekingToTheBeginningStaysThere() {
+        var (s, effects) = run(Fixtures.state(page: .tail), keys("b"))
+        #expect(effects == [.seekTail(.beginning)] && s.tail.anchored && !s.tail.follow)
+        func batch(_ from: Int, _ count: Int) -> AppEvent {
+            .tailMessages((from..<(from + count)).map { TailMessage(partition: 0, offset: Int64($0), timestamp: 0, key: nil,
+                                                                    value: Array("m\($0)".utf8)) })
+        }
+        (s, _) = run(s, [batch(0, 500)])
+        #expect(selected(s) == "0:0")
+        (s, _) = run(s, [batch(500, 1000), batch(1500, 1000)])
+        #expect(s.tail.messages.count == TailState.capacity && s.tail.messages.first?.offset == 0)
+        #expect(s.tail.messages.last?.offset == Int64(TailState.capacity - 1) && selected(s) == "0:0")
+        (s, effects) = run(s, [.tailWindowFull])
+        #expect(s.tail.paused && s.tail.windowFull && effects == [.setTailPaused(true)])
+        #expect(s.status?.text.contains("Space continues") == true)
+        #expect(FooterView.hints(s).contains { $0 == ("Space", "resume") })
+        // Space: live from there on (the oldest make room for new ones).
+        (s, effects) = run(s, keys(" "))
+        #expect(effects == [.setTailPaused(false)] && !s.tail.paused && !s.tail.anchored)
+        (s, _) = run(s, [batch(2000, 10)])
+        #expect(s.tail.messages.count == TailState.capacity && s.tail.messages.last?.offset == 2009)
+        // e follows the end.
+        (s, effects) = run(s, keys("e"))
+        #expect(effects == [.seekTail(.end)] && s.tail.follow && !s.tail.anchored)
+    }
+
+    /// `@`: a time before the log start (even before 1970) is the beginning; `0` is 1970; huge
+    /// durations do not overflow.
+    @Test func seekingToATimeBeforeTheLogIsTheBeginning() {
+        let now = Fixtures.t0 + Double(Fixtures.polls)
+        for (typed, expected) in [("-100000d", Int64(0)), ("0", 0), ("-1000d", Int64((now - 1000 * 86400) * 1000)),
+                                  ("1969-12-31T00:00:00", 0), ("-99999999999999999999d", 0)] {
+            let (s, effects) = run(Fixtures.state(page: .tail), keys("@" + typed) + [.key(.enter)])
+            #expect(effects == [.seekTail(.timestamp(expected))], "\(typed): \(effects)")
+            #expect(s.prompt == nil && s.tail.anchored)
+        }
+        #expect(Commands.parseTime("-1e400d", now: now, zone: .gmt) == nil)
+    }
+
+    @Test func aTimeBefore1970AsksListOffsetsForTheBeginning() async throws {
+        let client = KafkaClient(configuration: ClientConfiguration(bootstrapServers: [BrokerAddress(parsing: "127.0.0.1:1")!]))
+        let tp = TopicPartition("t", 0)
+        let starts = try await TailRunner.startPositions(.timestamp(0), [tp], client: client)
+        #expect(starts == [tp: .earliest])
+        await client.close()
     }
 
     @Test func tailFromTopicsStartsAConsumerOnTheSelection() {

@@ -18,6 +18,8 @@ public enum AppEvent: Sendable {
     case produced(topic: String, partition: Int32, offset: Int64)
     case produceFailed(String)
     case tailMessages([TailMessage])
+    /// The anchored tail delivered its window (``TailState/capacity`` messages from the seek point) and stopped.
+    case tailWindowFull
     case tailFailed(String)
     /// An action (kill, restart, add, demo load) failed.
     case actionFailed(String)

@@ -69,6 +69,11 @@ extension Reducer {
         case .pauseTail:
             guard s.tail.target != nil else { return [] }
             s.tail.paused.toggle()
+            // Continuing after a full anchored window is live: new messages push the oldest out.
+            if !s.tail.paused, s.tail.windowFull {
+                s.tail.windowFull = false
+                s.tail.anchored = false
+            }
             return [.setTailPaused(s.tail.paused)]
         case .toggleFollow:
             s.tail.follow.toggle()
@@ -83,7 +88,9 @@ extension Reducer {
         return []
     }
 
-    /// Tells the tail consumer to jump, and clears what it received so far.
+    /// Tells the tail consumer to jump, and clears what it received so far. A seek to the
+    /// beginning, an offset or a time shows the first messages from there and stays on them
+    /// (anchored: no autoscroll, the first ``TailState/capacity`` kept); a seek to the end follows.
     static func seek(_ s: inout AppState, _ position: TailPosition) -> [Effect] {
         guard s.tail.target != nil else {
             setStatus(&s, "Nothing is tailed", error: true)
@@ -92,8 +99,11 @@ extension Reducer {
         s.tail.messages = []
         s.tail.received = 0
         s.tail.position = position
-        s.tail.follow = true
+        s.tail.anchored = position.anchors
+        s.tail.windowFull = false
+        s.tail.follow = !position.anchors
         s.tail.paused = false
+        s.lists[Page.tail.listID] = ListPosition()
         return [.seekTail(position)]
     }
 

@@ -67,6 +67,13 @@ public enum Reducer {
         case .tailMessages(let batch):
             s.tail.append(batch)
             s.tail.error = nil
+        case .tailWindowFull:
+            guard s.tail.anchored, !s.tail.windowFull else { break }
+            s.tail.windowFull = true
+            s.tail.paused = true
+            setStatus(&s, "Tail paused: the first \(s.tail.messages.count) messages from the seek point are shown; "
+                          + "Space continues (live), e goes to the end")
+            effects = [.setTailPaused(true)]
         case .tailFailed(let message):
             s.tail.error = message
         case .actionFailed(let message):

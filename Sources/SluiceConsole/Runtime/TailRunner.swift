@@ -67,14 +67,20 @@ public final class TailRunner: Sendable {
     private let positions = PositionBook()
 
     /// Reads until cancelled. When the cluster fails under it (the leader was killed), it says so,
-    /// waits a second and carries on from the last message it delivered.
+    /// waits a second and carries on from the last message it delivered. After a seek that
+    /// anchors (the beginning, an offset, a time) it stops once it delivered a view's worth.
     private func startReader(_ target: TailTarget, _ position: TailPosition?) -> Task<Void, Never> {
         Task { [client, inbox, positions] in
             var start = position
             if start != nil { positions.reset() }
+            let window = (position?.anchors ?? false) ? TailWindow(TailState.capacity) : nil
             while !Task.isCancelled {
                 do {
-                    try await Self.read(target, from: start, client: client, inbox: inbox, positions: positions)
+                    try await Self.read(target, from: start, client: client, inbox: inbox, positions: positions, window: window)
+                    if window?.isFull == true {
+                        inbox.post(.tailWindowFull)
+                        break
+                    }
                 } catch {
                     if Task.isCancelled { break }
                     inbox.post(.tailFailed(KafkaClusterSource.words(error) + " (retrying)"))
@@ -87,7 +93,7 @@ public final class TailRunner: Sendable {
 
     /// One consumer's life: assign, then deliver batches until cancelled or failed.
     private static func read(_ target: TailTarget, from position: TailPosition?, client: KafkaClient, inbox: EventInbox,
-                             positions: PositionBook) async throws {
+                             positions: PositionBook, window: TailWindow?) async throws {
         let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
             groupId: nil, autoOffsetReset: .latest, enableAutoCommit: false, fetchMaxWait: .milliseconds(250)))
         do {
@@ -108,9 +114,11 @@ public final class TailRunner: Sendable {
             }
             try await consumer.assign(starts)
             inbox.post(.tailMessages([]))  // reading: clears an earlier error
-            while !Task.isCancelled {
-                let records = try await consumer.poll(maxRecords: 500, timeout: .milliseconds(250))
+            while !Task.isCancelled, window?.isFull != true {
+                var records = try await consumer.poll(maxRecords: 500, timeout: .milliseconds(250))
                 if records.isEmpty || Task.isCancelled { continue }
+                // An anchored window takes what fits; the rest is read again after a resume.
+                if let window { records = Array(records.prefix(window.take(records.count))) }
                 for r in records { positions.delivered(r.topicPartition, r.offset) }
                 inbox.post(.tailMessages(records.map(message)))
             }
@@ -128,6 +136,9 @@ public final class TailRunner: Sendable {
         case .beginning: return Dictionary(uniqueKeysWithValues: tps.map { ($0, .earliest) })
         case .end: return Dictionary(uniqueKeysWithValues: tps.map { ($0, .latest) })
         case .offset(let o): return Dictionary(uniqueKeysWithValues: tps.map { ($0, .offset(o)) })
+        // Negative timestamps are ListOffsets' codes for the end (-1) and the beginning (-2): a time
+        // before 1970 asks for the beginning, like any time before the log's first message.
+        case .timestamp(let t) where t <= 0: return Dictionary(uniqueKeysWithValues: tps.map { ($0, .earliest) })
         case .timestamp(let t): return Dictionary(uniqueKeysWithValues: tps.map { ($0, .timestamp(t)) })
         case .recent(let n):
             let ends = try await client.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, .latest) }))
@@ -143,6 +154,21 @@ public final class TailRunner: Sendable {
                     key: r.key.map { Array($0.readableBytesView) }, value: r.value.map { Array($0.readableBytesView) },
                     headers: r.headers.map { TailMessage.Header(key: $0.key, value: $0.value.map { Array($0.readableBytesView) }) })
     }
+}
+
+/// How many more messages an anchored tail may deliver.
+final class TailWindow: Sendable {
+    private let left: Mutex<Int>
+    init(_ size: Int) { left = Mutex(size) }
+    /// Takes up to `n` of what is left; returns how many were taken.
+    func take(_ n: Int) -> Int {
+        left.withLock { l in
+            let t = min(l, n)
+            l -= t
+            return t
+        }
+    }
+    var isFull: Bool { left.withLock { $0 == 0 } }
 }
 
 /// The next offset to read per partition, so a resumed tail continues where it paused.

@@ -26,6 +26,9 @@ public enum FooterView {
         }
         if state.showHelp { return [("?", "close help"), ("Esc", "close help")] }
         let active = KeyTable.active(scopes: state.page.scopes, embedded: state.mode.isEmbedded)
-        return active.filter { $0.footer != nil }.sorted { $0.footer! < $1.footer! }.map { ($0.footerKeyLabel, $0.hint) }
+        return active.filter { $0.footer != nil }.sorted { $0.footer! < $1.footer! }.map { b in
+            // Space says what it does now: a paused tail resumes.
+            (b.footerKeyLabel, b.action == .pauseTail && state.tail.paused ? "resume" : b.hint)
+        }
     }
 }
