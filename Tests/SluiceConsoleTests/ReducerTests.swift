@@ -229,6 +229,23 @@ import Testing
         await client.close()
     }
 
+    /// The tailed topic is deleted: the tail says so (not "live"); created again, the tail starts
+    /// over with the new topic alone.
+    @Test func aDeletedTopicsTailSaysSoAndStartsOverWhenItIsBack() {
+        var (s, _) = run(Fixtures.state(page: .tail), [.tailTopicMissing(deleted: true)])
+        #expect(s.tail.topicMissing == .deleted && s.status?.text == "Topic orders was deleted: the tail waits for it to be created again")
+        #expect(TabBar.context(s).contains("orders (all partitions) deleted") && !TabBar.context(s).contains("live"))
+        #expect(s.tail.messages.count == 30, "what the old topic had stays visible")
+        (s, _) = run(s, [.tailTopicRecreated])
+        #expect(s.tail.messages.isEmpty && s.tail.topicMissing == nil && s.tail.position == .beginning && s.tail.follow)
+        #expect(s.status?.text == "Topic orders was created again: tailing the new topic from its beginning")
+        (s, _) = run(s, [.tailMessages([TailMessage(partition: 0, offset: 0, timestamp: 0, key: nil, value: Array("new".utf8))])])
+        #expect(s.tail.messages.map(\.offset) == [0] && TabBar.context(s).contains("live"))
+        // A topic that never existed: said as such.
+        (s, _) = run(Fixtures.state(page: .tail), [.tailTopicMissing(deleted: false)])
+        #expect(s.status?.text == "No topic orders: the tail waits for it to be created")
+    }
+
     @Test func tailFromTopicsStartsAConsumerOnTheSelection() {
         var (s, effects) = run(Fixtures.state(page: .topics), keys("jjt"))
         #expect(effects == [.startTail(TailTarget(topic: "orders"), .recent(100))])

@@ -18,6 +18,10 @@ public enum AppEvent: Sendable {
     case produced(topic: String, partition: Int32, offset: Int64)
     case produceFailed(String)
     case tailMessages([TailMessage])
+    /// The tailed topic does not exist: deleted while tailed, or not created yet. The tail waits.
+    case tailTopicMissing(deleted: Bool)
+    /// The tailed topic exists again, a new topic: the tail starts over at its beginning.
+    case tailTopicRecreated
     /// The anchored tail delivered its window (``TailState/capacity`` messages from the seek point) and stopped.
     case tailWindowFull
     case tailFailed(String)

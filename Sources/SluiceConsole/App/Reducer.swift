@@ -67,6 +67,22 @@ public enum Reducer {
         case .tailMessages(let batch):
             s.tail.append(batch)
             s.tail.error = nil
+            s.tail.topicMissing = nil
+        case .tailTopicMissing(let deleted):
+            guard let topic = s.tail.target?.topic else { break }
+            s.tail.topicMissing = deleted ? .deleted : .notCreated
+            s.tail.error = nil
+            setStatus(&s, deleted ? "Topic \(topic) was deleted: the tail waits for it to be created again"
+                                  : "No topic \(topic): the tail waits for it to be created", error: true)
+        case .tailTopicRecreated:
+            guard let topic = s.tail.target?.topic else { break }
+            // A new topic of the same name: nothing of the old one stays on screen.
+            let target = s.tail.target
+            s.tail = TailState()
+            s.tail.target = target
+            s.tail.position = .beginning
+            s.lists[Page.tail.listID] = ListPosition()
+            setStatus(&s, "Topic \(topic) was created again: tailing the new topic from its beginning")
         case .tailWindowFull:
             guard s.tail.anchored, !s.tail.windowFull else { break }
             s.tail.windowFull = true

@@ -1,4 +1,5 @@
 import Synchronization
+import KafkaProtocol
 import NIOCore
 import SluiceClient
 
@@ -69,17 +70,39 @@ public final class TailRunner: Sendable {
     /// Reads until cancelled. When the cluster fails under it (the leader was killed), it says so,
     /// waits a second and carries on from the last message it delivered. After a seek that
     /// anchors (the beginning, an offset, a time) it stops once it delivered a view's worth.
+    ///
+    /// The topic's id is checked every second: a topic that is deleted is said to be (the tail
+    /// then waits for it), and one created again under the same name — a new topic, with new
+    /// offsets — is tailed from its beginning, never mixed with what the old one had.
     private func startReader(_ target: TailTarget, _ position: TailPosition?) -> Task<Void, Never> {
         Task { [client, inbox, positions] in
             var start = position
             if start != nil { positions.reset() }
-            let window = (position?.anchors ?? false) ? TailWindow(TailState.capacity) : nil
+            var window = (position?.anchors ?? false) ? TailWindow(TailState.capacity) : nil
+            let identity = TopicIdentity()
+            var saidMissing = false
             while !Task.isCancelled {
                 do {
-                    try await Self.read(target, from: start, client: client, inbox: inbox, positions: positions, window: window)
+                    try await Self.read(target, from: start, client: client, inbox: inbox, positions: positions, window: window,
+                                        identity: identity)
                     if window?.isFull == true {
                         inbox.post(.tailWindowFull)
                         break
+                    }
+                } catch let change as TopicChange {
+                    if Task.isCancelled { break }
+                    switch change {
+                    case .missing:
+                        if !saidMissing { inbox.post(.tailTopicMissing(deleted: identity.id != nil)) }
+                        saidMissing = true
+                        try? await Task.sleep(for: .seconds(1))
+                    case .replaced(let id):
+                        identity.id = id
+                        positions.reset()
+                        start = .beginning
+                        window = nil
+                        saidMissing = false
+                        inbox.post(.tailTopicRecreated)
                     }
                 } catch {
                     if Task.isCancelled { break }
@@ -93,14 +116,11 @@ public final class TailRunner: Sendable {
 
     /// One consumer's life: assign, then deliver batches until cancelled or failed.
     private static func read(_ target: TailTarget, from position: TailPosition?, client: KafkaClient, inbox: EventInbox,
-                             positions: PositionBook, window: TailWindow?) async throws {
+                             positions: PositionBook, window: TailWindow?, identity: TopicIdentity) async throws {
         let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
             groupId: nil, autoOffsetReset: .latest, enableAutoCommit: false, fetchMaxWait: .milliseconds(250)))
         do {
-            let metadata = try await client.metadata(topics: [target.topic], refresh: true)
-            guard let topic = metadata.topics[target.topic], !topic.error.isError else {
-                throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(target.topic)'")
-            }
+            let topic = try await checkTopic(target.topic, client: client, identity: identity)
             let partitions = topic.partitions.map(\.partition).filter { target.partition == nil || $0 == target.partition }
             guard !partitions.isEmpty else {
                 throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "partition \(target.description)")
@@ -114,7 +134,12 @@ public final class TailRunner: Sendable {
             }
             try await consumer.assign(starts)
             inbox.post(.tailMessages([]))  // reading: clears an earlier error
+            var checked = Clocks.monotonic()
             while !Task.isCancelled, window?.isFull != true {
+                if Clocks.monotonic() - checked >= 1 {
+                    checked = Clocks.monotonic()
+                    _ = try await checkTopic(target.topic, client: client, identity: identity)
+                }
                 var records = try await consumer.poll(maxRecords: 500, timeout: .milliseconds(250))
                 if records.isEmpty || Task.isCancelled { continue }
                 // An anchored window takes what fits; the rest is read again after a resume.
@@ -127,6 +152,20 @@ public final class TailRunner: Sendable {
             throw error
         }
         await consumer.close()
+    }
+
+    /// The topic as the cluster has it now, the same one the tail read so far; throws
+    /// ``TopicChange`` when it is gone or is another topic of the same name.
+    private static func checkTopic(_ name: String, client: KafkaClient, identity: TopicIdentity) async throws -> TopicInfo {
+        let metadata = try await client.metadata(topics: [name], refresh: true)
+        guard let topic = metadata.topics[name] else { throw TopicChange.missing }
+        if topic.error == .unknownTopicOrPartition || topic.error == .unknownTopicId { throw TopicChange.missing }
+        if topic.error.isError { throw KafkaClientError.broker(topic.error, resource: "topic '\(name)'") }
+        if topic.topicId != .zero {
+            if let known = identity.id, known != topic.topicId { throw TopicChange.replaced(topic.topicId) }
+            identity.id = topic.topicId
+        }
+        return topic
     }
 
     static func startPositions(_ position: TailPosition, _ tps: [TopicPartition], client: KafkaClient)
@@ -153,6 +192,23 @@ public final class TailRunner: Sendable {
         TailMessage(partition: r.partition, offset: r.offset, timestamp: r.timestamp,
                     key: r.key.map { Array($0.readableBytesView) }, value: r.value.map { Array($0.readableBytesView) },
                     headers: r.headers.map { TailMessage.Header(key: $0.key, value: $0.value.map { Array($0.readableBytesView) }) })
+    }
+}
+
+/// What happened to the tailed topic.
+enum TopicChange: Error {
+    /// The cluster no longer (or not yet) has it.
+    case missing
+    /// A topic of the same name with another id: the old one was deleted and this one created.
+    case replaced(KafkaUUID)
+}
+
+/// The id of the topic the tail reads (nil until known).
+final class TopicIdentity: Sendable {
+    private let value = Mutex<KafkaUUID?>(nil)
+    var id: KafkaUUID? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
 

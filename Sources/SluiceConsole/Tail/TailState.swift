@@ -20,6 +20,11 @@ public struct TailState: Equatable, Sendable {
     public var anchored = false
     /// The anchored window is full and the consumer stopped (Space continues, live).
     public var windowFull = false
+    /// The tailed topic does not exist (deleted while tailed, or not yet created): what is shown
+    /// is what the old topic had; the tail starts over when the topic is created (again).
+    public var topicMissing: Missing?
+
+    public enum Missing: Equatable, Sendable { case deleted, notCreated }
 
     public init() {}
 

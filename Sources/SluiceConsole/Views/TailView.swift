@@ -28,7 +28,10 @@ public enum TailView {
             ])
         }
         let empty: String
-        if let error = tail.error {
+        if let missing = tail.topicMissing, let topic = tail.target?.topic {
+            empty = missing == .deleted ? "Topic \(topic) was deleted; the tail starts over when it is created again"
+                : "No topic \(topic) yet; the tail starts when it is created"
+        } else if let error = tail.error {
             empty = "Tail failed: \(error)"
         } else if tail.target == nil {
             empty = "Nothing tailed: press t on a topic or partition, or type :tail TOPIC"
@@ -66,7 +69,8 @@ public enum TailView {
         let tail = state.tail
         guard let target = tail.target else { return [S([Span("nothing tailed", .tab)], priority: 100)] }
         let scope = target.partition == nil ? "\(target.topic) (all partitions)" : "\(target.topic) partition \(target.partition!)"
-        let run = tail.paused ? "\(state.glyphs.paused) paused" : "\(state.glyphs.live) live"
+        let run = tail.topicMissing == .deleted ? "deleted" : tail.topicMissing == .notCreated ? "no such topic"
+            : tail.paused ? "\(state.glyphs.paused) paused" : "\(state.glyphs.live) live"
         return [
             S([Span("\(scope) \(run)", .tab)], priority: 100, short: [Span("\(target.description) \(run)", .tab)], shortPriority: 70),
             S([Span(tail.follow ? "follow" : "no follow", .tab)], priority: 50),
