@@ -136,6 +136,43 @@ import Testing
         #expect(s.status?.text.contains("_schemas is an internal topic") == true)
     }
 
+    /// The Headers field's syntax: `name=value` pairs by commas, spaces around trimmed, `name=`
+    /// empty, `name` alone null, backslash escapes, no nameless header.
+    @Test func produceHeadersHaveADefinedSyntax() {
+        func headers(_ text: String) -> Result<[TailMessage.Header], FormError> { HeaderSyntax.parse(text) }
+        func h(_ k: String, _ v: String?) -> TailMessage.Header { TailMessage.Header(key: k, value: v.map { Array($0.utf8) }) }
+        #expect(headers("=v,k=,a= b ") == .failure(FormError("Header 1 has no name: write name=value (\\, and \\= escape a comma or '=')")))
+        #expect(headers("k=,a= b ,n") == .success([h("k", ""), h("a", "b"), h("n", nil)]))
+        #expect(headers(#"x=1\,2, y\=z = 3 ,s=\ padded\ ,,"#) == .success([h("x", "1,2"), h("y=z", "3"), h("s", " padded ")]))
+        #expect(headers("") == .success([]) && headers(" , ") == .success([]))
+        #expect(headers(#"a=b\"#).isFailure)
+        // Through the form: the first problem is shown, nothing is sent.
+        var (s, effects) = run(Fixtures.state(page: .topics), keys("jjp") + [.key(.tab), .key(.tab), .key(.tab), .key(.tab)]
+                               + keys("=v") + [.key(.enter)])
+        guard case .produce(let form)? = s.dialog else {
+            Issue.record("no produce form")
+            return
+        }
+        #expect(effects.isEmpty && form.error?.hasPrefix("Header 1 has no name") == true)
+        (s, effects) = run(s, [.key(.ctrl("u"))] + keys("trace=,src=console,flag") + [.key(.enter)])
+        #expect(effects == [.produce(ProduceSpec(topic: "orders", value: [], headers: [h("trace", ""), h("src", "console"), h("flag", nil)]))])
+    }
+
+    /// A null key or header value never looks like the text "null".
+    @Test func nullsDoNotLookLikeTheTextNull() {
+        var s = Fixtures.state(page: .tail)
+        let textNull = TailMessage(partition: 0, offset: 30_000, timestamp: 0, key: Array("null".utf8), value: nil,
+                                   headers: [TailMessage.Header(key: "n", value: nil), TailMessage.Header(key: "e", value: [])])
+        s.tail.append([textNull])
+        Reducer.normalizeSelection(&s)
+        let row = TailView.table(s, window: (s.tail.messages.count - 1)..<s.tail.messages.count).rows[0]
+        #expect(row.cells[3] == [Span("null", .text)] && row.cells[4] == [Span("∅", .muted)])
+        #expect(row.cells[5] == [Span("n=", .text), Span("∅", .muted), Span(",e=", .text), Span("", .text)])
+        let detail = MessageDetailView.lines(s, id: textNull.id, width: 80).map { $0.map(\.text).joined() }
+        #expect(detail.contains("Key         null") && detail.contains("Value       ∅ (null)"))
+        #expect(detail.contains("Headers     n = ∅ (null)") && detail.contains("            e = (empty)"))
+    }
+
     @Test func filterAppliesWhileTypingAndEscapeRestoresIt() {
         var (s, _) = run(Fixtures.state(page: .topics), keys("/pay"))
         #expect(Screen.rowIDs(s, page: .topics) == ["payments"])
@@ -399,4 +436,8 @@ import Testing
         (s, _) = run(s, [.tailMessages([])])
         #expect(s.tail.error == nil && s.tail.messages.count == 30)
     }
+}
+
+extension Result {
+    var isFailure: Bool { if case .failure = self { true } else { false } }
 }

@@ -22,9 +22,9 @@ public enum TailView {
                 [Span("\(m.partition)", .text)],
                 [Span("\(m.offset)", .text)],
                 [Span(Format.timestamp(millis: m.timestamp, zone: state.timeZone), .muted)],
-                preview(m.key, ascii: ascii),
-                preview(m.value, ascii: ascii),
-                [Span(TextWidth.sanitized(m.headersPreview, ascii: ascii), m.headers.isEmpty ? .muted : .text)],
+                preview(m.key, glyphs: state.glyphs),
+                preview(m.value, glyphs: state.glyphs),
+                headers(m.headers, glyphs: state.glyphs),
             ])
         }
         let empty: String
@@ -78,8 +78,23 @@ public enum TailView {
         ]
     }
 
-    private static func preview(_ bytes: [UInt8]?, ascii: Bool) -> [Span] {
-        guard let bytes else { return [Span("null", .muted)] }
-        return [Span(TextWidth.sanitized(TailMessage.preview(Array(bytes.prefix(512))), ascii: ascii), .text)]
+    /// A key or value: a null one is the null glyph (muted), never the text "null".
+    private static func preview(_ bytes: [UInt8]?, glyphs: Glyphs) -> [Span] {
+        guard let bytes else { return [Span(glyphs.null, .muted)] }
+        return [Span(TextWidth.sanitized(TailMessage.preview(Array(bytes.prefix(512))), ascii: glyphs.isASCII), .text)]
+    }
+
+    /// "name=value,name2=∅": null header values as the null glyph (muted).
+    private static func headers(_ headers: [TailMessage.Header], glyphs: Glyphs) -> [Span] {
+        var spans: [Span] = []
+        for (n, h) in headers.enumerated() {
+            spans.append(Span((n > 0 ? "," : "") + TextWidth.sanitized(h.key + "=", ascii: glyphs.isASCII), .text))
+            if let value = h.value {
+                spans.append(Span(TextWidth.sanitized(TailMessage.preview(Array(value.prefix(256))), ascii: glyphs.isASCII), .text))
+            } else {
+                spans.append(Span(glyphs.null, .muted))
+            }
+        }
+        return spans
     }
 }
