@@ -84,6 +84,31 @@ import Testing
         #expect(effects == [.addBroker])
     }
 
+    /// `r` on a running broker asks first (it stops it); a down one starts at once; while a
+    /// restart is under way, more `r` (or `:restart`) do nothing but say so.
+    @Test func restartingARunningBrokerAsksAndRepeatsAreIgnored() {
+        var (s, effects) = run(Fixtures.state(page: .brokers), keys("r"))
+        guard case .restartBroker(let dialog)? = s.dialog else {
+            Issue.record("no restart dialog")
+            return
+        }
+        #expect(dialog.broker == 1 && dialog.isController && effects.isEmpty)
+        (s, effects) = run(s, [.key(.enter)])
+        #expect(s.dialog == nil && effects.isEmpty && s.status?.text == "Restart cancelled")
+        (s, effects) = run(s, keys("ry"))
+        #expect(effects == [.restartBroker(1)])
+        // The supervisor says broker 1 is stopping to restart: r and :restart are ignored.
+        var one = s.processes[1]!
+        one.restarting = true
+        (s, _) = run(s, [.processes([one, s.processes[2]!, s.processes[3]!])])
+        #expect(s.brokerState(1) == .stopping)
+        (s, effects) = run(s, keys("rrr") + keys(":restart 1") + [.key(.enter)])
+        #expect(effects.isEmpty && s.dialog == nil && s.status?.text.contains("already restarting") == true)
+        // :restart on a running broker asks too.
+        (s, _) = run(Fixtures.state(page: .events), keys(":restart 2") + [.key(.enter)])
+        if case .restartBroker(let d)? = s.dialog { #expect(d.broker == 2) } else { Issue.record("no dialog for :restart 2") }
+    }
+
     @Test func newTopicFormValidatesThenShowsTheBrokersAnswer() {
         var (s, effects) = run(Fixtures.state(page: .topics), keys("n") + [.key(.enter)])
         guard case .newTopic(let empty)? = s.dialog else {

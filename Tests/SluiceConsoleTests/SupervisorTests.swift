@@ -67,6 +67,8 @@ import SluiceLocalCluster
         // Restart a running broker: SIGTERM, then respawned once it exited.
         let pid2 = try #require(supervisor.table[1].pid)
         #expect(supervisor.restart(2, now: Clocks.monotonic(), wall: 0)?.text.contains("stopping to restart") == true)
+        // Until it has started again, the table says so and another restart is not begun.
+        #expect(supervisor.table[1].restarting && supervisor.restart(2, now: Clocks.monotonic(), wall: 0) == nil)
         let (restarted, events) = waitFor(supervisor) { supervisor.table[1].isRunning && supervisor.table[1].pid != pid2 }
         #expect(restarted && events.contains { $0.text.contains("Broker 2 restarted") })
         #expect(waitFor(supervisor) { log(dir, 2).contains("got TERM") }.0)

@@ -80,8 +80,7 @@ public enum Commands {
                 s.dialog = .killBroker(KillBrokerDialog.make(broker: id, state: s))
                 return .success([])
             }
-            Reducer.setStatus(&s, "Restarting broker \(id)…")
-            return .success([.restartBroker(id)])
+            return .success(Reducer.restart(&s, id, confirmed: false))
         default:
             if let view = ViewID.allCases.first(where: { $0.title.lowercased() == verb }) {
                 Reducer.go(&s, view)

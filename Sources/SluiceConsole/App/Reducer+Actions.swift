@@ -32,8 +32,7 @@ extension Reducer {
             s.dialog = .killBroker(KillBrokerDialog.make(broker: id, state: s))
         case .restartBroker:
             guard let id = selectedBroker(s) else { return [] }
-            setStatus(&s, s.processes[id]?.isRunning == true ? "Restarting broker \(id)…" : "Starting broker \(id)…")
-            return [.restartBroker(id)]
+            return restart(&s, id, confirmed: false)
         case .addBroker:
             setStatus(&s, "Adding a broker…")
             return [.addBroker]
@@ -86,6 +85,22 @@ extension Reducer {
         default: break
         }
         return []
+    }
+
+    /// Restarts broker `id`: one that is down starts at once; a running one only once confirmed
+    /// (it stops first); one already restarting is left alone (a repeated `r` does nothing).
+    static func restart(_ s: inout AppState, _ id: Int32, confirmed: Bool) -> [Effect] {
+        guard let process = s.processes[id] else { return [] }
+        if process.restarting {
+            setStatus(&s, "Broker \(id) is already restarting: it starts again once it has stopped")
+            return []
+        }
+        if process.isRunning && !confirmed {
+            s.dialog = .restartBroker(RestartBrokerDialog.make(broker: id, state: s))
+            return []
+        }
+        setStatus(&s, process.isRunning ? "Restarting broker \(id)…" : "Starting broker \(id)…")
+        return [.restartBroker(id)]
     }
 
     /// Tells the tail consumer to jump, and clears what it received so far. A seek to the

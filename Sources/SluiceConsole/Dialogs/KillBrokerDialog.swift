@@ -49,18 +49,7 @@ public struct KillBrokerDialog: Equatable, Sendable {
         let led = (state.snapshot?.partitions ?? []).filter { $0.leader == broker }
         let stranded = led.filter { p in !p.isr.contains { $0 != broker && !down.contains($0) } }.count
         let others = state.brokerIDs.contains { $0 != broker && !down.contains($0) && state.brokerState($0) != .starting }
-        let voters = state.voterIDs
-        let quorum: QuorumEffect
-        if state.quorumLossReason != nil {
-            quorum = .alreadyLost
-        } else if voters.contains(broker) {
-            let left = voters.filter { $0 != broker && !down.contains($0) }.count
-            let majority = voters.count / 2 + 1
-            quorum = left < majority ? .loses(left: left, voters: voters.count, majority: majority)
-                : .keeps(left: left, voters: voters.count)
-        } else {
-            quorum = .none
-        }
+        let quorum = quorumEffect(stopping: broker, state: state)
         // Without a quorum after the kill (or before it), nobody elects new leaders: every
         // partition the broker leads goes offline.
         if quorum.leavesNoQuorum {
@@ -69,6 +58,16 @@ public struct KillBrokerDialog: Equatable, Sendable {
         }
         return KillBrokerDialog(broker: broker, leadersToMove: led.count - stranded, wouldGoOffline: stranded,
                                 isController: state.activeControllerID == broker, othersUp: others, quorum: quorum)
+    }
+
+    /// What stopping `broker` (killed, or restarted) does to the metadata quorum.
+    public static func quorumEffect(stopping broker: Int32, state: AppState) -> QuorumEffect {
+        let voters = state.voterIDs, down = state.downBrokers
+        if state.quorumLossReason != nil { return .alreadyLost }
+        guard voters.contains(broker) else { return .none }
+        let left = voters.filter { $0 != broker && !down.contains($0) }.count
+        let majority = voters.count / 2 + 1
+        return left < majority ? .loses(left: left, voters: voters.count, majority: majority) : .keeps(left: left, voters: voters.count)
     }
 
     public func lines(width: Int) -> [[Span]] {

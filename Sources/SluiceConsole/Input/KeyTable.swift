@@ -90,7 +90,8 @@ public enum KeyTable {
         KeyBinding(.killBroker, [.char("x")], .brokers, hint: "kill", help: "Kill the selected broker (SIGKILL, a real crash)",
                    footer: 40, dangerous: true, embeddedOnly: true),
         KeyBinding(.restartBroker, [.char("r")], .brokers, hint: "restart",
-                   help: "Restart the selected broker (respawn on the same data directory)", footer: 41, embeddedOnly: true),
+                   help: "Restart the selected broker on its data: a down one starts at once, a running one stops first",
+                   footer: 41, dangerous: true, embeddedOnly: true),
         KeyBinding(.addBroker, [.char("a")], .brokers, hint: "add broker", help: "Add a broker to the embedded cluster",
                    footer: 42, embeddedOnly: true),
 

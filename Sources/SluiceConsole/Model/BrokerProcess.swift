@@ -25,6 +25,8 @@ public struct BrokerProcess: Equatable, Sendable {
     public var logPath: String
     /// The cluster metadata has listed it since its last start (so a later absence means fenced).
     public var seenUpSinceStart: Bool
+    /// A restart is under way: it was asked to stop (SIGTERM) and starts again once it exited.
+    public var restarting = false
 
     public init(
         id: Int32, pid: Int32?, port: Int32, status: Status, startedAt: Double, restarts: Int = 0,
@@ -48,6 +50,8 @@ public struct BrokerProcess: Equatable, Sendable {
 /// A broker's state as the Brokers view shows it.
 public enum BrokerState: String, Sendable, Equatable {
     case up, down, starting, fenced
+    /// Asked to stop for a restart (a controlled shutdown), not yet exited.
+    case stopping
     /// Running (or listed) but did not answer the console's last request in time: hung, stopped, or
     /// behind a network black hole. The controller fences such a broker once its heartbeats lapse;
     /// it stays `slow`, since not answering is the reason.
@@ -66,6 +70,7 @@ public enum BrokerState: String, Sendable, Equatable {
         let slow = broker?.probe == .timedOut
         if let process {
             guard process.isRunning else { return .down }
+            if process.restarting { return .stopping }
             if registered && (snapshotTime ?? -.infinity) >= process.startedAt { return slow ? .slow : .up }
             guard process.seenUpSinceStart else { return .starting }
             return slow ? .slow : .fenced

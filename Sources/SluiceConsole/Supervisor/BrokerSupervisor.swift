@@ -97,10 +97,12 @@ public final class BrokerSupervisor {
 
     /// Restarts a broker on the same data directory: a running one is stopped (SIGTERM, a controlled
     /// shutdown) first and started again once it exited; a dead one starts at once.
+    /// A restart already under way is not started again (nil).
     public func restart(_ id: Int32, now: Double, wall: Double) -> ClusterEvent? {
-        guard let member = layout.members.first(where: { $0.id == id }) else { return nil }
+        guard let member = layout.members.first(where: { $0.id == id }), restarting[id] == nil else { return nil }
         if let p = processes[id], p.isRunning, let pid = p.pid {
             restarting[id] = now + Self.stopGrace
+            processes[id]?.restarting = true
             Glibc.kill(pid, SIGTERM)
             return ClusterEvent(time: wall, kind: .process, severity: .warning, text: "Broker \(id) stopping to restart (pid \(pid))")
         }

@@ -87,7 +87,7 @@ public enum BrokersView {
         switch s {
         case .up: .ok
         case .down: .error
-        case .starting, .fenced, .slow: .warn
+        case .starting, .fenced, .slow, .stopping: .warn
         }
     }
 
