@@ -1,3 +1,4 @@
+import Foundation
 import SluiceClient
 import Testing
 @testable import SluiceConsole
@@ -389,6 +390,38 @@ import Testing
         #expect(effects.isEmpty && s.prompt?.error != nil)
         (s, effects) = run(s, [.key(.escape)] + keys(":frobnicate") + [.key(.enter)])
         #expect(s.prompt?.error?.contains("unknown command") == true)
+    }
+
+    /// Messages say what happened: unreachable is not "refused"; unknown names are named.
+    @Test func messagesSayWhatHappened() {
+        #expect(ClusterActions.failure(KafkaClientError(.connection, "connection refused", resource: "broker 1 at h:1"))
+                == "Cannot reach the cluster: connection failed: broker 1 at h:1: connection refused")
+        #expect(ClusterActions.failure(KafkaClientError.broker(.invalidReplicationFactor, resource: "topic 'x'"))
+                .hasPrefix("The cluster refused: INVALID_REPLICATION_FACTOR (38)"))
+        #expect(ClusterActions.failure(KafkaClientError(.timeout, "no answer to Produce within 15 seconds"), writing: true)
+                .hasSuffix("The message may have been written; check before sending it again"))
+        var (s, _) = run(Fixtures.state(page: .topics), keys("n") + keys("x") + [.key(.enter)])
+        (s, _) = run(s, [.topicCreated(name: "x", error: "Cannot reach the cluster: connection failed: connection refused")])
+        if case .newTopic(let form)? = s.dialog {
+            #expect(form.error == "Cannot reach the cluster: connection failed: connection refused")
+        } else {
+            Issue.record("the form closed")
+        }
+        (s, _) = run(Fixtures.state(), keys(":partitions nosuch") + [.key(.enter)])
+        #expect(s.prompt?.error == "no topic nosuch (the Topics view lists them)" && s.page == .brokers)
+        (s, _) = run(Fixtures.state(), keys(":group nosuch") + [.key(.enter)])
+        #expect(s.prompt?.error == "no group nosuch" && s.page == .brokers)
+        (s, _) = run(Fixtures.state(), keys(":group billing") + [.key(.enter)])
+        #expect(s.page == .groupDetail("billing"))
+    }
+
+    /// A remote cluster that does not answer at all: said on every line, not "waiting" forever.
+    @Test func anUnreachableClusterIsSaidToBe() {
+        var s = AppState(mode: .remote(bootstrap: "127.0.0.1:1"), width: 80, height: 24, themeNames: ["dark"], themeName: "dark")
+        s.timeZone = TimeZone(identifier: "UTC")!
+        (s, _) = run(s, [.pollFailed("connection failed: bootstrap server 127.0.0.1:1: connection refused")])
+        #expect(BrokersView.table(s).emptyMessage == "Nothing answers at 127.0.0.1:1; retrying (check the address: --bootstrap host:port)")
+        assertSnapshot(Screen.render(s), named: "remote-unreachable-80x24")
     }
 
     @Test func lostAndRegainedContactAreEvents() {

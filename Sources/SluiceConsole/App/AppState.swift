@@ -138,6 +138,18 @@ public struct AppState: Equatable, Sendable {
         BrokerState.resolve(broker: snapshot?.broker(id), process: processes[id], snapshotTime: snapshot?.monotonic)
     }
 
+    /// What the lists say before the first poll answered: waiting, or that nothing answers.
+    public var waitingMessage: String {
+        if pollError != nil {
+            // The error itself is on the status line.
+            switch mode {
+            case .remote(let bootstrap): return "Nothing answers at \(bootstrap); retrying (check the address: --bootstrap host:port)"
+            case .embedded: return "The brokers do not answer yet; retrying"
+            }
+        }
+        return processes.values.contains(where: \.isRunning) ? "Waiting for the brokers to start…" : "Waiting for the cluster to answer…"
+    }
+
     /// Every broker id known from the snapshot or the process table, ascending.
     public var brokerIDs: [Int32] {
         Set((snapshot?.brokers.map(\.id) ?? []) + Array(processes.keys)).sorted()

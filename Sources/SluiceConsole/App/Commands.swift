@@ -49,10 +49,16 @@ public enum Commands {
                 Reducer.go(&s, .partitions)
                 return .success([])
             }
+            if let snap = s.snapshot, snap.topic(arg) == nil {
+                return .failure(FormError("no topic \(arg) (the Topics view lists them)"))
+            }
             Reducer.push(&s, .partitions(.topic(arg)))
             return .success([])
         case "group":
             guard let arg else { return need("a group id") }
+            if let snap = s.snapshot, snap.group(arg) == nil {
+                return .failure(FormError("no group \(arg)" + (snap.groupsUnlisted != nil ? " listed now (the groups could not be listed)" : "")))
+            }
             Reducer.push(&s, .groupDetail(arg))
             return .success([])
         case "refresh":

@@ -164,7 +164,7 @@ public enum Reducer {
         }
         form.pending = false
         if let error {
-            form.error = "The cluster refused: \(error)"
+            form.error = error
             s.dialog = .newTopic(form)
         } else {
             s.dialog = nil
@@ -181,7 +181,7 @@ public enum Reducer {
         }
         dialog.pending = false
         if let error {
-            dialog.error = "The cluster refused: \(error)"
+            dialog.error = error
             s.dialog = .deleteTopic(dialog)
         } else {
             s.dialog = nil

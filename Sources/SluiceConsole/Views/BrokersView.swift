@@ -75,7 +75,7 @@ public enum BrokersView {
             columns.append(TableColumn("RSS", width: 8, right: true, priority: 40))
             columns.append(TableColumn("CPU", width: 6, right: true, priority: 35))
         }
-        let empty = snap == nil ? "Waiting for the cluster to answer…" : (filter.isEmpty ? "No brokers" : "No broker matches the filter")
+        let empty = snap == nil ? state.waitingMessage : (filter.isEmpty ? "No brokers" : "No broker matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
 

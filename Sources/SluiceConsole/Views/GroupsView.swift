@@ -34,7 +34,7 @@ public enum GroupsView {
             TableColumn("Lag", width: 8, right: true, priority: 92),
             TableColumn("Lag trend 60s", width: trendWidth, priority: 80),
         ]
-        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+        let empty = state.snapshot == nil ? state.waitingMessage
             : state.snapshot?.groupsError.map { "Groups are unavailable: \($0)" }
             ?? state.snapshot?.groupsUnlisted.map { "Groups could not be listed: \($0) (retrying)" }
             ?? (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")

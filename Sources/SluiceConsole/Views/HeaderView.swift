@@ -33,7 +33,8 @@ public enum HeaderView {
             if starting || state.pollError == nil {
                 out.append(S([Span(starting ? "waiting for the brokers to start…" : "connecting…", .header)], priority: 95))
             } else {
-                out.append(S([Span("no answer: \(state.pollError!)", .error)], priority: 95))
+                out.append(S([Span("no answer: \(state.pollError!)", .error)], priority: 95,
+                             short: [Span("no answer", .error)], shortPriority: 50))
             }
             return out
         }
@@ -74,7 +75,10 @@ public enum HeaderView {
 
     private static func traffic(_ state: AppState, width: Int) -> [SegmentLine.Segment] {
         typealias S = SegmentLine.Segment
-        guard let snap = state.snapshot else { return [S([Span("waiting for the first poll", .header)], priority: 1)] }
+        guard let snap = state.snapshot else {
+            return [S([Span(state.pollError == nil ? "waiting for the first poll" : "no answer yet: retrying",
+                            state.pollError == nil ? .header : .error)], priority: 1)]
+        }
         let t = snap.totals
         // Fixed widths, so changing numbers do not shift the sparklines (and redraw the whole line).
         func rate(_ v: Double) -> String { TextWidth.padded(Format.rate(v), to: 5, alignRight: true) }

@@ -45,7 +45,7 @@ public enum PartitionsView {
             TableColumn("msg/s", width: 7, right: true, priority: 75),
             TableColumn("Size", width: 9, right: true, priority: 55),
         ]
-        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+        let empty = state.snapshot == nil ? state.waitingMessage
             : (filter.isEmpty ? "No partitions" : "No partition matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }

@@ -18,8 +18,9 @@ public enum StatusLine {
         let room = rect.width - rightWidth - 2
         if let status = state.status, state.monotonicNow - status.at < lifetime {
             grid.put(TextWidth.truncated(status.text, to: room), x: 1, y: rect.y, role: status.isError ? .statusError : .status)
-        } else if let error = state.pollError, state.snapshot != nil {
-            grid.put(TextWidth.truncated("Last poll failed: \(error)", to: room), x: 1, y: rect.y, role: .statusError)
+        } else if let error = state.pollError {
+            let text = state.snapshot == nil ? "No answer: \(error)" : "Last poll failed: \(error)"
+            grid.put(TextWidth.truncated(text, to: room), x: 1, y: rect.y, role: .statusError)
         } else if let problem = state.snapshot?.errors.first {
             grid.put(TextWidth.truncated(problem, to: room), x: 1, y: rect.y, role: .statusError)
         } else if state.demoLoad, let trouble = state.demoLoadTrouble {

@@ -44,7 +44,7 @@ public enum TopicsView {
             TableColumn("Size", width: 9, right: true, priority: 75),
             TableColumn("Lag", width: 7, right: true, priority: 78),
         ]
-        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+        let empty = state.snapshot == nil ? state.waitingMessage
             : (filter.isEmpty ? "No topics yet: press n to create one" : "No topic matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
