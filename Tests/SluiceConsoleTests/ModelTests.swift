@@ -70,6 +70,17 @@ import Testing
         #expect(later.contains("Broker 1 is up (h:9001)"))
     }
 
+    /// A request that fails once (a broker starting) is not shown; one that fails twice in a row is.
+    @Test func onlyLastingErrorsAreShown() {
+        var obs = observation(at: 0, hw: 0, size: 0, committed: nil)
+        obs.errors = ["ListOffsets to broker 2: BROKER_NOT_AVAILABLE (8)"]
+        let a = SnapshotBuilder.build(obs, previous: nil)
+        #expect(a.errors.count == 1 && a.lastingErrors.isEmpty)
+        obs.monotonic = 1
+        let b = SnapshotBuilder.build(obs, previous: a)
+        #expect(b.lastingErrors == obs.errors)
+    }
+
     @Test func trendsResampleTheLastMinute() {
         var series = RateSeries()
         for t in 0..<120 { series = series.appending(Double(t), at: Double(t)) }

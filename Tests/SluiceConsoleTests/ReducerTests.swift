@@ -433,6 +433,39 @@ import Testing
         #expect(s.events.contains { $0.text == "The cluster answers again" } && s.pollError == nil)
     }
 
+    /// Ctrl-C quits everywhere, as the help says, dialogs and prompts included.
+    @Test func ctrlCQuitsFromDialogsAndPrompts() {
+        for opening in [keys("n"), keys(":"), keys("/"), keys("x"), keys("?")] {
+            let (s, effects) = run(Fixtures.state(), opening + [.key(.ctrl("c"))])
+            #expect(effects == [.quit] && s.quitting && s.dialog == nil && s.prompt == nil)
+        }
+    }
+
+    @Test func smallThings() {
+        // - goes up to 60 s (the longest refresh allowed).
+        var (s, _) = run(Fixtures.state(), keys(":refresh 10") + [.key(.enter)] + keys("--"))
+        #expect(s.refreshInterval == 60)
+        (s, _) = run(s, keys("-"))
+        #expect(s.status?.text == "Refresh is already every 1m00s")
+        // A 250-character name is refused (not silently cut to 249).
+        let long = String(repeating: "a", count: 250)
+        (s, _) = run(Fixtures.state(page: .topics), keys("n" + long) + [.key(.enter)])
+        if case .newTopic(let form)? = s.dialog {
+            #expect(form.value("Name").count == 250 && form.error == "Topic names are at most 249 characters (this one has 250)")
+        } else {
+            Issue.record("no form")
+        }
+        // An earlier outcome does not stay beside a dialog that shows its own.
+        (s, _) = run(Fixtures.state(page: .topics), [.topicCreated(name: "x", error: nil)] + keys("n"))
+        #expect(s.status == nil)
+        // The quit screen says each broker's progress.
+        (s, _) = run(Fixtures.state(width: 80, height: 24), keys("q") + [.stopProgress([
+            BrokerStop(id: 1, phase: .exited, elapsed: 0.21), BrokerStop(id: 2, phase: .stopping, elapsed: 0.8),
+            BrokerStop(id: 3, phase: .alreadyDown), BrokerStop(id: 4, phase: .killed("no metadata quorum to confirm its controlled shutdown"), elapsed: 1.02),
+        ])])
+        assertSnapshot(Screen.render(s), named: "quitting-80x24")
+    }
+
     @Test func aTooSmallTerminalOnlyQuits() {
         var (s, effects) = run(Fixtures.state(), [.resize(width: 70, height: 20)] + keys("2n"))
         #expect(s.page == .brokers && s.dialog == nil && effects.isEmpty)
@@ -480,6 +513,7 @@ import Testing
         #expect(s.events.filter { $0.text.hasPrefix("Demo load cannot run") }.count == 1)
         var snap = s.snapshot!
         snap.errors = []
+        snap.lastingErrors = []
         (s, _) = run(s, [.snapshot(snap)])
         let grid = Screen.render(s)
         let line = { (y: Int) in String((0..<grid.width).map { grid[$0, y].character }) }

@@ -31,6 +31,8 @@ public enum AppEvent: Sendable {
     case actionDone(String)
     /// What keeps the demo load from working (it retries until it works again); nil: it works.
     case demoLoadStatus(String?)
+    /// The brokers' progress while the console quits.
+    case stopProgress([BrokerStop])
     /// A signal (SIGTERM, SIGHUP, SIGINT) asks the console to quit.
     case terminate(String)
 }

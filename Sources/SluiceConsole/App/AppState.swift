@@ -103,6 +103,8 @@ public struct AppState: Equatable, Sendable {
     /// Whether message text may use non-ASCII glyphs (a UTF-8 locale).
     public var unicode: Bool
     public var quitting = false
+    /// Each embedded broker's progress while the console quits.
+    public var stopProgress: [BrokerStop] = []
     /// The zone for times on screen (tests use UTC).
     public var timeZone: TimeZone = .current
 

@@ -2,7 +2,7 @@ import SluiceClient
 
 extension Reducer {
     /// Refresh intervals `+` and `-` step through, in seconds.
-    static let refreshSteps: [Double] = [0.25, 0.5, 1, 2, 5, 10]
+    static let refreshSteps: [Double] = [0.25, 0.5, 1, 2, 5, 10, 30, 60]
 
     /// Actions that act on the cluster, the tail, or the console's settings.
     static func clusterAction(_ s: inout AppState, _ action: Action) -> [Effect] {

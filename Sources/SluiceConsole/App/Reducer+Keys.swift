@@ -5,6 +5,13 @@ extension Reducer {
             // Only quitting makes sense on a screen that cannot show anything.
             return key == .char("q") || key == .ctrl("c") ? quit(&s) : []
         }
+        // Ctrl-C quits everywhere, as the help says: a dialog or prompt open is dropped.
+        if key == .ctrl("c") {
+            s.dialog = nil
+            s.prompt = nil
+            s.showHelp = false
+            return quit(&s)
+        }
         if s.dialog != nil { return dialogKey(&s, key) }
         if s.prompt != nil { return promptKey(&s, key) }
         if s.showHelp {

@@ -109,10 +109,14 @@ public enum Reducer {
                                          text: "Demo load recovered: producing and consuming again")])
             }
             s.demoLoadTrouble = trouble
+        case .stopProgress(let progress):
+            s.stopProgress = progress
         case .terminate(let signal):
             effects = quit(&s)
             setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))
         }
+        // A dialog that opens takes over: an earlier outcome ("Created topic …") is not left beside it.
+        if state.dialog == nil, s.dialog != nil { s.status = nil }
         noteHealth(&s, before: state)
         normalizeSelection(&s)
         return (s, effects)

@@ -20,7 +20,7 @@ public struct ProduceSpec: Equatable, Sendable {
 public enum ProduceForm {
     public static func make(topic: String, partition: Int32? = nil) -> Form {
         Form(title: "Produce a message", fields: [
-            FormField("Topic", text: topic, limit: 249, hint: "The topic to write to"),
+            FormField("Topic", text: topic, limit: 1000, hint: "The topic to write to"),
             FormField("Partition", text: partition.map(String.init) ?? "", limit: 6,
                       hint: "Empty: chosen by the key (or spread without a key)"),
             FormField("Key", hint: "Empty: no key (null)"),

@@ -24,6 +24,9 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var bytesOutSeries: RateSeries
     /// What failed during the poll, in words.
     public var errors: [String]
+    /// Of those, the ones the poll before had too: what the status line shows (a broker that
+    /// is starting fails a request or two, which is no news).
+    public var lastingErrors: [String]
     /// Why groups cannot be listed at all, if so.
     public var groupsError: String?
     /// Why the last poll could not list the groups (they are then the ones listed before), if so.
@@ -55,6 +58,7 @@ public struct ClusterSnapshot: Equatable, Sendable {
         self.messagesOutSeries = messagesOutSeries
         self.bytesOutSeries = bytesOutSeries
         self.errors = errors
+        self.lastingErrors = errors
     }
 
     /// Every partition of every topic.

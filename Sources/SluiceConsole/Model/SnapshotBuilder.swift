@@ -55,7 +55,7 @@ public enum SnapshotBuilder {
 
         let brokers = brokerSnapshots(obs, topics: topics, previous: prev)
         let totals = topics.reduce(Throughput()) { $0 + $1.throughput }
-        return ClusterSnapshot(
+        var snapshot = ClusterSnapshot(
             sequence: (prev?.sequence ?? 0) + 1, takenAt: obs.takenAt, monotonic: now,
             clusterID: obs.clusterID ?? prev?.clusterID, controllerID: obs.controllerID,
             brokers: brokers, topics: topics, groups: groups, totals: totals,
@@ -65,6 +65,8 @@ public enum SnapshotBuilder {
             bytesOutSeries: (prev?.bytesOutSeries ?? RateSeries()).appending(totals.bytesOut, at: now),
             errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted, quorum: obs.quorum
         )
+        snapshot.lastingErrors = obs.errors.filter { prev?.errors.contains($0) ?? false }
+        return snapshot
     }
 
     private static func partitionThroughput(

@@ -124,6 +124,7 @@ public final class ConsoleApp {
         loop()
         draw(force: true)
         shutdown(pollTask: pollTask, tailTask: tailTask)
+        draw(force: true)
         backend.stop()
         withExtendedLifetime(signals) {}
     }
@@ -227,20 +228,40 @@ public final class ConsoleApp {
         return catalog.theme(named: name) ?? catalog.theme(named: "dark") ?? catalog.monochrome
     }
 
-    /// Stops the background work, then the brokers (SIGTERM, waiting for a clean exit), then the clients.
+    /// Stops the brokers (showing each one's progress) while the background work ends, then the
+    /// clients. Nothing here waits for the network for long: requests in flight end by their own
+    /// timeouts, and the brokers are what the user waits for.
     private func shutdown(pollTask: Task<Void, Never>, tailTask: Task<Void, Never>) {
         pollTask.cancel()
         tail.finish()
         let clients = [pollClient, quorumClient, tailClient, actionClient], demo = self.demo, actions = self.actions
-        // Requests in flight end by their own timeouts; do not let one hold the quit up for long.
-        Self.wait(seconds: 5) {
+        let background = DispatchSemaphore(value: 0)
+        Task {
             await demo.stop()
             await tailTask.value
             await pollTask.value
             await actions.close()
+            background.signal()
         }
-        supervisor?.stopAll()
-        Self.wait(seconds: 2) {
+        if let supervisor {
+            dispatch([.stopProgress(supervisor.beginStop(now: Clocks.monotonic()))])
+            while true {
+                draw(force: false)
+                var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+                _ = poll(&fds, 1, 40)
+                let input = backend!.readInput()  // keys are ignored while quitting; a resize redraws
+                if input.resized {
+                    backend!.invalidate()
+                    let size = backend!.size
+                    dispatch([.resize(width: size.width, height: size.height)])
+                }
+                let (progress, done) = supervisor.pollStop(now: Clocks.monotonic())
+                dispatch([.stopProgress(progress), .processes(supervisor.table)])
+                if done { break }
+            }
+        }
+        _ = background.wait(timeout: .now() + 1)
+        Self.wait(seconds: 1) {
             for client in clients { await client.close() }
         }
     }

@@ -24,6 +24,7 @@ public enum Screen {
         FooterView.draw(state, into: &grid)
         if state.showHelp { HelpOverlay.draw(state, into: &grid) }
         if let dialog = state.dialog { dialog.draw(into: &grid, glyphs: state.glyphs) }
+        if state.quitting && !state.stopProgress.isEmpty { QuitView.draw(state, into: &grid) }
         return grid
     }
 

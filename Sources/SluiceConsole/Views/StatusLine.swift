@@ -21,7 +21,7 @@ public enum StatusLine {
         } else if let error = state.pollError {
             let text = state.snapshot == nil ? "No answer: \(error)" : "Last poll failed: \(error)"
             grid.put(TextWidth.truncated(text, to: room), x: 1, y: rect.y, role: .statusError)
-        } else if let problem = state.snapshot?.errors.first {
+        } else if let problem = state.snapshot?.lastingErrors.first {
             grid.put(TextWidth.truncated(problem, to: room), x: 1, y: rect.y, role: .statusError)
         } else if state.demoLoad, let trouble = state.demoLoadTrouble {
             grid.put(TextWidth.truncated("Demo load retrying: \(trouble)", to: room), x: 1, y: rect.y, role: .statusError)
