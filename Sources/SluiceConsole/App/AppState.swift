@@ -87,6 +87,8 @@ public struct AppState: Equatable, Sendable {
     public var dialog: Dialog?
     public var prompt: Prompt?
     public var showHelp = false
+    /// The first help line shown (the help scrolls on short screens).
+    public var helpScroll = 0
     public var status: StatusMessage?
 
     public var tail = TailState()

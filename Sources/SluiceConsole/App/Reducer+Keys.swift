@@ -15,11 +15,23 @@ extension Reducer {
         if s.dialog != nil { return dialogKey(&s, key) }
         if s.prompt != nil { return promptKey(&s, key) }
         if s.showHelp {
-            if key == .char("?") || key == .escape {
-                s.showHelp = false
+            // Scrolling keys move the help; ? and Esc close it; any other key closes it and acts.
+            let page = Layout.visibleRows(width: s.width, height: s.height, page: .events)
+            let delta: Int? = switch key {
+            case .down, .char("j"): 1
+            case .up, .char("k"): -1
+            case .pageDown, .ctrl("f"), .char(" "): page
+            case .pageUp, .ctrl("b"): -page
+            case .home, .char("g"): -1_000_000
+            case .end, .char("G"): 1_000_000
+            default: nil
+            }
+            if let delta {
+                s.helpScroll = max(0, min(HelpOverlay.maxScroll(s), s.helpScroll + delta))
                 return []
             }
             s.showHelp = false
+            if key == .char("?") || key == .escape { return [] }
         }
         guard let binding = KeyTable.binding(for: key, scopes: s.page.scopes) else { return [] }
         if binding.embeddedOnly && !s.mode.isEmbedded {
@@ -33,7 +45,9 @@ extension Reducer {
     static func perform(_ s: inout AppState, _ action: Action, key: Key) -> [Effect] {
         switch action {
         case .quit: return quit(&s)
-        case .help: s.showHelp.toggle()
+        case .help:
+            s.showHelp.toggle()
+            s.helpScroll = 0
         case .showViewByNumber:
             if case .char(let c) = key, let n = c.wholeNumberValue, let view = ViewID(rawValue: n) { go(&s, view) }
         case .nextView: go(&s, ViewID(rawValue: s.page.view.rawValue % 6 + 1)!)

@@ -82,7 +82,7 @@ public enum KeyTable {
         KeyBinding(.filter, [.char("/")], .lists, hint: "filter",
                    help: "Filter rows by substring; in Tail: [key:|value:|headers:][re:]TEXT", footer: 30),
         KeyBinding(.commandPrompt, [.char(":")], .everywhere, hint: "command",
-                   help: "Command prompt (:tail TOPIC[:P], :seek WHERE, :refresh SECONDS, :theme NAME, :kill ID, :restart ID, :quit)"),
+                   help: "Command prompt (the commands are listed with the keys)"),
         KeyBinding(.sortNext, [.char("s")], .lists, hint: "sort", help: "Sort by the next column"),
         KeyBinding(.sortReverse, [.char("S")], .lists, hint: "reverse", help: "Reverse the sort order"),
 

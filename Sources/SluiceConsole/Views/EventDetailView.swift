@@ -20,31 +20,11 @@ public enum EventDetailView {
             [],
         ]
         for text in [e.text] + (e.detail.map { [$0] } ?? []) {
-            out += wordWrap(TextWidth.sanitized(text, ascii: ascii), width: wrapWidth)
+            out += TextWidth.wordWrap(TextWidth.sanitized(text, ascii: ascii), width: wrapWidth)
                 .map { [Span($0, EventsView.role(e.severity))] }
             out.append([])
         }
         return out
-    }
-
-    /// Lines of at most `width` columns, broken at spaces (a word longer than a line is cut).
-    static func wordWrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
-            let candidate = line.isEmpty ? word : line + " " + word
-            if TextWidth.columns(of: candidate) <= width {
-                line = candidate
-                continue
-            }
-            if !line.isEmpty { lines.append(line) }
-            line = ""
-            for piece in MessageDetailView.wrap(word, width: width) {
-                if TextWidth.columns(of: piece) == width { lines.append(piece) } else { line = piece }
-            }
-        }
-        lines.append(line)
-        return lines
     }
 
     public static func draw(_ state: AppState, id: Int, into grid: inout CellGrid, rect: Rect) {
