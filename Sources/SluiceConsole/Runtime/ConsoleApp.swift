@@ -260,8 +260,10 @@ public final class ConsoleApp {
                 if done { break }
             }
         }
-        _ = background.wait(timeout: .now() + 1)
-        Self.wait(seconds: 1) {
+        // What the background work and the clients have not finished by now is cut short: the
+        // brokers were what the user waited for.
+        _ = background.wait(timeout: .now() + 0.5)
+        Self.wait(seconds: 0.5) {
             for client in clients { await client.close() }
         }
     }
