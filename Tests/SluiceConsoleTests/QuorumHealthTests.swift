@@ -129,9 +129,14 @@ import Testing
         snap.quorum = ObservedQuorum(leaderID: 3001, epoch: 4, voters: [3000, 3001, 3002], answeredAt: snap.monotonic)
         (s, _) = run(s, [.snapshot(snap)])
         #expect(s.quorumLossReason == nil)
-        snap.quorum?.leaderID = -1
+        // No leader (an election): lost only when it lasts.
+        snap.quorum = ObservedQuorum(leaderID: -1, epoch: 4, voters: [3000, 3001, 3002], answeredAt: snap.monotonic - 1,
+                                     unansweredSince: snap.monotonic - 1, lastError: "no leader")
         (s, _) = run(s, [.snapshot(snap)])
-        #expect(s.quorumLossReason == "the quorum has no leader")
+        #expect(s.quorumLossReason == nil)
+        snap.monotonic += 8
+        (s, _) = run(s, [.snapshot(snap)])
+        #expect(s.quorumLossReason == "no quorum leader for 9.0s")
     }
 
     @Test func theKillDialogSaysWhenNoQuorumWouldRemain() {

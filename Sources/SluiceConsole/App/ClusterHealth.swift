@@ -21,8 +21,9 @@ extension AppState {
     public var downBrokers: Set<Int32> { Set(brokerIDs.filter { brokerState($0) == .down }) }
 
     /// Why the cluster has no metadata quorum now, in words; nil when nothing says it lost it.
-    /// Lost when a majority of the voters the console can see are down, when DescribeQuorum says
-    /// there is no leader, or when it has gone unanswered for ``quorumSilenceLimit`` seconds.
+    /// Lost when a majority of the voters the console can see are down, or when DescribeQuorum
+    /// has gone unanswered, or answered that there is no leader, for ``quorumSilenceLimit``
+    /// seconds (an election takes a second or two).
     public var quorumLossReason: String? {
         let voters = voterIDs
         if !voters.isEmpty {
@@ -35,9 +36,9 @@ extension AppState {
             }
         }
         guard let snap = snapshot, let quorum = snap.quorum else { return nil }
-        if quorum.leaderID == -1 { return "the quorum has no leader" }
         if let since = quorum.unansweredSince, snap.monotonic - since >= Self.quorumSilenceLimit {
-            return "DescribeQuorum unanswered for \(Format.duration((snap.monotonic - since).rounded()))"
+            let how = quorum.leaderID == -1 ? "no quorum leader" : "DescribeQuorum unanswered"
+            return "\(how) for \(Format.duration((snap.monotonic - since).rounded()))"
         }
         return nil
     }

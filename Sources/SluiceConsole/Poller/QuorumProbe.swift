@@ -68,9 +68,15 @@ public final class QuorumProbe: Sendable {
             case .success(let response):
                 let partition = response.topics.first?.partitions.first
                 let code = ErrorCode(response.errorCode != 0 ? response.errorCode : partition?.errorCode ?? 0)
-                if let partition, !code.isError {
+                if let partition, !code.isError, partition.leaderId >= 0 {
                     s.last = ObservedQuorum(leaderID: partition.leaderId, epoch: partition.leaderEpoch,
                                             voters: partition.currentVoters.map(\.replicaId).sorted(), answeredAt: now)
+                } else if let partition, !code.isError {
+                    // No leader: an election under way (seconds at most), or no quorum. Only the
+                    // time without a leader tells which, as for no answer at all.
+                    s.last.leaderID = -1
+                    s.last.voters = partition.currentVoters.map(\.replicaId).sorted()
+                    s.last.lastError = "no leader"
                 } else if Self.isRefusal(code) {
                     s.unavailable = code.name
                 } else {
@@ -95,15 +101,16 @@ public final class QuorumProbe: Sendable {
 
 /// What DescribeQuorum said last, and how long the cluster has been silent since.
 public struct ObservedQuorum: Sendable, Equatable {
-    /// The quorum's leader (the active controller) at the last answer; -1: none; nil: never answered.
+    /// The quorum's leader (the active controller) at the last answer; -1: the last answer named
+    /// none; nil: never answered.
     public var leaderID: Int32?
     public var epoch: Int32
     /// The voters at the last answer (empty until one).
     public var voters: [Int32]
     /// Monotonic seconds of the last answer.
     public var answeredAt: Double?
-    /// Monotonic seconds when the oldest request not answered since the last answer was sent;
-    /// nil when the last request was answered.
+    /// Monotonic seconds when the oldest request not answered (with a leader) since the last
+    /// answer was sent; nil when the last request was answered with a leader.
     public var unansweredSince: Double?
     /// Why the last request failed, in words.
     public var lastError: String?
