@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import SluiceBroker
+import SluiceLocalCluster
 import SluiceStorage
 
 /// `sluice broker`: runs one Kafka-compatible broker until SIGTERM or SIGINT.
@@ -69,7 +70,14 @@ struct BrokerCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         logger[metadataKey: "node"] = "\(brokerConfig.nodeId)"
-        let dataLock = try DataDirectoryLock(directory: brokerConfig.dataDirectory)
+        // Held until exit, with this process's pid inside: `sluice cluster down` finds a broker
+        // restarted by hand or by the console through it.
+        let dataLock: BrokerDirectoryLock
+        do {
+            dataLock = try BrokerDirectoryLock(directory: brokerConfig.dataDirectory)
+        } catch let error as LocalClusterError {
+            throw ValidationError(error.description)
+        }
 
         let logs = try LogManager(directory: brokerConfig.dataDirectory, defaults: brokerConfig.logDefaults, logger: logger)
         let broker: Broker
