@@ -35,9 +35,8 @@ extension KafkaClient {
             if let code = lastError.errorCode, code != .unknownTopicOrPartition && code != .leaderNotAvailable && !code.isRetriable {
                 throw lastError
             }
-            let backoff = configuration.retry.backoff(afterAttempt: attempt)
             let now = clock.now
-            guard now + backoff < deadline else {
+            guard now < deadline else {
                 if lastError.errorCode == .unknownTopicOrPartition {
                     let ms = Int(timeout.nanoseconds / 1_000_000)
                     throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(topic)'",
@@ -46,7 +45,8 @@ extension KafkaClient {
                 throw lastError
             }
             invalidateMetadata()
-            try await Task.sleep(for: backoff)
+            // The last attempt comes at the deadline.
+            try await Task.sleep(for: min(configuration.retry.backoff(afterAttempt: attempt), deadline - now))
             attempt += 1
         }
     }
