@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-/// `sluice produce` to a topic that does not exist yet, as kafka-console-producer and kcat do it:
-/// created on first use when the broker's `auto.create.topics.enable` allows (Kafka's default),
-/// a clear error when it does not.
+/// `sluice produce` as kafka-console-producer does it: Kafka's producer defaults, and a topic that
+/// does not exist yet created on first use when the broker's `auto.create.topics.enable` allows
+/// (Kafka's default), a clear error when it does not.
 @Suite(.serialized) struct CommandLineTopicCreationTests {
     @Test func produceCreatesAMissingTopicOnADefaultBroker() throws {
         let b = try SharedBroker.get().bootstrap
@@ -29,5 +29,21 @@ import Testing
         #expect(consumed.stderr.contains(advice), "\(consumed.stderr)")
         let listed = try SluiceCLI.ok(["topic", "list"], bootstrap: broker.bootstrap)
         #expect(!listed.stdout.contains("nosuch"), "nothing was created: \(listed.stdout)")
+    }
+
+    /// Kafka's producer defaults since 3.0: idempotent (the stored batch carries a producer id) with
+    /// acks=all; `--acks 1` or `--no-idempotence` turn it off; idempotence with acks=1 is refused.
+    @Test func produceIsIdempotentByDefaultAndTheOverridesWork() throws {
+        let broker = try SharedBroker.get()
+        for (arguments, idempotent) in [([String](), true), (["--acks", "1"], false), (["--no-idempotence"], false),
+                                         (["--acks", "all", "--idempotence"], true)] {
+            let topic = SharedBroker.topic("cli-idem")
+            try SluiceCLI.ok(["produce", topic] + arguments, bootstrap: broker.bootstrap, input: "a\nb\n")
+            let batches = try SharedBroker.storedBatches(broker, topic: topic)
+            #expect(!batches.isEmpty && batches.allSatisfy { ($0.producerId >= 0) == idempotent }, "\(arguments)")
+        }
+        let refused = try SluiceCLI.run(["produce", "x", "--acks", "1", "--idempotence"], bootstrap: broker.bootstrap, input: "a\n")
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--idempotence needs --acks all"), "\(refused.stderr)")
     }
 }

@@ -19,7 +19,9 @@ struct BrokerCommand: AsyncParsableCommand {
             Without controller.quorum.voters the broker is a single node (its own one-voter metadata \
             quorum). In a cluster, each node sets node.id, process.roles (broker,controller or broker), \
             controller.quorum.voters (1@host:port,...), listeners \
-            (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER.
+            (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER. \
+            While it runs, the broker holds a lock on <log.dirs>/.lock with its pid inside (a second \
+            broker on the same directory is refused; `sluice cluster down` finds it there).
             """
     )
 
