@@ -81,7 +81,7 @@ private final class PropagatingTopic: Sendable {
         let cluster = PropagatingTopic(topic: "fresh", appearsAfter: 4, missingError: missing)
         let peer = try await cluster.start()
         let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(maxBlock: .seconds(20)))
+        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(maxBlock: .seconds(120)))
         let placed = try await producer.send(ProducerRecord(topic: "fresh", value: "first"))
         #expect(placed.partition == 0)
         // A topic being created (LEADER_NOT_AVAILABLE) exists: only an unknown one is asked for.
@@ -123,7 +123,7 @@ private final class PropagatingTopic: Sendable {
         let cluster = PropagatingTopic(topic: "new", appearsAfter: 3)
         let peer = try await cluster.start()
         let client = KafkaClient(configuration: .test(peer))
-        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(defaultApiTimeout: .seconds(20)))
+        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(defaultApiTimeout: .seconds(120)))
         try await consumer.assign([TopicPartition("new", 0): .latest])
         #expect(consumer.position(TopicPartition("new", 0)) == 0)
         // It never asks for creation.
