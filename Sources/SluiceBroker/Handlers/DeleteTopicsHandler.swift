@@ -33,7 +33,6 @@ struct DeleteTopicsHandler: ApiHandler {
                     }
                     let deleted = try services.metadata.deleteTopic(name)
                     result.topicId = deleted.id
-                    services.replicas.forget(deleted.partitions.indices.map { TopicPartition(name, Int32($0)) })
                 } catch let error as ApiError {
                     result.errorCode = error.code.rawValue
                     result.errorMessage = error.message
