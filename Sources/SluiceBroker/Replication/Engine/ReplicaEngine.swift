@@ -54,19 +54,22 @@ final class ReplicaEngine<Token: Sendable>: @unchecked Sendable {
     /// among the replicas. `log` is the partition's log (the caller creates it when missing).
     func apply(_ state: PartitionState, log: any PartitionLog, now: Int64) -> Effects {
         let tp = state.topicPartition
-        let partition: Partition = lock.withLock {
-            if let existing = partitions[tp], existing.log === log { return existing }
+        let (partition, replaced): (Partition, Partition?) = lock.withLock {
+            let existing = partitions[tp]
+            if let existing, existing.log === log { return (existing, nil) }
             let created = Partition(topicPartition: tp, log: log, localId: localId, config: config)
             partitions[tp] = created
-            return created
+            return (created, existing)
         }
-        var effects: Effects
+        // A replica on another log (the partition was deleted and made again) answers what waits
+        // or is queued on the old one: NOT_LEADER_OR_FOLLOWER.
+        var effects = replaced?.stop() ?? Effects()
         if state.leader == localId {
-            effects = partition.makeLeader(state, now: now)
+            effects.merge(partition.makeLeader(state, now: now))
             lock.withLock { leaveSession(tp) }
         } else if state.replicas.contains(localId) || state.addingReplicas.contains(localId) {
-            guard let followed = partition.makeFollower(state) else { return Effects() }
-            effects = followed
+            guard let followed = partition.makeFollower(state) else { return effects }
+            effects.merge(followed)
             lock.withLock {
                 leaveSession(tp)
                 if state.leader >= 0 {
@@ -77,7 +80,7 @@ final class ReplicaEngine<Token: Sendable>: @unchecked Sendable {
                 }
             }
         } else {
-            effects = stop(tp)
+            effects.merge(stop(tp))
         }
         queueProposals(&effects)
         return effects
