@@ -32,33 +32,47 @@ public enum LeaderBatchValidation {
         guard !batches.isEmpty else {
             throw LogAppendError.invalidBatch(.invalidRecord("a produce request must have at least one record batch per partition"))
         }
-        var checked = batches
-        for (i, batch) in batches.enumerated() {
-            guard batch.totalSize <= limits.maxBatchBytes else {
-                throw LogAppendError.batchTooLarge(size: batch.totalSize, limit: limits.maxBatchBytes)
+        var repaired: [RecordBatch]?  // a copy only when a batch changes (rare)
+        for i in batches.indices {
+            let batch = batches[i]
+            try check(batch, limits: limits)
+            if needsMaxTimestamp(batch) {
+                if repaired == nil { repaired = batches }
+                repaired![i] = try repairingMaxTimestamp(batch)
             }
-            do {
-                try batch.validateProduced()
-            } catch let error as RecordBatchError {
-                throw LogAppendError.invalidBatch(error)
-            }
-            if batch.isControl {
-                throw LogAppendError.invalidBatch(.invalidRecord("clients cannot produce control batches"))
-            }
-            if batch.isTransactional {
-                throw LogAppendError.invalidBatch(.invalidRecord("transactional batches are not supported by this broker"))
-            }
-            if limits.compacted { try CompactedTopicCheck.requireKeys(batch) }
-            checked[i] = try repairingMaxTimestamp(batch)
         }
-        return checked
+        return repaired ?? batches
+    }
+
+    static func check(_ batch: RecordBatch, limits: AppendLimits) throws {
+        guard batch.totalSize <= limits.maxBatchBytes else {
+            throw LogAppendError.batchTooLarge(size: batch.totalSize, limit: limits.maxBatchBytes)
+        }
+        do {
+            try batch.validateProduced()
+        } catch let error as RecordBatchError {
+            throw LogAppendError.invalidBatch(error)
+        }
+        let attributes = batch.attributes
+        if attributes.isControl {
+            throw LogAppendError.invalidBatch(.invalidRecord("clients cannot produce control batches"))
+        }
+        if attributes.isTransactional {
+            throw LogAppendError.invalidBatch(.invalidRecord("transactional batches are not supported by this broker"))
+        }
+        if limits.compacted { try CompactedTopicCheck.requireKeys(batch) }
+    }
+
+    /// A create-time batch with records whose max timestamp was left at -1.
+    static func needsMaxTimestamp(_ batch: RecordBatch) -> Bool {
+        batch.maxTimestamp < 0 && batch.baseTimestamp >= 0 && batch.recordCount > 0
+            && batch.attributes.timestampType == .createTime
     }
 
     /// The batch with its max timestamp computed from the records when the producer left it at
     /// -1 although they carry timestamps (the CRC, which covers it, rewritten); otherwise as is.
     static func repairingMaxTimestamp(_ batch: RecordBatch) throws -> RecordBatch {
-        guard batch.maxTimestamp < 0, batch.baseTimestamp >= 0, batch.recordCount > 0,
-              batch.attributes.timestampType == .createTime else { return batch }
+        guard needsMaxTimestamp(batch) else { return batch }
         let records: [Record]
         do {
             records = try batch.records()
