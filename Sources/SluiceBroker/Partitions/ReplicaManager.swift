@@ -129,7 +129,7 @@ final class ReplicaManager: Sendable {
         pool.runIfActive(eventLoop: eventLoop, body)
     }
 
-    @Sendable static func nowMs() -> Int64 {
+    static func nowMs() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
