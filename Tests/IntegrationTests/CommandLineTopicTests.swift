@@ -54,6 +54,24 @@ import Testing
         try SluiceCLI.ok(["topic", "delete", topic, "--if-exists"], bootstrap: b)
     }
 
+    /// Internal topics are refused before anything is deleted (exit 1, saying why); the other
+    /// topics named with them stay.
+    @Test func internalTopicsAreNotDeleted() throws {
+        let broker = try SharedBroker.get()
+        let b = broker.bootstrap
+        let topic = SharedBroker.topic("cli-keep")
+        try SluiceCLI.ok(["topic", "create", topic], bootstrap: b)
+        for name in ["__consumer_offsets", "__transaction_state", "__cluster_metadata"] {
+            let refused = try SluiceCLI.run(["topic", "delete", topic, name], bootstrap: b)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("refusing to delete: \(name) is a Kafka internal topic and cannot be deleted"),
+                    "\(refused.stderr)")
+        }
+        let list = try SluiceCLI.ok(["topic", "list"], bootstrap: b)
+        #expect(list.lines.contains { $0.hasPrefix(topic + " ") })
+        try SluiceCLI.ok(["topic", "delete", topic], bootstrap: b)
+    }
+
     @Test func usageErrorsExit64() throws {
         let broker = try SharedBroker.get()
         #expect(try SluiceCLI.run(["topic", "create", "x", "--partitions", "0"], bootstrap: broker.bootstrap).status == 64)

@@ -94,7 +94,7 @@ import Testing
             #expect(try delete(connection, "nope", [(0, 0)]).map(\.error) == [ErrorCode.unknownTopicOrPartition.rawValue])
             #expect(try delete(connection, "compacted", [(0, 0)]).map(\.error) == [ErrorCode.policyViolation.rawValue])
             #expect(try delete(connection, "both", [(0, 0)]).map(\.error) == [0])
-            _ = try fixture.broker.services.ensureOffsetsTopic()
+            _ = try await fixture.broker.services.ensureOffsetsTopic(on: fixture.broker.cluster.pool.eventLoop).get()
             #expect(try delete(connection, OffsetsTopic.name, [(0, 0)]).map(\.error) == [ErrorCode.invalidTopicException.rawValue])
             #expect(try earliest(connection, "plain") == 0, "nothing moved")
         }

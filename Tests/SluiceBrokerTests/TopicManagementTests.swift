@@ -76,6 +76,28 @@ import Testing
         #expect(fixture.logs.allLogs.isEmpty)
     }
 
+    /// Internal topics are refused by the controller (so by every broker, which forwards
+    /// DeleteTopics to it), by name and by id, with INVALID_TOPIC_EXCEPTION and a sentence saying
+    /// why; `__consumer_offsets` and the groups' offsets in it stay.
+    @Test func internalTopicsAreNotDeletable() async throws {
+        let fixture = try await BrokerFixture.start()
+        defer { Task { await fixture.stop() } }
+        let connection = try fixture.connect()
+        _ = try connection.roundTrip(FindCoordinatorRequest(key: "g"), version: 0)  // creates __consumer_offsets
+        let internalNames = ["__consumer_offsets", "__transaction_state", "__cluster_metadata"]
+        let refused = try connection.roundTrip(DeleteTopicsRequest(topicNames: internalNames), version: 5)
+        #expect(refused.responses.map(\.errorCode) == Array(repeating: ErrorCode.invalidTopicException.rawValue, count: 3))
+        for (name, result) in zip(internalNames, refused.responses) {
+            #expect(result.errorMessage?.contains("Topic \(name) is a Kafka internal topic and is not allowed to be deleted") == true,
+                    "\(result.errorMessage ?? "no message")")
+        }
+        let id = try #require(fixture.broker.services.metadata.topic("__consumer_offsets")?.id)
+        let byID = try connection.roundTrip(DeleteTopicsRequest(topics: [.init(name: nil, topicId: id)]), version: 6)
+        #expect(byID.responses.map(\.errorCode) == [ErrorCode.invalidTopicException.rawValue])
+        #expect(fixture.broker.services.metadata.topic("__consumer_offsets") != nil)
+        #expect(!fixture.logs.allLogs.keys.filter { $0.topic == "__consumer_offsets" }.isEmpty)
+    }
+
     @Test func topicsAndProducerIdsSurviveRestart() async throws {
         let first = try await BrokerFixture.start()
         let connection = try first.connect()

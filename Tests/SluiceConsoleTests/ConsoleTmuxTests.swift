@@ -180,7 +180,7 @@ import Testing
         }
         let bootstrap = try #require(address, "the broker did not start")
         let (tmux, console) = try Self.launch(dataDir: dir, remote: bootstrap)
-        try tmux.waitFor("remote \(bootstrap)")
+        try tmux.waitFor("remote │ \(bootstrap)")
         let screen = try tmux.waitFor("brokers 1/1 up")
         #expect(screen.contains("RTT") && !screen.contains("RSS"))
         #expect(!screen.contains("x kill"))

@@ -39,6 +39,37 @@ import Testing
         #expect(snapshot!.groups[0].commitHistory.samples.count <= 7)
     }
 
+    /// `sluice group reset-offsets --to-latest --execute` on a group with no member: its
+    /// committed offset jumps by 2,600 between two polls. That is an event, not consumption: the
+    /// group's rate and the header's "out" stay 0. A group whose members commit moves on as usual.
+    @Test func anOffsetResetIsAnEventNotThroughput() {
+        var snapshot: ClusterSnapshot?
+        var events: [String] = []
+        let idle = { (committed: Int64) in self.group(committed: committed, members: [], state: "Empty") }
+        for (t, committed) in [(0, 400), (1, 400), (2, 3000), (3, 3000), (4, 3000)] {
+            let next = SnapshotBuilder.build(observation(at: Double(t), hw: 3000, groups: [idle(Int64(committed))]),
+                                             previous: snapshot)
+            events += EventDeriver.events(from: snapshot, to: next).map(\.text)
+            snapshot = next
+            #expect(next.groups[0].messagesPerSecond == 0 && next.totals.messagesOut == 0, "at \(t) s: \(next.groups[0].messagesPerSecond)")
+        }
+        #expect(events.contains("Offsets of group g reset: +2600 on 1 partition: t-0"), "\(events)")
+        // Backwards, even with members: a reset (or a seek), not negative consumption.
+        let back = SnapshotBuilder.build(observation(at: 5, hw: 3000, groups: [group(committed: 1000)]), previous: snapshot)
+        #expect(back.groups[0].offsetResets == [Self.key: -2000])
+        #expect(EventDeriver.events(from: snapshot, to: back).map(\.text).contains("Offsets of group g reset: -2000 on 1 partition: t-0"))
+        // Members consuming afterwards count as consumption again, from the new offset.
+        let read = SnapshotBuilder.build(observation(at: 6, hw: 3000, groups: [group(committed: 1300)]), previous: back)
+        // (300 committed in the 5 s window the rate is measured over.)
+        #expect(read.groups[0].offsetResets.isEmpty && read.groups[0].messagesPerSecond == 60)
+        // A group that never had members (protocol type ""): partitions assigned by the consumer
+        // itself, which commits; that is consumption.
+        let simple = { (c: Int64) in ObservedGroup(id: "s", state: "Empty", protocolType: "", committed: [Self.key: c]) }
+        let s0 = SnapshotBuilder.build(observation(at: 0, hw: 3000, groups: [simple(100)]), previous: nil)
+        let s1 = SnapshotBuilder.build(observation(at: 1, hw: 3000, groups: [simple(300)]), previous: s0)
+        #expect(s1.groups[0].offsetResets.isEmpty && s1.groups[0].messagesPerSecond == 200)
+    }
+
     @Test func groupsThatCouldNotBeListedAreKeptAndSaySo() {
         let a = SnapshotBuilder.build(observation(at: 0, hw: 100, groups: [group(committed: 40)]), previous: nil)
         #expect(a.groups[0].totalLag == 60)
@@ -67,6 +98,20 @@ import Testing
         let c = SnapshotBuilder.build(observation(at: 2, hw: 100, groups: [group(committed: 40, members: ["m-1", "m-2"])]),
                                       previous: b)
         #expect(EventDeriver.events(from: b, to: c).map(\.text) == ["Group g rebalanced: 1 → 2 members"])
+    }
+
+    /// While its coordinator moves, a group can be missing from one listing: it is kept, marked
+    /// stale, and only a second listing without it makes it gone.
+    @Test func aGroupMissingFromOneListingIsNotGone() {
+        let a = SnapshotBuilder.build(observation(at: 0, hw: 100, groups: [group(committed: 40)]), previous: nil)
+        let b = SnapshotBuilder.build(observation(at: 1, hw: 100, groups: []), previous: a)
+        #expect(b.groups.map(\.id) == ["g"] && b.groups[0].stale == GroupSnapshot.notListed && b.groups[0].totalLag == 60)
+        #expect(EventDeriver.events(from: a, to: b).isEmpty)
+        let c = SnapshotBuilder.build(observation(at: 2, hw: 100, groups: [group(committed: 40)]), previous: b)
+        #expect(c.groups[0].stale == nil && EventDeriver.events(from: b, to: c).isEmpty)
+        let d = SnapshotBuilder.build(observation(at: 3, hw: 100, groups: []), previous: c)
+        let e = SnapshotBuilder.build(observation(at: 4, hw: 100, groups: []), previous: d)
+        #expect(EventDeriver.events(from: d, to: e).map(\.text) == ["Group g is gone"] && e.groups.isEmpty)
     }
 
     @Test func theGroupsViewSaysWhyItIsEmpty() {

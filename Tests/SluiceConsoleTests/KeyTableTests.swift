@@ -28,7 +28,7 @@ import Testing
 
     @Test func dangerousActionsAreMarked() {
         let dangerous = KeyTable.bindings.filter(\.dangerous).map(\.action)
-        #expect(Set(dangerous) == [.killBroker, .deleteTopic])
+        #expect(Set(dangerous) == [.killBroker, .restartBroker, .deleteTopic])
     }
 
     @Test func readmeTableListsEveryBinding() {

@@ -67,6 +67,8 @@ import SluiceLocalCluster
         // Restart a running broker: SIGTERM, then respawned once it exited.
         let pid2 = try #require(supervisor.table[1].pid)
         #expect(supervisor.restart(2, now: Clocks.monotonic(), wall: 0)?.text.contains("stopping to restart") == true)
+        // Until it has started again, the table says so and another restart is not begun.
+        #expect(supervisor.table[1].restarting && supervisor.restart(2, now: Clocks.monotonic(), wall: 0) == nil)
         let (restarted, events) = waitFor(supervisor) { supervisor.table[1].isRunning && supervisor.table[1].pid != pid2 }
         #expect(restarted && events.contains { $0.text.contains("Broker 2 restarted") })
         #expect(waitFor(supervisor) { log(dir, 2).contains("got TERM") }.0)
@@ -88,6 +90,48 @@ import SluiceLocalCluster
         // A second supervisor on the same directory finds the same brokers and ports.
         let next = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
         #expect(next.bootstrapServers == (ports + [supervisor.table[2].port]).map { "127.0.0.1:\($0)" })
+    }
+
+    /// Quitting with the quorum lost: no quorum can confirm a controlled shutdown (a real broker
+    /// would wait 5 s for it; this stand-in ignores SIGTERM altogether), so the survivor gets
+    /// SIGKILL after ``BrokerSupervisor/noQuorumGrace``; each step is reported as it happens.
+    @Test func quittingWithoutAQuorumKillsTheSurvivorsAfterAShortGrace() throws {
+        let stubborn = BrokerLauncher { spec in
+            ["/bin/sh", "-c", #"mkdir -p "$1"; trap 'echo got TERM' TERM; while :; do sleep 0.05; done"#, "stubborn", spec.dataDirectory]
+        }
+        let dir = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir.path) }
+        let supervisor = try BrokerSupervisor(directory: dir, launcher: stubborn, count: 3, basePort: nil)
+        _ = supervisor.startAll(now: Clocks.monotonic(), wall: 0)
+        _ = supervisor.kill(1, wall: 0)
+        _ = supervisor.kill(2, wall: 0)
+        let survivor = try #require(supervisor.table[2].pid)
+        let start = Clocks.monotonic()
+        let first = supervisor.beginStop(now: start)
+        #expect(first.map(\.phase) == [.alreadyDown, .alreadyDown, .stopping])
+        var last: [BrokerStop] = first
+        var done = false
+        while !done, Clocks.monotonic() - start < 10 {
+            (last, done) = supervisor.pollStop(now: Clocks.monotonic())
+            usleep(20_000)
+        }
+        #expect(done && !alive(survivor))
+        #expect(last[2].phase == .killed("no metadata quorum to confirm its controlled shutdown"), "\(last)")
+        #expect(last[2].elapsed >= BrokerSupervisor.noQuorumGrace && last[2].elapsed < BrokerSupervisor.stopGrace)
+        #expect(log(dir, 3).contains("SIGKILL after") && !FileManager.default.fileExists(atPath: dir.bootstrapFile))
+    }
+
+    /// A second console on a running cluster's directory is refused, and told how to watch it.
+    @Test func aSecondConsoleIsToldToWatchTheCluster() throws {
+        let dir = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir.path) }
+        try "127.0.0.1:19092,127.0.0.1:19093\n".write(toFile: dir.bootstrapFile, atomically: true, encoding: .utf8)
+        let first = try DataDirectoryLock(dir)
+        #expect(throws: SupervisorError("another sluice console is using \(dir.path): quit it first, watch its cluster with "
+                                        + "`sluice console --bootstrap 127.0.0.1:19092,127.0.0.1:19093`, or pass --data-dir to run another cluster")) {
+            _ = try DataDirectoryLock(dir)
+        }
+        withExtendedLifetime(first) {}
     }
 
     @Test func aBrokerThatDiesByItselfIsReportedWithItsLog() throws {

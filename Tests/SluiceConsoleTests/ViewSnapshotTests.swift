@@ -41,6 +41,31 @@ import Testing
         }
     }
 
+    /// At 80×24 the help scrolls rather than cutting descriptions or leaving the commands out.
+    @Test func helpScrollsToTheCommandsOnASmallScreen() {
+        var s = Fixtures.state(width: 80, height: 24, page: .tail)
+        for key: Key in [.char("?"), .end] { s = Reducer.reduce(s, .key(key)).0 }
+        #expect(s.showHelp && s.helpScroll == HelpOverlay.maxScroll(s) && s.helpScroll > 0)
+        let all = HelpOverlay.lines(s, width: 72).map { $0.map(\.text).joined() }
+        #expect(!all.contains { $0.contains("…") }, "nothing is cut")
+        #expect(all.contains { $0.hasPrefix(":seek beginning|end|OFFSET|TIME") })
+        assertSnapshot(Screen.render(s), named: "help-tail-scrolled-80x24")
+        s = Reducer.reduce(s, .key(.char("g"))).0
+        #expect(s.helpScroll == 0 && s.showHelp)
+        s = Reducer.reduce(s, .key(.escape)).0
+        #expect(!s.showHelp)
+    }
+
+    @Test func remoteHeaderKeepsTheControllerAt80Columns() {
+        var s = Fixtures.state(width: 80, height: 24, page: .brokers, mode: .remote(bootstrap: "kafka-1.example.com:9092"))
+        var snap = s.snapshot!
+        snap.brokers[0].underReplicatedCount = 1012
+        s.snapshot = snap
+        let grid = Screen.render(s)
+        #expect(String((0..<80).map { grid[$0, 0].character }).contains("controller 1"))
+        assertSnapshot(grid, named: "brokers-remote-80x24")
+    }
+
     @Test func newTopicDialogShowsWhatIsWrong() {
         var s = Fixtures.state(width: 80, height: 24, page: .topics)
         for key: Key in [.char("n")] + "bad name".map({ .char($0) }) + [.enter] { s = Reducer.reduce(s, .key(key)).0 }

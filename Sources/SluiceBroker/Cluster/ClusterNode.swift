@@ -9,8 +9,8 @@ import SluiceRaft
 /// controller when this node is a voter, the broker's registration and heartbeats, and the
 /// partition-state publisher the partition layer listens to.
 ///
-/// Without `controller.quorum.voters` the node is a one-voter quorum of its own (today's single
-/// broker, same code path).
+/// Without `controller.quorum.voters` the node is a one-voter quorum of its own (a single broker,
+/// same code path).
 public final class ClusterNode: Sendable {
     public let nodeID: Int32
     let config: BrokerConfig
@@ -140,7 +140,11 @@ public final class ClusterNode: Sendable {
     /// Stops the quorum (resigning leadership first). The broker's controlled shutdown
     /// (`lifecycle.shutdown`) comes before, while its listeners still serve.
     func shutdown() async {
-        driver.stop()
+        // Requests still waiting for the controller or an image fail now: the event loops that
+        // would time them out stop after this.
+        client.close()
+        view.close()
+        await driver.stop()
         pool.closeAll()
     }
 }

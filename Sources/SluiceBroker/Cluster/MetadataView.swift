@@ -9,12 +9,15 @@ final class MetadataView: Sendable {
     private struct State {
         var image = MetadataImage()
         var controllerId: Int32?
-        var waiters: [Waiter] = []
+        var waiters: [UInt64: Waiter] = [:]
+        var nextWaiter: UInt64 = 0
+        var closed = false
     }
 
     private struct Waiter {
         var condition: @Sendable (MetadataImage) -> Bool
         var promise: EventLoopPromise<Bool>
+        var timeout: Scheduled<Void>?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -37,30 +40,59 @@ final class MetadataView: Sendable {
         onPublish.withLockedValue { $0 }?(image)
         let satisfied = state.withLockedValue { state -> [Waiter] in
             state.image = image
-            var ready: [Waiter] = []
-            state.waiters.removeAll { waiter in
-                guard waiter.condition(image) else { return false }
-                ready.append(waiter)
-                return true
-            }
-            return ready
+            let ready = state.waiters.filter { $0.value.condition(image) }
+            for id in ready.keys { state.waiters[id] = nil }
+            return Array(ready.values)
         }
-        for waiter in satisfied { waiter.promise.succeed(true) }
+        for waiter in satisfied {
+            waiter.timeout?.cancel()
+            waiter.promise.succeed(true)
+        }
+    }
+
+    /// Completes every waiter with false and every later wait at once (the node is stopping; its
+    /// event loops may not run their timeouts any more).
+    func close() {
+        let waiters = state.withLockedValue { state -> [Waiter] in
+            state.closed = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters {
+            waiter.timeout?.cancel()
+            waiter.promise.succeed(false)
+        }
     }
 
     /// Completes with true once the image satisfies `condition`, false after `timeout`.
     func wait(until condition: @escaping @Sendable (MetadataImage) -> Bool, timeout: TimeAmount,
               on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
         let promise = eventLoop.makePromise(of: Bool.self)
-        let already = state.withLockedValue { state -> Bool in
-            if condition(state.image) { return true }
-            state.waiters.append(Waiter(condition: condition, promise: promise))
-            return false
+        enum Registration { case satisfied, closed, waiting(UInt64) }
+        let registration = state.withLockedValue { state -> Registration in
+            if condition(state.image) { return .satisfied }
+            if state.closed { return .closed }
+            state.nextWaiter += 1
+            state.waiters[state.nextWaiter] = Waiter(condition: condition, promise: promise)
+            return .waiting(state.nextWaiter)
         }
-        if already {
+        let id: UInt64
+        switch registration {
+        case .satisfied:
             promise.succeed(true)
-        } else {
-            eventLoop.scheduleTask(in: timeout) { promise.succeed(false) }
+            return promise.futureResult
+        case .closed:
+            promise.succeed(false)
+            return promise.futureResult
+        case .waiting(let registered):
+            id = registered
+        }
+        let timer = eventLoop.scheduleTask(in: timeout) { [state] in
+            // Still waiting: give up (and forget the waiter, so that later images skip it).
+            if state.withLockedValue({ $0.waiters.removeValue(forKey: id) }) != nil { promise.succeed(false) }
+        }
+        state.withLockedValue { state in
+            if state.waiters[id] != nil { state.waiters[id]?.timeout = timer } else { timer.cancel() }
         }
         return promise.futureResult
     }

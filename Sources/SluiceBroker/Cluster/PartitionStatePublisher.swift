@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import SluiceStorage
 
 /// Delivers this broker's partition changes to the registered ``PartitionStateListener``s, on a
@@ -54,8 +55,14 @@ final class PartitionStatePublisher: Sendable {
 
     var isStarted: Bool { state.withLockedValue { $0.started } }
 
-    /// Waits until everything published so far has been delivered.
-    func flush() { queue.sync {} }
+    /// Completes (on `loop`) once everything published so far has been delivered: a job queued
+    /// behind the deliveries already queued. Nothing waits on a thread meanwhile — listeners may
+    /// take a while (creating or deleting logs), and the caller may be an event loop.
+    func flushed(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        let promise = loop.makePromise(of: Void.self)
+        queue.async { promise.succeed(()) }
+        return promise.futureResult
+    }
 
     private func deliverLatest() {
         let (previous, image, listeners) = state.withLockedValue { state in

@@ -3,10 +3,11 @@ import SluiceStorage
 
 /// A broker's settings, under Kafka's names where Kafka has one.
 ///
-/// Built from a `broker.properties` file (``init(properties:)``, Kafka's key names) and/or the
-/// command line; topic-level defaults live in ``logDefaults`` and reach it through
-/// `LogConfig.definitions[].brokerKey` (e.g. `log.retention.ms` → `retention.ms`).
-public struct BrokerConfig: Sendable {
+/// Built from a `broker.properties` file and/or the command line by ``apply(_:)``, which reads
+/// every key through ``BrokerConfigKey/table`` (Kafka's names, types, defaults, validation);
+/// topic-level defaults live in ``logDefaults`` and reach it through
+/// `LogConfig.definitions[].brokerKey` (e.g. `log.segment.bytes` → `segment.bytes`).
+public struct BrokerConfig: Sendable, Equatable {
     /// `node.id` (or `broker.id`).
     public var nodeId: Int32 = 1
     /// The client (and replication) listener's address (the first `listeners` entry that is not
@@ -54,7 +55,8 @@ public struct BrokerConfig: Sendable {
     public var groups = GroupCoordinatorConfig()
     /// Replication: `replica.lag.time.max.ms` and the follower fetch settings (`replica.*`).
     public var replication = ReplicationConfig()
-    /// Broker settings given explicitly (file or command line), by Kafka key, for DescribeConfigs.
+    /// Broker settings given explicitly (file or command line), by Kafka key, as the table parsed
+    /// them: DescribeConfigs reports them as `STATIC_BROKER_CONFIG`.
     public var explicitSettings: [String: String] = [:]
 
     public init() {}

@@ -5,8 +5,9 @@ public struct ClusterSettings: Sendable, Equatable {
     public var brokerSessionTimeoutMs: Int64 = 9000
     /// `broker.heartbeat.interval.ms`.
     public var brokerHeartbeatIntervalMs: Int64 = 2000
-    /// `quorum.election.timeout.ms`, `quorum.fetch.timeout.ms`, `quorum.election.backoff.max.ms`,
-    /// `quorum.request.timeout.ms`, `quorum.retry.backoff.ms`.
+    /// `controller.quorum.election.timeout.ms`, `controller.quorum.fetch.timeout.ms`,
+    /// `controller.quorum.election.backoff.max.ms`, `controller.quorum.request.timeout.ms`,
+    /// `controller.quorum.retry.backoff.ms`.
     public var quorumElectionTimeoutMs = 1000
     public var quorumFetchTimeoutMs = 2000
     public var quorumElectionBackoffMaxMs = 1000

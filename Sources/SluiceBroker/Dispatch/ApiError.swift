@@ -10,5 +10,11 @@ public struct ApiError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `error` itself when it is an ``ApiError``, else UNKNOWN_SERVER_ERROR with its description
+    /// (what a handler answers for an error it did not expect).
+    init(wrapping error: any Error) {
+        self = (error as? ApiError) ?? ApiError(.unknownServerError, "\(error)")
+    }
+
     public var description: String { message.map { "\(code): \($0)" } ?? code.description }
 }

@@ -37,7 +37,9 @@ struct BrokerServices: Sendable {
     /// Set once the listener is bound (its port is known only then when configured as 0).
     func setAdvertised(_ address: HostAndPort) { advertisedBox.withLockedValue { $0 = address } }
 
-    /// Runs blocking work (disk, fsync, metadata changes) on the I/O pool.
+    /// Runs blocking disk work (log reads, fsync) on the I/O pool. Never for waiting on the network
+    /// or on another component (the controller, a metadata image): that waits on futures, so the
+    /// pool stays free for fetches and replication.
     func offLoop<T: Sendable>(_ context: RequestContext, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
         replicas.offLoop(on: context.eventLoop, body)
     }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The group coordinator's settings, under Kafka's broker config names and with Kafka's defaults.
+/// The group coordinator's settings, under Kafka's broker config names and with Kafka's defaults
+/// (read from broker.properties through `BrokerConfigKey.table`).
 public struct GroupCoordinatorConfig: Sendable, Equatable {
     /// `group.min.session.timeout.ms`: JoinGroup with a shorter session timeout gets
     /// INVALID_SESSION_TIMEOUT.
@@ -33,58 +34,4 @@ public struct GroupCoordinatorConfig: Sendable, Equatable {
     public init() {}
 
     public var offsetsRetentionMs: Int64 { offsetsRetentionMinutes &* 60_000 }
-
-    /// Applies one broker config by its Kafka name; returns false for names that are not the
-    /// coordinator's. Throws ``GroupConfigError`` for a value out of range.
-    public mutating func set(_ key: String, to value: String) throws -> Bool {
-        func int32(min: Int32) throws -> Int32 {
-            guard let v = Int32(value.trimmingCharacters(in: .whitespaces)), v >= min else {
-                throw GroupConfigError(key: key, value: value, expected: "an integer >= \(min)")
-            }
-            return v
-        }
-        func int64(min: Int64) throws -> Int64 {
-            guard let v = Int64(value.trimmingCharacters(in: .whitespaces)), v >= min else {
-                throw GroupConfigError(key: key, value: value, expected: "an integer >= \(min)")
-            }
-            return v
-        }
-        switch key {
-        case "group.min.session.timeout.ms": minSessionTimeoutMs = try int32(min: 0)
-        case "group.max.session.timeout.ms": maxSessionTimeoutMs = try int32(min: 0)
-        case "group.initial.rebalance.delay.ms": initialRebalanceDelayMs = try int32(min: 0)
-        case "group.max.size": maxGroupSize = try int32(min: 1)
-        case "offsets.retention.minutes": offsetsRetentionMinutes = try int64(min: 1)
-        case "offsets.retention.check.interval.ms": offsetsRetentionCheckIntervalMs = try int64(min: 1)
-        case "offset.metadata.max.bytes": offsetMetadataMaxBytes = try int32(min: 0)
-        case "offsets.topic.num.partitions": offsetsTopicPartitions = try int32(min: 1)
-        case "offsets.topic.replication.factor": offsetsTopicReplicationFactor = Int16(try int32(min: 1).clamped(to: 1...Int32(Int16.max)))
-        case "offsets.topic.segment.bytes": offsetsTopicSegmentBytes = try int32(min: 1)
-        default: return false
-        }
-        return true
-    }
-
-    /// The config names `set(_:to:)` understands.
-    public static let names = [
-        "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.initial.rebalance.delay.ms",
-        "group.max.size", "offsets.retention.minutes", "offsets.retention.check.interval.ms",
-        "offset.metadata.max.bytes", "offsets.topic.num.partitions", "offsets.topic.replication.factor",
-        "offsets.topic.segment.bytes",
-    ]
-}
-
-/// A coordinator config with a value out of range.
-public struct GroupConfigError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var key: String
-    public var value: String
-    public var expected: String
-
-    public var description: String { "\(key) must be \(expected), got '\(value)'" }
-}
-
-extension Comparable {
-    fileprivate func clamped(to range: ClosedRange<Self>) -> Self {
-        Swift.min(Swift.max(self, range.lowerBound), range.upperBound)
-    }
 }

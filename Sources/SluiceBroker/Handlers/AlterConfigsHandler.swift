@@ -8,39 +8,50 @@ import NIOCore
 /// - Topic resources only (type 2): an unknown topic gives UNKNOWN_TOPIC_OR_PARTITION, an
 ///   invalid value INVALID_CONFIG. Broker resources (type 4) get INVALID_REQUEST: Sluice has no
 ///   dynamic broker configs (they are read-only, set in `broker.properties`).
+/// - Each resource is forwarded to the controller in turn; nothing blocks while it waits.
 struct AlterConfigsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...2
     let services: BrokerServices
 
+    typealias ResourceResult = AlterConfigsResponse.AlterConfigsResourceResponse
+
     func handle(_ request: AlterConfigsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<AlterConfigsResponse>> {
-        services.offLoop(context) { [services] in
-            var response = AlterConfigsResponse()
-            for resource in request.resources {
-                var result = AlterConfigsResponse.AlterConfigsResourceResponse(
-                    errorCode: 0, errorMessage: nil, resourceType: resource.resourceType, resourceName: resource.resourceName)
-                do {
-                    guard resource.resourceType == 2 else {
-                        throw ApiError(.invalidRequest, "Sluice brokers have no dynamic configs; only topic configs can be altered")
-                    }
-                    var configs: [String: String] = [:]
-                    for config in resource.configs {
-                        guard let value = config.value else {
-                            throw ApiError(.invalidConfig, "Null value not supported for topic configs: \(config.name)")
-                        }
-                        configs[config.name] = value
-                    }
-                    try services.metadata.setTopicConfigs(topic: resource.resourceName, to: configs,
-                                                          validateOnly: request.validateOnly)
-                } catch let error as ApiError {
-                    result.errorCode = error.code.rawValue
-                    result.errorMessage = error.message
-                } catch {
-                    result.errorCode = ErrorCode.unknownServerError.rawValue
-                    result.errorMessage = "\(error)"
-                }
-                response.responses.append(result)
+        let loop = context.eventLoop
+        return loop.sequentially(request.resources) { [services] resource -> EventLoopFuture<ResourceResult> in
+            let result = ResourceResult(errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
+                                resourceName: resource.resourceName)
+            let configs: [String: String]
+            do {
+                configs = try Self.overrides(resource)
+            } catch {
+                return loop.makeSucceededFuture(Self.failed(result, ApiError(wrapping: error)))
             }
-            return HandlerReply(response)
+            return services.metadata.setTopicConfigs(topic: resource.resourceName, to: configs,
+                                                     validateOnly: request.validateOnly, on: loop)
+                .map { result }
+                .recover { Self.failed(result, ApiError(wrapping: $0)) }
+        }.map { HandlerReply(AlterConfigsResponse(responses: $0)) }
+    }
+
+    /// The resource's new override set; topics only, no null values.
+    private static func overrides(_ resource: AlterConfigsRequest.AlterConfigsResource) throws -> [String: String] {
+        guard resource.resourceType == 2 else {
+            throw ApiError(.invalidRequest, "Sluice brokers have no dynamic configs; only topic configs can be altered")
         }
+        var configs: [String: String] = [:]
+        for config in resource.configs {
+            guard let value = config.value else {
+                throw ApiError(.invalidConfig, "Null value not supported for topic configs: \(config.name)")
+            }
+            configs[config.name] = value
+        }
+        return configs
+    }
+
+    private static func failed(_ result: ResourceResult, _ error: ApiError) -> ResourceResult {
+        var result = result
+        result.errorCode = error.code.rawValue
+        result.errorMessage = error.message
+        return result
     }
 }

@@ -7,34 +7,33 @@ import NIOCore
 ///   new partitions, or only validate. v2+: flexible. v3: same as v2.
 /// - Errors per topic: UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (not more than today),
 ///   INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST (a topic twice in one request).
+/// - Each topic is forwarded to the controller in turn; nothing blocks while it waits.
 struct CreatePartitionsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...3
     let services: BrokerServices
 
+    typealias TopicResult = CreatePartitionsResponse.CreatePartitionsTopicResult
+
     func handle(_ request: CreatePartitionsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<CreatePartitionsResponse>> {
-        services.offLoop(context) { [services] in
-            var counts: [String: Int] = [:]
-            for topic in request.topics { counts[topic.name, default: 0] += 1 }
-            var response = CreatePartitionsResponse()
-            for topic in request.topics {
-                var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: topic.name)
-                do {
-                    if counts[topic.name, default: 0] > 1 {
-                        throw ApiError(.invalidRequest, "Duplicate topic in request: \(topic.name)")
-                    }
-                    try services.metadata.createPartitions(topic: topic.name, count: topic.count,
-                                                           assignments: topic.assignments?.map(\.brokerIds),
-                                                           validateOnly: request.validateOnly)
-                } catch let error as ApiError {
-                    result.errorCode = error.code.rawValue
-                    result.errorMessage = error.message
-                } catch {
-                    result.errorCode = ErrorCode.unknownServerError.rawValue
-                    result.errorMessage = "\(error)"
-                }
-                response.results.append(result)
+        let loop = context.eventLoop
+        let counts = Dictionary(request.topics.map { ($0.name, 1) }, uniquingKeysWith: +)
+        return loop.sequentially(request.topics) { [services] topic -> EventLoopFuture<TopicResult> in
+            let result = TopicResult(name: topic.name)
+            if counts[topic.name, default: 0] > 1 {
+                return loop.makeSucceededFuture(Self.failed(result, ApiError(.invalidRequest, "Duplicate topic in request: \(topic.name)")))
             }
-            return HandlerReply(response)
-        }
+            return services.metadata.createPartitions(topic: topic.name, count: topic.count,
+                                                      assignments: topic.assignments?.map(\.brokerIds),
+                                                      validateOnly: request.validateOnly, on: loop)
+                .map { result }
+                .recover { Self.failed(result, ApiError(wrapping: $0)) }
+        }.map { HandlerReply(CreatePartitionsResponse(results: $0)) }
+    }
+
+    private static func failed(_ result: TopicResult, _ error: ApiError) -> TopicResult {
+        var result = result
+        result.errorCode = error.code.rawValue
+        result.errorMessage = error.message
+        return result
     }
 }

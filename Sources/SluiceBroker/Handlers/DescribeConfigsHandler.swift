@@ -4,10 +4,14 @@ import NIOCore
 /// DescribeConfigs (key 32), versions 0-4.
 ///
 /// - v0: values with `is_default`. v1+: `config_source` and, when asked, synonyms (topic
-///   override, static broker setting, default). v3+: config types and (empty) documentation.
-///   v4+: flexible.
-/// - Resources: topics (type 2; unknown → UNKNOWN_TOPIC_OR_PARTITION) and this broker (type 4,
-///   by node id or "" for the defaults; another id → INVALID_REQUEST). Broker logger (8) and
+///   override, static broker setting, default). v3+: config types and, when
+///   `include_documentation`, each config's documentation line. v4+: flexible.
+/// - Topics (type 2; unknown → UNKNOWN_TOPIC_OR_PARTITION): every topic config.
+/// - This broker (type 4, by node id): every key of `BrokerConfigKey.table`, `STATIC_BROKER_CONFIG`
+///   when given in broker.properties or on the command line, `DEFAULT_CONFIG` otherwise; all
+///   read-only, passwords null and sensitive. An empty name asks for the cluster-wide dynamic
+///   defaults: none (Sluice has no dynamic broker configs), so no entries, as Kafka answers when
+///   none are set. Another id or a non-numeric name → INVALID_REQUEST. Broker loggers (8) and
 ///   other types → INVALID_REQUEST.
 struct DescribeConfigsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...4
@@ -16,6 +20,7 @@ struct DescribeConfigsHandler: ApiHandler {
     func handle(_ request: DescribeConfigsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeConfigsResponse>> {
         let describer = ConfigDescriber(services: services)
         let version = context.apiVersion
+        let documentation = version >= 3 && request.includeDocumentation
         var response = DescribeConfigsResponse()
         for resource in request.resources {
             var result = DescribeConfigsResponse.DescribeConfigsResult(
@@ -24,17 +29,24 @@ struct DescribeConfigsHandler: ApiHandler {
             case 2:
                 if let topic = services.metadata.topic(resource.resourceName) {
                     result.configs = describer.describe(topic, keys: resource.configurationKeys,
-                                                        includeSynonyms: request.includeSynonyms, version: version)
+                                                        includeSynonyms: request.includeSynonyms, version: version,
+                                                        includeDocumentation: documentation)
                 } else {
                     result.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
                     result.errorMessage = "Topic \(resource.resourceName) does not exist."
                 }
-            case 4 where resource.resourceName.isEmpty || resource.resourceName == String(services.nodeId):
+            case 4 where resource.resourceName.isEmpty:
+                result.configs = []
+            case 4 where Int32(resource.resourceName) == services.nodeId:
                 result.configs = describer.describeBroker(keys: resource.configurationKeys,
-                                                          includeSynonyms: request.includeSynonyms)
+                                                          includeSynonyms: request.includeSynonyms,
+                                                          includeDocumentation: documentation)
+            case 4 where Int32(resource.resourceName) == nil:
+                result.errorCode = ErrorCode.invalidRequest.rawValue
+                result.errorMessage = "Broker id must be an integer, but it is: \(resource.resourceName)"
             case 4:
                 result.errorCode = ErrorCode.invalidRequest.rawValue
-                result.errorMessage = "Unexpected broker id, expected \(services.nodeId) but received \(resource.resourceName)"
+                result.errorMessage = "Unexpected broker id, expected \(services.nodeId) or empty string, but received \(resource.resourceName)"
             default:
                 result.errorCode = ErrorCode.invalidRequest.rawValue
                 result.errorMessage = "Unsupported resource type \(resource.resourceType)"

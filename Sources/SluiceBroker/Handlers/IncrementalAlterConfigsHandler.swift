@@ -10,38 +10,44 @@ import SluiceStorage
 /// - Topic resources only (type 2): unknown topic → UNKNOWN_TOPIC_OR_PARTITION, bad value or
 ///   operation → INVALID_CONFIG, a config named twice → INVALID_REQUEST. Broker resources get
 ///   INVALID_REQUEST (no dynamic broker configs in Sluice).
+/// - Each resource is forwarded to the controller in turn; nothing blocks while it waits.
 struct IncrementalAlterConfigsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...1
     let services: BrokerServices
 
+    typealias ResourceResult = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
+
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext)
         -> EventLoopFuture<HandlerReply<IncrementalAlterConfigsResponse>> {
-        services.offLoop(context) { [services] in
-            var response = IncrementalAlterConfigsResponse()
-            for resource in request.resources {
-                var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
-                    errorCode: 0, errorMessage: nil, resourceType: resource.resourceType, resourceName: resource.resourceName)
-                do {
-                    guard resource.resourceType == 2 else {
-                        throw ApiError(.invalidRequest, "Sluice brokers have no dynamic configs; only topic configs can be altered")
-                    }
-                    guard let topic = services.metadata.topic(resource.resourceName) else {
-                        throw ApiError(.unknownTopicOrPartition, "The topic '\(resource.resourceName)' does not exist.")
-                    }
-                    let configs = try Self.apply(resource.configs, to: topic.configs,
-                                                 effective: services.metadata.logConfig(for: topic))
-                    try services.metadata.setTopicConfigs(topic: topic.name, to: configs, validateOnly: request.validateOnly)
-                } catch let error as ApiError {
-                    result.errorCode = error.code.rawValue
-                    result.errorMessage = error.message
-                } catch {
-                    result.errorCode = ErrorCode.unknownServerError.rawValue
-                    result.errorMessage = "\(error)"
+        let loop = context.eventLoop
+        return loop.sequentially(request.resources) { [services] resource -> EventLoopFuture<ResourceResult> in
+            let result = ResourceResult(errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
+                                resourceName: resource.resourceName)
+            let topic: TopicImage
+            let configs: [String: String]
+            do {
+                guard resource.resourceType == 2 else {
+                    throw ApiError(.invalidRequest, "Sluice brokers have no dynamic configs; only topic configs can be altered")
                 }
-                response.responses.append(result)
+                guard let found = services.metadata.topic(resource.resourceName) else {
+                    throw ApiError(.unknownTopicOrPartition, "The topic '\(resource.resourceName)' does not exist.")
+                }
+                topic = found
+                configs = try Self.apply(resource.configs, to: topic.configs, effective: services.metadata.logConfig(for: topic))
+            } catch {
+                return loop.makeSucceededFuture(Self.failed(result, ApiError(wrapping: error)))
             }
-            return HandlerReply(response)
-        }
+            return services.metadata.setTopicConfigs(topic: topic.name, to: configs, validateOnly: request.validateOnly, on: loop)
+                .map { result }
+                .recover { Self.failed(result, ApiError(wrapping: $0)) }
+        }.map { HandlerReply(IncrementalAlterConfigsResponse(responses: $0)) }
+    }
+
+    private static func failed(_ result: ResourceResult, _ error: ApiError) -> ResourceResult {
+        var result = result
+        result.errorCode = error.code.rawValue
+        result.errorMessage = error.message
+        return result
     }
 
     static func apply(_ operations: [IncrementalAlterConfigsRequest.AlterableConfig], to current: [String: String],

@@ -8,7 +8,9 @@ import NIOCore
 ///   idempotent producers, it gets a fresh id with epoch 0 (its sequence numbers restart).
 ///   Giving only one of id and epoch is INVALID_REQUEST. v4-5: new error codes only.
 /// - Producer ids are reserved in blocks persisted in the cluster metadata before use, so an id
-///   is never handed out twice, even across restarts.
+///   is never handed out twice, even across restarts. When this broker's block is used up, the
+///   request waits (on a future) for the next block from the controller; concurrent requests
+///   share that one AllocateProducerIds. No block (no controller within 30 s): KAFKA_STORAGE_ERROR.
 /// - Transactions are not supported: a transactional id gets INVALID_REQUEST (clients cannot
 ///   reach this point anyway: they need FindCoordinator, which is not advertised).
 struct InitProducerIdHandler: ApiHandler {
@@ -23,14 +25,11 @@ struct InitProducerIdHandler: ApiHandler {
         if (request.producerId == -1) != (request.producerEpoch == -1) {
             return reply(InitProducerIdResponse(errorCode: ErrorCode.invalidRequest.rawValue), context)
         }
-        return services.offLoop(context) { [services] in
-            do {
-                let id = try services.metadata.allocateProducerId()
-                return HandlerReply(InitProducerIdResponse(errorCode: 0, producerId: id, producerEpoch: 0))
-            } catch {
-                services.logger.error("allocating a producer id failed: \(error)")
-                return HandlerReply(InitProducerIdResponse(errorCode: ErrorCode.kafkaStorageError.rawValue))
-            }
+        return services.metadata.allocateProducerId(on: context.eventLoop).map { id in
+            HandlerReply(InitProducerIdResponse(errorCode: 0, producerId: id, producerEpoch: 0))
+        }.recover { [services] error in
+            services.logger.error("allocating a producer id failed: \(error)")
+            return HandlerReply(InitProducerIdResponse(errorCode: ErrorCode.kafkaStorageError.rawValue))
         }
     }
 }

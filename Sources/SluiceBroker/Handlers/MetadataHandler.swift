@@ -15,7 +15,7 @@ import SluiceStorage
 ///   alive brokers). A partition without a leader has leader -1 and LEADER_NOT_AVAILABLE.
 /// - Unknown topics are created when allowed and their names are valid (INVALID_TOPIC_EXCEPTION
 ///   otherwise), through the controller; they come back fully created in the same response.
-///   Creation blocks, so a request that creates topics runs on the I/O pool.
+///   The request waits for the controller on futures (no thread is held meanwhile).
 struct MetadataHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...12
     let services: BrokerServices
@@ -36,23 +36,18 @@ struct MetadataHandler: ApiHandler {
             return name
         }
         if allowAutoCreate && !missing.isEmpty {
-            return services.offLoop(context) { [services] in
-                var creationErrors: [String: ApiError] = [:]
-                for name in missing {
-                    do {
-                        if name == OffsetsTopic.name {
-                            _ = try services.ensureOffsetsTopic()  // with its own partition count and configs
-                        } else {
-                            try services.metadata.createTopic(TopicCreation(name: name))
-                        }
-                    } catch let error as ApiError where error.code != .topicAlreadyExists {
-                        creationErrors[name] = error
-                    } catch let error as ApiError {
-                        _ = error
-                    } catch {
-                        creationErrors[name] = ApiError(.unknownServerError, "\(error)")
-                    }
+            let loop = context.eventLoop
+            return loop.sequentially(missing) { [services] name -> EventLoopFuture<(String, ApiError?)> in
+                let creation: EventLoopFuture<TopicImage> = name == OffsetsTopic.name
+                    ? services.ensureOffsetsTopic(on: loop)  // with its own partition count and configs
+                    : services.metadata.createTopic(TopicCreation(name: name), on: loop)
+                return creation.map { _ in (name, nil) }.recover { error in
+                    let apiError = ApiError(wrapping: error)
+                    return (name, apiError.code == .topicAlreadyExists ? nil : apiError)
                 }
+            }.map { [services] outcomes in
+                var creationErrors: [String: ApiError] = [:]
+                for case let (name, error?) in outcomes { creationErrors[name] = error }
                 return HandlerReply(build(request, version: version, snapshot: services.metadata.snapshot,
                                           creationErrors: creationErrors))
             }

@@ -4,98 +4,111 @@ import SluiceStorage
 /// Kafka's config sources (DescribeConfigs `config_source`).
 enum ConfigSource: Int8 {
     case dynamicTopic = 1
+    case dynamicBroker = 2
+    case dynamicDefaultBroker = 3
     case staticBroker = 4
     case defaultConfig = 5
 }
 
 /// Kafka's config types (DescribeConfigs v3+ `config_type`).
 enum ConfigType: Int8 {
-    case boolean = 1, string = 2, int = 3, short = 4, long = 5, double = 6, list = 7
+    case boolean = 1, string = 2, int = 3, short = 4, long = 5, double = 6, list = 7, `class` = 8, password = 9
 }
 
 /// Describes topic and broker configs the way DescribeConfigs (and CreateTopics v5+) show them:
-/// value, source, read-only flag and synonyms (topic override → broker setting → default).
+/// value, source, read-only flag, sensitivity, type, documentation and synonyms, all from
+/// ``BrokerConfigKey/table`` (and `LogConfig` for topics).
+///
+/// Synonyms are listed in Kafka's order of precedence: a topic's own setting, then for each of
+/// the broker keys that set its default (finest unit first) the value given to the broker
+/// (`STATIC_BROKER_CONFIG`), then their defaults (`DEFAULT_CONFIG`). A value's source is its
+/// first synonym's.
 struct ConfigDescriber {
+    typealias Entry = DescribeConfigsResponse.DescribeConfigsResourceResult
+    typealias Synonym = DescribeConfigsResponse.DescribeConfigsSynonym
+
     let services: BrokerServices
 
-    private static let types: [String: ConfigType] = [
-        "cleanup.policy": .list, "compression.type": .string, "message.timestamp.type": .string,
-        "index.interval.bytes": .int, "max.message.bytes": .int, "min.insync.replicas": .int,
-        "segment.bytes": .int, "segment.index.bytes": .int, "min.cleanable.dirty.ratio": .double,
-        "preallocate": .boolean, "unclean.leader.election.enable": .boolean,
-    ]
+    /// A topic config's type: its broker default's (Kafka's types agree), else long.
+    static func type(of name: String) -> ConfigType {
+        let brokerKey = LogConfig.definitions.first { $0.name == name }?.brokerKey
+        return brokerKey.flatMap(BrokerConfigKey.named).flatMap { ConfigType(rawValue: $0.type.wireValue) } ?? .long
+    }
 
-    static func type(of name: String) -> ConfigType { types[name] ?? .long }
-
-    /// The broker keys that set a topic config's default, finest unit first (as Kafka lists synonyms).
-    static func brokerKeys(for definition: ConfigDefinition) -> [String] {
-        switch definition.name {
-        case "retention.ms": return ["log.retention.ms", "log.retention.minutes", "log.retention.hours"]
-        case "segment.ms": return ["log.roll.ms", "log.roll.hours"]
-        case "segment.jitter.ms": return ["log.roll.jitter.ms", "log.roll.jitter.hours"]
-        default: return definition.brokerKey.map { [$0] } ?? []
+    /// The broker keys whose static settings and defaults stand behind `name`, finest first.
+    static func brokerSynonyms(of name: String, in config: BrokerConfig, sensitive: Bool) -> [Synonym] {
+        let names = BrokerConfigKey.synonyms(of: name)
+        let given = names.compactMap { key in
+            config.explicitSettings[key].map { Synonym(name: key, value: sensitive ? nil : $0, source: ConfigSource.staticBroker.rawValue) }
         }
+        let defaults = names.compactMap { key in
+            BrokerConfigKey.named(key)?.defaultValue.map {
+                Synonym(name: key, value: sensitive ? nil : $0, source: ConfigSource.defaultConfig.rawValue)
+            }
+        }
+        return given + defaults
     }
 
     /// One topic's configs; `keys` nil means all.
-    func describe(_ topic: TopicImage, keys: [String]?, includeSynonyms: Bool,
-                  version: Int16) -> [DescribeConfigsResponse.DescribeConfigsResourceResult] {
-        let defaults = LogConfig()
+    ///
+    /// Unlike Kafka's ConfigHelper, which drops the synonyms ranked before the broker key's own
+    /// name (so `retention.ms` shows nothing for a broker's `log.retention.hours`), every broker
+    /// synonym is listed: the source then says where the value really comes from.
+    func describe(_ topic: TopicImage, keys: [String]?, includeSynonyms: Bool, version: Int16,
+                  includeDocumentation: Bool = false) -> [Entry] {
         let effective = services.metadata.logConfig(for: topic)
-        var results: [DescribeConfigsResponse.DescribeConfigsResourceResult] = []
+        var results: [Entry] = []
         for definition in LogConfig.definitions where keys == nil || keys!.contains(definition.name) {
             let name = definition.name
-            let value = effective.value(of: name)
-            var synonyms: [DescribeConfigsResponse.DescribeConfigsSynonym] = []
+            var synonyms: [Synonym] = []
             if let override = topic.configs[name] {
                 synonyms.append(.init(name: name, value: override, source: ConfigSource.dynamicTopic.rawValue))
             }
-            let explicitKey = Self.brokerKeys(for: definition).first { services.config.explicitSettings[$0] != nil }
-            if let explicitKey {
-                synonyms.append(.init(name: explicitKey, value: services.config.explicitSettings[explicitKey],
-                                      source: ConfigSource.staticBroker.rawValue))
+            if let brokerKey = definition.brokerKey {
+                synonyms += Self.brokerSynonyms(of: brokerKey, in: services.config, sensitive: false)
             }
-            if let key = definition.brokerKey {
-                synonyms.append(.init(name: key, value: defaults.value(of: name), source: ConfigSource.defaultConfig.rawValue))
-            }
-            let source: ConfigSource = topic.configs[name] != nil ? .dynamicTopic
-                : (explicitKey != nil ? .staticBroker : .defaultConfig)
-            results.append(.init(name: name, value: value, readOnly: false, isDefault: source == .defaultConfig,
-                                 configSource: source.rawValue, isSensitive: false,
+            let source = synonyms.first?.source ?? ConfigSource.defaultConfig.rawValue
+            results.append(.init(name: name, value: effective.value(of: name), readOnly: false,
+                                 isDefault: source == ConfigSource.defaultConfig.rawValue,
+                                 configSource: source, isSensitive: false,
                                  synonyms: includeSynonyms ? synonyms : [],
-                                 configType: Self.type(of: name).rawValue, documentation: nil))
+                                 configType: Self.type(of: name).rawValue,
+                                 documentation: includeDocumentation ? Self.topicDocumentation(name) : nil))
         }
         return results
     }
 
-    /// This broker's configs (all read-only: Sluice has no dynamic broker configs).
-    func describeBroker(keys: [String]?, includeSynonyms: Bool) -> [DescribeConfigsResponse.DescribeConfigsResourceResult] {
+    /// A topic config's documentation: its broker default's line, without the "Default NAME: "
+    /// that line starts with.
+    static func topicDocumentation(_ name: String) -> String? {
+        guard let line = LogConfig.definitions.first(where: { $0.name == name })?.brokerKey
+            .flatMap(BrokerConfigKey.named)?.documentation else { return nil }
+        let prefix = "Default \(name): "
+        guard line.hasPrefix(prefix) else { return line }
+        let rest = line.dropFirst(prefix.count)
+        return rest.prefix(1).uppercased() + rest.dropFirst()
+    }
+
+    /// This broker's configs: every key of the table; `keys` nil means all. Values are the ones
+    /// in force (or given, or the default); passwords are null. Every key is read-only: Sluice
+    /// reads its configuration once at start-up (Kafka's update modes are in the table for when
+    /// it does not).
+    func describeBroker(keys: [String]?, includeSynonyms: Bool, includeDocumentation: Bool) -> [Entry] {
         let config = services.config
-        let advertised = services.advertised
-        var entries: [(String, String?, ConfigType)] = [
-            ("node.id", String(config.nodeId), .int),
-            ("broker.id", String(config.nodeId), .int),
-            ("listeners", "PLAINTEXT://\(config.listener)", .string),
-            ("advertised.listeners", "PLAINTEXT://\(advertised)", .string),
-            ("log.dirs", config.dataDirectory, .string),
-            ("broker.rack", config.rack, .string),
-            ("num.partitions", String(config.numPartitions), .int),
-            ("default.replication.factor", String(config.defaultReplicationFactor), .int),
-            ("auto.create.topics.enable", String(config.autoCreateTopicsEnable), .boolean),
-            ("delete.topic.enable", String(config.deleteTopicEnable), .boolean),
-            ("socket.request.max.bytes", String(config.socketRequestMaxBytes), .int),
-            ("num.io.threads", String(config.ioThreads), .int),
-        ]
-        for definition in LogConfig.definitions {
-            guard let key = definition.brokerKey, !entries.contains(where: { $0.0 == key }) else { continue }
-            entries.append((key, config.logDefaults.value(of: definition.name), Self.type(of: definition.name)))
-        }
-        return entries.filter { keys == nil || keys!.contains($0.0) }.map { name, value, type in
-            let source: ConfigSource = config.explicitSettings[name] != nil ? .staticBroker : .defaultConfig
-            return .init(name: name, value: value, readOnly: true, isDefault: source == .defaultConfig,
-                         configSource: source.rawValue, isSensitive: false,
-                         synonyms: includeSynonyms ? [.init(name: name, value: value, source: source.rawValue)] : [],
-                         configType: type.rawValue, documentation: nil)
+        return BrokerConfigKey.table.filter { keys == nil || keys!.contains($0.name) }.map { key in
+            var synonyms = Self.brokerSynonyms(of: key.name, in: config, sensitive: key.isSensitive)[...]
+            if !BrokerConfigKey.showsTimeGroupInForce(key.name) {
+                // As Kafka: the synonyms ranked before the key itself (a finer unit) are not its own.
+                // The finest unit keeps them all: it shows the value in force, and they say where
+                // that comes from (Kafka shows it null unless it is given itself).
+                synonyms = synonyms.drop { $0.name != key.name }
+            }
+            let source = synonyms.first?.source ?? ConfigSource.defaultConfig.rawValue
+            let value = key.isSensitive ? nil : (key.read?(config) ?? config.explicitSettings[key.name] ?? key.defaultValue)
+            return Entry(name: key.name, value: value, readOnly: true,
+                         isDefault: source == ConfigSource.defaultConfig.rawValue, configSource: source,
+                         isSensitive: key.isSensitive, synonyms: includeSynonyms ? Array(synonyms) : [],
+                         configType: key.type.wireValue, documentation: includeDocumentation ? key.documentation : nil)
         }
     }
 }

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import NIOCore
 import SluiceStorage
 
 /// A topic to create, as CreateTopics and auto-creation describe it.
@@ -23,14 +24,20 @@ public struct TopicCreation: Sendable {
 }
 
 // Topic changes, forwarded to the controller (CreateTopics, DeleteTopics, CreatePartitions and
-// AlterConfigs at their latest versions), each returning once this node's image shows it.
+// AlterConfigs at their latest versions), each completing once this node's image shows it. None
+// blocks a thread: call them from the event loop that should see the result (`loop`).
 extension MetadataManager {
-    /// Creates a topic (or only validates it). Throws ``ApiError`` with Kafka's codes:
+    /// Creates a topic (or only validates it). Fails with ``ApiError`` with Kafka's codes:
     /// INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
-    /// INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_REQUEST.
-    @discardableResult
-    public func createTopic(_ creation: TopicCreation, validateOnly: Bool = false) throws -> TopicImage {
-        try TopicValidation.validateName(creation.name)
+    /// INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, INVALID_REQUEST,
+    /// REQUEST_TIMED_OUT (no controller answered, or the topic has not reached this node).
+    public func createTopic(_ creation: TopicCreation, validateOnly: Bool = false,
+                            on loop: any EventLoop) -> EventLoopFuture<TopicImage> {
+        do {
+            try TopicValidation.validateName(creation.name)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
         var topic = CreateTopicsRequest.CreatableTopic(name: creation.name, numPartitions: creation.numPartitions,
                                                        replicationFactor: creation.replicationFactor)
         topic.assignments = creation.assignments.sorted { $0.key < $1.key }.map { .init(partitionIndex: $0.key, brokerIds: $0.value) }
@@ -39,62 +46,95 @@ extension MetadataManager {
         request.topics = [topic]
         request.validateOnly = validateOnly
         request.timeoutMs = Int32(Self.forwardTimeoutMs)
-        let response = try forward(request, version: 7)
-        guard let result = response.topics.first else { throw ApiError(.unknownServerError, "the controller answered no topic") }
-        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
-        if validateOnly {
-            let partitions = (0..<max(0, result.numPartitions)).map { index in
-                PartitionRegistration(topicId: .zero, partition: index, replicas: Array(repeating: -1, count: Int(max(0, result.replicationFactor))),
-                                      isr: [], leader: -1)
+        return tracking {
+            forward(request, version: 7, on: loop).flatMap { [self] response in
+                guard let result = response.topics.first else {
+                    return loop.makeFailedFuture(ApiError(.unknownServerError, "the controller answered no topic"))
+                }
+                if result.errorCode != 0 {
+                    return loop.makeFailedFuture(ApiError(ErrorCode(result.errorCode), result.errorMessage))
+                }
+                if validateOnly {
+                    let partitions = (0..<max(0, result.numPartitions)).map { index in
+                        PartitionRegistration(topicId: .zero, partition: index,
+                                              replicas: Array(repeating: -1, count: Int(max(0, result.replicationFactor))),
+                                              isr: [], leader: -1)
+                    }
+                    var configs: [String: String] = [:]
+                    for (key, value) in creation.configs { configs[key] = value }
+                    return loop.makeSucceededFuture(TopicImage(name: creation.name, id: .zero, partitions: partitions, configs: configs))
+                }
+                let id = result.topicId
+                return awaitImage(on: loop) { $0.topicNames[id] != nil }.flatMapThrowing { [self] in
+                    guard let created = snapshot.topic(id: id) else {
+                        throw ApiError(.requestTimedOut, "Topic \(creation.name) was created but has not reached this broker yet.")
+                    }
+                    return created
+                }
             }
-            var configs: [String: String] = [:]
-            for (key, value) in creation.configs { configs[key] = value }
-            return TopicImage(name: creation.name, id: .zero, partitions: partitions, configs: configs)
         }
-        let id = result.topicId
-        awaitImage { $0.topicNames[id] != nil }
-        guard let created = snapshot.topic(id: id) else {
-            throw ApiError(.requestTimedOut, "Topic \(creation.name) was created but has not reached this broker yet.")
-        }
-        return created
     }
 
     /// Deletes a topic: the controller removes it from the metadata; every broker then deletes
     /// its logs (``LocalReplicas``).
-    public func deleteTopic(_ name: String) throws -> TopicImage {
+    public func deleteTopic(_ name: String, on loop: any EventLoop) -> EventLoopFuture<TopicImage> {
         var request = DeleteTopicsRequest()
         request.topics = [.init(name: name)]
         request.timeoutMs = Int32(Self.forwardTimeoutMs)
-        let response = try forward(request, version: 6)
-        guard let result = response.responses.first else { throw ApiError(.unknownServerError, "the controller answered no topic") }
-        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
-        let id = result.topicId
-        let known = snapshot.topic(id: id)
-        awaitImage { $0.topicNames[id] == nil }
-        return known ?? TopicImage(name: name, id: id)
+        return tracking {
+            forward(request, version: 6, on: loop).flatMap { [self] response in
+                guard let result = response.responses.first else {
+                    return loop.makeFailedFuture(ApiError(.unknownServerError, "the controller answered no topic"))
+                }
+                if result.errorCode != 0 {
+                    return loop.makeFailedFuture(ApiError(ErrorCode(result.errorCode), result.errorMessage))
+                }
+                let id = result.topicId
+                let known = snapshot.topic(id: id)
+                return awaitImage(on: loop) { $0.topicNames[id] == nil }.map { known ?? TopicImage(name: name, id: id) }
+            }
+        }
     }
 
     /// Grows a topic to `count` partitions.
-    public func createPartitions(topic name: String, count: Int32, assignments: [[Int32]]?, validateOnly: Bool) throws {
+    public func createPartitions(topic name: String, count: Int32, assignments: [[Int32]]?, validateOnly: Bool,
+                                 on loop: any EventLoop) -> EventLoopFuture<Void> {
         var request = CreatePartitionsRequest()
         request.topics = [.init(name: name, count: count, assignments: assignments?.map { .init(brokerIds: $0) })]
         request.validateOnly = validateOnly
         request.timeoutMs = Int32(Self.forwardTimeoutMs)
-        let response = try forward(request, version: 3)
-        guard let result = response.results.first else { throw ApiError(.unknownServerError, "the controller answered no topic") }
-        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
-        if !validateOnly { awaitImage { ($0.topics[name]?.partitions.count ?? 0) >= Int(count) } }
+        return tracking {
+            forward(request, version: 3, on: loop).flatMap { [self] response in
+                guard let result = response.results.first else {
+                    return loop.makeFailedFuture(ApiError(.unknownServerError, "the controller answered no topic"))
+                }
+                if result.errorCode != 0 {
+                    return loop.makeFailedFuture(ApiError(ErrorCode(result.errorCode), result.errorMessage))
+                }
+                if validateOnly { return loop.makeSucceededVoidFuture() }
+                return awaitImage(on: loop) { ($0.topics[name]?.partitions.count ?? 0) >= Int(count) }
+            }
+        }
     }
 
     /// Replaces a topic's config overrides (validated by the controller).
-    public func setTopicConfigs(topic name: String, to configs: [String: String], validateOnly: Bool) throws {
+    public func setTopicConfigs(topic name: String, to configs: [String: String], validateOnly: Bool,
+                                on loop: any EventLoop) -> EventLoopFuture<Void> {
         var request = AlterConfigsRequest()
         request.resources = [.init(resourceType: 2, resourceName: name,
                                    configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })]
         request.validateOnly = validateOnly
-        let response = try forward(request, version: 2)
-        guard let result = response.responses.first else { throw ApiError(.unknownServerError, "the controller answered no resource") }
-        if result.errorCode != 0 { throw ApiError(ErrorCode(result.errorCode), result.errorMessage) }
-        if !validateOnly { awaitImage { $0.topics[name]?.configs == configs } }
+        return tracking {
+            forward(request, version: 2, on: loop).flatMap { [self] response in
+                guard let result = response.responses.first else {
+                    return loop.makeFailedFuture(ApiError(.unknownServerError, "the controller answered no resource"))
+                }
+                if result.errorCode != 0 {
+                    return loop.makeFailedFuture(ApiError(ErrorCode(result.errorCode), result.errorMessage))
+                }
+                if validateOnly { return loop.makeSucceededVoidFuture() }
+                return awaitImage(on: loop) { $0.topics[name]?.configs == configs }
+            }
+        }
     }
 }

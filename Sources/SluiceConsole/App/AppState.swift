@@ -65,8 +65,18 @@ public struct AppState: Equatable, Sendable {
     public var pollError: String?
     /// Embedded broker processes by id (empty for a remote cluster).
     public var processes: [Int32: BrokerProcess] = [:]
+    /// The embedded cluster's metadata-quorum voters (empty for a remote cluster, whose voters
+    /// come from DescribeQuorum).
+    public var embeddedVoters: Set<Int32> = []
+    /// Wall-clock seconds since the metadata quorum was lost (set when the console saw it go).
+    public var quorumLostSince: Double?
     /// Newest last; bounded.
     public var events: [ClusterEvent] = []
+    /// The Events view keeps its selection on the newest event (it is shown at the top), until the
+    /// user moves down; it follows again from the top, and whenever the view is shown anew.
+    public var eventsFollow = true
+    /// Events recorded while the Events view did not follow (the "N new" marker).
+    public var eventsUnseen = 0
 
     public var page: Page = .brokers
     public var backStack: [Page] = []
@@ -77,6 +87,8 @@ public struct AppState: Equatable, Sendable {
     public var dialog: Dialog?
     public var prompt: Prompt?
     public var showHelp = false
+    /// The first help line shown (the help scrolls on short screens).
+    public var helpScroll = 0
     public var status: StatusMessage?
 
     public var tail = TailState()
@@ -88,9 +100,13 @@ public struct AppState: Equatable, Sendable {
     /// Seconds between polls.
     public var refreshInterval: Double
     public var demoLoad = false
+    /// What keeps the demo load from working now (it retries), if anything.
+    public var demoLoadTrouble: String?
     /// Whether message text may use non-ASCII glyphs (a UTF-8 locale).
     public var unicode: Bool
     public var quitting = false
+    /// Each embedded broker's progress while the console quits.
+    public var stopProgress: [BrokerStop] = []
     /// The zone for times on screen (tests use UTC).
     public var timeZone: TimeZone = .current
 
@@ -124,6 +140,18 @@ public struct AppState: Equatable, Sendable {
     /// The broker's state, combining the last snapshot and the process table.
     public func brokerState(_ id: Int32) -> BrokerState {
         BrokerState.resolve(broker: snapshot?.broker(id), process: processes[id], snapshotTime: snapshot?.monotonic)
+    }
+
+    /// What the lists say before the first poll answered: waiting, or that nothing answers.
+    public var waitingMessage: String {
+        if pollError != nil {
+            // The error itself is on the status line.
+            switch mode {
+            case .remote(let bootstrap): return "Nothing answers at \(bootstrap); retrying (check the address: --bootstrap host:port)"
+            case .embedded: return "The brokers do not answer yet; retrying"
+            }
+        }
+        return processes.values.contains(where: \.isRunning) ? "Waiting for the brokers to start…" : "Waiting for the cluster to answer…"
     }
 
     /// Every broker id known from the snapshot or the process table, ascending.

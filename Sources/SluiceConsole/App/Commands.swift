@@ -5,7 +5,7 @@ public enum Commands {
     /// One line per command, for the help text and the README.
     public static let help: [(String, String)] = [
         ("tail TOPIC[:PARTITION]", "tail a topic (all partitions) or one partition"),
-        ("seek beginning|end|OFFSET|TIME", "move the tail (TIME: 2024-05-01T12:00:00, -5m, epoch ms)"),
+        ("seek beginning|end|OFFSET|TIME", "move the tail (TIME: 2024-05-01T12:00:00 or -5m; before the first message: the beginning)"),
         ("partitions TOPIC", "show a topic's partitions"),
         ("group ID", "show a group's partitions and lag"),
         ("refresh SECONDS", "poll every SECONDS (0.25 to 60)"),
@@ -49,10 +49,16 @@ public enum Commands {
                 Reducer.go(&s, .partitions)
                 return .success([])
             }
+            if let snap = s.snapshot, snap.topic(arg) == nil {
+                return .failure(FormError("no topic \(arg) (the Topics view lists them)"))
+            }
             Reducer.push(&s, .partitions(.topic(arg)))
             return .success([])
         case "group":
             guard let arg else { return need("a group id") }
+            if let snap = s.snapshot, snap.group(arg) == nil {
+                return .failure(FormError("no group \(arg)" + (snap.groupsUnlisted != nil ? " listed now (the groups could not be listed)" : "")))
+            }
             Reducer.push(&s, .groupDetail(arg))
             return .success([])
         case "refresh":
@@ -77,11 +83,10 @@ public enum Commands {
             if verb == "add" { return .success([.addBroker]) }
             guard let arg, let id = Int32(arg), s.processes[id] != nil else { return need("the id of an embedded broker") }
             if verb == "kill" {
-                s.dialog = .killBroker(KillBrokerDialog.make(broker: id, snapshot: s.snapshot))
+                s.dialog = .killBroker(KillBrokerDialog.make(broker: id, state: s))
                 return .success([])
             }
-            Reducer.setStatus(&s, "Restarting broker \(id)…")
-            return .success([.restartBroker(id)])
+            return .success(Reducer.restart(&s, id, confirmed: false))
         default:
             if let view = ViewID.allCases.first(where: { $0.title.lowercased() == verb }) {
                 Reducer.go(&s, view)
@@ -92,13 +97,15 @@ public enum Commands {
     }
 
     /// Milliseconds since 1970 for "2024-05-01T12:00:00" / "2024-05-01 12:00[:00]" (in `zone`),
-    /// "-5m" / "-2h" / "-30s" / "-1d" (before `now`), or an epoch in milliseconds.
+    /// "-5m" / "-2h" / "-30s" / "-1d" (before `now`), or an epoch in milliseconds ("0" is 1970).
+    /// A time before 1970 (such as "-100000d") is 0: the tail starts at the beginning, as for any
+    /// time before the log's first message.
     public static func parseTime(_ text: String, now: Double, zone: TimeZone) -> Int64? {
         let t = text.trimmingSpaces
-        if let ms = Int64(t), ms >= 100_000_000_000 { return ms }
-        if t.hasPrefix("-"), let unit = t.last, let n = Double(t.dropFirst().dropLast()), n >= 0 {
+        if let ms = Int64(t), ms >= 0 { return ms }
+        if t.hasPrefix("-"), let unit = t.last, let n = Double(t.dropFirst().dropLast()), n >= 0, n.isFinite {
             let factor: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit]
-            if let factor { return Int64((now - n * factor) * 1000) }
+            if let factor { return millis(now - n * factor) }
             return nil
         }
         let normalized = t.replacingOccurrences(of: "T", with: " ")
@@ -118,6 +125,13 @@ public enum Commands {
         calendar.timeZone = zone
         guard (1...12).contains(date[1]), (1...31).contains(date[2]), let d = calendar.date(from: c) else { return nil }
         let fraction = time.count == 3 ? time[2] - time[2].rounded(.down) : 0
-        return Int64(((d.timeIntervalSince1970 + fraction) * 1000).rounded())
+        return millis(d.timeIntervalSince1970 + fraction)
+    }
+
+    /// Seconds since 1970 as milliseconds, 0 for anything before 1970 (or not finite), at most
+    /// year ~292 million (Int64 milliseconds never overflow).
+    static func millis(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite, seconds > 0 else { return 0 }
+        return Int64(min(seconds * 1000, 9e18).rounded())
     }
 }

@@ -35,6 +35,8 @@ public enum Page: Equatable, Sendable {
     /// One tailed message, by its row id ("partition:offset").
     case messageDetail(String)
     case events
+    /// One event in full (Enter on Events), by its timeline id.
+    case eventDetail(Int)
 
     /// The tab this page belongs to.
     public var view: ViewID {
@@ -44,7 +46,15 @@ public enum Page: Equatable, Sendable {
         case .partitions: .partitions
         case .groups, .groupDetail: .groups
         case .tail, .messageDetail: .tail
-        case .events: .events
+        case .events, .eventDetail: .events
+        }
+    }
+
+    /// A page of text that scrolls (a message's or an event's detail), rather than a list.
+    public var isDetail: Bool {
+        switch self {
+        case .messageDetail, .eventDetail: true
+        default: false
         }
     }
 
@@ -83,6 +93,7 @@ public enum Page: Equatable, Sendable {
         case .tail: "tail"
         case .messageDetail(let id): "message/\(id)"
         case .events: "events"
+        case .eventDetail(let id): "event/\(id)"
         }
     }
 
@@ -97,11 +108,12 @@ public enum Page: Equatable, Sendable {
         case .tail: .tail
         case .messageDetail: .messageDetail
         case .events: .events
+        case .eventDetail: .eventDetail
         }
     }
 }
 
 /// Kinds of list, for filters and sort orders.
 public enum ListKind: String, Sendable, CaseIterable {
-    case brokers, topics, partitions, groups, groupPartitions, tail, messageDetail, events
+    case brokers, topics, partitions, groups, groupPartitions, tail, messageDetail, events, eventDetail
 }

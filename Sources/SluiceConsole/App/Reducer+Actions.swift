@@ -1,6 +1,8 @@
+import SluiceClient
+
 extension Reducer {
     /// Refresh intervals `+` and `-` step through, in seconds.
-    static let refreshSteps: [Double] = [0.25, 0.5, 1, 2, 5, 10]
+    static let refreshSteps: [Double] = [0.25, 0.5, 1, 2, 5, 10, 30, 60]
 
     /// Actions that act on the cluster, the tail, or the console's settings.
     static func clusterAction(_ s: inout AppState, _ action: Action) -> [Effect] {
@@ -13,6 +15,13 @@ extension Reducer {
                 setStatus(&s, "Select a topic first", error: true)
                 return []
             }
+            // Internal topics are refused here, before any dialog: a cluster may not refuse (Kafka
+            // deletes __consumer_offsets when asked), and the loss (every group's offsets) is total.
+            if let refusal = InternalTopics.deletionRefusal(topic)
+                ?? (s.snapshot?.topic(topic)?.isInternal == true ? "\(topic) is an internal topic of the cluster and cannot be deleted" : nil) {
+                setStatus(&s, "Not deleted: " + refusal, error: true)
+                return []
+            }
             s.dialog = .deleteTopic(DeleteTopicDialog(topic: topic))
         case .killBroker:
             guard let id = selectedBroker(s) else { return [] }
@@ -20,11 +29,10 @@ extension Reducer {
                 setStatus(&s, "Broker \(id) is not running", error: true)
                 return []
             }
-            s.dialog = .killBroker(KillBrokerDialog.make(broker: id, snapshot: s.snapshot))
+            s.dialog = .killBroker(KillBrokerDialog.make(broker: id, state: s))
         case .restartBroker:
             guard let id = selectedBroker(s) else { return [] }
-            setStatus(&s, s.processes[id]?.isRunning == true ? "Restarting broker \(id)…" : "Starting broker \(id)…")
-            return [.restartBroker(id)]
+            return restart(&s, id, confirmed: false)
         case .addBroker:
             setStatus(&s, "Adding a broker…")
             return [.addBroker]
@@ -34,6 +42,7 @@ extension Reducer {
             s.dialog = .produce(ProduceForm.make(topic: selectedTopic(s) ?? "", partition: selectedPartition(s)))
         case .toggleDemoLoad:
             s.demoLoad.toggle()
+            s.demoLoadTrouble = nil
             setStatus(&s, s.demoLoad ? "Demo load starting on topic sluice-demo…" : "Demo load stopped")
             return [.setDemoLoad(s.demoLoad)]
         case .cycleTheme:
@@ -59,6 +68,11 @@ extension Reducer {
         case .pauseTail:
             guard s.tail.target != nil else { return [] }
             s.tail.paused.toggle()
+            // Continuing after a full anchored window is live: new messages push the oldest out.
+            if !s.tail.paused, s.tail.windowFull {
+                s.tail.windowFull = false
+                s.tail.anchored = false
+            }
             return [.setTailPaused(s.tail.paused)]
         case .toggleFollow:
             s.tail.follow.toggle()
@@ -73,7 +87,25 @@ extension Reducer {
         return []
     }
 
-    /// Tells the tail consumer to jump, and clears what it received so far.
+    /// Restarts broker `id`: one that is down starts at once; a running one only once confirmed
+    /// (it stops first); one already restarting is left alone (a repeated `r` does nothing).
+    static func restart(_ s: inout AppState, _ id: Int32, confirmed: Bool) -> [Effect] {
+        guard let process = s.processes[id] else { return [] }
+        if process.restarting {
+            setStatus(&s, "Broker \(id) is already restarting: it starts again once it has stopped")
+            return []
+        }
+        if process.isRunning && !confirmed {
+            s.dialog = .restartBroker(RestartBrokerDialog.make(broker: id, state: s))
+            return []
+        }
+        setStatus(&s, process.isRunning ? "Restarting broker \(id)…" : "Starting broker \(id)…")
+        return [.restartBroker(id)]
+    }
+
+    /// Tells the tail consumer to jump, and clears what it received so far. A seek to the
+    /// beginning, an offset or a time shows the first messages from there and stays on them
+    /// (anchored: no autoscroll, the first ``TailState/capacity`` kept); a seek to the end follows.
     static func seek(_ s: inout AppState, _ position: TailPosition) -> [Effect] {
         guard s.tail.target != nil else {
             setStatus(&s, "Nothing is tailed", error: true)
@@ -82,8 +114,11 @@ extension Reducer {
         s.tail.messages = []
         s.tail.received = 0
         s.tail.position = position
-        s.tail.follow = true
+        s.tail.anchored = position.anchors
+        s.tail.windowFull = false
+        s.tail.follow = !position.anchors
         s.tail.paused = false
+        s.lists[Page.tail.listID] = ListPosition()
         return [.seekTail(position)]
     }
 

@@ -49,6 +49,10 @@ extension Reducer {
                 return [.killBroker(dialog.broker)]
             }
             setStatus(&s, "Kill cancelled")
+        case .restartBroker(let dialog)?:
+            s.dialog = nil
+            if key == .char("y") || key == .char("Y") { return restart(&s, dialog.broker, confirmed: true) }
+            setStatus(&s, "Restart cancelled")
         case nil:
             break
         }

@@ -5,14 +5,33 @@ extension Reducer {
             // Only quitting makes sense on a screen that cannot show anything.
             return key == .char("q") || key == .ctrl("c") ? quit(&s) : []
         }
+        // Ctrl-C quits everywhere, as the help says: a dialog or prompt open is dropped.
+        if key == .ctrl("c") {
+            s.dialog = nil
+            s.prompt = nil
+            s.showHelp = false
+            return quit(&s)
+        }
         if s.dialog != nil { return dialogKey(&s, key) }
         if s.prompt != nil { return promptKey(&s, key) }
         if s.showHelp {
-            if key == .char("?") || key == .escape {
-                s.showHelp = false
+            // Scrolling keys move the help; ? and Esc close it; any other key closes it and acts.
+            let page = Layout.visibleRows(width: s.width, height: s.height, page: .events)
+            let delta: Int? = switch key {
+            case .down, .char("j"): 1
+            case .up, .char("k"): -1
+            case .pageDown, .ctrl("f"), .char(" "): page
+            case .pageUp, .ctrl("b"): -page
+            case .home, .char("g"): -1_000_000
+            case .end, .char("G"): 1_000_000
+            default: nil
+            }
+            if let delta {
+                s.helpScroll = max(0, min(HelpOverlay.maxScroll(s), s.helpScroll + delta))
                 return []
             }
             s.showHelp = false
+            if key == .char("?") || key == .escape { return [] }
         }
         guard let binding = KeyTable.binding(for: key, scopes: s.page.scopes) else { return [] }
         if binding.embeddedOnly && !s.mode.isEmbedded {
@@ -26,7 +45,9 @@ extension Reducer {
     static func perform(_ s: inout AppState, _ action: Action, key: Key) -> [Effect] {
         switch action {
         case .quit: return quit(&s)
-        case .help: s.showHelp.toggle()
+        case .help:
+            s.showHelp.toggle()
+            s.helpScroll = 0
         case .showViewByNumber:
             if case .char(let c) = key, let n = c.wholeNumberValue, let view = ViewID(rawValue: n) { go(&s, view) }
         case .nextView: go(&s, ViewID(rawValue: s.page.view.rawValue % 6 + 1)!)
@@ -67,6 +88,11 @@ extension Reducer {
     static func go(_ s: inout AppState, _ view: ViewID) {
         s.page = .top(view)
         s.backStack = []
+        // Events shown anew start at the newest.
+        if view == .events {
+            s.eventsFollow = true
+            s.eventsUnseen = 0
+        }
     }
 
     static func push(_ s: inout AppState, _ page: Page) {
@@ -87,7 +113,7 @@ extension Reducer {
         let page = s.page
         let ids = Screen.rowIDs(s, page: page)
         var position = s.position(page)
-        if case .messageDetail = page {
+        if page.isDetail {
             let visible = Layout.visibleRows(width: s.width, height: s.height, page: page)
             position.scrollTop = max(0, min(ids.count - visible, position.scrollTop + delta))
             s.lists[page.listID] = position
@@ -98,8 +124,13 @@ extension Reducer {
         position.selectedIndex = index
         position.selectedID = ids[index]
         s.lists[page.listID] = position
-        // In the tail, moving up stops autoscroll; reaching the bottom resumes it.
+        // In the tail, moving up stops autoscroll; reaching the bottom resumes it. Events (newest
+        // first) follow the newest while the selection is on the top row.
         if page == .tail { s.tail.follow = index == ids.count - 1 }
+        if page == .events {
+            s.eventsFollow = index == 0
+            if index == 0 { s.eventsUnseen = 0 }
+        }
     }
 
     /// The id of the selected row of the current page, if any.
@@ -123,7 +154,8 @@ extension Reducer {
                 return startTail(&s, TailTarget(topic: o.key.topic, partition: o.key.partition))
             }
         case .tail: push(&s, .messageDetail(id))
-        case .messageDetail, .events: break
+        case .events: if let n = Int(id) { push(&s, .eventDetail(n)) }
+        case .messageDetail, .eventDetail: break
         }
         return []
     }

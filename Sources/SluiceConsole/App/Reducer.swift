@@ -32,6 +32,12 @@ public enum Reducer {
                                          text: "Lost contact with the cluster: \(message)")])
             }
             s.pollError = message
+        case .brokerProbes(let probes):
+            // A failed poll says nothing of the brokers; these bare connection attempts do.
+            if var snap = s.snapshot {
+                for i in snap.brokers.indices { if let p = probes[snap.brokers[i].id] { snap.brokers[i].probe = p } }
+                s.snapshot = snap
+            }
         case .processes(let table):
             var next: [Int32: BrokerProcess] = [:]
             for var p in table {
@@ -61,6 +67,29 @@ public enum Reducer {
         case .tailMessages(let batch):
             s.tail.append(batch)
             s.tail.error = nil
+            s.tail.topicMissing = nil
+        case .tailTopicMissing(let deleted):
+            guard let topic = s.tail.target?.topic else { break }
+            s.tail.topicMissing = deleted ? .deleted : .notCreated
+            s.tail.error = nil
+            setStatus(&s, deleted ? "Topic \(topic) was deleted: the tail waits for it to be created again"
+                                  : "No topic \(topic): the tail waits for it to be created", error: true)
+        case .tailTopicRecreated:
+            guard let topic = s.tail.target?.topic else { break }
+            // A new topic of the same name: nothing of the old one stays on screen.
+            let target = s.tail.target
+            s.tail = TailState()
+            s.tail.target = target
+            s.tail.position = .beginning
+            s.lists[Page.tail.listID] = ListPosition()
+            setStatus(&s, "Topic \(topic) was created again: tailing the new topic from its beginning")
+        case .tailWindowFull:
+            guard s.tail.anchored, !s.tail.windowFull else { break }
+            s.tail.windowFull = true
+            s.tail.paused = true
+            setStatus(&s, "Tail paused: the first \(s.tail.messages.count) messages from the seek point are shown; "
+                          + "Space continues (live), e goes to the end")
+            effects = [.setTailPaused(true)]
         case .tailFailed(let message):
             s.tail.error = message
         case .actionFailed(let message):
@@ -68,14 +97,27 @@ public enum Reducer {
             record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: message)])
         case .actionDone(let message):
             setStatus(&s, message)
-        case .demoLoadFailed(let message):
-            s.demoLoad = false
-            setStatus(&s, "Demo load stopped: \(message)", error: true)
-            record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure, text: "Demo load stopped: \(message)")])
+        case .demoLoadStatus(let trouble):
+            guard s.demoLoad else { break }
+            // One event when it starts failing and one when it works again; the header and the
+            // status line show the current trouble in between.
+            if let trouble, s.demoLoadTrouble == nil {
+                record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .failure,
+                                         text: "Demo load cannot run, retrying: \(trouble)")])
+            } else if trouble == nil, s.demoLoadTrouble != nil {
+                record(&s, [ClusterEvent(time: s.now, kind: .action, severity: .good,
+                                         text: "Demo load recovered: producing and consuming again")])
+            }
+            s.demoLoadTrouble = trouble
+        case .stopProgress(let progress):
+            s.stopProgress = progress
         case .terminate(let signal):
             effects = quit(&s)
             setStatus(&s, "\(signal): " + (s.status?.text ?? "quitting"))
         }
+        // A dialog that opens takes over: an earlier outcome ("Created topic …") is not left beside it.
+        if state.dialog == nil, s.dialog != nil { s.status = nil }
+        noteHealth(&s, before: state)
         normalizeSelection(&s)
         return (s, effects)
     }
@@ -83,12 +125,17 @@ public enum Reducer {
     /// Keeps the current page's selection on an existing row and visible; in a following tail, on the newest row.
     static func normalizeSelection(_ s: inout AppState) {
         let page = s.page
-        if case .messageDetail = page { return }
+        if page.isDetail { return }
         let ids = Screen.rowIDs(s, page: page)
         var position = s.position(page)
         if page == .tail, s.tail.follow, let last = ids.last {
             position.selectedID = last
             position.selectedIndex = ids.count - 1
+        }
+        if page == .events, s.eventsFollow, let newest = ids.first {
+            position.selectedID = newest
+            position.selectedIndex = 0
+            position.scrollTop = 0
         }
         let visible = Layout.visibleRows(width: s.width, height: s.height, page: page)
         if let resolved = Selection.resolve(position, ids: ids, visible: visible) {
@@ -110,6 +157,7 @@ public enum Reducer {
             next += 1
             s.events.append(e)
         }
+        if !s.eventsFollow { s.eventsUnseen += events.count }
         if s.events.count > AppState.maxEvents { s.events.removeFirst(s.events.count - AppState.maxEvents) }
     }
 
@@ -120,7 +168,7 @@ public enum Reducer {
         }
         form.pending = false
         if let error {
-            form.error = "The cluster refused: \(error)"
+            form.error = error
             s.dialog = .newTopic(form)
         } else {
             s.dialog = nil
@@ -137,7 +185,7 @@ public enum Reducer {
         }
         dialog.pending = false
         if let error {
-            dialog.error = "The cluster refused: \(error)"
+            dialog.error = error
             s.dialog = .deleteTopic(dialog)
         } else {
             s.dialog = nil

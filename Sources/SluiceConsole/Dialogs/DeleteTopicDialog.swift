@@ -1,7 +1,7 @@
 /// The Ctrl-D dialog: deleting a topic needs its name typed exactly.
 public struct DeleteTopicDialog: Equatable, Sendable {
     public var topic: String
-    public var field = TextField(limit: 249)
+    public var field = TextField(limit: 1000)
     public var error: String?
     public var pending = false
 

@@ -4,12 +4,14 @@ public enum Dialog: Equatable, Sendable {
     case produce(Form)
     case deleteTopic(DeleteTopicDialog)
     case killBroker(KillBrokerDialog)
+    case restartBroker(RestartBrokerDialog)
 
     var title: String {
         switch self {
         case .newTopic(let f), .produce(let f): f.title
         case .deleteTopic: "Delete topic"
         case .killBroker: "Kill broker"
+        case .restartBroker: "Restart broker"
         }
     }
 
@@ -17,7 +19,7 @@ public enum Dialog: Equatable, Sendable {
         switch self {
         case .newTopic: "Enter create · Tab next field · Esc cancel"
         case .produce: "Enter send · Tab next field · Esc cancel"
-        case .deleteTopic, .killBroker: ""
+        case .deleteTopic, .killBroker, .restartBroker: ""
         }
     }
 
@@ -26,6 +28,7 @@ public enum Dialog: Equatable, Sendable {
         case .newTopic(let f), .produce(let f): f.lines(width: width)
         case .deleteTopic(let d): d.lines(width: width)
         case .killBroker(let k): k.lines(width: width)
+        case .restartBroker(let r): r.lines(width: width)
         }
     }
 

@@ -21,7 +21,8 @@ public enum NewTopicForm {
     /// A fresh form; the replication factor defaults to min(3, brokers).
     public static func make(brokerCount: Int) -> Form {
         Form(title: "New topic", fields: [
-            FormField("Name", limit: 249, hint: "Letters, digits, '.', '_' and '-'; at most 249 characters"),
+            // The field takes more than the limit, so a name that is too long is refused, not cut.
+            FormField("Name", limit: 1000, hint: "Letters, digits, '.', '_' and '-'; at most 249 characters"),
             FormField("Partitions", text: "3", limit: 6, hint: "How many partitions (1-10000)"),
             FormField("Replication", text: "\(max(1, min(3, brokerCount)))", limit: 3,
                       hint: "Copies of each partition (at most the number of brokers)"),
@@ -52,7 +53,7 @@ public enum NewTopicForm {
     public static func topicNameProblem(_ name: String) -> String? {
         if name.isEmpty { return "The topic needs a name" }
         if name == "." || name == ".." { return "A topic cannot be named '.' or '..'" }
-        if name.count > 249 { return "Topic names are at most 249 characters" }
+        if name.count > 249 { return "Topic names are at most 249 characters (this one has \(name.count))" }
         let allowed = name.unicodeScalars.allSatisfy {
             ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "." || $0 == "_" || $0 == "-"
         }

@@ -20,12 +20,12 @@ public struct ProduceSpec: Equatable, Sendable {
 public enum ProduceForm {
     public static func make(topic: String, partition: Int32? = nil) -> Form {
         Form(title: "Produce a message", fields: [
-            FormField("Topic", text: topic, limit: 249, hint: "The topic to write to"),
+            FormField("Topic", text: topic, limit: 1000, hint: "The topic to write to"),
             FormField("Partition", text: partition.map(String.init) ?? "", limit: 6,
                       hint: "Empty: chosen by the key (or spread without a key)"),
             FormField("Key", hint: "Empty: no key (null)"),
             FormField("Value", hint: "The message value (text; JSON is shown pretty in the tail)"),
-            FormField("Headers", hint: "name=value pairs separated by commas, e.g. source=console,trace=1"),
+            FormField("Headers", hint: HeaderSyntax.hint),
         ])
     }
 
@@ -38,12 +38,10 @@ public enum ProduceForm {
             guard let n = Int32(p), n >= 0 else { return .failure(FormError("Partition must be empty or a number ≥ 0")) }
             partition = n
         }
-        var headers: [TailMessage.Header] = []
-        for pair in form.value("Headers").split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            let name = String(parts[0]).trimmingSpaces
-            guard !name.isEmpty else { return .failure(FormError("Each header needs a name: name=value")) }
-            headers.append(TailMessage.Header(key: name, value: parts.count > 1 ? Array(parts[1].utf8) : nil))
+        let headers: [TailMessage.Header]
+        switch HeaderSyntax.parse(form.value("Headers")) {
+        case .success(let parsed): headers = parsed
+        case .failure(let problem): return .failure(problem)
         }
         let key = form.value("Key")
         return .success(ProduceSpec(topic: topic, partition: partition, key: key.isEmpty ? nil : Array(key.utf8),

@@ -25,6 +25,8 @@ public struct BrokerProcess: Equatable, Sendable {
     public var logPath: String
     /// The cluster metadata has listed it since its last start (so a later absence means fenced).
     public var seenUpSinceStart: Bool
+    /// A restart is under way: it was asked to stop (SIGTERM) and starts again once it exited.
+    public var restarting = false
 
     public init(
         id: Int32, pid: Int32?, port: Int32, status: Status, startedAt: Double, restarts: Int = 0,
@@ -48,6 +50,8 @@ public struct BrokerProcess: Equatable, Sendable {
 /// A broker's state as the Brokers view shows it.
 public enum BrokerState: String, Sendable, Equatable {
     case up, down, starting, fenced
+    /// Asked to stop for a restart (a controlled shutdown), not yet exited.
+    case stopping
     /// Running (or listed) but did not answer the console's last request in time: hung, stopped, or
     /// behind a network black hole. The controller fences such a broker once its heartbeats lapse;
     /// it stays `slow`, since not answering is the reason.
@@ -57,18 +61,23 @@ public enum BrokerState: String, Sendable, Equatable {
     /// the process table says (`process`, embedded brokers only). A process that is not running is
     /// down whatever the last snapshot said; a running one is up once a snapshot taken after its start
     /// lists it, starting until then, and fenced if it was listed since its start and no longer is.
-    /// A remote broker that left the metadata is fenced if it still answers, down otherwise. A
-    /// broker that was listed and now accepts connections without answering is slow.
+    /// A remote broker that refuses the console's connections is down, even while the metadata
+    /// lists it (without a metadata quorum nobody removes it); one that left the metadata is fenced
+    /// if it still answers, down otherwise. A broker that was listed and now accepts connections
+    /// without answering is slow.
     public static func resolve(broker: BrokerSnapshot?, process: BrokerProcess?, snapshotTime: Double?) -> BrokerState {
         let registered = broker?.registered ?? false
         let slow = broker?.probe == .timedOut
         if let process {
             guard process.isRunning else { return .down }
+            if process.restarting { return .stopping }
             if registered && (snapshotTime ?? -.infinity) >= process.startedAt { return slow ? .slow : .up }
             guard process.seenUpSinceStart else { return .starting }
             return slow ? .slow : .fenced
         }
-        if registered || slow { return slow ? .slow : .up }
+        if slow { return .slow }
+        if case .failed? = broker?.probe { return .down }
+        if registered { return .up }
         return (broker?.probe?.isAnswered ?? false) ? .fenced : .down
     }
 }

@@ -22,17 +22,19 @@ public struct ClusterEvent: Equatable, Sendable {
     public var kind: Kind
     public var severity: Severity
     public var text: String
+    /// What the one-line text leaves out (every partition of a long list), for the event's detail page.
+    public var detail: String?
 
-    public init(time: Double, kind: Kind, severity: Severity, text: String) {
+    public init(time: Double, kind: Kind, severity: Severity, text: String, detail: String? = nil) {
         self.time = time
         self.kind = kind
         self.severity = severity
         self.text = text
+        self.detail = detail
     }
 }
 
-/// Derives timeline events from two successive snapshots: brokers leaving and joining, controller
-/// changes, leader moves, ISR shrinks and expansions, topics created and deleted, group rebalances.
+/// Derives timeline events from two successive snapshots: brokers leaving and joining, leader moves, ISR shrinks and expansions, topics created and deleted, group rebalances.
 /// Many partitions changing at once (a broker died) become one event per cause, not one per partition.
 public enum EventDeriver {
     public static func events(from old: ClusterSnapshot?, to new: ClusterSnapshot) -> [ClusterEvent] {
@@ -46,15 +48,8 @@ public enum EventDeriver {
         }
         var out: [ClusterEvent] = []
         out += brokerEvents(old, new, t)
-        if old.controllerID != new.controllerID {
-            if let c = new.controllerID, c >= 0 {
-                let from = old.controllerID.map { $0 >= 0 ? "broker \($0)" : "none" } ?? "none"
-                out.append(ClusterEvent(time: t, kind: .controller, severity: .warning,
-                                        text: "Controller changed: \(from) → broker \(c)"))
-            } else {
-                out.append(ClusterEvent(time: t, kind: .controller, severity: .failure, text: "No active controller"))
-            }
-        }
+        // Controller changes and the quorum's loss are the reducer's (`Reducer.noteHealth`): they
+        // depend on which brokers the console knows are down, not only on the metadata.
         out += topicEvents(old, new, t)
         out += partitionEvents(old, new, t)
         out += groupEvents(old, new, t)
@@ -82,7 +77,7 @@ public enum EventDeriver {
         for name in after.subtracting(before).sorted() {
             let p = new.topic(name)!
             out.append(ClusterEvent(time: t, kind: .topic, severity: .info,
-                                    text: "Topic \(name) created (\(p.partitions.count) partitions, RF \(p.replicationFactor))"))
+                                    text: "Topic \(name) created (\(plural(p.partitions.count, "partition")), RF \(p.replicationFactor))"))
         }
         for name in before.subtracting(after).sorted() {
             out.append(ClusterEvent(time: t, kind: .topic, severity: .warning, text: "Topic \(name) deleted"))
@@ -110,16 +105,19 @@ public enum EventDeriver {
             out.append(ClusterEvent(
                 time: t, kind: .leader, severity: offline ? .failure : .warning,
                 text: offline ? "\(plural(keys.count, "partition")) went offline (leader \(move.prefix { $0 != " " }) gone): \(list(keys))"
-                    : "Leader moved \(move) on \(plural(keys.count, "partition")): \(list(keys))"
+                    : "Leader moved \(move) on \(plural(keys.count, "partition")): \(list(keys))",
+                detail: everyPartition(keys)
             ))
         }
         for (replica, keys) in shrunk.sorted(by: { $0.key < $1.key }) {
             out.append(ClusterEvent(time: t, kind: .isr, severity: .warning,
-                                    text: "ISR shrank: broker \(replica) out of sync on \(plural(keys.count, "partition")): \(list(keys))"))
+                                    text: "ISR shrank: broker \(replica) out of sync on \(plural(keys.count, "partition")): \(list(keys))",
+                                    detail: everyPartition(keys)))
         }
         for (replica, keys) in expanded.sorted(by: { $0.key < $1.key }) {
             out.append(ClusterEvent(time: t, kind: .isr, severity: .good,
-                                    text: "ISR expanded: broker \(replica) back in sync on \(plural(keys.count, "partition")): \(list(keys))"))
+                                    text: "ISR expanded: broker \(replica) back in sync on \(plural(keys.count, "partition")): \(list(keys))",
+                                    detail: everyPartition(keys)))
         }
         return out
     }
@@ -145,6 +143,16 @@ public enum EventDeriver {
                                         text: "Group \(g.id) rebalanced: \(o.members.count) → \(plural(g.members.count, "member"))"))
             }
         }
+        for g in new.groups where !g.offsetResets.isEmpty {
+            // A reset moves offsets without consumption: an event, not throughput.
+            let up = g.offsetResets.values.filter { $0 > 0 }.reduce(0, +), down = g.offsetResets.values.filter { $0 < 0 }.reduce(0, +)
+            let amount = [up > 0 ? "+\(up)" : nil, down < 0 ? "\(down)" : nil].compactMap { $0 }.joined(separator: " / ")
+            out.append(ClusterEvent(time: t, kind: .group, severity: .warning,
+                                    text: "Offsets of group \(g.id) reset: \(amount) on \(plural(g.offsetResets.count, "partition")): "
+                                        + list(Array(g.offsetResets.keys)),
+                                    detail: g.offsetResets.sorted { $0.key < $1.key }
+                                        .map { "\($0.key): \($0.value > 0 ? "+" : "")\($0.value)" }.joined(separator: ", ")))
+        }
         for o in old.groups where new.group(o.id) == nil {
             out.append(ClusterEvent(time: t, kind: .group, severity: .info, text: "Group \(o.id) is gone"))
         }
@@ -152,6 +160,11 @@ public enum EventDeriver {
     }
 
     private static func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
+
+    /// Every partition of a list, for the detail page (nil when the short list has them all).
+    private static func everyPartition(_ keys: [PartitionKey], limit: Int = 4) -> String? {
+        keys.count > limit ? "Partitions (\(keys.count)): " + keys.sorted().map(\.description).joined(separator: ", ") : nil
+    }
 
     private static func list(_ keys: [PartitionKey], limit: Int = 4) -> String {
         let sorted = keys.sorted()

@@ -40,13 +40,16 @@ public struct ClusterObservation: Sendable, Equatable {
     /// Why this poll could not list the groups (a passing failure, such as a group coordinator
     /// still loading its groups): `groups` is empty, and the snapshot keeps the groups it knew.
     public var groupsUnlisted: String?
+    /// What DescribeQuorum said about the metadata quorum (nil: the cluster does not answer it).
+    public var quorum: ObservedQuorum?
 
     public init(
         takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,
         brokers: [ObservedBroker] = [], probes: [Int32: BrokerProbe] = [:], topics: [ObservedTopic] = [],
         logDirs: [Int32: [PartitionKey: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = [],
-        groupsError: String? = nil, groupsUnlisted: String? = nil
+        groupsError: String? = nil, groupsUnlisted: String? = nil, quorum: ObservedQuorum? = nil
     ) {
+        self.quorum = quorum
         self.groupsError = groupsError
         self.groupsUnlisted = groupsUnlisted
         self.takenAt = takenAt

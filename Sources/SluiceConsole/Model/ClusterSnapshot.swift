@@ -24,18 +24,24 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var bytesOutSeries: RateSeries
     /// What failed during the poll, in words.
     public var errors: [String]
+    /// Of those, the ones the poll before had too: what the status line shows (a broker that
+    /// is starting fails a request or two, which is no news).
+    public var lastingErrors: [String]
     /// Why groups cannot be listed at all, if so.
     public var groupsError: String?
     /// Why the last poll could not list the groups (they are then the ones listed before), if so.
     public var groupsUnlisted: String?
+    /// The metadata quorum as DescribeQuorum last described it (nil: the cluster does not answer it).
+    public var quorum: ObservedQuorum?
 
     public init(
         sequence: Int, takenAt: Double, monotonic: Double, clusterID: String?, controllerID: Int32?,
         brokers: [BrokerSnapshot], topics: [TopicSnapshot], groups: [GroupSnapshot], totals: Throughput = Throughput(),
         messagesInSeries: RateSeries = RateSeries(), bytesInSeries: RateSeries = RateSeries(),
         messagesOutSeries: RateSeries = RateSeries(), bytesOutSeries: RateSeries = RateSeries(), errors: [String] = [],
-        groupsError: String? = nil, groupsUnlisted: String? = nil
+        groupsError: String? = nil, groupsUnlisted: String? = nil, quorum: ObservedQuorum? = nil
     ) {
+        self.quorum = quorum
         self.groupsError = groupsError
         self.groupsUnlisted = groupsUnlisted
         self.sequence = sequence
@@ -52,6 +58,7 @@ public struct ClusterSnapshot: Equatable, Sendable {
         self.messagesOutSeries = messagesOutSeries
         self.bytesOutSeries = bytesOutSeries
         self.errors = errors
+        self.lastingErrors = errors
     }
 
     /// Every partition of every topic.
@@ -199,13 +206,17 @@ public struct GroupSnapshot: Equatable, Sendable {
     /// Why the last poll could not describe the group, if so: members, offsets and lag are then
     /// the ones of an earlier poll.
     public var stale: String?
+    /// Committed offsets this poll found moved by something other than the group's consumers (a
+    /// reset: backwards, or forwards while the group has no member), by how much.
+    public var offsetResets: [PartitionKey: Int64]
 
     public init(
         id: String, state: String, protocolType: String = "consumer", assignor: String = "",
         members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
         lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0, commitHistory: CommitHistory = CommitHistory(),
-        stale: String? = nil
+        stale: String? = nil, offsetResets: [PartitionKey: Int64] = [:]
     ) {
+        self.offsetResets = offsetResets
         self.commitHistory = commitHistory
         self.stale = stale
         self.id = id
@@ -221,6 +232,8 @@ public struct GroupSnapshot: Equatable, Sendable {
 
     /// The `stale` reason while the group's coordinator loads its groups (after a broker start).
     public static let coordinatorLoading = "the group coordinator is loading its groups"
+    /// The `stale` reason of a group the last listing missed (gone if the next misses it too).
+    public static let notListed = "not listed by the last poll"
 
     /// Topics the group has offsets on or is assigned.
     public var topics: [String] { Array(Set(offsets.map(\.key.topic))).sorted() }

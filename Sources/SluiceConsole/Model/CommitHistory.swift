@@ -29,6 +29,17 @@ public struct CommitHistory: Equatable, Sendable {
         return copy
     }
 
+    /// This history as if the partitions in `offsets` had always been at those offsets: a reset
+    /// moves a group's committed offset without anyone consuming, and must not read as consumption.
+    public func rebasing(_ offsets: [PartitionKey: Int64]) -> CommitHistory {
+        guard !offsets.isEmpty else { return self }
+        var copy = self
+        for i in copy.samples.indices {
+            for (key, offset) in offsets where copy.samples[i].committed[key] != nil { copy.samples[i].committed[key] = offset }
+        }
+        return copy
+    }
+
     /// Messages committed per second on each partition, from the oldest sample to the newest.
     /// Offsets that moved back (a reset) count as no consumption.
     public var ratePerPartition: [PartitionKey: Double] {

@@ -55,7 +55,7 @@ public enum SnapshotBuilder {
 
         let brokers = brokerSnapshots(obs, topics: topics, previous: prev)
         let totals = topics.reduce(Throughput()) { $0 + $1.throughput }
-        return ClusterSnapshot(
+        var snapshot = ClusterSnapshot(
             sequence: (prev?.sequence ?? 0) + 1, takenAt: obs.takenAt, monotonic: now,
             clusterID: obs.clusterID ?? prev?.clusterID, controllerID: obs.controllerID,
             brokers: brokers, topics: topics, groups: groups, totals: totals,
@@ -63,8 +63,10 @@ public enum SnapshotBuilder {
             bytesInSeries: (prev?.bytesInSeries ?? RateSeries()).appending(totals.bytesIn, at: now),
             messagesOutSeries: (prev?.messagesOutSeries ?? RateSeries()).appending(totals.messagesOut, at: now),
             bytesOutSeries: (prev?.bytesOutSeries ?? RateSeries()).appending(totals.bytesOut, at: now),
-            errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted
+            errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted, quorum: obs.quorum
         )
+        snapshot.lastingErrors = obs.errors.filter { prev?.errors.contains($0) ?? false }
+        return snapshot
     }
 
     private static func partitionThroughput(
@@ -104,7 +106,17 @@ public enum SnapshotBuilder {
                 return g
             }
         }
-        return obs.groups.sorted(by: { $0.id < $1.id }).map { group in
+        // A group the listing misses once is kept (marked stale) for this poll: while a group
+        // coordinator moves (a preferred leader taking its `__consumer_offsets` partition back), the
+        // new coordinator may not list it yet. Missing from two polls in a row, it is gone.
+        let listed = Set(obs.groups.map(\.id))
+        let missing = (prev?.groups ?? []).filter { !listed.contains($0.id) && $0.stale != GroupSnapshot.notListed }.map { g in
+            var g = g
+            g.stale = GroupSnapshot.notListed
+            g.offsetResets = [:]
+            return g
+        }
+        return (obs.groups.sorted(by: { $0.id < $1.id }).map { group in
             let before = prev?.group(group.id)
             if let why = group.unanswered {
                 var g = before ?? GroupSnapshot(id: group.id, state: group.state, protocolType: group.protocolType)
@@ -117,15 +129,34 @@ public enum SnapshotBuilder {
                 for key in member.assignment { owners[key] = member.clientID }
             }
             let keys = Set(group.committed.keys).union(owners.keys).sorted()
-            let history = (before?.commitHistory ?? CommitHistory()).appending(group.committed, at: now)
+            let resets = offsetResets(group, before: before)
+            let history = (before?.commitHistory ?? CommitHistory()).rebasing(group.committed.filter { resets[$0.key] != nil })
+                .appending(group.committed, at: now)
             return GroupSnapshot(
                 id: group.id, state: group.state, protocolType: group.protocolType, assignor: group.assignor,
                 members: group.members,
                 offsets: keys.map { GroupPartitionOffset(key: $0, committed: group.committed[$0], end: nil, owner: owners[$0]) },
                 lagTrend: before?.lagTrend ?? RateSeries(),
-                messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history
+                messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history,
+                offsetResets: resets
             )
+        } + missing).sorted { $0.id < $1.id }
+    }
+
+    /// Committed offsets that moved without consumption since the group's last poll, by how much:
+    /// backwards (consumers only move forwards), or forwards in a group of consumers with no
+    /// member (`sluice group reset-offsets`, `kafka-consumer-groups --reset-offsets`: Kafka only
+    /// resets an empty group). A group that never had members (protocol type "": consumers that
+    /// assign partitions themselves and commit) consumes without members, and its commits count.
+    static func offsetResets(_ group: ObservedGroup, before: GroupSnapshot?) -> [PartitionKey: Int64] {
+        guard let last = before?.commitHistory.samples.last?.committed else { return [:] }
+        let memberless = group.state == "Empty" && group.members.isEmpty && !group.protocolType.isEmpty
+        var resets: [PartitionKey: Int64] = [:]
+        for (key, offset) in group.committed {
+            guard let old = last[key], offset != old else { continue }
+            if offset < old || memberless { resets[key] = offset - old }
         }
+        return resets
     }
 
     /// Fills in each partition's end offset (the high watermark), the lag, and the lag's trend.

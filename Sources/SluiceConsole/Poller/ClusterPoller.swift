@@ -65,6 +65,8 @@ public final class ClusterPoller: Sendable {
                 }
             } catch {
                 inbox.post(.pollFailed(KafkaClusterSource.words(error)))
+                // Which brokers still accept connections: a remote cluster's dead brokers show down.
+                if !everyone.isEmpty { inbox.post(.brokerProbes(await source.probe(known: everyone))) }
                 retry = min(2 * (retry ?? 0.05), settings.withLock { $0.interval })
             }
             while !Task.isCancelled {

@@ -11,10 +11,13 @@ public struct KafkaClusterSource: Sendable {
     private let admin: KafkaAdmin
     /// The timeout of one step (one request, or one request per broker in parallel).
     public var stepTimeout: Duration
+    /// Asks DescribeQuorum in the background (on a client of its own); nil: not asked.
+    public let quorum: QuorumProbe?
 
-    public init(client: KafkaClient, stepTimeout: Duration = .seconds(2)) {
+    public init(client: KafkaClient, quorum: QuorumProbe? = nil, stepTimeout: Duration = .seconds(2)) {
         self.client = client
         self.admin = KafkaAdmin(client: client)
+        self.quorum = quorum
         self.stepTimeout = stepTimeout
     }
 
@@ -23,6 +26,7 @@ public struct KafkaClusterSource: Sendable {
     /// dead one does not.
     public func observe(known: [Int32: String]) async throws -> ClusterObservation {
         let wall = Clocks.wall(), mono = Clocks.monotonic()
+        let quorum = self.quorum?.observe()
         let cluster = try await withTimeout(stepTimeout, "DescribeCluster") { try await admin.describeCluster() }
         let metadata = try await withTimeout(stepTimeout, "Metadata") { try await client.metadata(topics: nil, refresh: true) }
         var obs = ClusterObservation(takenAt: wall, monotonic: mono, clusterID: cluster.clusterId ?? metadata.clusterId,
@@ -63,7 +67,15 @@ public struct KafkaClusterSource: Sendable {
         obs.groupsError = groupsError
         obs.groupsUnlisted = groupsUnlisted
         obs.errors = brokerErrors + offsetErrors + groupErrors
+        obs.quorum = quorum
         return obs
+    }
+
+    /// Only the brokers' reachability (a bare connection attempt to each known address), for when
+    /// a poll failed: a remote broker that no longer accepts connections is then shown down
+    /// rather than as the last poll saw it.
+    public func probe(known: [Int32: String]) async -> [Int32: BrokerProbe] {
+        await probeBrokers(listed: [], known: known).0
     }
 
     /// ApiVersions (for the round-trip) and DescribeLogDirs to every listed broker, in parallel;

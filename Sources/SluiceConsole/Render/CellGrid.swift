@@ -52,6 +52,9 @@ public struct CellGrid: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Where a scrolled list or page is ("34/59": the last row shown of how many), left by the
+    /// body for the status line to show, so it never covers a column title.
+    public var ruler: String?
 
     public init(width: Int, height: Int, fill: Cell = .unpainted) {
         self.width = max(0, width)

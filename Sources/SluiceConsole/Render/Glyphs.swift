@@ -15,17 +15,19 @@ public struct Glyphs: Equatable, Sendable {
     public var arrowDown: Character
     public var live: Character
     public var paused: String
+    /// A null key, value or header value (never the same as the text "null").
+    public var null: String
     public var isASCII: Bool
 
     public static let unicode = Glyphs(
         sparkLevels: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], horizontal: "─", vertical: "│",
         topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘", separator: " │ ", ellipsisIsASCII: false,
-        controller: "★", arrowUp: "↑", arrowDown: "↓", live: "●", paused: "❚❚", isASCII: false
+        controller: "★", arrowUp: "↑", arrowDown: "↓", live: "●", paused: "❚❚", null: "∅", isASCII: false
     )
 
     public static let ascii = Glyphs(
         sparkLevels: [" ", ".", ".", ":", ":", "-", "=", "+", "#"], horizontal: "-", vertical: "|",
         topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+", separator: " | ", ellipsisIsASCII: true,
-        controller: "*", arrowUp: "^", arrowDown: "v", live: "*", paused: "||", isASCII: true
+        controller: "*", arrowUp: "^", arrowDown: "v", live: "*", paused: "||", null: "<null>", isASCII: true
     )
 }

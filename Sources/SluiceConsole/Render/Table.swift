@@ -133,11 +133,8 @@ public enum TableRenderer {
                 cx += w + 1
             }
         }
-        // A scroll hint when rows are hidden below or above.
-        if model.count > visible, visible > 0 {
-            let info = " \(min(model.count, scrollTop + visible))/\(model.count) "
-            grid.put(info, x: rect.maxX - TextWidth.columns(of: info), y: rect.y, role: .columnHeader)
-        }
+        // Where the list is when rows are hidden below or above (shown by the status line).
+        if model.count > visible, visible > 0 { grid.ruler = "\(min(model.count, scrollTop + visible))/\(model.count)" }
     }
 
     /// The scroll position that keeps `selected` visible, moving as little as possible from `scrollTop`.

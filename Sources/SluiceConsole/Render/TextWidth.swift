@@ -82,4 +82,30 @@ public enum TextWidth {
             return false
         }
     }
+
+    /// Lines of at most `width` columns, broken at spaces (a word longer than a line is cut).
+    static func wordWrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = line.isEmpty ? word : line + " " + word
+            if TextWidth.columns(of: candidate) <= width {
+                line = candidate
+                continue
+            }
+            if !line.isEmpty { lines.append(line) }
+            line = ""
+            // A word longer than a line: cut it in pieces of `width` columns.
+            for c in word {
+                if TextWidth.columns(of: line) + TextWidth.columns(of: c) > width {
+                    lines.append(line)
+                    line = ""
+                }
+                line.append(c)
+            }
+        }
+        lines.append(line)
+        return lines
+    }
+
 }

@@ -25,7 +25,7 @@ public final class ClusterActions: Sendable {
                                                      replicationFactor: spec.replicationFactor, configs: spec.configs))
                 inbox.post(.topicCreated(name: spec.name, error: nil))
             } catch {
-                inbox.post(.topicCreated(name: spec.name, error: KafkaClusterSource.words(error)))
+                inbox.post(.topicCreated(name: spec.name, error: Self.failure(error)))
             }
         }
     }
@@ -36,7 +36,7 @@ public final class ClusterActions: Sendable {
                 try await admin.deleteTopics([name])
                 inbox.post(.topicDeleted(name: name, error: nil))
             } catch {
-                inbox.post(.topicDeleted(name: name, error: KafkaClusterSource.words(error)))
+                inbox.post(.topicDeleted(name: name, error: Self.failure(error)))
             }
         }
     }
@@ -51,12 +51,25 @@ public final class ClusterActions: Sendable {
                 let sent = try await producer.get().send(record)
                 inbox.post(.produced(topic: sent.topic, partition: sent.partition, offset: sent.offset))
             } catch {
-                inbox.post(.produceFailed(KafkaClusterSource.words(error)))
+                inbox.post(.produceFailed(Self.failure(error, writing: true)))
             }
         }
     }
 
     public func close() async { await producer.close() }
+
+    /// An action's failure as the user should read it: the cluster refused (a Kafka error code),
+    /// could not be reached, or did not answer in time — after which a write may have happened.
+    static func failure(_ error: any Error, writing: Bool = false) -> String {
+        let words = KafkaClusterSource.words(error)
+        switch (error as? KafkaClientError)?.kind {
+        case .broker?: return "The cluster refused: \(words)"
+        case .connection?: return "Cannot reach the cluster: \(words)"
+        case .timeout?:
+            return "No answer in time: \(words)" + (writing ? ". The message may have been written; check before sending it again" : "")
+        default: return words
+        }
+    }
 }
 
 /// A producer created on first use (creating one talks to the cluster).

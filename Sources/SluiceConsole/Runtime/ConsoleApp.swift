@@ -14,6 +14,8 @@ public final class ConsoleApp {
     /// One client per job: a broker answers a connection's requests in order, so the poller's
     /// requests must not wait behind the tail's long-polling fetches or an action's slow request.
     private let pollClient: KafkaClient
+    /// DescribeQuorum's own: without a quorum a broker holds it until a controller appears.
+    private let quorumClient: KafkaClient
     private let tailClient: KafkaClient
     private let actionClient: KafkaClient
     private let poller: ClusterPoller
@@ -79,15 +81,18 @@ public final class ConsoleApp {
             return KafkaClient(configuration: c)
         }
         pollClient = client("sluice-console")
+        quorumClient = client("sluice-console-quorum")
         tailClient = client("sluice-console-tail")
         actionClient = client("sluice-console-actions")
-        poller = ClusterPoller(source: KafkaClusterSource(client: pollClient), inbox: inbox, interval: options.refresh)
+        poller = ClusterPoller(source: KafkaClusterSource(client: pollClient, quorum: QuorumProbe(client: quorumClient)),
+                               inbox: inbox, interval: options.refresh)
         tail = TailRunner(client: tailClient, inbox: inbox)
         actions = ClusterActions(client: actionClient, inbox: inbox)
         demo = DemoLoad(configuration: configuration, inbox: inbox)
         state = AppState(mode: mode, width: 80, height: 24, themeNames: catalog.themes.filter { !$0.isMonochrome }.map(\.name)
                          + catalog.themes.filter(\.isMonochrome).map(\.name),
                          themeName: initialTheme.name, refreshInterval: options.refresh)
+        state.embeddedVoters = supervisor?.voters ?? []
     }
 
     /// Runs until the user quits (or a signal asks to); then stops the brokers cleanly and
@@ -119,6 +124,7 @@ public final class ConsoleApp {
         loop()
         draw(force: true)
         shutdown(pollTask: pollTask, tailTask: tailTask)
+        draw(force: true)
         backend.stop()
         withExtendedLifetime(signals) {}
     }
@@ -222,20 +228,42 @@ public final class ConsoleApp {
         return catalog.theme(named: name) ?? catalog.theme(named: "dark") ?? catalog.monochrome
     }
 
-    /// Stops the background work, then the brokers (SIGTERM, waiting for a clean exit), then the clients.
+    /// Stops the brokers (showing each one's progress) while the background work ends, then the
+    /// clients. Nothing here waits for the network for long: requests in flight end by their own
+    /// timeouts, and the brokers are what the user waits for.
     private func shutdown(pollTask: Task<Void, Never>, tailTask: Task<Void, Never>) {
         pollTask.cancel()
         tail.finish()
-        let clients = [pollClient, tailClient, actionClient], demo = self.demo, actions = self.actions
-        // Requests in flight end by their own timeouts; do not let one hold the quit up for long.
-        Self.wait(seconds: 5) {
+        let clients = [pollClient, quorumClient, tailClient, actionClient], demo = self.demo, actions = self.actions
+        let background = DispatchSemaphore(value: 0)
+        Task {
             await demo.stop()
             await tailTask.value
             await pollTask.value
             await actions.close()
+            background.signal()
         }
-        supervisor?.stopAll()
-        Self.wait(seconds: 2) {
+        if let supervisor {
+            dispatch([.stopProgress(supervisor.beginStop(now: Clocks.monotonic()))])
+            while true {
+                draw(force: false)
+                var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+                _ = poll(&fds, 1, 40)
+                let input = backend!.readInput()  // keys are ignored while quitting; a resize redraws
+                if input.resized {
+                    backend!.invalidate()
+                    let size = backend!.size
+                    dispatch([.resize(width: size.width, height: size.height)])
+                }
+                let (progress, done) = supervisor.pollStop(now: Clocks.monotonic())
+                dispatch([.stopProgress(progress), .processes(supervisor.table)])
+                if done { break }
+            }
+        }
+        // What the background work and the clients have not finished by now is cut short: the
+        // brokers were what the user waited for.
+        _ = background.wait(timeout: .now() + 0.5)
+        Self.wait(seconds: 0.5) {
             for client in clients { await client.close() }
         }
     }

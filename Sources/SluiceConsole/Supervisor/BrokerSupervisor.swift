@@ -33,8 +33,10 @@ public struct BrokerLauncher: Sendable {
 public final class BrokerSupervisor {
     public let directory: DataDirectory
     private let launcher: BrokerLauncher
-    private var layout: LocalCluster.State
-    private var processes: [Int32: BrokerProcess] = [:]
+    var layout: LocalCluster.State
+    var processes: [Int32: BrokerProcess] = [:]
+    /// The quit under way (``beginStop(now:grace:)``), if any.
+    var stopRun: StopRun?
     /// Brokers being stopped to be started again, with the time to give up waiting and SIGKILL.
     private var restarting: [Int32: Double] = [:]
     /// Brokers the console killed on purpose (so their exit is not reported as a crash).
@@ -97,10 +99,12 @@ public final class BrokerSupervisor {
 
     /// Restarts a broker on the same data directory: a running one is stopped (SIGTERM, a controlled
     /// shutdown) first and started again once it exited; a dead one starts at once.
+    /// A restart already under way is not started again (nil).
     public func restart(_ id: Int32, now: Double, wall: Double) -> ClusterEvent? {
-        guard let member = layout.members.first(where: { $0.id == id }) else { return nil }
+        guard let member = layout.members.first(where: { $0.id == id }), restarting[id] == nil else { return nil }
         if let p = processes[id], p.isRunning, let pid = p.pid {
             restarting[id] = now + Self.stopGrace
+            processes[id]?.restarting = true
             Glibc.kill(pid, SIGTERM)
             return ClusterEvent(time: wall, kind: .process, severity: .warning, text: "Broker \(id) stopping to restart (pid \(pid))")
         }
@@ -164,52 +168,6 @@ public final class BrokerSupervisor {
         }
     }
 
-    /// Stops every broker cleanly — SIGTERM: a controlled shutdown, the controller moves its
-    /// leaderships away — broker-only nodes first, then the quorum's voters together (so the quorum
-    /// stays up to confirm every controlled shutdown); any still running after `grace` seconds gets
-    /// SIGKILL. Blocks until all have exited. The data is kept; the layout no longer lists pids and
-    /// the bootstrap file goes: the cluster is not running.
-    public func stopAll(grace: Double = BrokerSupervisor.stopGrace) {
-        let voters = self.voters
-        let running = processes.values.filter(\.isRunning).compactMap { p in p.pid.map { (id: p.id, pid: $0) } }
-        stop(running.filter { !voters.contains($0.id) }, grace: grace)
-        stop(running.filter { voters.contains($0.id) }, grace: grace)
-        for index in layout.members.indices { layout.members[index].pid = 0 }
-        try? directory.writeLayout(layout)
-        directory.removeBootstrap()
-    }
-
-    private func stop(_ group: [(id: Int32, pid: Int32)], grace: Double) {
-        for (_, pid) in group { Glibc.kill(pid, SIGTERM) }
-        let deadline = Clocks.monotonic() + grace
-        var left = group
-        while !left.isEmpty {
-            left = left.filter { id, pid in
-                if ProcessSpawner.reap(pid) != nil {
-                    processes[id]?.status = .stopped
-                    return false
-                }
-                return true
-            }
-            if left.isEmpty { break }
-            if Clocks.monotonic() > deadline {
-                for (id, pid) in left {
-                    Glibc.kill(pid, SIGKILL)
-                    if let log = processes[id]?.logPath {
-                        ProcessSpawner.appendLine("=== sluice console: broker \(id) did not stop in time; SIGKILL", to: log)
-                    }
-                }
-                for (id, pid) in left {
-                    var status: Int32 = 0
-                    waitpid(pid, &status, 0)
-                    processes[id]?.status = .stopped
-                }
-                break
-            }
-            usleep(20_000)
-        }
-    }
-
     private func start(_ member: LocalCluster.Member, now: Double, wall: Double, restarts: Int) -> ClusterEvent {
         let id = member.id, port = Int32(member.port)
         let log = directory.logFile(id)
@@ -235,7 +193,7 @@ public final class BrokerSupervisor {
 
     /// Writes the layout with the running brokers' pids (so `sluice cluster up` sees the cluster runs,
     /// and `sluice cluster status` shows it) and the bootstrap file.
-    private func saveLayout() {
+    func saveLayout() {
         for index in layout.members.indices {
             let p = processes[layout.members[index].id]
             layout.members[index].pid = (p?.isRunning ?? false) ? (p?.pid ?? 0) : 0

@@ -59,7 +59,12 @@ public final class DataDirectoryLock {
         guard fd >= 0 else { throw SupervisorError("cannot open \(dir.path)/console.lock: \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw SupervisorError("another sluice console is using \(dir.path); quit it first or pass --data-dir")
+            // Its cluster is running: a second console can watch it rather than run it.
+            let bootstrap = (try? String(contentsOfFile: dir.bootstrapFile, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let watch = bootstrap.map { $0.isEmpty ? "" : ", watch its cluster with `sluice console --bootstrap \($0)`" } ?? ""
+            throw SupervisorError("another sluice console is using \(dir.path): quit it first\(watch), "
+                                  + "or pass --data-dir to run another cluster")
         }
     }
 

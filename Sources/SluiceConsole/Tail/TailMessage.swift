@@ -68,4 +68,13 @@ public enum TailPosition: Equatable, Sendable {
     case offset(Int64)
     /// Milliseconds since 1970: the first message at or after it (ListOffsets by timestamp).
     case timestamp(Int64)
+
+    /// A seek the user wants to look at from its start (the beginning, an offset, a time): the
+    /// tail keeps the first messages from there rather than following new ones.
+    public var anchors: Bool {
+        switch self {
+        case .beginning, .offset, .timestamp: true
+        case .recent, .end: false
+        }
+    }
 }

@@ -14,11 +14,29 @@ public struct TailState: Equatable, Sendable {
     public var position: TailPosition = .end
     /// The consumer's last error (e.g. unknown topic), shown in the view.
     public var error: String?
+    /// After a seek to the beginning, an offset or a time: the view keeps the first `capacity`
+    /// messages from there (the consumer stops once it delivered them), so what the user asked
+    /// to see stays on screen. A live tail (started, resumed, or at the end) drops the oldest.
+    public var anchored = false
+    /// The anchored window is full and the consumer stopped (Space continues, live).
+    public var windowFull = false
+    /// The tailed topic does not exist (deleted while tailed, or not yet created): what is shown
+    /// is what the old topic had; the tail starts over when the topic is created (again).
+    public var topicMissing: Missing?
+
+    public enum Missing: Equatable, Sendable { case deleted, notCreated }
 
     public init() {}
 
-    /// Appends messages in arrival order, dropping the oldest beyond `capacity`.
+    /// Appends messages in arrival order: beyond `capacity`, a live tail drops the oldest, an
+    /// anchored one the newest.
     public mutating func append(_ batch: [TailMessage]) {
+        if anchored {
+            let room = max(0, Self.capacity - messages.count)
+            messages.append(contentsOf: batch.prefix(room))
+            received += min(room, batch.count)
+            return
+        }
         messages.append(contentsOf: batch)
         received += batch.count
         if messages.count > Self.capacity { messages.removeFirst(messages.count - Self.capacity) }

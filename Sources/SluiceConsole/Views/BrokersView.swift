@@ -24,12 +24,13 @@ public enum BrokersView {
             { ($0.broker?.logSize ?? -1) < ($1.broker?.logSize ?? -1) },
             { rtt($0.broker) < rtt($1.broker) },
         ])
+        let controllerID = state.activeControllerID
         let rows = items.map { item -> TableRow in
             let b = item.broker
             let live = item.state == .up || item.state == .slow
             let address = b?.address ?? item.process.map { "127.0.0.1:\($0.port)" } ?? "?"
-            // The controller mark comes from the last snapshot; a broker that is not up cannot be it now.
-            let isController = snap?.controllerID == item.id && live
+            // The controller the console believes in: none without a quorum, never a broker that is down.
+            let isController = controllerID == item.id && live
             var cells: [[Span]] = [
                 [Span("\(item.id)", .text)],
                 [Span(address, .text)],
@@ -37,13 +38,16 @@ public enum BrokersView {
                 [Span(isController ? String(state.glyphs.controller) : "", .accent)],
                 number(live ? b?.leaderCount : nil),
                 number(live ? b?.replicaCount : nil),
-                [Span(live ? "\(b?.underReplicatedCount ?? 0)" : "-", (b?.underReplicatedCount ?? 0) > 0 ? .warn : (live ? .text : .muted))],
+                [Span(live ? Format.count(Int64(b?.underReplicatedCount ?? 0)) : "-",
+                      (b?.underReplicatedCount ?? 0) > 0 ? .warn : (live ? .text : .muted))],
                 [Span(live ? Format.rate(b?.throughput.messagesIn ?? 0) : "-", live ? .text : .muted)],
                 [Span(live ? Format.rate(b?.throughput.messagesOut ?? 0) : "-", live ? .text : .muted)],
                 [Span(live ? Format.megabytesPerSecond(b?.throughput.bytesIn ?? 0) : "-", live ? .text : .muted)],
                 [Span(live ? Format.megabytesPerSecond(b?.throughput.bytesOut ?? 0) : "-", live ? .text : .muted)],
-                [Span(b?.logSize.map(Format.bytes) ?? "-", b?.logSize == nil ? .muted : .text)],
-                probeCell(b?.probe, live: live || item.state == .fenced),
+                // A broker that is down has no disk use or round-trip now, whatever the last poll said.
+                [Span(item.state == .down ? "-" : b?.logSize.map(Format.bytes) ?? "-",
+                      item.state == .down || b?.logSize == nil ? .muted : .text)],
+                item.state == .down ? [Span("-", .muted)] : probeCell(b?.probe, live: live || item.state == .fenced),
             ]
             if state.mode.isEmbedded {
                 let running = item.process?.isRunning ?? false
@@ -59,7 +63,7 @@ public enum BrokersView {
             TableColumn("Ctl", width: 3, priority: 80),
             TableColumn("Lead", width: 5, right: true, priority: 70),
             TableColumn("Repl", width: 5, right: true, priority: 60),
-            TableColumn("URP", width: 3, right: true, priority: 65),
+            TableColumn("URP", width: 4, right: true, priority: 65),
             TableColumn("In/s", width: 7, right: true, priority: 75),
             TableColumn("Out/s", width: 7, right: true, priority: 55),
             TableColumn("InMB/s", width: 6, right: true, priority: 30),
@@ -71,7 +75,7 @@ public enum BrokersView {
             columns.append(TableColumn("RSS", width: 8, right: true, priority: 40))
             columns.append(TableColumn("CPU", width: 6, right: true, priority: 35))
         }
-        let empty = snap == nil ? "Waiting for the cluster to answer…" : (filter.isEmpty ? "No brokers" : "No broker matches the filter")
+        let empty = snap == nil ? state.waitingMessage : (filter.isEmpty ? "No brokers" : "No broker matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
 
@@ -83,7 +87,7 @@ public enum BrokersView {
         switch s {
         case .up: .ok
         case .down: .error
-        case .starting, .fenced, .slow: .warn
+        case .starting, .fenced, .slow, .stopping: .warn
         }
     }
 

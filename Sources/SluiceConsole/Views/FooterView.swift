@@ -24,8 +24,11 @@ public enum FooterView {
             if case .filter = prompt.kind { return [("Enter", "keep filter"), ("Esc", "cancel")] }
             return [("Enter", "run"), ("Esc", "cancel")]
         }
-        if state.showHelp { return [("?", "close help"), ("Esc", "close help")] }
+        if state.showHelp { return [("↑↓", "scroll"), ("?", "close help"), ("Esc", "close help")] }
         let active = KeyTable.active(scopes: state.page.scopes, embedded: state.mode.isEmbedded)
-        return active.filter { $0.footer != nil }.sorted { $0.footer! < $1.footer! }.map { ($0.footerKeyLabel, $0.hint) }
+        return active.filter { $0.footer != nil }.sorted { $0.footer! < $1.footer! }.map { b in
+            // Space says what it does now: a paused tail resumes.
+            (b.footerKeyLabel, b.action == .pauseTail && state.tail.paused ? "resume" : b.hint)
+        }
     }
 }

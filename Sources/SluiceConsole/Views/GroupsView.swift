@@ -34,7 +34,7 @@ public enum GroupsView {
             TableColumn("Lag", width: 8, right: true, priority: 92),
             TableColumn("Lag trend 60s", width: trendWidth, priority: 80),
         ]
-        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+        let empty = state.snapshot == nil ? state.waitingMessage
             : state.snapshot?.groupsError.map { "Groups are unavailable: \($0)" }
             ?? state.snapshot?.groupsUnlisted.map { "Groups could not be listed: \($0) (retrying)" }
             ?? (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")
@@ -48,8 +48,12 @@ public enum GroupsView {
     /// The group's state; for a group the last poll could not describe, why its figures are old
     /// ("loading" while its coordinator loads the groups after a broker start).
     static func stateText(_ g: GroupSnapshot) -> String {
-        guard let why = g.stale else { return g.state }
-        return why == GroupSnapshot.coordinatorLoading ? "loading" : "no answer"
+        switch g.stale {
+        case nil: return g.state
+        case GroupSnapshot.coordinatorLoading?: return "loading"
+        case GroupSnapshot.notListed?: return "not listed"
+        default: return "no answer"
+        }
     }
 
     static func stateRole(_ state: String) -> StyleRole {

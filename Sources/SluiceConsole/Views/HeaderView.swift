@@ -20,21 +20,30 @@ public enum HeaderView {
 
     private static func identity(_ state: AppState) -> [SegmentLine.Segment] {
         typealias S = SegmentLine.Segment
-        let mode: String
-        switch state.mode {
-        case .embedded: mode = "embedded"
-        case .remote(let bootstrap): mode = "remote \(bootstrap)"
-        }
         var out = [S([Span("Sluice", .headerValue)], priority: 100)]
+        // The mode stays on narrow screens; a remote cluster's address goes first when room is short.
+        switch state.mode {
+        case .embedded: out.append(S([Span("embedded", .header)], priority: 88))
+        case .remote(let bootstrap):
+            out.append(S([Span("remote", .header)], priority: 88))
+            out.append(S([Span(bootstrap, .header)], priority: 60))
+        }
         guard let snap = state.snapshot else {
-            out.append(S([Span(mode, .header)], priority: 90))
             let starting = state.processes.values.contains { $0.isRunning }
             if starting || state.pollError == nil {
                 out.append(S([Span(starting ? "waiting for the brokers to start…" : "connecting…", .header)], priority: 95))
             } else {
-                out.append(S([Span("no answer: \(state.pollError!)", .error)], priority: 95))
+                out.append(S([Span("no answer: \(state.pollError!)", .error)], priority: 95,
+                             short: [Span("no answer", .error)], shortPriority: 50))
             }
             return out
+        }
+        if state.quorumLossReason != nil {
+            // Without a quorum the metadata (leaders, ISRs, controller) cannot change: say since when.
+            let since = Format.clock(state.quorumLostSince ?? snap.takenAt, zone: state.timeZone)
+            let dash = state.glyphs.isASCII ? "-" : "—"
+            out.append(S([Span("no quorum \(dash) metadata frozen since \(since)", .error)], priority: 97,
+                         short: [Span("no quorum since \(since)", .error)], shortPriority: 80))
         }
         if state.pollError != nil {
             // The details go to the status line; the header only says the numbers are stale.
@@ -42,15 +51,18 @@ public enum HeaderView {
         }
         let ids = state.brokerIDs
         let up = ids.filter { state.brokerState($0) == .up || state.brokerState($0) == .slow }.count
-        let controller = snap.controllerID.flatMap { $0 >= 0 ? "\($0)" : nil } ?? "none"
-        out.append(S([Span(mode, .header)], priority: 85))
-        out.append(S([Span("controller ", .header), Span(controller, controller == "none" ? .error : .headerValue)], priority: 70))
+        // Without a quorum there is no controller: "no quorum" says it already.
+        if state.quorumLossReason == nil {
+            let controller = state.activeControllerID.map { "\($0)" } ?? "none"
+            out.append(S([Span("controller ", .header), Span(controller, controller == "none" ? .error : .headerValue)],
+                         priority: 93))
+        }
 
         out.append(S([Span("brokers ", .header), Span("\(up)/\(ids.count)", up < ids.count ? .warn : .headerValue),
                       Span(" up", .header)], priority: 95))
         out.append(S([Span("topics ", .header), Span("\(snap.topics.count)", .headerValue)], priority: 75))
         out.append(S([Span("partitions ", .header), Span("\(snap.partitionCount)", .headerValue)], priority: 74))
-        let urp = snap.underReplicatedCount, offline = snap.offlineCount
+        let (offline, urp) = state.partitionHealth
         out.append(S([Span("URP ", .header), Span("\(urp)", urp > 0 ? .warn : .headerValue)], priority: 90))
         out.append(S([Span("offline ", .header), Span("\(offline)", offline > 0 ? .error : .headerValue)], priority: 91))
         return out
@@ -63,7 +75,10 @@ public enum HeaderView {
 
     private static func traffic(_ state: AppState, width: Int) -> [SegmentLine.Segment] {
         typealias S = SegmentLine.Segment
-        guard let snap = state.snapshot else { return [S([Span("waiting for the first poll", .header)], priority: 1)] }
+        guard let snap = state.snapshot else {
+            return [S([Span(state.pollError == nil ? "waiting for the first poll" : "no answer yet: retrying",
+                            state.pollError == nil ? .header : .error)], priority: 1)]
+        }
         let t = snap.totals
         // Fixed widths, so changing numbers do not shift the sparklines (and redraw the whole line).
         func rate(_ v: Double) -> String { TextWidth.padded(Format.rate(v), to: 5, alignRight: true) }
@@ -72,7 +87,8 @@ public enum HeaderView {
         let inBytes = " " + mb(t.bytesIn) + " MB/s "
         let outMsgs = "out " + rate(t.messagesOut) + " msg/s "
         let outBytes = " " + mb(t.bytesOut) + " MB/s "
-        let extra = "refresh " + Format.duration(state.refreshInterval) + (state.demoLoad ? ", demo load on" : "")
+        let demo = !state.demoLoad ? "" : state.demoLoadTrouble == nil ? ", demo load on" : ", demo load retrying"
+        let extra = "refresh " + Format.duration(state.refreshInterval) + demo
         let sepWidth = TextWidth.columns(of: state.glyphs.separator)
         var fixed = [inMsgs, inBytes, outMsgs, outBytes].reduce(0) { $0 + TextWidth.columns(of: $1) } + sepWidth
         // The refresh note only stays on wide screens; do not reserve room for it otherwise.
@@ -86,7 +102,7 @@ public enum HeaderView {
                line(snap.bytesInSeries, .sparkIn)], priority: 90),
             S([Span(outMsgs, .header), line(snap.messagesOutSeries, .sparkOut), Span(outBytes, .header),
                line(snap.bytesOutSeries, .sparkOut)], priority: 80),
-            S([Span(extra, state.demoLoad ? .headerValue : .header)], priority: 50),
+            S([Span(extra, state.demoLoadTrouble != nil ? .warn : state.demoLoad ? .headerValue : .header)], priority: 50),
         ]
     }
 }

@@ -7,7 +7,7 @@ public enum ListSorts {
         case .partitions: ["partition", "leader", "msg/s", "high watermark", "size"]
         case .groups: ["group", "lag", "members", "state"]
         case .groupPartitions: ["partition", "lag"]
-        case .tail, .messageDetail, .events: []
+        case .tail, .messageDetail, .events, .eventDetail: []
         }
     }
 

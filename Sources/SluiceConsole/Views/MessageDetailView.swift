@@ -15,22 +15,32 @@ public enum MessageDetailView {
         func field(_ name: String, _ value: String, _ role: StyleRole = .text) -> [Span] {
             [Span(TextWidth.padded(name, to: 11), .columnHeader), Span(" " + TextWidth.sanitized(value, ascii: ascii), role)]
         }
+        // Null and empty are said as such, never shown as text that could be a value ("null", "").
+        func shown(_ bytes: [UInt8]?) -> [Span] {
+            guard let bytes else { return [Span("\(state.glyphs.null) (null)", .muted)] }
+            if bytes.isEmpty { return [Span("(empty)", .muted)] }
+            return [Span(TextWidth.sanitized(TailMessage.preview(bytes), ascii: ascii), .text)]
+        }
+        func bytesField(_ name: String, _ bytes: [UInt8]?) -> [Span] {
+            [Span(TextWidth.padded(name, to: 11), .columnHeader), Span(" ", .text)] + shown(bytes)
+        }
         var out: [[Span]] = [
             field("Topic", state.tail.target?.topic ?? "?"),
             field("Partition", "\(m.partition)"),
             field("Offset", "\(m.offset)"),
             field("Timestamp", Format.timestamp(millis: m.timestamp, zone: state.timeZone) + " (\(m.timestamp))"),
-            field("Key", TailMessage.preview(m.key), m.key == nil ? .muted : .text),
+            bytesField("Key", m.key),
         ]
         if m.headers.isEmpty {
             out.append(field("Headers", "none", .muted))
         } else {
             for (n, h) in m.headers.enumerated() {
-                out.append(field(n == 0 ? "Headers" : "", "\(h.key) = \(TailMessage.preview(h.value))"))
+                out.append([Span(TextWidth.padded(n == 0 ? "Headers" : "", to: 11), .columnHeader),
+                            Span(" " + TextWidth.sanitized(h.key, ascii: ascii) + " = ", .text)] + shown(h.value))
             }
         }
         guard let value = m.value else {
-            out.append(field("Value", "null", .muted))
+            out.append(bytesField("Value", nil))
             return out
         }
         let text = String(validating: value, as: UTF8.self)
@@ -59,10 +69,7 @@ public enum MessageDetailView {
         for (n, line) in all.dropFirst(top).prefix(rect.height).enumerated() {
             grid.put(line, x: rect.x + 1, y: rect.y + n, maxWidth: rect.width - 2)
         }
-        if all.count > rect.height {
-            let info = " \(min(all.count, top + rect.height))/\(all.count) "
-            grid.put(info, x: rect.maxX - TextWidth.columns(of: info), y: rect.y, role: .muted)
-        }
+        if all.count > rect.height { grid.ruler = "\(min(all.count, top + rect.height))/\(all.count)" }
     }
 
     static func wrap(_ text: String, width: Int) -> [String] {

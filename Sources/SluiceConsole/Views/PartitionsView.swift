@@ -18,14 +18,15 @@ public enum PartitionsView {
             { ($0.highWatermark ?? -1) < ($1.highWatermark ?? -1) },
             { ($0.size ?? -1) < ($1.size ?? -1) },
         ])
+        let down = state.downBrokers
         let rows = parts.map { p -> TableRow in
             TableRow(id: p.key.description, cells: [
                 [Span(p.topic, .text)],
                 [Span("\(p.partition)", .text)],
-                p.isOffline ? [Span("none", .error)] : [Span("\(p.leader)", .text)],
+                leaderCell(p, down: down),
                 [Span("\(p.leaderEpoch)", .text)],
                 [Span(Format.ids(p.replicas), .text)],
-                isrCell(p),
+                isrCell(p, down: down),
                 offset(p.highWatermark),
                 offset(p.logStartOffset),
                 [Span(Format.rate(p.throughput.messagesIn), .text)],
@@ -44,7 +45,7 @@ public enum PartitionsView {
             TableColumn("msg/s", width: 7, right: true, priority: 75),
             TableColumn("Size", width: 9, right: true, priority: 55),
         ]
-        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+        let empty = state.snapshot == nil ? state.waitingMessage
             : (filter.isEmpty ? "No partitions" : "No partition matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
@@ -53,11 +54,22 @@ public enum PartitionsView {
         Selection.drawTable(table(state, scope: scope), page: .partitions(scope), state: state, into: &grid, rect: rect)
     }
 
-    /// The ISR in replica order; out-of-sync replicas follow, marked with "!" in the error role.
-    static func isrCell(_ p: PartitionSnapshot) -> [Span] {
-        var spans = [Span(Format.ids(p.replicas.filter { p.isr.contains($0) }), p.isOffline ? .error : .ok)]
-        let out = p.outOfSync
-        if !out.isEmpty { spans.append(Span(" " + out.map { "!\($0)" }.joined(separator: ","), .error)) }
+    /// "none" without a leader; "3 down" when the metadata names a leader the console knows is
+    /// down (without a metadata quorum, nobody elects another).
+    static func leaderCell(_ p: PartitionSnapshot, down: Set<Int32>) -> [Span] {
+        if p.leader < 0 { return [Span("none", .error)] }
+        if down.contains(p.leader) { return [Span("\(p.leader) down", .error)] }
+        return [Span("\(p.leader)", .text)]
+    }
+
+    /// The live in-sync replicas in replica order; the others (out of sync, or in the ISR but
+    /// down) follow, marked with "!" in the error role.
+    static func isrCell(_ p: PartitionSnapshot, down: Set<Int32>) -> [Span] {
+        let live = p.replicas.filter { p.isr.contains($0) && !down.contains($0) }
+        let offline = p.leader < 0 || down.contains(p.leader)
+        var spans = [Span(Format.ids(live), offline ? .error : .ok)]
+        let out = p.replicas.filter { !live.contains($0) }
+        if !out.isEmpty { spans.append(Span((live.isEmpty ? "" : " ") + out.map { "!\($0)" }.joined(separator: ","), .error)) }
         return spans
     }
 

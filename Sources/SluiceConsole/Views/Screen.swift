@@ -17,12 +17,14 @@ public enum Screen {
         case .groupDetail(let id): GroupDetailView.draw(state, group: id, into: &grid, rect: body)
         case .tail: TailView.draw(state, into: &grid, rect: body)
         case .messageDetail(let id): MessageDetailView.draw(state, id: id, into: &grid, rect: body)
+        case .eventDetail(let id): EventDetailView.draw(state, id: id, into: &grid, rect: body)
         case .events: EventsView.draw(state, into: &grid, rect: body)
         }
         StatusLine.draw(state, into: &grid)
         FooterView.draw(state, into: &grid)
         if state.showHelp { HelpOverlay.draw(state, into: &grid) }
         if let dialog = state.dialog { dialog.draw(into: &grid, glyphs: state.glyphs) }
+        if state.quitting && !state.stopProgress.isEmpty { QuitView.draw(state, into: &grid) }
         return grid
     }
 
@@ -38,6 +40,7 @@ public enum Screen {
         case .messageDetail(let id):
             (0..<MessageDetailView.lines(state, id: id, width: state.width).count).map(String.init)
         case .events: EventsView.table(state).rows.map(\.id)
+        case .eventDetail(let id): (0..<EventDetailView.lines(state, id: id, width: state.width).count).map(String.init)
         }
     }
 }

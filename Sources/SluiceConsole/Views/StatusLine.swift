@@ -11,16 +11,20 @@ public enum StatusLine {
             return
         }
         grid.fill(rect, role: .status)
-        let right = " theme \(state.themeName)\(state.colorEnabled ? "" : " (no colour)") "
+        let ruler = grid.ruler.map { "\($0)  " } ?? ""
+        let right = " \(ruler)theme \(state.themeName)\(state.colorEnabled ? "" : " (no colour)") "
         let rightWidth = TextWidth.columns(of: right)
         grid.put(right, x: rect.maxX - rightWidth, y: rect.y, role: .status)
         let room = rect.width - rightWidth - 2
         if let status = state.status, state.monotonicNow - status.at < lifetime {
             grid.put(TextWidth.truncated(status.text, to: room), x: 1, y: rect.y, role: status.isError ? .statusError : .status)
-        } else if let error = state.pollError, state.snapshot != nil {
-            grid.put(TextWidth.truncated("Last poll failed: \(error)", to: room), x: 1, y: rect.y, role: .statusError)
-        } else if let problem = state.snapshot?.errors.first {
+        } else if let error = state.pollError {
+            let text = state.snapshot == nil ? "No answer: \(error)" : "Last poll failed: \(error)"
+            grid.put(TextWidth.truncated(text, to: room), x: 1, y: rect.y, role: .statusError)
+        } else if let problem = state.snapshot?.lastingErrors.first {
             grid.put(TextWidth.truncated(problem, to: room), x: 1, y: rect.y, role: .statusError)
+        } else if state.demoLoad, let trouble = state.demoLoadTrouble {
+            grid.put(TextWidth.truncated("Demo load retrying: \(trouble)", to: room), x: 1, y: rect.y, role: .statusError)
         }
     }
 }

@@ -22,13 +22,16 @@ public enum TailView {
                 [Span("\(m.partition)", .text)],
                 [Span("\(m.offset)", .text)],
                 [Span(Format.timestamp(millis: m.timestamp, zone: state.timeZone), .muted)],
-                preview(m.key, ascii: ascii),
-                preview(m.value, ascii: ascii),
-                [Span(TextWidth.sanitized(m.headersPreview, ascii: ascii), m.headers.isEmpty ? .muted : .text)],
+                preview(m.key, glyphs: state.glyphs),
+                preview(m.value, glyphs: state.glyphs),
+                headers(m.headers, glyphs: state.glyphs),
             ])
         }
         let empty: String
-        if let error = tail.error {
+        if let missing = tail.topicMissing, let topic = tail.target?.topic {
+            empty = missing == .deleted ? "Topic \(topic) was deleted; the tail starts over when it is created again"
+                : "No topic \(topic) yet; the tail starts when it is created"
+        } else if let error = tail.error {
             empty = "Tail failed: \(error)"
         } else if tail.target == nil {
             empty = "Nothing tailed: press t on a topic or partition, or type :tail TOPIC"
@@ -59,17 +62,39 @@ public enum TailView {
         TableRenderer.draw(model, into: &grid, rect: rect, selected: position?.selectedIndex, scrollTop: top, glyphs: state.glyphs)
     }
 
-    /// The tab bar's description of the tail.
-    static func summary(_ state: AppState) -> String {
+    /// The tab bar's description of the tail, in parts (the filter, added by the tab bar, comes
+    /// before the follow mode and the count when room is short).
+    static func summary(_ state: AppState) -> [SegmentLine.Segment] {
+        typealias S = SegmentLine.Segment
         let tail = state.tail
-        guard let target = tail.target else { return "nothing tailed" }
+        guard let target = tail.target else { return [S([Span("nothing tailed", .tab)], priority: 100)] }
         let scope = target.partition == nil ? "\(target.topic) (all partitions)" : "\(target.topic) partition \(target.partition!)"
-        let run = tail.paused ? "\(state.glyphs.paused) paused" : "\(state.glyphs.live) live"
-        return "\(scope) \(run), \(tail.follow ? "follow" : "no follow"), \(tail.received) received"
+        let run = tail.topicMissing == .deleted ? "deleted" : tail.topicMissing == .notCreated ? "no such topic"
+            : tail.paused ? "\(state.glyphs.paused) paused" : "\(state.glyphs.live) live"
+        return [
+            S([Span("\(scope) \(run)", .tab)], priority: 100, short: [Span("\(target.description) \(run)", .tab)], shortPriority: 70),
+            S([Span(tail.follow ? "follow" : "no follow", .tab)], priority: 50),
+            S([Span("\(tail.received) received", .tab)], priority: 40),
+        ]
     }
 
-    private static func preview(_ bytes: [UInt8]?, ascii: Bool) -> [Span] {
-        guard let bytes else { return [Span("null", .muted)] }
-        return [Span(TextWidth.sanitized(TailMessage.preview(Array(bytes.prefix(512))), ascii: ascii), .text)]
+    /// A key or value: a null one is the null glyph (muted), never the text "null".
+    private static func preview(_ bytes: [UInt8]?, glyphs: Glyphs) -> [Span] {
+        guard let bytes else { return [Span(glyphs.null, .muted)] }
+        return [Span(TextWidth.sanitized(TailMessage.preview(Array(bytes.prefix(512))), ascii: glyphs.isASCII), .text)]
+    }
+
+    /// "name=value,name2=∅": null header values as the null glyph (muted).
+    private static func headers(_ headers: [TailMessage.Header], glyphs: Glyphs) -> [Span] {
+        var spans: [Span] = []
+        for (n, h) in headers.enumerated() {
+            spans.append(Span((n > 0 ? "," : "") + TextWidth.sanitized(h.key + "=", ascii: glyphs.isASCII), .text))
+            if let value = h.value {
+                spans.append(Span(TextWidth.sanitized(TailMessage.preview(Array(value.prefix(256))), ascii: glyphs.isASCII), .text))
+            } else {
+                spans.append(Span(glyphs.null, .muted))
+            }
+        }
+        return spans
     }
 }

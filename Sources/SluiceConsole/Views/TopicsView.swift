@@ -13,9 +13,12 @@ public enum TopicsView {
             { ($0.lag ?? -1) < ($1.lag ?? -1) },
             { $0.partitions.count < $1.partitions.count },
         ])
+        let down = state.downBrokers
         let rows = topics.map { t -> TableRow in
-            let urp = t.underReplicatedCount
-            let offline = t.partitions.filter(\.isOffline).count
+            // A leader or ISR member the console knows is down counts as gone, whatever the
+            // (possibly frozen) metadata says.
+            let urp = t.partitions.filter { state.isUnderReplicated($0, down: down) }.count
+            let offline = t.partitions.filter { state.isOffline($0, down: down) }.count
             let health: [Span] = offline > 0 ? [Span("\(offline) offline", .error)]
                 : urp > 0 ? [Span("\(urp) URP", .warn)] : [Span("ok", .ok)]
             return TableRow(id: t.name, cells: [
@@ -41,7 +44,7 @@ public enum TopicsView {
             TableColumn("Size", width: 9, right: true, priority: 75),
             TableColumn("Lag", width: 7, right: true, priority: 78),
         ]
-        let empty = state.snapshot == nil ? "Waiting for the cluster to answer…"
+        let empty = state.snapshot == nil ? state.waitingMessage
             : (filter.isEmpty ? "No topics yet: press n to create one" : "No topic matches the filter")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }

@@ -18,7 +18,9 @@ struct BrokerCommand: AsyncParsableCommand {
             Without controller.quorum.voters the broker is a single node (its own one-voter metadata \
             quorum). In a cluster, each node sets node.id, process.roles (broker,controller or broker), \
             controller.quorum.voters (1@host:port,...), listeners \
-            (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER.
+            (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER. \
+            --help-config lists every key Sluice reads. Unknown keys are warned about; an invalid value \
+            stops start-up with exit code 78, naming the key.
             """
     )
 
@@ -46,7 +48,21 @@ struct BrokerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Exit when the parent process exits (Linux), so that no broker outlives its supervisor.")
     var exitWithParent = false
 
+    @Flag(name: .long, help: "List every broker config (Kafka's name, type, default, Kafka's update mode, what it does) and exit.")
+    var helpConfig = false
+
+    @Flag(name: .long, help: "With --help-config: print the list as JSON.")
+    var json = false
+
+    func validate() throws {
+        if json && !helpConfig { throw ValidationError("--json goes with --help-config") }
+    }
+
     func run() async throws {
+        if helpConfig {
+            Console.print(json ? BrokerConfigHelp.json() : BrokerConfigHelp.table())
+            return
+        }
         let parentAtStart = getppid()
         // First of all: a SIGTERM from here on (the parent's death included) is a clean shutdown.
         let signals = ShutdownSignals()
@@ -66,7 +82,8 @@ struct BrokerCommand: AsyncParsableCommand {
         do {
             brokerConfig = try buildConfig(logger: logger)
         } catch let error as BrokerConfigError {
-            throw ValidationError(error.description)
+            Console.error(error.description)
+            throw ExitCode(BrokerConfigHelp.configErrorExitCode)
         }
         logger[metadataKey: "node"] = "\(brokerConfig.nodeId)"
         let dataLock = try DataDirectoryLock(directory: brokerConfig.dataDirectory)

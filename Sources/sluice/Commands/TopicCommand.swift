@@ -52,6 +52,11 @@ struct TopicDeleteCommand: AsyncParsableCommand {
     func run() async throws {
         let (names, ifExists) = (self.names, self.ifExists)
         try await client.run { client in
+            // Refused before anything is deleted, whatever the cluster would say (Kafka itself
+            // deletes __consumer_offsets when asked); Sluice's controller refuses them too.
+            if let refusal = names.lazy.compactMap(InternalTopics.deletionRefusal).first {
+                throw CommandFailure("refusing to delete: \(refusal) — nothing was deleted")
+            }
             let admin = KafkaAdmin(client: client)
             for name in names {
                 do {

@@ -46,8 +46,8 @@ final class ClusterHarness {
             offsets.topic.replication.factor=3
             broker.session.timeout.ms=\(sessionTimeoutMs)
             broker.heartbeat.interval.ms=250
-            quorum.election.timeout.ms=500
-            quorum.fetch.timeout.ms=1000
+            controller.quorum.election.timeout.ms=500
+            controller.quorum.fetch.timeout.ms=1000
             """
         try text.write(toFile: "\(directory)/broker-\(id).properties", atomically: true, encoding: .utf8)
     }

@@ -113,6 +113,7 @@ extension Controller {
 
     func deleteTopic(_ name: String, driver: RaftDriver, done: @escaping (Result<TopicImage, ApiError>) -> Void) {
         guard isActive else { return done(.failure(Self.notController(driver))) }
+        if let refusal = Self.internalTopicDeletionRefusal(name) { return done(.failure(refusal)) }
         guard let topic = image.topics[name] else {
             return done(.failure(ApiError(.unknownTopicOrPartition, "This server does not host this topic-partition.")))
         }
@@ -122,6 +123,28 @@ extension Controller {
             logger.info("deleted topic \(name)")
             done(.success(topic))
         }
+    }
+
+    /// Internal topics are never deleted, whatever broker the request reached (they all forward
+    /// DeleteTopics here). Deleting `__consumer_offsets` loses every group's committed offsets,
+    /// `__transaction_state` every transaction's state; `__cluster_metadata` is the Raft log itself.
+    ///
+    /// Kafka 3.9's controller does not refuse this (with no authorizer it deletes the topic, and
+    /// only its old ZooKeeper-era `kafka-topics.sh` refused, client-side: "Topic __consumer_offsets
+    /// is a kafka internal topic and is not allowed to be marked for deletion."). Sluice refuses in
+    /// the controller, with INVALID_TOPIC_EXCEPTION — "the request attempted to perform an operation
+    /// on an invalid topic", which names the topic as the problem and which every client treats as
+    /// final (not retriable) — and that sentence.
+    static func internalTopicDeletionRefusal(_ name: String) -> ApiError? {
+        let what: String
+        switch name {
+        case "__consumer_offsets": what = "it holds the consumer groups' committed offsets"
+        case "__transaction_state": what = "it holds the state of every transaction"
+        case "__cluster_metadata": what = "it is the cluster's metadata log"
+        default: return nil
+        }
+        return ApiError(.invalidTopicException,
+                        "Topic \(name) is a Kafka internal topic and is not allowed to be deleted: \(what).")
     }
 
     func createPartitions(topic name: String, count: Int32, assignments: [[Int32]]?, validateOnly: Bool,

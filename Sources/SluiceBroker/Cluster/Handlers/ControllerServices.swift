@@ -19,9 +19,11 @@ struct ControllerServices: Sendable {
         -> EventLoopFuture<T> {
         let promise = context.eventLoop.makePromise(of: T.self)
         let controller = self.controller
-        driver.submit { driver in
+        driver.submit({ driver in
             body(controller, driver) { promise.succeed($0) }
-        }
+        }, ifStopped: {
+            promise.fail(PeerConnectionError("the quorum driver is stopped"))
+        })
         return promise.futureResult
     }
 }

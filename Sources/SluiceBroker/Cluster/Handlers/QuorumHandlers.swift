@@ -81,28 +81,36 @@ struct DescribeQuorumHandler: ApiHandler {
     let services: ControllerServices
 
     func handle(_ request: DescribeQuorumRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeQuorumResponse>> {
-        let status = services.driver.status
-        var partition = DescribeQuorumResponse.PartitionData()
-        partition.partitionIndex = 0
-        partition.errorMessage = nil
-        partition.leaderId = status.leaderID ?? -1
-        partition.leaderEpoch = status.epoch
-        partition.highWatermark = status.highWatermark
-        partition.currentVoters = status.voters.ids.map { id in
-            var replica = DescribeQuorumResponse.ReplicaState()
-            replica.replicaId = id
-            replica.logEndOffset = id == status.nodeID ? status.logEndOffset : -1
-            return replica
-        }
-        var response = DescribeQuorumResponse()
-        response.errorMessage = nil
-        response.topics = [.init(topicName: RaftWire.topicName, partitions: [partition])]
-        if context.apiVersion >= 2 {
-            response.nodes = services.voters.sorted { $0.key < $1.key }.map { id, address in
-                .init(nodeId: id, listeners: [.init(name: "CONTROLLER", host: address.host, port: UInt16(clamping: address.port))])
+        // Read on the driver's queue: its lock is held across fsyncs, which an event loop must not wait for.
+        let promise = context.eventLoop.makePromise(of: RaftStatus.self)
+        services.driver.submit({ driver in promise.succeed(driver.statusLocked) }, ifStopped: {
+            promise.fail(PeerConnectionError("the quorum driver is stopped"))
+        })
+        let voters = services.voters
+        let version = context.apiVersion
+        return promise.futureResult.map { status in
+            var partition = DescribeQuorumResponse.PartitionData()
+            partition.partitionIndex = 0
+            partition.errorMessage = nil
+            partition.leaderId = status.leaderID ?? -1
+            partition.leaderEpoch = status.epoch
+            partition.highWatermark = status.highWatermark
+            partition.currentVoters = status.voters.ids.map { id in
+                var replica = DescribeQuorumResponse.ReplicaState()
+                replica.replicaId = id
+                replica.logEndOffset = id == status.nodeID ? status.logEndOffset : -1
+                return replica
             }
+            var response = DescribeQuorumResponse()
+            response.errorMessage = nil
+            response.topics = [.init(topicName: RaftWire.topicName, partitions: [partition])]
+            if version >= 2 {
+                response.nodes = voters.sorted { $0.key < $1.key }.map { id, address in
+                    .init(nodeId: id, listeners: [.init(name: "CONTROLLER", host: address.host, port: UInt16(clamping: address.port))])
+                }
+            }
+            return HandlerReply(response)
         }
-        return reply(response, context)
     }
 }
 

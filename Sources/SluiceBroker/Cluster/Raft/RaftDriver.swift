@@ -63,25 +63,44 @@ final class RaftDriver: @unchecked Sendable {
         timer.resume()
     }
 
-    /// Resigns leadership (if held) and gives the voters a moment to hear it, then stops.
-    func stop() {
-        let resigned = lock.withLock { () -> Bool in
-            guard !stopped else { return false }
-            // A single voter has nobody to hand over to: it simply stops.
-            let wasLeader = node.role == .leader && node.voters.count > 1
-            if wasLeader { node.resign() }
-            drive()
-            return wasLeader
+    /// Resigns leadership (if held) and gives the voters a moment to hear it, then stops. Both
+    /// steps run on the driver's queue (they take `lock`, which a job holds across its fsyncs);
+    /// the moment is a delay on that queue, so the caller (a task on the cooperative pool) waits
+    /// without holding a thread.
+    func stop() async {
+        let resigned = await onQueue { [self] in
+            lock.withLock { () -> Bool in
+                guard !stopped else { return false }
+                // A single voter has nobody to hand over to: it simply stops.
+                let wasLeader = node.role == .leader && node.voters.count > 1
+                if wasLeader { node.resign() }
+                drive()
+                return wasLeader
+            }
         }
-        if resigned { usleep(50_000) }  // let EndQuorumEpoch reach the voters
-        let timer = lock.withLock { () -> (any DispatchSourceTimer)? in
-            stopped = true
-            for promise in pending.values { promise.fail(PeerConnectionError("shutting down")) }
-            pending.removeAll()
-            return self.timer
+        // Let EndQuorumEpoch reach the voters before the driver stops.
+        await onQueue(after: resigned ? .milliseconds(50) : .nanoseconds(0)) { [self] in
+            let timer = lock.withLock { () -> (any DispatchSourceTimer)? in
+                stopped = true
+                for promise in pending.values { promise.fail(PeerConnectionError("shutting down")) }
+                pending.removeAll()
+                // No longer anyone's controller: requests waiting for a commit are answered
+                // NOT_CONTROLLER rather than never.
+                let epoch = leaderBox.withLockedValue { $0.epoch }
+                application?.leaderChanged(LeaderAndEpoch(leaderID: nil, epoch: epoch), driver: self)
+                return self.timer
+            }
+            // On the queue: no tick runs after this.
+            timer?.cancel()
         }
-        timer?.cancel()
-        queue.sync {}
+    }
+
+    /// Runs `body` on the driver's queue (after `delay`) and returns its result.
+    private func onQueue<T: Sendable>(after delay: DispatchTimeInterval = .nanoseconds(0),
+                                      _ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.asyncAfter(deadline: .now() + delay) { continuation.resume(returning: body()) }
+        }
     }
 
     var nowMs: Int64 { Int64((DispatchTime.now().uptimeNanoseconds - startTime.uptimeNanoseconds) / 1_000_000) }
@@ -89,16 +108,17 @@ final class RaftDriver: @unchecked Sendable {
     /// The leader as this node last knew it (cheap; no driver lock).
     var leader: LeaderAndEpoch { leaderBox.withLockedValue { $0 } }
 
-    var status: RaftStatus { lock.withLock { node.status } }
-
-    /// Runs `body` on the driver's queue with the lock held (for the controller's requests).
-    func submit(_ body: @escaping @Sendable (RaftDriver) -> Void) {
+    /// Runs `body` on the driver's queue with the lock held (for the controller's requests);
+    /// `ifStopped` instead when the driver has stopped (so that a caller's promise is answered).
+    func submit(_ body: @escaping @Sendable (RaftDriver) -> Void, ifStopped: (@Sendable () -> Void)? = nil) {
         queue.async { [self] in
-            lock.withLock {
-                guard !stopped, !failed else { return }
+            let ran = lock.withLock { () -> Bool in
+                guard !stopped, !failed else { return false }
                 body(self)
                 drive()
+                return true
             }
+            if !ran { ifStopped?() }
         }
     }
 

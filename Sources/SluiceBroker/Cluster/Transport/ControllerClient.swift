@@ -19,6 +19,15 @@ final class ControllerClient: ControllerChannel, Sendable {
     private let logger: Logger
     private let localRegistry = NIOLockedValueBox<HandlerRegistry?>(nil)
     private let correlation = NIOLockedValueBox<Int32>(1)
+    /// Requests not answered yet, by id: ``close()`` fails them (their retries are scheduled on
+    /// event loops that stop with the node, and a promise must not be dropped unanswered).
+    private let unanswered = NIOLockedValueBox(Unanswered())
+
+    private struct Unanswered {
+        var closed = false
+        var nextId: UInt64 = 0
+        var fail: [UInt64: @Sendable (any Error) -> Void] = [:]
+    }
 
     init(nodeID: Int32, view: MetadataView, voters: [Int32: HostAndPort], pool: PeerConnectionPool,
          group: any EventLoopGroup, logger: Logger) {
@@ -37,18 +46,42 @@ final class ControllerClient: ControllerChannel, Sendable {
         try await sendFuture(request, version: version, timeoutMs: timeoutMs).get()
     }
 
-    /// The future form (blocking callers on the I/O pool `wait()` on it).
+    /// The future form: completes on `eventLoop` (one of the group's loops when nil). Retries are
+    /// scheduled on that loop; nothing waits on a thread.
     func sendFuture<R: KafkaRequest>(_ request: R, version: Int16, timeoutMs: Int64,
                                      on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<R.Response> {
         let loop = eventLoop ?? group.next()
         let deadline = NIODeadline.now() + .milliseconds(timeoutMs)
         let promise = loop.makePromise(of: R.Response.self)
-        attempt(request, version: version, deadline: deadline, loop: loop, promise: promise, lastError: nil)
+        let id = unanswered.withLockedValue { state -> UInt64? in
+            guard !state.closed else { return nil }
+            state.nextId += 1
+            state.fail[state.nextId] = { promise.fail($0) }
+            return state.nextId
+        }
+        guard let id else {
+            promise.fail(PeerConnectionError("the controller channel is closed (shutting down)"))
+            return promise.futureResult
+        }
+        promise.futureResult.whenComplete { [unanswered] _ in _ = unanswered.withLockedValue { $0.fail.removeValue(forKey: id) } }
+        attempt(request, version: version, id: id, deadline: deadline, loop: loop, promise: promise, lastError: nil)
         return promise.futureResult
     }
 
-    private func attempt<R: KafkaRequest>(_ request: R, version: Int16, deadline: NIODeadline, loop: any EventLoop,
+    /// Fails every unanswered request and refuses new ones (the node is stopping).
+    func close() {
+        let pending = unanswered.withLockedValue { state in
+            state.closed = true
+            defer { state.fail = [:] }
+            return Array(state.fail.values)
+        }
+        for fail in pending { fail(PeerConnectionError("the controller channel is closed (shutting down)")) }
+    }
+
+    private func attempt<R: KafkaRequest>(_ request: R, version: Int16, id: UInt64, deadline: NIODeadline, loop: any EventLoop,
                                           promise: EventLoopPromise<R.Response>, lastError: String?) {
+        // Answered meanwhile (failed by close()).
+        guard unanswered.withLockedValue({ $0.fail[id] != nil }) else { return }
         guard NIODeadline.now() < deadline else {
             promise.fail(ApiError(.requestTimedOut, "no active controller answered \(R.apiKey) in time"
                                   + (lastError.map { " (last: \($0))" } ?? "")))
@@ -56,7 +89,8 @@ final class ControllerClient: ControllerChannel, Sendable {
         }
         let retry: @Sendable (String) -> Void = { [self] reason in
             loop.scheduleTask(in: .milliseconds(50)) {
-                self.attempt(request, version: version, deadline: deadline, loop: loop, promise: promise, lastError: reason)
+                self.attempt(request, version: version, id: id, deadline: deadline, loop: loop, promise: promise,
+                             lastError: reason)
             }
         }
         guard let controller = view.controllerId else { return retry("no controller is known") }

@@ -34,11 +34,12 @@ struct FindCoordinatorHandler: ApiHandler {
         }
         let services = services
         if services.metadata.topic(OffsetsTopic.name) == nil {
-            return services.offLoop(context) {
-                let topic = try? services.ensureOffsetsTopic()
-                return HandlerReply(Self.response(keys.map { Self.locate($0, topic: topic, services: services) },
-                                                  version: version))
-            }
+            return services.ensureOffsetsTopic(on: context.eventLoop)
+                .map(Optional.some)
+                .recover { _ in nil }
+                .map { topic in
+                    HandlerReply(Self.response(keys.map { Self.locate($0, topic: topic, services: services) }, version: version))
+                }
         }
         let topic = services.metadata.topic(OffsetsTopic.name)
         return reply(Self.response(keys.map { Self.locate($0, topic: topic, services: services) }, version: version),

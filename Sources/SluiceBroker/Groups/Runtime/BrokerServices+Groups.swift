@@ -1,4 +1,5 @@
 import KafkaProtocol
+import NIOCore
 import SluiceStorage
 
 /// How the broker hosts the group coordinator: `__consumer_offsets` created on demand, its
@@ -19,25 +20,26 @@ extension BrokerServices {
     /// `__consumer_offsets`, created first if it does not exist (as Kafka does when a client
     /// first looks for a coordinator), with `offsets.topic.num.partitions` partitions,
     /// `offsets.topic.replication.factor` capped at the brokers available, compaction and
-    /// `offsets.topic.segment.bytes`. Blocks on disk: call it off the event loops.
-    func ensureOffsetsTopic() throws -> TopicImage {
-        if metadata.topic(OffsetsTopic.name) == nil {
-            let config = groups.config
-            let creation = TopicCreation(
-                name: OffsetsTopic.name, numPartitions: config.offsetsTopicPartitions,
-                replicationFactor: min(config.offsetsTopicReplicationFactor, offsetsTopicBrokerCount),
-                configs: OffsetsTopic.topicConfigs(segmentBytes: config.offsetsTopicSegmentBytes))
-            do {
-                try metadata.createTopic(creation)
-            } catch let error as ApiError where error.code == .topicAlreadyExists {
-                // Created meanwhile by another request.
+    /// `offsets.topic.segment.bytes`. The creation is forwarded to the controller; the future
+    /// completes on `loop` (COORDINATOR_NOT_AVAILABLE when the topic could not be created).
+    func ensureOffsetsTopic(on loop: any EventLoop) -> EventLoopFuture<TopicImage> {
+        if let topic = metadata.topic(OffsetsTopic.name) { return loop.makeSucceededFuture(topic) }
+        let config = groups.config
+        let creation = TopicCreation(
+            name: OffsetsTopic.name, numPartitions: config.offsetsTopicPartitions,
+            replicationFactor: min(config.offsetsTopicReplicationFactor, offsetsTopicBrokerCount),
+            configs: OffsetsTopic.topicConfigs(segmentBytes: config.offsetsTopicSegmentBytes))
+        return metadata.createTopic(creation, on: loop).map { _ in () }.flatMapError { error in
+            // Created meanwhile by another request.
+            if let error = error as? ApiError, error.code == .topicAlreadyExists { return loop.makeSucceededVoidFuture() }
+            return loop.makeFailedFuture(error)
+        }.flatMapThrowing { [metadata] in
+            // Leaderships reach the coordinator through its partition listener.
+            guard let topic = metadata.topic(OffsetsTopic.name) else {
+                throw ApiError(.coordinatorNotAvailable, "\(OffsetsTopic.name) could not be created")
             }
+            return topic
         }
-        guard let topic = metadata.topic(OffsetsTopic.name) else {
-            throw ApiError(.coordinatorNotAvailable, "\(OffsetsTopic.name) could not be created")
-        }
-        // Leaderships reach the coordinator through its partition listener.
-        return topic
     }
 
     func leadingOffsetsPartitions(_ topic: TopicImage) -> [Int32] {
