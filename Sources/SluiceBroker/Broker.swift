@@ -67,7 +67,7 @@ public final class Broker: Sendable {
             cluster = node
             let replicas = ReplicaManager(logs: logs, pool: pool, peers: node, localId: config.nodeId,
                                           config: config.replication, logger: logger)
-            let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, replicas: replicas, logger: logger)
+            let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, logger: logger)
             node.addPartitionListener(localReplicas)
             node.addPartitionListener(ReplicationListener(replicas: replicas, logger: logger))
             replicas.start()
