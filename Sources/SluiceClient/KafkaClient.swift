@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import SluiceBase
 
 /// The shared core of the producer, the consumer and the admin client: connections to the
 /// brokers, the metadata cache, version negotiation and retries.

@@ -1,10 +1,11 @@
+import SluiceBase
 import Testing
 @testable import SluiceConsole
 
 /// Consumer groups in the model: consumption rates from commits that come in steps, and groups a
 /// poll could not see (a coordinator loading its groups after a broker start) kept, not lost.
 @Suite struct GroupModelTests {
-    static let key = PartitionKey("t", 0)
+    static let key = TopicPartition("t", 0)
 
     func observation(at t: Double, hw: Int64, groups: [ObservedGroup], unlisted: String? = nil) -> ClusterObservation {
         ClusterObservation(

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceBase
 
 /// Builds a record batch (magic 2) from records.
 ///

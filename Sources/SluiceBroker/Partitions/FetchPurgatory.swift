@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Fetches waiting for data (`min_bytes` not reached yet, `max_wait_ms` not over).

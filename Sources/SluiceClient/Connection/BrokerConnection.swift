@@ -3,6 +3,7 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 
 /// One TCP connection to a broker, with many requests in flight.
 ///

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// The cluster as the views see it: one poll's observation plus everything derived from the polls
 /// before it (rates, trends, brokers that disappeared). Immutable; the poller's builder makes a new
 /// one per poll. Views never talk to the network: they render a snapshot.
@@ -175,7 +177,7 @@ public struct PartitionSnapshot: Equatable, Sendable {
         self.throughput = throughput
     }
 
-    public var key: PartitionKey { PartitionKey(topic, partition) }
+    public var key: TopicPartition { TopicPartition(topic, partition) }
     public var isOffline: Bool { leader < 0 }
     public var isUnderReplicated: Bool { !isOffline && isr.count < replicas.count }
     /// Replicas that are not in the ISR, in replica order.
@@ -208,13 +210,13 @@ public struct GroupSnapshot: Equatable, Sendable {
     public var stale: String?
     /// Committed offsets this poll found moved by something other than the group's consumers (a
     /// reset: backwards, or forwards while the group has no member), by how much.
-    public var offsetResets: [PartitionKey: Int64]
+    public var offsetResets: [TopicPartition: Int64]
 
     public init(
         id: String, state: String, protocolType: String = "consumer", assignor: String = "",
         members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
         lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0, commitHistory: CommitHistory = CommitHistory(),
-        stale: String? = nil, offsetResets: [PartitionKey: Int64] = [:]
+        stale: String? = nil, offsetResets: [TopicPartition: Int64] = [:]
     ) {
         self.offsetResets = offsetResets
         self.commitHistory = commitHistory
@@ -240,7 +242,7 @@ public struct GroupSnapshot: Equatable, Sendable {
 }
 
 public struct GroupPartitionOffset: Equatable, Sendable {
-    public var key: PartitionKey
+    public var key: TopicPartition
     /// nil when the group never committed on this partition.
     public var committed: Int64?
     /// The partition's high watermark; nil when unknown.
@@ -248,7 +250,7 @@ public struct GroupPartitionOffset: Equatable, Sendable {
     /// The member the partition is assigned to, if any (its client id).
     public var owner: String?
 
-    public init(key: PartitionKey, committed: Int64?, end: Int64?, owner: String? = nil) {
+    public init(key: TopicPartition, committed: Int64?, end: Int64?, owner: String? = nil) {
         self.key = key
         self.committed = committed
         self.end = end

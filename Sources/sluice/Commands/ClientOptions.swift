@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBase
 import SluiceClient
 
 /// The options every client command shares.

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// The cluster's metadata as a value: what replaying the metadata log up to `offset` gives.

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 
 /// A client connection to another node (its controller listener, or a broker listener): sends
 /// Kafka requests and matches responses, which a Kafka server returns in request order.
@@ -12,18 +13,18 @@ import NIOPosix
 /// every pending request (`PeerConnectionError`) and is not reused; ``PeerConnectionPool`` makes a
 /// new one on the next send.
 final class PeerConnection: Sendable {
-    let address: HostAndPort
+    let address: BrokerAddress
     private let channel: any Channel
     private let handler: NIOLoopBound<ResponseMatcher>
 
-    private init(address: HostAndPort, channel: any Channel, handler: ResponseMatcher) {
+    private init(address: BrokerAddress, channel: any Channel, handler: ResponseMatcher) {
         self.address = address
         self.channel = channel
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
     /// Connects (failing after `timeout`).
-    static func connect(to address: HostAndPort, group: any EventLoopGroup,
+    static func connect(to address: BrokerAddress, group: any EventLoopGroup,
                         timeout: TimeAmount = .seconds(2)) -> EventLoopFuture<PeerConnection> {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)

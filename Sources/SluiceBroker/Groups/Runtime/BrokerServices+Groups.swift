@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// How the broker hosts the group coordinator: `__consumer_offsets` created on demand, its

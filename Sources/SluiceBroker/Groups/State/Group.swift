@@ -1,6 +1,7 @@
 import Collections
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// A classic consumer group: its members, generation, selected protocol and committed offsets.

@@ -1,5 +1,5 @@
 import KafkaProtocol
-import struct SluiceStorage.TopicPartition
+import SluiceBase
 
 /// ISR changes on their way to the controller (Kafka's `AlterPartitionManager`): one
 /// AlterPartition request in flight per broker, the changes proposed meanwhile wait for the next
