@@ -2,7 +2,6 @@
 // run `swift run KafkaProtocolGenerator` after changing the specs or the generator.
 
 import NIOCore
-import SluiceBase
 
 /// `ConsumerProtocolAssignment`, versions 0-3, flexible versions none.
 public struct ConsumerProtocolAssignment: Sendable, Equatable {
