@@ -88,22 +88,6 @@ public final class KafkaClient: Sendable {
         return try await pool.connection(node: nodeId, address: broker.address)
     }
 
-    /// The connection to the leader of a partition; throws a retriable error when there is none.
-    public func leaderConnection(for tp: TopicPartition) async throws -> BrokerConnection {
-        let metadata = try await metadata(topics: [tp.topic])
-        guard let topic = metadata.topics[tp.topic] else {
-            throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(tp.topic)'")
-        }
-        try topic.error.check(resource: "topic '\(tp.topic)'")
-        guard let partition = topic.partition(tp.partition) else {
-            throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "partition \(tp)")
-        }
-        guard partition.leader >= 0 else {
-            throw KafkaClientError.broker(.leaderNotAvailable, resource: "partition \(tp)")
-        }
-        return try await connection(toNode: partition.leader)
-    }
-
     /// Drops a connection that failed, and marks metadata stale.
     func discard(_ connection: BrokerConnection) async {
         await pool.discard(connection)

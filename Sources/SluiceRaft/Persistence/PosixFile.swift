@@ -37,10 +37,6 @@ enum PosixFile {
         try raft { () throws(PosixError) in try Posix.truncate(fd, to: size, path: path) }
     }
 
-    static func renameFile(_ from: String, _ to: String) throws(RaftStoreError) {
-        try raft { () throws(PosixError) in try Posix.rename(from, to) }
-    }
-
     /// Deletes a file; a missing file is not an error.
     static func removeFile(_ path: String) throws(RaftStoreError) {
         try raft { () throws(PosixError) in try Posix.unlinkIfPresent(path) }

@@ -43,10 +43,6 @@ extension BrokerServices {
         }
     }
 
-    func leadingOffsetsPartitions(_ topic: TopicImage) -> [Int32] {
-        topic.partitions.indices.filter { topic.partitions[$0].leader == nodeId }.map(Int32.init)
-    }
-
     /// Whether a topic partition exists (offset commits for others are refused).
     func partitionExists(_ tp: TopicPartition) -> Bool {
         guard let topic = metadata.topic(tp.topic) else { return false }
