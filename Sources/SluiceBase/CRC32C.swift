@@ -36,7 +36,4 @@ public enum CRC32C {
         guard let base = bytes.baseAddress else { return crc }
         return sluice_crc32c_update_portable(crc, base, bytes.count)
     }
-
-    /// True when the hardware instruction is in use.
-    public static var usesHardware: Bool { sluice_crc32c_uses_hardware() != 0 }
 }

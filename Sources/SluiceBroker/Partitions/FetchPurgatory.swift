@@ -112,8 +112,6 @@ final class FetchPurgatory: Sendable {
         }
     }
 
-    var waitingCount: Int { state.withLockedValue { $0.waiters.count } }
-
     private func remove(_ id: UInt64) -> Waiter? {
         state.withLockedValue { Self.remove(id, from: &$0) }
     }

@@ -67,7 +67,6 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var partitions: [PartitionSnapshot] { topics.flatMap(\.partitions) }
     public var partitionCount: Int { topics.reduce(0) { $0 + $1.partitions.count } }
     public var underReplicatedCount: Int { topics.reduce(0) { $0 + $1.partitions.filter(\.isUnderReplicated).count } }
-    public var offlineCount: Int { topics.reduce(0) { $0 + $1.partitions.filter(\.isOffline).count } }
 
     public func broker(_ id: Int32) -> BrokerSnapshot? { brokers.first { $0.id == id } }
     public func topic(_ name: String) -> TopicSnapshot? { topics.first { $0.name == name } }
@@ -180,8 +179,6 @@ public struct PartitionSnapshot: Equatable, Sendable {
     public var key: TopicPartition { TopicPartition(topic, partition) }
     public var isOffline: Bool { leader < 0 }
     public var isUnderReplicated: Bool { !isOffline && isr.count < replicas.count }
-    /// Replicas that are not in the ISR, in replica order.
-    public var outOfSync: [Int32] { replicas.filter { !isr.contains($0) } }
     /// Messages currently retained (high watermark minus log start), when both are known.
     public var messageCount: Int64? {
         guard let hw = highWatermark, let start = logStartOffset else { return nil }

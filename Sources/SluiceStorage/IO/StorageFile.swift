@@ -40,8 +40,6 @@ final class StorageFile {
         StorageFile(path: path, descriptor: try FileSystem.openReadOnly(path))
     }
 
-    var isOpen: Bool { fd >= 0 }
-
     func close() {
         if fd >= 0 {
             Posix.close(fd)

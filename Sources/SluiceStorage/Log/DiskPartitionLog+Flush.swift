@@ -100,6 +100,4 @@ extension DiskPartitionLog {
             state.closed = true
         }
     }
-
-    var isClosed: Bool { lock.withLock { state.closed } }
 }

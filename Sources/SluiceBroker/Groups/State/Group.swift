@@ -67,8 +67,6 @@ struct Group: Sendable {
 
     // MARK: Queries
 
-    var isEmptyOfMembers: Bool { members.isEmpty }
-
     func has(_ memberId: String) -> Bool { members[memberId] != nil }
 
     func isLeader(_ memberId: String) -> Bool { leaderId == memberId }

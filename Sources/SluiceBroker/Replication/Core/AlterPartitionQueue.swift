@@ -19,8 +19,6 @@ struct AlterPartitionQueue: Sendable {
     private(set) var retryAt: Int64 = 0
     private var nextId: UInt64 = 1
 
-    var isIdle: Bool { waiting.isEmpty && inFlight == nil }
-
     mutating func enqueue(_ item: Item) {
         waiting[item.topicPartition] = item
     }
