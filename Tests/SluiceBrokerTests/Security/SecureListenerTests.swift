@@ -1,0 +1,114 @@
+import Foundation
+import KafkaProtocol
+import NIOCore
+import SluiceClient
+import SluiceSecurity
+import Testing
+@testable import SluiceBroker
+
+/// TLS and SASL on a broker's client listener, driven by SluiceClient: PLAIN users from the JAAS
+/// line, SCRAM users created through the admin API, wrong passwords, client certificates.
+@Suite(.serialized) struct SecureListenerTests {
+    @Test func saslSslWithPlainAndScramUsersCreatedThroughTheAdminAPI() async throws {
+        let fixture = try await SecureBrokerFixture.start(listener: "SASL_SSL")
+        defer { Task { await fixture.stop() } }
+        let admin = fixture.client(try fixture.security([
+            "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.username": "admin", "sasl.password": "admin-secret",
+        ]))
+        let metadata = try await admin.metadata(topics: [], refresh: true)
+        #expect(metadata.brokers.count == 1)
+        try await KafkaAdmin(client: admin).alterUserScramCredentials([
+            .upsert(user: "carol", mechanism: .sha256, password: "carol-256"),
+            .upsert(user: "carol", mechanism: .sha512, password: "carol-512", iterations: 8192),
+        ])
+        let described = try await KafkaAdmin(client: admin).describeUserScramCredentials()
+        #expect(described.map(\.user) == ["carol"])
+        #expect(described.first?.credentials.map(\.mechanism) == [.sha256, .sha512])
+        #expect(described.first?.credentials.map(\.iterations) == [4096, 8192])
+        await admin.close()
+
+        for (mechanism, password) in [("SCRAM-SHA-256", "carol-256"), ("SCRAM-SHA-512", "carol-512")] {
+            let carol = fixture.client(try fixture.security([
+                "security.protocol": "SASL_SSL", "sasl.mechanism": mechanism,
+                "sasl.jaas.config": #"org.apache.kafka.common.security.scram.ScramLoginModule required username="carol" password="\#(password)";"#,
+            ]))
+            _ = try await carol.metadata(topics: [], refresh: true)
+            await carol.close()
+        }
+        // A wrong password, an unknown user, and one mechanism's password used for the other: all
+        // the same generic authentication failure.
+        for (mechanism, user, password) in [("SCRAM-SHA-512", "carol", "wrong"), ("SCRAM-SHA-256", "nobody", "x"),
+                                            ("SCRAM-SHA-512", "carol", "carol-256"), ("PLAIN", "admin", "nope")] {
+            let client = fixture.client(try fixture.security([
+                "security.protocol": "SASL_SSL", "sasl.mechanism": mechanism, "sasl.username": user, "sasl.password": password,
+            ]))
+            do {
+                _ = try await client.metadata(topics: [], refresh: true)
+                Issue.record("\(mechanism) \(user) authenticated with a wrong password")
+            } catch let error as KafkaClientError {
+                #expect(error.errorCode == .saslAuthenticationFailed, "\(error)")
+                #expect(error.detail == "Authentication failed during authentication due to invalid credentials with SASL mechanism \(mechanism)")
+            }
+            await client.close()
+        }
+    }
+
+    @Test func scramCredentialValidationUsesKafkasCodes() async throws {
+        let fixture = try await SecureBrokerFixture.start(listener: "SASL_PLAINTEXT")
+        defer { Task { await fixture.stop() } }
+        let client = fixture.client(try ClientSecurity(securityProtocol: .saslPlaintext,
+                                                       sasl: SaslCredentials(mechanism: "PLAIN", username: "admin", password: "admin-secret")))
+        defer { Task { await client.close() } }
+        let admin = KafkaAdmin(client: client)
+        func code(_ changes: [ScramCredentialChange]) async -> ErrorCode? {
+            do {
+                try await admin.alterUserScramCredentials(changes)
+                return ErrorCode.noError
+            } catch let error as KafkaClientError {
+                return error.errorCode
+            } catch {
+                return nil
+            }
+        }
+        #expect(await code([.delete(user: "ghost", mechanism: .sha256)]) == .resourceNotFound)
+        #expect(await code([.upsert(user: "", mechanism: .sha256, password: "p")]) == .unacceptableCredential)
+        #expect(await code([.upsert(user: "u", mechanism: .sha256, password: "p", iterations: 100)]) == .unacceptableCredential)
+        #expect(await code([.upsert(user: "u", mechanism: .sha256, password: "p", iterations: 20_000)]) == .unacceptableCredential)
+        #expect(await code([.upsert(user: "u", mechanism: .sha256, password: "p"), .upsert(user: "u", mechanism: .sha256, password: "q")])
+                == .duplicateResource)
+        #expect(await code([.upsert(user: "dora", mechanism: .sha256, password: "p")]) == ErrorCode.noError)
+        #expect(await code([.delete(user: "dora", mechanism: .sha256)]) == ErrorCode.noError)
+        do {
+            _ = try await admin.describeUserScramCredentials(users: ["dora"])
+            Issue.record("a deleted user is still described")
+        } catch let error as KafkaClientError {
+            #expect(error.errorCode == .resourceNotFound)
+        }
+    }
+
+    @Test func tlsClientsMustTrustTheBrokersCertificate() async throws {
+        let fixture = try await SecureBrokerFixture.start(listener: "SSL")
+        defer { Task { await fixture.stop() } }
+        let trusted = fixture.client(try fixture.security(["security.protocol": "SSL"]))
+        _ = try await trusted.metadata(topics: [], refresh: true)
+        await trusted.close()
+        // The broker's certificate names localhost and 127.0.0.1; "localhost" is checked as a name.
+        var configuration = ClientConfiguration(bootstrapServers: [BrokerAddress(host: "localhost", port: fixture.port)],
+                                                connectTimeout: .seconds(5), requestTimeout: .seconds(10), retry: RetryPolicy(maxAttempts: 1))
+        configuration.security = try fixture.security(["security.protocol": "SSL"])
+        let byName = KafkaClient(configuration: configuration)
+        _ = try await byName.anyConnection()
+        await byName.close()
+        // Another CA's client does not trust the broker.
+        let foreign = try await TestPKI(name: "Foreign CA")
+        defer { foreign.remove() }
+        let stranger = fixture.client(try ClientSecurity(properties: ["security.protocol": "SSL", "ssl.ca.location": foreign.caCertificate]))
+        do {
+            _ = try await stranger.metadata(topics: [], refresh: true)
+            Issue.record("a client trusted a certificate from another CA")
+        } catch let error as KafkaClientError {
+            #expect(error.kind == .connection && error.detail.contains("TLS handshake failed"), "\(error)")
+        }
+        await stranger.close()
+    }
+}
