@@ -81,15 +81,21 @@ private struct WhoAmIHandler: ApiHandler {
             return properties
         }
         try await withServer(tls + [("ssl.client.auth", "requested")], listener: "SSL", pki: pki) { port in
-            #expect(try await whoAmI(port: port, client(dave)) == "User:CN=dave,O=Acme|SSL|SSL")
-            #expect(try await whoAmI(port: port, client(nil)) == "User:ANONYMOUS|SSL|SSL")
+            let who1 = try await whoAmI(port: port, client(dave))
+
+            #expect(who1 == "User:CN=dave,O=Acme|SSL|SSL")
+            let who2 = try await whoAmI(port: port, client(nil))
+
+            #expect(who2 == "User:ANONYMOUS|SSL|SSL")
             await #expect(throws: KafkaClientError.self) { try await whoAmI(port: port, client(expired)) }
             await #expect(throws: KafkaClientError.self) { try await whoAmI(port: port, client(stranger)) }
         }
         try await withServer(tls + [("ssl.client.auth", "required"),
                                     ("ssl.principal.mapping.rules", "RULE:^CN=([a-z]+),O=Acme$/$1@acme/U,DEFAULT")],
                              listener: "SSL", pki: pki) { port in
-            #expect(try await whoAmI(port: port, client(dave)) == "User:DAVE@ACME|SSL|SSL")
+            let who3 = try await whoAmI(port: port, client(dave))
+
+            #expect(who3 == "User:DAVE@ACME|SSL|SSL")
             await #expect(throws: KafkaClientError.self) { try await whoAmI(port: port, client(nil)) }
         }
         // No rule applies: the connection is refused, as in Kafka.
@@ -104,7 +110,9 @@ private struct WhoAmIHandler: ApiHandler {
             var properties = client(dave)
             properties.merge(["security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.username": "alice",
                               "sasl.password": "alice-secret"]) { $1 }
-            #expect(try await whoAmI(port: port, properties) == "User:alice|SASL_SSL|SASL_SSL")
+            let who4 = try await whoAmI(port: port, properties)
+
+            #expect(who4 == "User:alice|SASL_SSL|SASL_SSL")
         }
     }
 
@@ -115,7 +123,9 @@ private struct WhoAmIHandler: ApiHandler {
         try await withServer([("ssl.keystore.location", server.bundle)], listener: "SSL", pki: pki) { port in
             // A TLS client in the middle of its session.
             let tlsClient = ["security.protocol": "SSL", "ssl.ca.location": pki.caCertificate]
-            #expect(try await whoAmI(port: port, tlsClient) == "User:ANONYMOUS|SSL|SSL")
+            let who5 = try await whoAmI(port: port, tlsClient)
+
+            #expect(who5 == "User:ANONYMOUS|SSL|SSL")
             // Plaintext Kafka bytes: the TLS layer refuses them and the connection closes.
             let plain = try RawKafkaConnection(port: port)
             plain.send(KafkaFrame.request(ApiVersionsRequest(), version: 3, correlationId: 1, clientId: "plain"))
@@ -128,7 +138,9 @@ private struct WhoAmIHandler: ApiHandler {
             truncated.send(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]))
             truncated.finishSending()
             #expect(truncated.isClosedByPeer())
-            #expect(try await whoAmI(port: port, tlsClient) == "User:ANONYMOUS|SSL|SSL")
+            let who6 = try await whoAmI(port: port, tlsClient)
+
+            #expect(who6 == "User:ANONYMOUS|SSL|SSL")
         }
     }
 
@@ -136,7 +148,9 @@ private struct WhoAmIHandler: ApiHandler {
         let pki = try await TestPKI()
         defer { pki.remove() }
         try await withServer([], listener: "PLAINTEXT", pki: pki) { port in
-            #expect(try await whoAmI(port: port, [:]) == "User:ANONYMOUS|PLAINTEXT|PLAINTEXT")
+            let who7 = try await whoAmI(port: port, [:])
+
+            #expect(who7 == "User:ANONYMOUS|PLAINTEXT|PLAINTEXT")
         }
     }
 }

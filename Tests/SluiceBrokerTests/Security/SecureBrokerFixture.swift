@@ -19,8 +19,9 @@ struct SecureBrokerFixture {
 
     /// `listener` like `SASL_SSL`; the key store, trust store and JAAS keys are filled in unless
     /// `properties` gives them.
-    static func start(listener: String, properties: [(String, String)] = [], pki: TestPKI? = nil) async throws -> SecureBrokerFixture {
-        let pki = try await pki ?? TestPKI()
+    static func start(listener: String, properties: [(String, String)] = [], pki given: TestPKI? = nil) async throws -> SecureBrokerFixture {
+        let pki: TestPKI
+        if let given { pki = given } else { pki = try await TestPKI() }
         let server = try await pki.issue("broker", subject: "/CN=localhost/O=Sluice Test")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-secure-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
