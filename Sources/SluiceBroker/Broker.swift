@@ -88,7 +88,8 @@ public final class Broker: Sendable {
             }
             let clientListener = try await pool.runIfActive {
                 try ListenerRuntime(security: try config.listenerSecurity(config.listenerName),
-                                    failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, scramCredential: scramCredential)
+                                    failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, fileReadPool: pool,
+                                    scramCredential: scramCredential)
             }
             var runtimes = [clientListener]
             var controllerServer: BrokerServer?
@@ -96,7 +97,8 @@ public final class Broker: Sendable {
             if let registry = node.controllerRegistry(), let listener = config.controllerListener {
                 let runtime = try await pool.runIfActive {
                     try ListenerRuntime(security: try config.listenerSecurity(config.controllerListenerNames.first ?? "CONTROLLER"),
-                                        failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, scramCredential: scramCredential)
+                                        failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, fileReadPool: pool,
+                                        scramCredential: scramCredential)
                 }
                 runtimes.append(runtime)
                 let server = BrokerServer(group: group, registry: registry, maxFrameSize: config.socketRequestMaxBytes,

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SluiceSecurity
 
@@ -77,6 +78,28 @@ import Testing
         var server = ScramServerSession(mechanism: .sha256) { _ in nil }
         _ = server.evaluate(Array("garbage".utf8))
         guard case .failure = server.evaluate(Array("n,,n=a,r=x".utf8)) else { Issue.record("a failed exchange went on"); return }
+    }
+
+    /// librdkafka before 2.6.1 sends c-nonce + (c-nonce + s-nonce) in client-final: accepted as
+    /// Kafka 3.9 does (suffix match); a nonce without the server's part is not.
+    @Test func librdkafkasDoubledClientNonceIsAccepted() throws {
+        let mechanism = ScramMechanism.sha256
+        let salt: [UInt8] = Array(repeating: 7, count: 16)
+        let credential = mechanism.credential(password: "pencil", iterations: 4096, salt: salt)
+        for (echo, succeeds) in [("CLIENTCLIENTSERVERPART", true), ("CLIENTSERVERPART", true), ("CLIENT", false), ("XSERVERPARTY", false)] {
+            var server = ScramServerSession(mechanism: mechanism, serverNonce: "SERVERPART") { _ in credential }
+            let bare = "n=user,r=CLIENT"
+            guard case .challenge(let first) = server.evaluate(Array(("n,," + bare).utf8)) else { Issue.record("refused"); return }
+            // client-final as a client computes it over what it sends (librdkafka 2.0: its nonce twice).
+            let withoutProof = "c=biws,r=\(echo)"
+            let salted = mechanism.saltedPassword("pencil", salt: salt, iterations: 4096)
+            let clientKey = mechanism.hmac(key: salted, Array("Client Key".utf8))
+            let authMessage = Array((bare + "," + String(decoding: first, as: UTF8.self) + "," + withoutProof).utf8)
+            let signature = mechanism.hmac(key: mechanism.hash(clientKey), authMessage)
+            let proof = Base64.encode(zip(clientKey, signature).map { $0 ^ $1 })
+            let step = server.evaluate(Array((withoutProof + ",p=" + proof).utf8))
+            if case .success = step { #expect(succeeds, "\(echo)") } else { #expect(!succeeds, "\(echo): \(step)") }
+        }
     }
 
     @Test func plainChecksUsersFromTheJaasLine() throws {

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import SluiceSecurity
 
@@ -12,12 +13,16 @@ final class ListenerRuntime: Sendable {
     let tls: ReloadingTLSContext?
     private let scramCredential: @Sendable (ScramMechanism, String) -> ScramCredential?
     private let failureDelay: TimeAmount
+    /// Where file regions of responses are read on TLS listeners (nil: no TLS, or tests that
+    /// serve no fetches): TLS encrypts in user space, so zero-copy sendfile cannot apply.
+    let fileReadPool: NIOThreadPool?
 
     /// Builds the TLS context (blocking file reads: call off the event loops). `scramCredential`
     /// reads the metadata image at each SCRAM exchange.
-    init(security: ListenerSecurity, failedAuthenticationDelayMs: Int32,
+    init(security: ListenerSecurity, failedAuthenticationDelayMs: Int32, fileReadPool: NIOThreadPool? = nil,
          scramCredential: @escaping @Sendable (ScramMechanism, String) -> ScramCredential?) throws {
         self.security = security
+        self.fileReadPool = security.tls == nil ? nil : fileReadPool
         do {
             tls = try security.tls.map { try ReloadingTLSContext(settings: $0) }
         } catch {
@@ -57,6 +62,21 @@ final class ListenerRuntime: Sendable {
     func principal(for certificate: NIOSSLCertificate) throws -> KafkaPrincipal {
         let subject = try X509SubjectName.rfc2253(certificateDER: try certificate.toDERBytes())
         return KafkaPrincipal(name: try security.principalMapper.name(for: subject))
+    }
+
+    /// On a TLS listener, a response's file regions (zero-copy fetches) read into memory on the
+    /// I/O pool; otherwise the response as it is.
+    func prepareForWrite(_ response: EventLoopFuture<EncodedResponse?>, on loop: any EventLoop) -> EventLoopFuture<EncodedResponse?> {
+        guard security.tls != nil else { return response }
+        return response.flatMap { [fileReadPool] encoded in
+            guard let encoded, encoded.parts.contains(where: { if case .fileRegion = $0 { true } else { false } }) else {
+                return loop.makeSucceededFuture(encoded)
+            }
+            guard let fileReadPool else {
+                return loop.makeFailedFuture(BrokerConfigError("a file region to send over TLS, and no I/O pool to read it"))
+            }
+            return fileReadPool.runIfActive(eventLoop: loop) { try encoded.readingFileRegions() }
+        }
     }
 
     /// Rebuilds the TLS context if its files changed; logs the outcome (blocking: off the loops).

@@ -73,7 +73,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let name = request.apiKey.map { "\($0) v\(request.apiVersion)" } ?? "key \(request.header.requestApiKey)"
             return close(context, reason: "rejected \(name) request: \(error)")
         }
-        track(future, context: context)
+        track(listener.prepareForWrite(future, on: context.eventLoop), context: context)
     }
 
     private func track(_ future: EventLoopFuture<EncodedResponse?>, context: ChannelHandlerContext) {

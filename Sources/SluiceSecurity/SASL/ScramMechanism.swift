@@ -108,9 +108,13 @@ enum ScramNonce {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    /// A printable nonce (RFC 5802: any printable ASCII but ','), base64 of random bytes.
+    /// A nonce of 32 letters and digits. RFC 5802 allows any printable character but ',';
+    /// Kafka's brokers use letters and digits, and older clients (librdkafka 2.0) mishandle
+    /// base64's '=' and '/' in the server's part.
     static func make() -> String {
-        Base64.encode(randomBytes(count: 24))
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 }
 

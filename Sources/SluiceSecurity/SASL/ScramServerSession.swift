@@ -98,7 +98,10 @@ public struct ScramServerSession: Sendable {
             return .failure(reason: "malformed client-final message")
         }
         guard attributes.count == 2 else { return .failure(reason: "SCRAM extensions in client-final are not supported") }
-        guard attributes[1].dropFirst(2) == nonce else { return .failure(reason: "client-final nonce does not match") }
+        // The client echoes the combined nonce. librdkafka before 2.6.1 (Debian 12's kcat has 2.0.2)
+        // prepends its own part once more; Kafka 3.8.1 to 3.9 accept that as a suffix match, and
+        // so does Sluice (the echo of the server's nonce is what RFC 5802 checks for).
+        guard attributes[1].dropFirst(2).hasSuffix(nonce) else { return .failure(reason: "client-final nonce does not match") }
         guard Base64.decode(attributes[0].dropFirst(2)) == Array(gs2Header.utf8) else {
             return .failure(reason: "channel binding data does not match the gs2 header")
         }
