@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import SluiceClient
 import SluiceSecurity
+import SluiceStorage
 @testable import SluiceBroker
 
 /// A single in-process broker whose client listener is secured by `properties` (Kafka's keys),
@@ -41,7 +42,9 @@ struct SecureBrokerFixture {
         config.ioThreads = 2
         var logger = Logger(label: "test.secure-broker")
         logger.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] == "1" ? .debug : .error
-        let broker = try await Broker.start(config: config, logs: InMemoryLogDirectory(), logger: logger, eventLoopThreads: 1)
+        // The real storage engine: fetches answer with file regions, as in production.
+        let logs = try LogManager(directory: directory, defaults: config.logDefaults, logger: logger)
+        let broker = try await Broker.start(config: config, logs: logs, logger: logger, eventLoopThreads: 1)
         return SecureBrokerFixture(broker: broker, pki: pki, server: server, directory: directory)
     }
 

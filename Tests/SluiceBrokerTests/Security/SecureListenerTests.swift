@@ -53,6 +53,31 @@ import Testing
         }
     }
 
+    /// Fetches answer from segment files with zero-copy regions, which TLS cannot send: they are
+    /// read into memory on the I/O pool for TLS listeners (without it, the broker crashed).
+    @Test func producedRecordsAreFetchedOverTLS() async throws {
+        let fixture = try await SecureBrokerFixture.start(listener: "SASL_SSL")
+        defer { Task { await fixture.stop() } }
+        let client = fixture.client(try fixture.security([
+            "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.username": "alice", "sasl.password": "alice-secret",
+        ]))
+        defer { Task { await client.close() } }
+        try await KafkaAdmin(client: client).createTopic(NewTopic(name: "tls-fetch", partitions: 1, replicationFactor: 1))
+        let connection = try await client.anyConnection()
+        let produced = try await connection.send(produceRequest(topic: "tls-fetch", batch: try makeBatch(50, prefix: "tls")), version: 9)
+        #expect(produced.responses.first?.partitionResponses.first?.errorCode == 0)
+        let fetch = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [
+            .init(topic: "tls-fetch", partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)]),
+        ])
+        let response = try await connection.send(fetch, version: 11)
+        guard case let .bytes(bytes)? = response.responses.first?.partitions.first?.records else {
+            Issue.record("no records fetched")
+            return
+        }
+        let batches = Array(RecordBatchSequence(bytes))
+        #expect(batches.count == 1 && batches.first?.lastOffsetDelta == 49)
+    }
+
     @Test func scramCredentialValidationUsesKafkasCodes() async throws {
         let fixture = try await SecureBrokerFixture.start(listener: "SASL_PLAINTEXT")
         defer { Task { await fixture.stop() } }
