@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceLocalCluster", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
         .testTarget(
-            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", nioCore],
+            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", "SluiceSecurity", nioCore],
             // The client scripts and programs the tests run (read through #filePath).
             exclude: ["Clients", "README.md"]
         ),

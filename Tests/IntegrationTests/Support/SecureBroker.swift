@@ -10,8 +10,8 @@ final class SecureBroker: @unchecked Sendable {
 
     static let jaas = #"org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";"#
 
-    /// `listener`: SASL_SSL (PLAIN users admin and alice, SCRAM enabled) or SSL (client
-    /// certificates required). `extra` adds broker properties.
+    /// `listener`: SASL_SSL or SASL_PLAINTEXT (PLAIN users admin and alice, SCRAM enabled) or SSL
+    /// (client certificates required). `extra` adds broker properties.
     init(listener: String, extra: [String] = []) async throws {
         pki = try await TestPKI()
         let server = try await pki.issue("broker", subject: "/CN=localhost/O=Sluice Test")
@@ -22,9 +22,9 @@ final class SecureBroker: @unchecked Sendable {
             "ssl.keystore.type=PEM", "ssl.keystore.location=\(server.bundle)",
             "ssl.truststore.type=PEM", "ssl.truststore.location=\(pki.caCertificate)",
         ]
-        if listener == "SASL_SSL" {
+        if listener.hasPrefix("SASL_") {
             lines += ["sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-                      "listener.name.sasl_ssl.plain.sasl.jaas.config=\(Self.jaas)"]
+                      "listener.name.\(listener.lowercased()).plain.sasl.jaas.config=\(Self.jaas)"]
         } else {
             lines += ["ssl.client.auth=required"]
         }
