@@ -86,6 +86,15 @@ import Testing
                                                                 "-sasl-user", "carol", "-sasl-password", "nope", "-ca", broker.pki.caCertificate])
         #expect(saramaWrong.status != 0 && saramaWrong.stderr.contains("SASL Authentication failed"), "\(saramaWrong.stderr)")
 
+        // The CLI: a wrong password is the broker's error (exit 1), an unreadable config a usage error (64).
+        let badFile = try broker.propertiesFile(broker.sasl("PLAIN", "alice", "wrong"), name: "bad")
+        let refused = try SluiceCLI.run(["topic", "list", "--command-config", badFile], bootstrap: broker.bootstrap)
+        #expect(refused.status == 1 && refused.stderr.contains("SASL_AUTHENTICATION_FAILED (58)"), "\(refused.stderr)")
+        let missing = try SluiceCLI.run(["topic", "list", "--command-config", "/nonexistent.properties"], bootstrap: broker.bootstrap)
+        #expect(missing.status == 64 && missing.stderr.contains("cannot read the command config"), "\(missing.stderr)")
+        let topics = try SluiceCLI.run(["topic", "list", "--json"], bootstrap: broker.bootstrap, environment: ["SLUICE_COMMAND_CONFIG": adminFile])
+        #expect(topics.status == 0 && topics.stdout.contains("secure-kcat-plain-alice"), "\(topics.stderr)")
+
         // Deleting carol's credential: she can no longer log in.
         let deleted = try SluiceCLI.run(["user", "scram", "delete", "carol", "--command-config", adminFile], bootstrap: broker.bootstrap)
         #expect(deleted.status == 0 && deleted.stdout.contains("SCRAM-SHA-512"), "\(deleted.stderr)")

@@ -58,8 +58,10 @@ extension BrokerConfigKey {
         if type != .password {
             read = { config in config.security.base[name] ?? defaultValue }
         }
+        // A value equal to the default is the same as none (so that a config given every default
+        // equals a fresh one).
         let apply: @Sendable (ConfigValue, inout BrokerConfig) throws -> Void = { value, config in
-            config.security.base[name] = value.text
+            config.security.base[name] = value.text == defaultValue ? nil : value.text
         }
         return BrokerConfigKey(name: name, type: type, defaultValue: defaultValue, kafka: kafka, validator: validator,
                                updateMode: .perBroker, importance: importance, documentation: documentation, support: .applied,
