@@ -206,7 +206,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A peer resetting its connection is ordinary, a failed TLS handshake (a plaintext client,
         // an untrusted or expired certificate) is the client's problem; a bad frame deserves a warning.
-        let level: Logger.Level = error is IOError ? .debug : (error is NIOSSLError || error is BoringSSLError ? .info : .warning)
+        let level: Logger.Level = error is IOError ? .debug : (error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError ? .info : .warning)
         close(context, reason: "\(error)", level: level)
     }
 

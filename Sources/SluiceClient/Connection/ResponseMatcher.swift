@@ -64,7 +64,7 @@ final class ResponseMatcher: ChannelDuplexHandler {
         let reason: KafkaClientError
         if let frameError = error as? FrameSizeError {
             reason = KafkaClientError(.protocolViolation, "\(frameError)", resource: peer)
-        } else if error is NIOSSLError || error is BoringSSLError {
+        } else if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
             reason = KafkaClientError(.connection, "TLS handshake failed: \(error) (does the listener speak TLS, and does "
                                       + "ssl.ca.location hold the CA that signed its certificate?)", resource: peer)
         } else {

@@ -78,6 +78,26 @@ import Testing
         #expect(batches.count == 1 && batches.first?.lastOffsetDelta == 49)
     }
 
+    /// Hostname verification (`ssl.endpoint.identification.algorithm=https`, the default): a
+    /// certificate that names another host is refused; `none` accepts it (the CA still counts).
+    @Test func theBrokersCertificateMustNameItsHost() async throws {
+        let pki = try await TestPKI()
+        let elsewhere = try await pki.issue("elsewhere", subject: "/CN=other.example", sans: ["DNS:other.example"])
+        let fixture = try await SecureBrokerFixture.start(listener: "SSL", properties: [("ssl.keystore.location", elsewhere.bundle)], pki: pki)
+        defer { Task { await fixture.stop() } }
+        let strict = fixture.client(try fixture.security(["security.protocol": "SSL"]))
+        do {
+            _ = try await strict.metadata(topics: [], refresh: true)
+            Issue.record("a certificate for other.example was accepted for 127.0.0.1")
+        } catch let error as KafkaClientError {
+            #expect(error.kind == .connection && error.detail.contains("TLS handshake failed"), "\(error)")
+        }
+        await strict.close()
+        let lenient = fixture.client(try fixture.security(["security.protocol": "SSL", "ssl.endpoint.identification.algorithm": "none"]))
+        _ = try await lenient.metadata(topics: [], refresh: true)
+        await lenient.close()
+    }
+
     /// Rotating the key store file: new connections get the new certificate without a restart.
     /// The client trusts only the new certificate's CA, so it connects only once the broker has
     /// reloaded.
