@@ -6,6 +6,8 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let collections: Target.Dependency = .product(name: "Collections", package: "swift-collections")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "sluice",
@@ -23,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -47,17 +51,21 @@ let package = Package(
         .target(name: "SluiceStorage", dependencies: ["SluiceBase", "KafkaProtocol", nioCore, nioConcurrency, logging]),
         // Core/ imports nothing; Persistence/ imports SluiceBase (CRC-32C, POSIX file calls).
         .target(name: "SluiceRaft", dependencies: ["SluiceBase"]),
+        // TLS settings, X.509 subject names, SASL (PLAIN, SCRAM): shared by the broker's both
+        // sides and the client.
+        .target(name: "SluiceSecurity", dependencies: [nioCore, nioSSL, crypto]),
         .target(
             name: "SluiceBroker",
             dependencies: [
-                "SluiceBase", "KafkaProtocol", "SluiceStorage", "SluiceRaft",
-                nioCore, nioPosix, nioConcurrency, logging, collections,
+                "SluiceBase", "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceSecurity",
+                nioCore, nioPosix, nioConcurrency, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
+                logging, collections,
             ]
         ),
 
         // MARK: Client side
 
-        .target(name: "SluiceClient", dependencies: ["SluiceBase", "KafkaProtocol", nioCore, nioPosix, nioConcurrency, logging]),
+        .target(name: "SluiceClient", dependencies: ["SluiceBase", "KafkaProtocol", "SluiceSecurity", nioCore, nioPosix, nioConcurrency, nioSSL, logging]),
         // The layout and configuration of a local cluster (`sluice cluster up`, the console's embedded one).
         .target(name: "SluiceLocalCluster"),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
@@ -73,6 +81,7 @@ let package = Package(
             dependencies: [
                 "SluiceBase", "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole",
                 "SluiceLocalCluster",
+                "SluiceSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 nioCore, nioPosix, logging,
@@ -92,12 +101,13 @@ let package = Package(
         ),
         .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceBase", "SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
         .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceBase", "SluiceRaft"]),
-        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBase", "SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),
+        .testTarget(name: "SluiceSecurityTests", dependencies: ["SluiceSecurity", nioCore, nioSSL]),
+        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBase", "SluiceBroker", "SluiceClient", "SluiceSecurity", "KafkaProtocol", nioCore, nioPosix, nioSSL]),
         .testTarget(name: "SluiceClientTests", dependencies: ["SluiceBase", "SluiceClient", "KafkaProtocol", nioCore]),
         .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceBase", "SluiceConsole", "SluiceLocalCluster", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
         .testTarget(
-            name: "IntegrationTests", dependencies: ["SluiceBase", "KafkaProtocol", "SluiceClient", "SluiceConsole", nioCore],
+            name: "IntegrationTests", dependencies: ["SluiceBase", "KafkaProtocol", "SluiceClient", "SluiceConsole", "SluiceSecurity", nioCore],
             // The client scripts and programs the tests run (read through #filePath).
             exclude: ["Clients", "README.md"]
         ),

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SluiceBase
+import SluiceSecurity
 import SluiceStorage
 
 /// A Kafka-compatible broker: its part of the cluster (metadata quorum, controller, membership),
@@ -30,10 +31,11 @@ public final class Broker: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
     private let logs: any LogDirectory
+    private let certificateReload: RepeatedTask?
 
     private init(config: BrokerConfig, advertised: BrokerAddress, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
                  cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
-                 group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logs: any LogDirectory) {
+                 group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logs: any LogDirectory, certificateReload: RepeatedTask?) {
         self.config = config
         self.advertised = advertised
         self.boundAddress = boundAddress
@@ -45,6 +47,7 @@ public final class Broker: Sendable {
         self.group = group
         self.pool = pool
         self.logs = logs
+        self.certificateReload = certificateReload
     }
 
     /// Opens the metadata log in `config.dataDirectory`, starts the listeners and joins the
@@ -79,24 +82,43 @@ public final class Broker: Sendable {
                 timerLoop: group.next(), logger: logger)
             let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups, cluster: node,
                                           localReplicas: localReplicas, logger: logger)
+            // Each listener's security; TLS contexts read their files here, on the I/O pool.
+            let view = node.view
+            let scramCredential: @Sendable (ScramMechanism, String) -> ScramCredential? = { mechanism, user in
+                view.image.scramCredentials[user]?[mechanism]
+            }
+            let clientListener = try await pool.runIfActive {
+                try ListenerRuntime(security: try config.listenerSecurity(config.listenerName),
+                                    failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, fileReadPool: pool,
+                                    scramCredential: scramCredential)
+            }
+            var runtimes = [clientListener]
             var controllerServer: BrokerServer?
             var controllerAddress: SocketAddress?
             if let registry = node.controllerRegistry(), let listener = config.controllerListener {
-                let server = BrokerServer(group: group, registry: registry, maxFrameSize: config.socketRequestMaxBytes, logger: logger)
+                let runtime = try await pool.runIfActive {
+                    try ListenerRuntime(security: try config.listenerSecurity(config.controllerListenerNames.first ?? "CONTROLLER"),
+                                        failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, fileReadPool: pool,
+                                        scramCredential: scramCredential)
+                }
+                runtimes.append(runtime)
+                let server = BrokerServer(group: group, registry: registry, maxFrameSize: config.socketRequestMaxBytes,
+                                          listener: runtime, logger: logger)
                 controllerAddress = try await server.start(host: listener.host, port: listener.port)
                 controllerServer = server
             }
             let server = BrokerServer(group: group, registry: HandlerRegistry.standard(services: services),
-                                      maxFrameSize: config.socketRequestMaxBytes, logger: logger)
+                                      maxFrameSize: config.socketRequestMaxBytes, listener: clientListener, logger: logger)
             let bound = try await server.start(host: config.listener.host, port: config.listener.port)
             // Port 0 binds an ephemeral port: clients must be told the real one.
             let advertised = config.advertised(boundPort: bound.port ?? config.listener.port)
             services.setAdvertised(advertised)
             services.resumeGroups()
             node.start(advertised: advertised)
+            let certificateReload = Self.watchCertificates(runtimes, group: group, pool: pool, logger: logger)
             let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
                                 cluster: node, services: services, server: server, controllerServer: controllerServer,
-                                group: group, pool: pool, logs: logs)
+                                group: group, pool: pool, logs: logs, certificateReload: certificateReload)
             if waitUntilReady {
                 do {
                     try await withTimeout(node.ready, readyTimeout, on: group.next())
@@ -114,12 +136,30 @@ public final class Broker: Sendable {
         }
     }
 
+    /// How often TLS listeners look at their certificate files.
+    static let certificateCheckInterval: TimeAmount = .seconds(1)
+
+    /// Re-reads changed TLS files of the listeners, every ``certificateCheckInterval``, on the I/O
+    /// pool (the event loops never read files); nil when no listener uses TLS.
+    private static func watchCertificates(_ runtimes: [ListenerRuntime], group: any EventLoopGroup, pool: NIOThreadPool,
+                                          logger: Logger) -> RepeatedTask? {
+        let tls = runtimes.filter { $0.tls != nil }
+        guard !tls.isEmpty else { return nil }
+        let loop = group.next()
+        return loop.scheduleRepeatedAsyncTask(initialDelay: certificateCheckInterval, delay: certificateCheckInterval) { _ in
+            pool.runIfActive(eventLoop: loop) {
+                for runtime in tls { runtime.reloadCertificates(logger: logger) }
+            }
+        }
+    }
+
     /// Completes once the controller has unfenced this broker.
     public var ready: EventLoopFuture<Void> { cluster.ready }
 
     /// Controlled shutdown (leaderships move away first), then stops accepting, answers
     /// in-flight requests, wakes waiting fetches, stops the quorum and closes the logs.
     public func shutdown() async {
+        certificateReload?.cancel()
         await cluster.lifecycle.shutdown(timeout: .seconds(5))
         // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()

@@ -72,7 +72,14 @@ public final class ClusterNode: Sendable {
             controller = nil
         }
         metadataLog = MetadataLog(view: view, controller: controller, snapshotBytes: settings.metadataSnapshotBytes, logger: logger)
-        pool = PeerConnectionPool(group: group, clientId: "sluice-node-\(config.nodeId)")
+        // The broker's own TLS and SASL towards its peers (reads the TLS files: this runs on the I/O pool).
+        do {
+            pool = PeerConnectionPool(group: group, clientId: "sluice-node-\(config.nodeId)",
+                                      controllerSecurity: try PeerTransportSecurity(config.controllerPeerSecurity),
+                                      interBrokerSecurity: try PeerTransportSecurity(config.interBrokerSecurity))
+        } catch {
+            throw BrokerConfigError("the broker's own TLS settings towards its peers: \(error)")
+        }
         transport = RaftTransport(nodeID: config.nodeId, voters: config.quorumVoters, pool: pool, tickMs: tick,
                                   requestTimeoutMs: settings.quorumRequestTimeoutMs, logger: logger)
         client = ControllerClient(nodeID: config.nodeId, view: view, voters: config.quorumVoters, pool: pool,
@@ -105,6 +112,8 @@ public final class ClusterNode: Sendable {
         registry.register(ControllerAlterConfigsHandler(services: services))
         registry.register(ControllerAlterPartitionReassignmentsHandler(services: services))
         registry.register(ControllerListPartitionReassignmentsHandler(services: services))
+        registry.register(ControllerAlterUserScramCredentialsHandler(services: services))
+        registry.registerSaslHandlers(logger: controller.logger)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))
         client.setLocalRegistry(registry)

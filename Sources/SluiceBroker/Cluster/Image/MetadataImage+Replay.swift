@@ -69,6 +69,13 @@ extension MetadataImage {
             }
         case .producerIds(_, _, let next):
             nextProducerIdBlock = max(nextProducerIdBlock, next)
+        case let .userScramCredential(name, mechanism, credential):
+            scramCredentials[name, default: [:]][mechanism] = credential
+        case let .removeUserScramCredential(name, mechanism):
+            guard scramCredentials[name]?.removeValue(forKey: mechanism) != nil else {
+                return "removal of unknown SCRAM credential \(name) \(mechanism.rawValue)"
+            }
+            if scramCredentials[name]?.isEmpty == true { scramCredentials[name] = nil }
         }
         return nil
     }
@@ -87,6 +94,11 @@ extension MetadataImage {
         }
         for (name, value) in brokerDefaults.sorted(by: { $0.key < $1.key }) {
             records.append(.config(resourceType: 4, resourceName: "", name: name, value: value))
+        }
+        for (name, credentials) in scramCredentials.sorted(by: { $0.key < $1.key }) {
+            for (mechanism, credential) in credentials.sorted(by: { $0.key < $1.key }) {
+                records.append(.userScramCredential(name: name, mechanism: mechanism, credential: credential))
+            }
         }
         if nextProducerIdBlock > 0 {
             records.append(.producerIds(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerIdBlock))

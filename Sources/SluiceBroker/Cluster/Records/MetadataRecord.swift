@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 
 /// One record of the replicated metadata log. The names and type ids follow Kafka's KRaft
 /// metadata records (`RegisterBrokerRecord` = 0, `TopicRecord` = 2, ...); the encoding is Sluice's
@@ -29,6 +30,11 @@ public enum MetadataRecord: Sendable, Equatable {
     case config(resourceType: Int8, resourceName: String, name: String, value: String?)
     /// The next block of producer ids starts at `nextProducerId` (Kafka's `ProducerIdsRecord`).
     case producerIds(brokerId: Int32, brokerEpoch: Int64, nextProducerId: Int64)
+    /// A user's SCRAM credential for one mechanism, set or replaced (Kafka's
+    /// `UserScramCredentialRecord`): salt, iterations, stored and server keys — never the password.
+    case userScramCredential(name: String, mechanism: ScramMechanism, credential: ScramCredential)
+    /// A user's SCRAM credential for one mechanism removed (`RemoveUserScramCredentialRecord`).
+    case removeUserScramCredential(name: String, mechanism: ScramMechanism)
 
     /// Kafka's metadata record type ids (Sluice's own from 100).
     public var typeId: Int16 {
@@ -43,6 +49,8 @@ public enum MetadataRecord: Sendable, Equatable {
         case .unfenceBroker: return 8
         case .removeTopic: return 9
         case .producerIds: return 15
+        case .userScramCredential: return 11
+        case .removeUserScramCredential: return 12
         case .brokerShutdownChange: return 17
         case .clusterId: return 100
         }
