@@ -17,8 +17,9 @@ final class ClusterHarness {
     private(set) var nodes: [Int32: Node] = [:]
     let sessionTimeoutMs: Int
 
-    init(brokers: Int, sessionTimeoutMs: Int = 2000) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
+    /// `parent`: where the cluster's directory goes (the temporary directory by default).
+    init(brokers: Int, sessionTimeoutMs: Int = 2000, parent: URL = FileManager.default.temporaryDirectory) throws {
+        directory = parent.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.sessionTimeoutMs = sessionTimeoutMs
         for id in 1...Int32(brokers) {

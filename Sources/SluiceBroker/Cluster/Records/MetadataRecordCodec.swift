@@ -107,6 +107,12 @@ public enum MetadataRecordCodec {
             w.writeInt32(broker)
             w.writeInt64(epoch)
             w.writeInt64(next)
+        case .beginTransaction(let name):
+            w.writeNullableString(name, compact: true)
+        case .endTransaction:
+            break
+        case .abortTransaction(let reason):
+            w.writeNullableString(reason, compact: true)
         }
     }
 
@@ -172,6 +178,12 @@ public enum MetadataRecordCodec {
                            name: try r.readString(compact: true), value: try r.readNullableString(compact: true))
         case 15:
             return .producerIds(brokerId: try r.readInt32(), brokerEpoch: try r.readInt64(), nextProducerId: try r.readInt64())
+        case 23:
+            return .beginTransaction(name: try r.readNullableString(compact: true))
+        case 24:
+            return .endTransaction
+        case 25:
+            return .abortTransaction(reason: try r.readNullableString(compact: true))
         default:
             throw MetadataRecordError("unknown metadata record type \(type)")
         }
