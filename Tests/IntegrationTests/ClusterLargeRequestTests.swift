@@ -37,7 +37,7 @@ import Testing
               + "error \(result.errorCode) \(result.errorMessage ?? "")")
         #expect(result.errorCode == 0, "\(result.errorMessage ?? "")\n\(cluster.allLogs())")
         step("created")
-        let partitions = try ClusterProcessTests.metadata(cluster, topic: "big").topics.first?.partitions ?? []
+        let partitions = try Self.metadata(cluster, topic: "big").topics.first?.partitions ?? []
         #expect(partitions.count == 10_000)
         #expect(partitions.allSatisfy { $0.leaderId >= 0 && $0.replicaNodes.count == 3 })
 
@@ -57,7 +57,7 @@ import Testing
         #expect(refused.topics.first?.errorCode == ErrorCode.policyViolation.rawValue)
         #expect(refused.topics.first?.errorMessage?.contains("10001 partitions, the limit is 10000") == true,
                 "\(refused.topics.first?.errorMessage ?? "")")
-        #expect(try ClusterProcessTests.metadata(cluster, topic: "huge").topics.first?.errorCode
+        #expect(try Self.metadata(cluster, topic: "huge").topics.first?.errorCode
                 == ErrorCode.unknownTopicOrPartition.rawValue)
         step("refused")
         let last = try Self.quorum(cluster)
@@ -71,6 +71,15 @@ import Testing
             version: 1)
         let partition = try #require(response.topics.first?.partitions.first)
         return (partition.leaderId, partition.leaderEpoch)
+    }
+
+    /// Metadata for one topic from broker 1, with time for a response of 10,000 partitions on a
+    /// loaded machine.
+    static func metadata(_ cluster: ClusterHarness, topic: String) throws -> MetadataResponse {
+        var request = MetadataRequest()
+        request.topics = [.init(name: topic)]
+        request.allowAutoTopicCreation = false
+        return try RawKafkaConnection(port: cluster.nodes[1]!.port, timeoutSeconds: 60).roundTrip(request, version: 12)
     }
 
     static func log(_ cluster: ClusterHarness, _ id: Int32) -> String {

@@ -46,6 +46,29 @@ import Testing
         #expect(records.map(\.typeId) == [23, 23, 24, 25, 25], "KRaft's record type ids")
     }
 
+    // MARK: Proposals
+
+    @Test func proposalsContinueTheLeadersLogInItsEpochOnly() throws {
+        let queue = ProposalQueue()
+        #expect(throws: RaftError.self) { try queue.append([[1]], epoch: 3) }
+        queue.sync(leaderEpoch: 3, logEnd: 10)
+        let first = try queue.append([[1], [2]], epoch: 3)
+        #expect(first.positions == [OffsetAndEpoch(offset: 10, epoch: 3), OffsetAndEpoch(offset: 11, epoch: 3)])
+        #expect(first.wasEmpty)
+        let second = try queue.append([[3]], epoch: 3)
+        #expect(second.positions == [OffsetAndEpoch(offset: 12, epoch: 3)] && !second.wasEmpty, "a drain is already due")
+        #expect(throws: RaftError.self) { try queue.append([[4]], epoch: 2) }
+        queue.sync(leaderEpoch: 3, logEnd: 11)  // the same epoch: nothing changes
+        #expect(queue.drain().map(\.position.offset) == [10, 11, 12])
+        #expect(try queue.append([[5]], epoch: 3).wasEmpty)
+        // A new epoch starts at its log end; what waited for the old one is dropped.
+        queue.sync(leaderEpoch: 5, logEnd: 20)
+        #expect(queue.drain().isEmpty)
+        #expect(try queue.append([[6]], epoch: 5).positions == [OffsetAndEpoch(offset: 20, epoch: 5)])
+        queue.sync(leaderEpoch: nil, logEnd: 0)
+        #expect(!queue.isOpen(epoch: 5) && queue.drain().isEmpty)
+    }
+
     // MARK: The loader
 
     @Test func aTransactionTakesEffectWholeWhenItEnds() {

@@ -39,21 +39,25 @@ final class ProposalQueue: Sendable {
     /// Whether this node leads `epoch`.
     func isOpen(epoch: Int32) -> Bool { state.withLockedValue { $0.epoch == epoch } }
 
-    /// Queues `payloads` as consecutive entries of `epoch`, returning their positions.
-    func append(_ payloads: [[UInt8]], epoch: Int32) throws(RaftError) -> [OffsetAndEpoch] {
-        let positions = state.withLockedValue { state -> [OffsetAndEpoch]? in
+    /// Queues `payloads` as consecutive entries of `epoch`, returning their positions, and whether
+    /// the queue was empty before (then the caller schedules a ``drain()``; otherwise one is
+    /// already due and takes these too).
+    func append(_ payloads: [[UInt8]], epoch: Int32) throws(RaftError) -> (positions: [OffsetAndEpoch], wasEmpty: Bool) {
+        let appended = state.withLockedValue { state -> (positions: [OffsetAndEpoch], wasEmpty: Bool)? in
             guard state.epoch == epoch else { return nil }
-            return payloads.map { payload in
+            let wasEmpty = state.waiting.isEmpty
+            let positions = payloads.map { payload in
                 let position = OffsetAndEpoch(offset: state.nextOffset, epoch: epoch)
                 state.nextOffset += 1
                 state.waiting.append(Proposal(position: position, payload: payload))
                 return position
             }
+            return (positions, wasEmpty)
         }
-        guard let positions else {
+        guard let appended else {
             throw RaftError(.notLeader(LeaderAndEpoch(leaderID: nil, epoch: epoch)), "not the leader of epoch \(epoch)")
         }
-        return positions
+        return appended
     }
 
     /// Takes the waiting proposals, oldest first (the Raft queue appends them).

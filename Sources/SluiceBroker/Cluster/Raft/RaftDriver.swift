@@ -40,8 +40,6 @@ final class RaftDriver: @unchecked Sendable {
     private var stopped = false
     /// Ticks given to the node so far (it is owed one per `tickMs` since `startTime`).
     private var ticksDone: Int64 = 0
-    /// Whether a job to append waiting proposals is queued.
-    private var drainQueued = false
     /// Time spent persisting in the current job (for the slow-job warning).
     private var persistNanos: UInt64 = 0
     /// Read without the driver lock by handlers that only need to know the leader.
@@ -150,12 +148,9 @@ final class RaftDriver: @unchecked Sendable {
     /// they go; each is committed once an entry with that offset and epoch is applied. Never waits
     /// for the Raft queue: the batches are appended there next.
     func propose(_ payloads: [[UInt8]], epoch: Int32) throws(RaftError) -> [OffsetAndEpoch] {
-        let positions = try proposals.append(payloads, epoch: epoch)
-        let schedule = lock.withLock { () -> Bool in
-            defer { drainQueued = true }
-            return !drainQueued
-        }
-        if schedule { queue.async { [self] in appendProposals() } }
+        // No driver lock here: the application queue never waits for an fsync on the Raft queue.
+        let (positions, wasEmpty) = try proposals.append(payloads, epoch: epoch)
+        if wasEmpty { queue.async { [self] in appendProposals() } }
         return positions
     }
 
@@ -211,7 +206,6 @@ final class RaftDriver: @unchecked Sendable {
 
     private func appendProposals() {
         job("appending proposals") {
-            drainQueued = false
             guard !stopped, !failed else { return }
             for proposal in proposals.drain() {
                 // Only in the epoch and at the offset it was given; otherwise the leadership has
