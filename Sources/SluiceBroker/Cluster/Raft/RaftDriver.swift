@@ -210,8 +210,12 @@ final class RaftDriver: @unchecked Sendable {
             for proposal in proposals.drain() {
                 // Only in the epoch and at the offset it was given; otherwise the leadership has
                 // ended since (the controller hears of it and fails the request).
-                guard node.role == .leader, node.quorum.epoch == proposal.position.epoch,
-                      node.log.endOffset == proposal.position.offset else { continue }
+                guard node.role == .leader, node.quorum.epoch == proposal.position.epoch else { continue }
+                guard node.log.endOffset == proposal.position.offset else {
+                    // Still the leader of that epoch: the offsets handed out and the log disagree.
+                    logger.error("proposal for \(proposal.position) dropped: the log ends at \(node.log.endOffset)")
+                    continue
+                }
                 do {
                     try node.propose(proposal.payload)
                 } catch {
