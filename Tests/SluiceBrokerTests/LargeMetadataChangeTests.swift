@@ -69,6 +69,22 @@ import Testing
         #expect(!queue.isOpen(epoch: 5) && queue.drain().isEmpty)
     }
 
+    /// Raft's time is the monotonic clock's, however late the timer fires; a long stall is caught
+    /// up a few ticks per firing.
+    @Test func ticksFollowTheClockAndCatchUpGradually() {
+        #expect(RaftDriver.ticksDue(nowMs: 10, tickMs: 10, given: 0) == 1)
+        #expect(RaftDriver.ticksDue(nowMs: 19, tickMs: 10, given: 1) == 0, "not yet due")
+        #expect(RaftDriver.ticksDue(nowMs: 40, tickMs: 10, given: 1) == 3, "a late firing gives every tick owed")
+        #expect(RaftDriver.ticksDue(nowMs: 2_000, tickMs: 10, given: 4) == RaftDriver.maxCatchUpTicks, "a stall: a few at a time")
+        var given: Int64 = 4
+        var firings = 0
+        while RaftDriver.ticksDue(nowMs: 2_000, tickMs: 10, given: given) > 0 {
+            given += RaftDriver.ticksDue(nowMs: 2_000, tickMs: 10, given: given)
+            firings += 1
+        }
+        #expect(given == 200 && firings == 40)
+    }
+
     // MARK: The loader
 
     @Test func aTransactionTakesEffectWholeWhenItEnds() {

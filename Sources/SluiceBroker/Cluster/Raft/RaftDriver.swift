@@ -53,6 +53,12 @@ final class RaftDriver: @unchecked Sendable {
     /// meanwhile are handled before timeouts they would have prevented fire.
     static let maxCatchUpTicks: Int64 = 5
 
+    /// The ticks to give now: one per `tickMs` since the start not given yet, at most
+    /// ``maxCatchUpTicks``.
+    static func ticksDue(nowMs: Int64, tickMs: Int, given: Int64) -> Int64 {
+        min(max(0, nowMs / Int64(max(1, tickMs)) - given), maxCatchUpTicks)
+    }
+
     private struct PendingKey: Hashable {
         var peer: Int32
         var correlationID: Int32
@@ -193,12 +199,9 @@ final class RaftDriver: @unchecked Sendable {
     private func tick() {
         job("tick") {
             guard !stopped, !failed else { return }
-            let owed = nowMs / Int64(tickMs)
-            var given: Int64 = 0
-            while ticksDone < owed && given < Self.maxCatchUpTicks {
+            for _ in 0..<Self.ticksDue(nowMs: nowMs, tickMs: tickMs, given: ticksDone) {
                 node.tick()
                 ticksDone += 1
-                given += 1
             }
             drive()
         }
