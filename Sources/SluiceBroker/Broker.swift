@@ -29,13 +29,17 @@ public final class Broker: Sendable {
     private let server: BrokerServer
     private let controllerServer: BrokerServer?
     private let group: MultiThreadedEventLoopGroup
+    /// The quorum's own event loop: the controller listener, Raft and controller requests,
+    /// heartbeats (see ``ClusterNode``).
+    private let quorumGroup: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
     private let logs: any LogDirectory
     private let certificateReload: RepeatedTask?
 
     private init(config: BrokerConfig, advertised: BrokerAddress, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
                  cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
-                 group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logs: any LogDirectory, certificateReload: RepeatedTask?) {
+                 group: MultiThreadedEventLoopGroup, quorumGroup: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
+                 logs: any LogDirectory, certificateReload: RepeatedTask?) {
         self.config = config
         self.advertised = advertised
         self.boundAddress = boundAddress
@@ -45,6 +49,7 @@ public final class Broker: Sendable {
         self.server = server
         self.controllerServer = controllerServer
         self.group = group
+        self.quorumGroup = quorumGroup
         self.pool = pool
         self.logs = logs
         self.certificateReload = certificateReload
@@ -60,10 +65,11 @@ public final class Broker: Sendable {
         let pool = NIOThreadPool(numberOfThreads: config.ioThreads)
         pool.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
+        let quorumGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var cluster: ClusterNode?
         do {
             let node = try await pool.runIfActive {
-                try ClusterNode(config: config, group: group, logger: logger) { reason in
+                try ClusterNode(config: config, group: group, quorumGroup: quorumGroup, logger: logger) { reason in
                     logger.critical("stopping: \(reason)")
                     exit(70)
                 }
@@ -102,7 +108,7 @@ public final class Broker: Sendable {
                                         scramCredential: scramCredential)
                 }
                 runtimes.append(runtime)
-                let server = BrokerServer(group: group, registry: registry, maxFrameSize: config.socketRequestMaxBytes,
+                let server = BrokerServer(group: quorumGroup, registry: registry, maxFrameSize: config.socketRequestMaxBytes,
                                           listener: runtime, logger: logger)
                 controllerAddress = try await server.start(host: listener.host, port: listener.port)
                 controllerServer = server
@@ -118,7 +124,7 @@ public final class Broker: Sendable {
             let certificateReload = Self.watchCertificates(runtimes, group: group, pool: pool, logger: logger)
             let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
                                 cluster: node, services: services, server: server, controllerServer: controllerServer,
-                                group: group, pool: pool, logs: logs, certificateReload: certificateReload)
+                                group: group, quorumGroup: quorumGroup, pool: pool, logs: logs, certificateReload: certificateReload)
             if waitUntilReady {
                 do {
                     try await withTimeout(node.ready, readyTimeout, on: group.next())
@@ -130,6 +136,7 @@ public final class Broker: Sendable {
             return broker
         } catch {
             if let cluster { await cluster.shutdown() }
+            try? await quorumGroup.shutdownGracefully()
             try? await group.shutdownGracefully()
             try? await pool.shutdownGracefully()
             throw error
@@ -173,6 +180,7 @@ public final class Broker: Sendable {
             services.logger.error("closing the logs failed: \(error)")
         }
         try? await pool.shutdownGracefully()
+        try? await quorumGroup.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
 }

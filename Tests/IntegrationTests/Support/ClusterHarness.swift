@@ -20,10 +20,12 @@ final class ClusterHarness {
     let clientListener: String
     let extraProperties: [String]
 
-    init(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT", extraProperties: [String] = []) throws {
+    /// `parent`: where the cluster's directory goes (the temporary directory by default).
+    init(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT", extraProperties: [String] = [],
+         parent: URL = FileManager.default.temporaryDirectory) throws {
         self.clientListener = clientListener
         self.extraProperties = extraProperties
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
+        directory = parent.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.sessionTimeoutMs = sessionTimeoutMs
         for id in 1...Int32(brokers) {

@@ -119,6 +119,12 @@ public enum MetadataRecordCodec {
         case let .removeUserScramCredential(name, mechanism):
             w.writeString(name, compact: true)
             w.writeInt8(mechanism.wireType)
+        case .beginTransaction(let name):
+            w.writeNullableString(name, compact: true)
+        case .endTransaction:
+            break
+        case .abortTransaction(let reason):
+            w.writeNullableString(reason, compact: true)
         }
     }
 
@@ -201,6 +207,12 @@ public enum MetadataRecordCodec {
             return .userScramCredential(name: name, mechanism: mechanism, credential: credential)
         case 12:
             return .removeUserScramCredential(name: try r.readString(compact: true), mechanism: try readScramMechanism(&r))
+        case 23:
+            return .beginTransaction(name: try r.readNullableString(compact: true))
+        case 24:
+            return .endTransaction
+        case 25:
+            return .abortTransaction(reason: try r.readNullableString(compact: true))
         default:
             throw MetadataRecordError("unknown metadata record type \(type)")
         }
