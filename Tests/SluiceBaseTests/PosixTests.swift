@@ -10,9 +10,10 @@ import Darwin
 @Suite struct PosixTests {
     private func scratch() throws -> String {
         var template = Array("/tmp/sluice-base-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        try #require(made != nil)
-        return String(cString: template)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            mkdtemp(buffer.baseAddress!).map { String(cString: $0) }
+        }
+        return try #require(made)
     }
 
     @Test func makeDirectoryCreatesParentsAndRemoveTreeRemovesEverything() throws {
