@@ -63,6 +63,7 @@ extension BrokerConfig {
                                  protocols: given["listener.security.protocol.map"], warnings: &warnings)
         }
         try validateCluster()
+        try groups.validate()
         for group in BrokerConfigKey.timeSynonyms {
             // The finest unit given wins, as in Kafka.
             guard let (key, millis) = group.units.first(where: { given[$0.key] != nil }),
