@@ -22,7 +22,7 @@ public struct ApiVersionTable: Sendable, Hashable {
         .leaveGroup: 0...5,
         .syncGroup: 0...5,
         .describeGroups: 0...5,
-        .listGroups: 0...4,
+        .listGroups: 0...5,
         .apiVersions: 0...3,
         .createTopics: 2...7,
         .deleteTopics: 1...5,
@@ -36,6 +36,8 @@ public struct ApiVersionTable: Sendable, Hashable {
         .incrementalAlterConfigs: 0...1,
         .offsetDelete: 0...0,
         .describeCluster: 0...1,
+        .consumerGroupHeartbeat: 0...1,
+        .consumerGroupDescribe: 0...0,
     ]
 
     /// The broker's advertised ranges.
