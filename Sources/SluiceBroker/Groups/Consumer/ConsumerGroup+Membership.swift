@@ -43,12 +43,14 @@ extension ConsumerGroup {
         }
         targetAssignment.removeValue(forKey: memberId)
         var records = memberTombstones(memberId)
-        refreshRegexMatches(topics)
-        topicsVersion = topics.version
-        let metadata = computeSubscriptionMetadata(topics)
-        if metadata != subscriptionMetadata {
-            subscriptionMetadata = metadata
-            records.append(subscriptionMetadataRecord)
+        if topics.version >= 0 {  // unknown topics (none reported yet) would unsubscribe everything
+            refreshRegexMatches(topics)
+            topicsVersion = topics.version
+            let metadata = computeSubscriptionMetadata(topics)
+            if metadata != subscriptionMetadata {
+                subscriptionMetadata = metadata
+                records.append(subscriptionMetadataRecord)
+            }
         }
         groupEpoch += 1
         records.append(epochRecord)
