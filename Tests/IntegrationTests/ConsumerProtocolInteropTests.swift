@@ -109,4 +109,23 @@ import Testing
         support.expectExactlyOnce(classic, 0..<60, "classic group")
         support.expectExactlyOnce(modern, 0..<60, "consumer group")
     }
+
+    /// librdkafka's `^` subscriptions go to the broker as `subscribed_topic_regex`: the member
+    /// reads the topics that match, and a matching topic created later too.
+    @Test(.enabled(if: Clients.shouldRun(Clients.confluentKafka), "confluent-kafka is not installed"),
+          .timeLimit(.minutes(2)))
+    func aRegexSubscriptionFollowsNewTopics() throws {
+        let broker = try GroupBroker.shared()
+        let prefix = unique("rx"), group = unique("g-rx")
+        try GroupBroker.createTopic(broker, prefix + "-a", partitions: 2)
+        try GroupBroker.createTopic(broker, unique("other"), partitions: 1)
+        let m = try member("m", broker, group: group, topic: "^\(prefix)-.*")
+        try GroupBroker.produce(broker, prefix + "-a", partitions: 2, start: 0, count: 10)
+        try support.waitForConsumed([m], 0..<10)
+        try GroupBroker.createTopic(broker, prefix + "-b", partitions: 1)
+        try GroupBroker.produce(broker, prefix + "-b", partitions: 1, start: 10, count: 5)
+        try support.waitForConsumed([m], 10..<15)
+        try m.terminate()
+        support.expectExactlyOnce([m], 0..<15, "regex subscription")
+    }
 }
