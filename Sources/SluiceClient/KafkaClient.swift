@@ -44,7 +44,10 @@ public final class KafkaClient: Sendable {
     /// Marks the metadata stale, so that the next use refreshes it.
     public func invalidateMetadata() { metadataCache.invalidate() }
 
-    private func fetchMetadata(topics: Set<String>?) async throws -> ClusterMetadata {
+    /// One Metadata request to any broker. `allowAutoTopicCreation` asks the broker to create
+    /// missing topics when its `auto.create.topics.enable` allows (v4+; older versions follow the
+    /// broker's setting alone).
+    func fetchMetadata(topics: Set<String>?, allowAutoTopicCreation: Bool = false) async throws -> ClusterMetadata {
         try await withAnyBroker("Metadata") { connection in
             let version = try connection.versions.requireVersion(for: .metadata, broker: connection.description)
             var request = MetadataRequest()
@@ -53,7 +56,7 @@ public final class KafkaClient: Sendable {
             } else {
                 request.topics = version == 0 ? [] : nil
             }
-            request.allowAutoTopicCreation = false
+            request.allowAutoTopicCreation = allowAutoTopicCreation
             let response = try await connection.send(request, version: version)
             return ClusterMetadata(response: response)
         }

@@ -176,6 +176,50 @@ public struct LocalCluster: Sendable {
 
     public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && kill(pid, 0) == 0 }
 
+    /// The pid of the process running broker `id` now, whoever started it (`cluster up`, the
+    /// console, a restart by hand): the live holder of its data directory's lock
+    /// (``BrokerDirectoryLock``). The pid in `cluster.json` may be stale; this one is checked.
+    public func runningPid(_ id: Int32) -> Int32? {
+        let saved = load()?.members.first { $0.id == id }.map { [$0.pid] } ?? []
+        return BrokerDirectoryLock.holder(of: dataPath(id), candidates: saved)
+    }
+
+    /// Stops whatever process runs broker `id`: SIGTERM (a controlled shutdown), SIGKILL after
+    /// `grace` seconds; returns once it has exited. Only the lock's verified holder is signalled.
+    /// nil when no process runs it; else its pid and whether it stopped by itself.
+    public func stopBroker(_ id: Int32, grace: Double) -> (pid: Int32, clean: Bool)? {
+        guard let pid = runningPid(id) else { return nil }
+        kill(pid, SIGTERM)
+        let clean = Self.waitForExit(pid, holding: dataPath(id), seconds: grace)
+        if !clean {
+            kill(pid, SIGKILL)
+            _ = Self.waitForExit(pid, holding: dataPath(id), seconds: 10)
+        }
+        return (pid, clean)
+    }
+
+    /// Waits until `pid` no longer holds the lock of `dataDirectory` and has exited (a zombie
+    /// counts as exited; our own child is reaped).
+    private static func waitForExit(_ pid: Int32, holding dataDirectory: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            _ = waitpid(pid, nil, WNOHANG)
+            if BrokerDirectoryLock.holder(of: dataDirectory) != pid && !isRunning(pid) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// Whether `pid` is a live process, not a zombie waiting for its parent (`kill(pid, 0)`
+    /// succeeds for those too).
+    public static func isRunning(_ pid: Int32) -> Bool {
+        guard isAlive(pid) else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        // The state letter follows the command name, which is in parentheses and may hold spaces.
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+    }
+
     /// Stops one broker: SIGTERM (a controlled shutdown), SIGKILL after `grace` seconds.
     /// Returns whether it stopped by itself.
     public static func stop(pid: Int32, grace: Double) -> Bool {

@@ -188,4 +188,107 @@ import Testing
         let stopped = try SluiceCLI.run(["cluster", "status", "--data-dir", directory], bootstrap: nil)
         #expect(stopped.stdout.contains("0 of 3 broker process(es) running"), "\(stopped.stdout)")
     }
+
+    /// A broker of a `cluster up` cluster dies and is restarted by hand; `cluster down` finds it
+    /// through the lock and pid it keeps in its data directory and stops it. The pid that
+    /// cluster.json still names for it now belongs to another process, which is never signalled.
+    /// (The processes are run and waited for off the cooperative pool.)
+    @Test func clusterDownStopsABrokerRestartedByHandAndNeverAStalePid() async throws {
+        let seen = try await offPool { () throws -> RestartByHand in try Self.restartByHandThenDown() }
+        #expect(seen.up.status == 0, "\(seen.up.stdout)\n\(seen.up.stderr)")
+        #expect(seen.startedByUp == Set(seen.saved.values), "cluster.json names the brokers `cluster up` started")
+        #expect(seen.status.stdout.contains("3 of 3 broker process(es) running"), "\(seen.status.stdout)")
+        #expect(seen.status.stdout.contains(" \(seen.restartedPid) "), "status shows the running pid: \(seen.status.stdout)")
+        #expect(seen.down.status == 0, "\(seen.down.stderr)")
+        #expect(seen.down.stdout.contains("broker 2 (pid \(seen.restartedPid)) stopped"), "\(seen.down.stdout)")
+        #expect(seen.down.stdout.split(separator: "\n").filter { $0.hasSuffix("stopped") }.count == 3, "\(seen.down.stdout)")
+        #expect(seen.leftAfterDown.isEmpty, "no broker of the cluster is left: \(seen.leftAfterDown)")
+        #expect(seen.bystanderSurvived, "the stale pid was not signalled")
+    }
+
+    struct RestartByHand: Sendable {
+        var up = ClientRunner.Output(status: -1, stdout: "", stderr: "")
+        var saved: [Int32: Int32] = [:]
+        var startedByUp: Set<Int32> = []
+        var restartedPid: Int32 = 0
+        var status = ClientRunner.Output(status: -1, stdout: "", stderr: "")
+        var down = ClientRunner.Output(status: -1, stdout: "", stderr: "")
+        var leftAfterDown: [Int32] = []
+        var bystanderSurvived = false
+    }
+
+    static func restartByHandThenDown() throws -> RestartByHand {
+        var seen = RestartByHand()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-down-\(UUID().uuidString.prefix(8))").path
+        let bystander = Process()
+        bystander.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        bystander.arguments = ["300"]
+        defer {
+            _ = try? SluiceCLI.run(["cluster", "down", "--data-dir", directory, "--grace", "5"], bootstrap: nil)
+            for pid in processes(mentioning: directory) { kill(pid, SIGKILL) }
+            if bystander.isRunning { bystander.terminate() }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        seen.up = try SluiceCLI.run(["cluster", "up", "--brokers", "3", "--data-dir", directory], bootstrap: nil, timeout: 90)
+        guard seen.up.status == 0 else { return seen }
+        seen.saved = try savedPids(directory)
+        seen.startedByUp = Set(processes(mentioning: directory))
+
+        // Broker 2 crashes and is started again by hand, as a user (or the console) would.
+        let crashed = seen.saved[2]!
+        kill(crashed, SIGKILL)
+        try ClusterHarness.waitFor("broker 2 gone", seconds: 10) { !processes(mentioning: directory).contains(crashed) }
+        let restarted = Process()
+        restarted.executableURL = URL(fileURLWithPath: BrokerProcess.binary)
+        restarted.arguments = ["broker", "--config", directory + "/broker-2.properties"]
+        restarted.standardOutput = FileHandle.nullDevice
+        let log = FileHandle(forWritingAtPath: directory + "/broker-2.log")
+        log?.seekToEndOfFile()
+        restarted.standardError = log
+        try restarted.run()
+        seen.restartedPid = restarted.processIdentifier
+        // Its old pid is now another process's (pids are reused): cluster.json says it is broker 2.
+        try bystander.run()
+        try setSavedPid(directory, broker: 2, pid: bystander.processIdentifier)
+        let lockFile = directory + "/broker-2/.lock"
+        try ClusterHarness.waitFor("the restarted broker's pid in its lock file", seconds: 30) {
+            (try? String(contentsOfFile: lockFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                == String(restarted.processIdentifier)
+        }
+        try ClusterHarness.waitFor("3 brokers running", seconds: 30) {
+            seen.status = try SluiceCLI.run(["cluster", "status", "--data-dir", directory], bootstrap: nil)
+            return seen.status.stdout.contains("3 of 3 broker process(es) running")
+        }
+        seen.down = try SluiceCLI.run(["cluster", "down", "--data-dir", directory], bootstrap: nil, timeout: 120)
+        BrokerProcess.waitForExit(restarted, seconds: 10)
+        seen.leftAfterDown = processes(mentioning: directory)
+        seen.bystanderSurvived = bystander.isRunning
+        return seen
+    }
+
+    /// Live processes whose command line mentions `text` (the brokers of a cluster name its directory).
+    static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  !stat.split(separator: ")").last!.trimmingCharacters(in: .whitespaces).hasPrefix("Z") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text)
+        }
+    }
+
+    static func savedPids(_ directory: String) throws -> [Int32: Int32] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/cluster.json"))
+        let members = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["members"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: members.map { (Int32($0["id"] as! Int), Int32($0["pid"] as! Int)) })
+    }
+
+    static func setSavedPid(_ directory: String, broker: Int32, pid: Int32) throws {
+        let url = URL(fileURLWithPath: directory + "/cluster.json")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var members = try #require(object["members"] as? [[String: Any]])
+        for index in members.indices where members[index]["id"] as? Int == Int(broker) { members[index]["pid"] = Int(pid) }
+        object["members"] = members
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+    }
 }

@@ -192,8 +192,9 @@ private final class ProduceLog: Sendable {
         let log = ProduceLog()
         let peer = try await start(topics: ["t": 2], log: log)
         let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader))
-        await #expect(throws: KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic 'nope'")) {
+        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader, maxBlock: .milliseconds(200)))
+        await #expect(throws: KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic 'nope'",
+                                                      message: "topic 'nope' not present in metadata after 200 ms")) {
             _ = try await producer.send(ProducerRecord(topic: "nope", value: "x"))
         }
         do {

@@ -90,6 +90,10 @@ public struct ConsumerConfiguration: Sendable {
     public var maxPartitionFetchBytes: Int32
     /// Fetched bytes buffered ahead of `poll` before the fetchers pause.
     public var bufferBytes: Int
+    /// `default.api.timeout.ms`: how long `assign`, `subscribe` and `seek` wait for a topic that is
+    /// not in the cluster's metadata yet (created a moment ago through another broker) before they
+    /// fail with UNKNOWN_TOPIC_OR_PARTITION.
+    public var defaultApiTimeout: Duration
 
     public init(
         groupId: String? = nil,
@@ -106,7 +110,8 @@ public struct ConsumerConfiguration: Sendable {
         fetchMaxWait: Duration = .milliseconds(500),
         fetchMaxBytes: Int32 = 50 * 1024 * 1024,
         maxPartitionFetchBytes: Int32 = 1024 * 1024,
-        bufferBytes: Int = 64 * 1024 * 1024
+        bufferBytes: Int = 64 * 1024 * 1024,
+        defaultApiTimeout: Duration = .seconds(60)
     ) {
         self.groupId = groupId
         self.autoOffsetReset = autoOffsetReset
@@ -123,5 +128,6 @@ public struct ConsumerConfiguration: Sendable {
         self.fetchMaxBytes = fetchMaxBytes
         self.maxPartitionFetchBytes = maxPartitionFetchBytes
         self.bufferBytes = bufferBytes
+        self.defaultApiTimeout = defaultApiTimeout
     }
 }

@@ -171,6 +171,10 @@ public final class KafkaConsumer: Sendable {
             }
         }
         if !queries.isEmpty {
+            // A topic created a moment ago may not have reached every broker yet: wait for it.
+            for topic in Set(queries.keys.map(\.topic)).sorted() {
+                _ = try await client.waitForTopic(topic, allowAutoTopicCreation: false, timeout: configuration.defaultApiTimeout)
+            }
             for (tp, offset) in try await client.listOffsets(queries) { result[tp] = offset }
         }
         return result

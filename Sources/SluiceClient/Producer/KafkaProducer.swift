@@ -1,8 +1,8 @@
 import KafkaProtocol
 import NIOCore
 
-/// A Kafka producer: batching per partition, linger, compression, `acks`, optional idempotence,
-/// and retries that keep each partition's order.
+/// A Kafka producer: batching per partition, linger, compression, `acks`, idempotence (on by
+/// default, as in Kafka since 3.0), and retries that keep each partition's order.
 ///
 /// ```swift
 /// let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .all))
@@ -145,17 +145,9 @@ public final class KafkaProducer: Sendable {
         return count
     }
 
+    /// Waits (up to `max.block.ms`) for the topic's metadata, asking the cluster to create it when
+    /// its `auto.create.topics.enable` allows, as Kafka's producer does.
     private func fetchPartitionCount(_ topic: String) async throws -> Int {
-        try await client.withRetries("Metadata", policy: RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(100))) {
-            let metadata = try await client.metadata(topics: [topic], refresh: true)
-            guard let info = metadata.topics[topic] else {
-                throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(topic)'")
-            }
-            try info.error.check(resource: "topic '\(topic)'")
-            guard !info.partitions.isEmpty else {
-                throw KafkaClientError.broker(.leaderNotAvailable, resource: "topic '\(topic)'")
-            }
-            return info.partitions.count
-        }
+        try await client.waitForTopic(topic, allowAutoTopicCreation: true, timeout: configuration.maxBlock).partitions.count
     }
 }

@@ -28,6 +28,12 @@ struct ProducerBatch: Sendable {
     private(set) var baseSequence: Int32 = -1
     var attempts = 0
     var retryNotBefore: UInt64 = 0
+    /// Whether an attempt ended without knowing if the broker wrote the batch (a timeout, a
+    /// connection lost after the request went out): a final failure then says it may have been
+    /// written.
+    var outcomeUnknown = false
+    /// Why the latest attempt failed.
+    var lastError: KafkaClientError?
 
     init(id: UInt64, topicPartition: TopicPartition, capacity: Int, allocator: ByteBufferAllocator, now: UInt64) {
         self.id = id

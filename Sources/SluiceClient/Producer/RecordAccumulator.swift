@@ -214,7 +214,8 @@ final class RecordAccumulator: Sendable {
                         if queue.inFlight > 0 { return }
                         queue.resendPending = false
                     }
-                    if head.attempts == 0 && head.createdAt &+ deliveryTimeoutNanos < now {
+                    // Kafka's delivery.timeout.ms: a batch waiting to be sent, or re-sent, expires.
+                    if head.createdAt &+ deliveryTimeoutNanos < now {
                         plan.expired.append(Self.takeHead(&queue))
                         return
                     }

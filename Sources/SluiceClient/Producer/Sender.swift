@@ -29,9 +29,7 @@ final class Sender: Sendable {
                 return p.leader
             }
             for batch in plan.expired {
-                accumulator.finish(batch, inFlight: false, .failure(KafkaClientError(
-                    .timeout, "not sent within the delivery timeout (\(configuration.deliveryTimeout))",
-                    resource: "partition \(batch.topicPartition)")))
+                accumulator.finish(batch, inFlight: false, .failure(expiry(batch)))
             }
             if !plan.leaderUnknown.isEmpty { refreshMetadata(plan.leaderUnknown) }
             // Requests are written here, one after another, so that a partition's batches reach
@@ -105,15 +103,16 @@ final class Sender: Sendable {
                 do {
                     settle(batches, response: try await pending.get())
                 } catch {
-                    failed(batches, error)
+                    // The request went out: the broker may have written the batches.
+                    failed(batches, error, outcomeUnknown: true)
                 }
             }
         } catch {
-            failed(batches, error)
+            failed(batches, error, outcomeUnknown: false)
         }
     }
 
-    private func failed(_ batches: [ProducerBatch], _ error: Error) {
+    private func failed(_ batches: [ProducerBatch], _ error: Error, outcomeUnknown: Bool) {
         do {
             throw error
         } catch let error as KafkaClientError {
@@ -121,9 +120,9 @@ final class Sender: Sendable {
                 client.invalidateMetadata()
                 refreshMetadata(Set(batches.map(\.topicPartition.topic)))
             }
-            for batch in batches { retryOrFail(batch, error) }
+            for batch in batches { retryOrFail(batch, error, outcomeUnknown: outcomeUnknown) }
         } catch {
-            for batch in batches { retryOrFail(batch, KafkaClientError(.connection, "\(error)")) }
+            for batch in batches { retryOrFail(batch, KafkaClientError(.connection, "\(error)"), outcomeUnknown: outcomeUnknown) }
         }
     }
 
@@ -136,7 +135,7 @@ final class Sender: Sendable {
         for batch in batches {
             guard let result = results[batch.topicPartition] else {
                 retryOrFail(batch, KafkaClientError(.protocolViolation, "the broker did not answer for this partition",
-                                                    resource: "partition \(batch.topicPartition)"))
+                                                    resource: "partition \(batch.topicPartition)"), outcomeUnknown: true)
                 continue
             }
             let code = ErrorCode(result.errorCode)
@@ -150,7 +149,7 @@ final class Sender: Sendable {
                 if message == nil, let first = result.recordErrors.first?.batchIndexErrorMessage { message = first }
                 let error = KafkaClientError.broker(code, resource: "partition \(batch.topicPartition)", message: message)
                 if error.invalidatesMetadata { staleMetadata = true }
-                retryOrFail(batch, error)
+                retryOrFail(batch, error, outcomeUnknown: Self.mayHaveAppended(code))
             }
         }
         if staleMetadata {
@@ -159,9 +158,40 @@ final class Sender: Sendable {
         }
     }
 
-    private func retryOrFail(_ batch: ProducerBatch, _ error: KafkaClientError) {
+    private func retryOrFail(_ batch: ProducerBatch, _ error: KafkaClientError, outcomeUnknown: Bool) {
+        var batch = batch
+        batch.lastError = error
+        if outcomeUnknown { batch.outcomeUnknown = true }
         if !accumulator.requeue(batch, error: error, now: monotonicNanos()) {
-            accumulator.finish(batch, .failure(error))
+            accumulator.finish(batch, .failure(Self.final(error, batch)))
         }
+    }
+
+    /// Answers after which the broker may have appended the batch although it reported an error:
+    /// the acks=all wait timed out (REQUEST_TIMED_OUT), or the replicas fell short after the append.
+    static func mayHaveAppended(_ code: ErrorCode) -> Bool {
+        code == .requestTimedOut || code == .notEnoughReplicasAfterAppend || code == .networkException
+    }
+
+    /// The error a batch fails with: the last attempt's, saying so when an attempt's outcome is
+    /// unknown — the records may be in the log (Kafka's producer says the same of a TimeoutException).
+    static func final(_ error: KafkaClientError, _ batch: ProducerBatch) -> KafkaClientError {
+        guard batch.outcomeUnknown else { return error }
+        let what = batch.recordCount == 1 ? "the record" : "the \(batch.recordCount) records"
+        return KafkaClientError(error.kind, "\(error.detail); \(what) may have been written (the outcome of an attempt is unknown)",
+                                resource: error.resource)
+    }
+
+    /// The error of a batch past `delivery.timeout.ms`.
+    private func expiry(_ batch: ProducerBatch) -> KafkaClientError {
+        let resource = "partition \(batch.topicPartition)"
+        let limit = "\(configuration.deliveryTimeout.nanoseconds / 1_000_000) ms"
+        guard batch.attempts > 0 else {
+            return KafkaClientError(.timeout, "not sent within the delivery timeout (\(limit))", resource: resource)
+        }
+        let last = batch.lastError.map { ": the last attempt failed with \($0.description)" } ?? ""
+        let error = KafkaClientError(.timeout, "not acknowledged within the delivery timeout (\(limit)) after \(batch.attempts) attempt(s)\(last)",
+                                     resource: resource)
+        return Self.final(error, batch)
     }
 }

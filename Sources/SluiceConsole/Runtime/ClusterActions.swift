@@ -14,9 +14,14 @@ public final class ClusterActions: Sendable {
         self.client = client
         self.admin = KafkaAdmin(client: client)
         self.inbox = inbox
-        self.producer = LazyProducer(client: client, configuration: ProducerConfiguration(acks: .all, linger: .zero,
-                                                                                         deliveryTimeout: .seconds(15)))
+        self.producer = LazyProducer(client: client, configuration: Self.producerConfiguration)
     }
+
+    /// The `p` dialog's producer: Kafka's producer defaults since 3.0, acks=all and idempotence, so
+    /// that retries during an outage never write a message twice; a failure after a timeout says
+    /// the message may have been written. No linger: one message at a time.
+    public static let producerConfiguration = ProducerConfiguration(acks: .all, linger: .zero, idempotence: true,
+                                                                    deliveryTimeout: .seconds(15))
 
     public func createTopic(_ spec: TopicSpec) {
         Task { [admin, inbox] in

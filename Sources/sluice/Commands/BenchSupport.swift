@@ -13,6 +13,8 @@ struct BenchOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Run for this many seconds instead of a record count.") var duration: Double?
     @Option(name: [.customShort("s"), .customLong("record-size")], help: "Bytes per record value.") var recordSize: Int = 100
     @Option(name: [.short, .long], help: "Partitions for the topic when it has to be created.") var partitions: Int32 = 1
+    @Option(name: .customLong("replication-factor"), help: "Replicas per partition when the topic has to be created (default: the broker's default.replication.factor).")
+    var replicationFactor: Int16?
     @Option(name: [.short, .long], help: "Tasks producing (or consumers reading) at once.") var concurrency: Int = 1
 
     func validate() throws {
@@ -21,7 +23,11 @@ struct BenchOptions: ParsableArguments {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         guard recordSize >= 8 else { throw ValidationError("--record-size must be at least 8") }
         guard partitions >= 1, concurrency >= 1 else { throw ValidationError("--partitions and --concurrency must be at least 1") }
+        if let replicationFactor, replicationFactor < 1 { throw ValidationError("--replication-factor must be at least 1") }
     }
+
+    /// The topic as `ensureBenchTopic` creates it when missing.
+    var newTopic: NewTopic { NewTopic(name: topic, partitions: partitions, replicationFactor: replicationFactor ?? -1) }
 
     var recordLimit: Int { records ?? (duration == nil ? 1_000_000 : Int.max) }
     var deadline: UInt64? { duration.map { BenchClock.now() + UInt64($0 * 1e9) } }
@@ -31,18 +37,23 @@ struct BenchOptions: ParsableArguments {
 struct BenchProducerOptions: ParsableArguments {
     @Option(name: .long, help: "0, 1 or all.") var acks: String = "1"
     @Option(name: .long, help: "none, gzip, snappy, lz4 or zstd.") var compression: String = "none"
-    @Option(name: .customLong("linger-ms"), help: "linger.ms") var lingerMs: Int = 5
+    @Option(name: .customLong("linger-ms"), help: "linger.ms (default: 5 for `bench produce`, 0 for `bench e2e`).") var lingerMs: Int?
     @Option(name: .customLong("batch-size"), help: "batch.size in bytes.") var batchSize: Int = 64 * 1024
-    @Flag(name: .long, help: "Idempotent producer (needs --acks all).") var idempotence = false
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Idempotent producer (needs --acks all; default: on with --acks all, as Kafka's enable.idempotence).")
+    var idempotence: Bool?
 
     func validate() throws {
         guard Acks(name: acks) != nil else { throw ValidationError("--acks must be 0, 1 or all") }
         guard CompressionCodec(name: compression) != nil else { throw ValidationError("unknown --compression '\(compression)'") }
+        if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms cannot be negative") }
+        if idempotence == true && Acks(name: acks) != .all { throw ValidationError("--idempotence needs --acks all") }
     }
 
-    var configuration: ProducerConfiguration {
+    /// The producer's configuration, `linger.ms` defaulting to `defaultLingerMs`.
+    func configuration(defaultLingerMs: Int) -> ProducerConfiguration {
         ProducerConfiguration(acks: Acks(name: acks)!, compression: CompressionCodec(name: compression)!,
-                              linger: .milliseconds(lingerMs), batchSize: batchSize, idempotence: idempotence)
+                              linger: .milliseconds(lingerMs ?? defaultLingerMs), batchSize: batchSize, idempotence: idempotence)
     }
 }
 
@@ -151,6 +162,8 @@ struct BenchResult: Sendable {
     var latencyCount: Int
     var p50, p95, p99, p999, max: Double
     var settings: [String: String]
+    /// `bench e2e --background-mb-per-sec`: what the background producer wrote meanwhile.
+    var background: BackgroundLoad.Summary?
 
     var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
     /// MB/s with MB = 2^20 bytes, as Kafka's perf tools count.
@@ -165,7 +178,15 @@ struct BenchResult: Sendable {
                               "p99.9": p999, "max": max] as [String: Any],
             ]
             // Numbers and booleans as JSON numbers and booleans.
-            object["settings"] = settings.mapValues { v -> Any in Int(v).map { $0 as Any } ?? Bool(v).map { $0 as Any } ?? v }
+            object["settings"] = settings.mapValues { v -> Any in
+                Int(v).map { $0 as Any } ?? Double(v).map { $0 as Any } ?? Bool(v).map { $0 as Any } ?? v
+            }
+            if let background {
+                object["background"] = ["topic": background.topic, "records": background.records, "bytes": background.bytes,
+                                        "errors": background.errors, "seconds": background.seconds,
+                                        "mbPerSecond": background.megabytesPerSecond,
+                                        "targetMBPerSecond": background.targetMegabytesPerSecond] as [String: Any]
+            }
             Console.printJSON(object)
             return
         }
@@ -175,23 +196,45 @@ struct BenchResult: Sendable {
                    String(format: "%.2f", megabytesPerSecond), String(format: "%.2f", p50), String(format: "%.2f", p95),
                    String(format: "%.2f", p99), String(format: "%.2f", p999), String(format: "%.2f", max)])
         let settingsText = settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }.joined(separator: " ")
-        Console.print("\(kind): \(settingsText)\n\(table.render())\nlatency: \(latencyLabel)"
+        let load = background.map {
+            "\nbackground load: \($0.records) records, " + String(format: "%.2f", $0.megabytesPerSecond)
+                + " MB/s to '\($0.topic)' (target " + String(format: "%.2f", $0.targetMegabytesPerSecond) + " MB/s)"
+                + ($0.errors > 0 ? ", \($0.errors) errors" : "")
+        } ?? ""
+        Console.print("\(kind): \(settingsText)\n\(table.render())\nlatency: \(latencyLabel)\(load)"
             + (errors > 0 ? "\nerrors: \(errors)" : ""))
     }
 }
 
-/// Makes sure the bench topic exists (creating it with `partitions`), and returns its partition count.
-func ensureBenchTopic(_ client: KafkaClient, topic: String, partitions: Int32) async throws -> Int {
-    let admin = KafkaAdmin(client: client)
+/// Makes sure the bench topic exists (creating it as `spec` says when missing) and that every
+/// partition's leader serves it, and returns its partition count.
+///
+/// A topic created a moment ago is not served at once: the other brokers learn of it from the
+/// metadata log, and each leader opens its partitions when it does. Measuring before then would
+/// fail the first run on a fresh cluster, or put the wait into the first latencies. Waits up to the
+/// client's request timeout (`--timeout`).
+func ensureBenchTopic(_ client: KafkaClient, _ spec: NewTopic) async throws -> Int {
     do {
-        try await admin.createTopic(NewTopic(name: topic, partitions: partitions, replicationFactor: 1))
+        try await KafkaAdmin(client: client).createTopic(spec)
     } catch let error as KafkaClientError where error.errorCode == .topicAlreadyExists {}
-    return try await client.withRetries("Metadata") {
-        guard let info = try await admin.describeTopics([topic]).first, !info.partitions.isEmpty,
-              info.partitions.allSatisfy({ $0.leader >= 0 }) else {
-            throw KafkaClientError.broker(.leaderNotAvailable, resource: "topic '\(topic)'")
+    let clock = ContinuousClock()
+    let deadline = clock.now + client.configuration.requestTimeout
+    var attempt = 1
+    while true {
+        do {
+            let info = try await client.waitForTopic(spec.name, allowAutoTopicCreation: false, timeout: deadline - clock.now)
+            guard let leaderless = info.partitions.first(where: { $0.leader < 0 }) else {
+                // Each leader answers ListOffsets for its partitions once it serves them.
+                let tps = info.partitions.map { TopicPartition(spec.name, $0.partition) }
+                _ = try await client.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, OffsetQuery.latest) }))
+                return info.partitions.count
+            }
+            throw KafkaClientError.broker(.leaderNotAvailable, resource: "partition \(spec.name)-\(leaderless.partition)")
+        } catch let error as KafkaClientError where error.isRetriable && clock.now < deadline {
+            client.invalidateMetadata()
+            try await Task.sleep(for: client.configuration.retry.backoff(afterAttempt: attempt))
+            attempt += 1
         }
-        return info.partitions.count
     }
 }
 

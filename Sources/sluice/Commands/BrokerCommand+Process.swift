@@ -71,24 +71,3 @@ enum ParentWatch {
         }
     }
 }
-
-/// An exclusive lock on the data directory, so that two brokers never share one.
-struct DataDirectoryLock {
-    private let fd: Int32
-
-    init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/.lock"
-        fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw BrokerConfigError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw BrokerConfigError("the data directory \(directory) is in use by another broker")
-        }
-    }
-
-    func release() {
-        flock(fd, LOCK_UN)
-        close(fd)
-    }
-}

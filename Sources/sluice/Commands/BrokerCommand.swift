@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import SluiceBroker
+import SluiceLocalCluster
 import SluiceStorage
 
 /// `sluice broker`: runs one Kafka-compatible broker until SIGTERM or SIGINT.
@@ -20,7 +21,9 @@ struct BrokerCommand: AsyncParsableCommand {
             controller.quorum.voters (1@host:port,...), listeners \
             (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER. \
             --help-config lists every key Sluice reads. Unknown keys are warned about; an invalid value \
-            stops start-up with exit code 78, naming the key.
+            stops start-up with exit code 78, naming the key. \
+            While it runs, the broker holds a lock on <log.dirs>/.lock with its pid inside (a second \
+            broker on the same directory is refused; `sluice cluster down` finds it there).
             """
     )
 
@@ -86,7 +89,14 @@ struct BrokerCommand: AsyncParsableCommand {
             throw ExitCode(BrokerConfigHelp.configErrorExitCode)
         }
         logger[metadataKey: "node"] = "\(brokerConfig.nodeId)"
-        let dataLock = try DataDirectoryLock(directory: brokerConfig.dataDirectory)
+        // Held until exit, with this process's pid inside: `sluice cluster down` finds a broker
+        // restarted by hand or by the console through it.
+        let dataLock: BrokerDirectoryLock
+        do {
+            dataLock = try BrokerDirectoryLock(directory: brokerConfig.dataDirectory)
+        } catch let error as LocalClusterError {
+            throw ValidationError(error.description)
+        }
 
         let logs = try LogManager(directory: brokerConfig.dataDirectory, defaults: brokerConfig.logDefaults, logger: logger)
         let broker: Broker

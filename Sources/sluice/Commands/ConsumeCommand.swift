@@ -42,6 +42,10 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(name: .customShort("n"), help: "Stop after this many records.") var count: Int?
     @Flag(name: [.short, .customLong("exit-at-end")], help: "Stop at the end of the partitions instead of following.")
     var exitAtEnd = false
+    @Option(name: .customLong("default-api-timeout-ms"), help: ArgumentHelp(
+        "default.api.timeout.ms: how long to wait for the topic to appear (created a moment ago through another broker).",
+        discussion: "Kafka's consumer waits 60000 ms; the command gives up sooner on a topic that does not exist."))
+    var defaultApiTimeoutMs: Int = 10_000
 
     func validate() throws {
         let starts = [fromBeginning, offset != nil, timestamp != nil].filter { $0 }.count
@@ -51,6 +55,7 @@ struct ConsumeCommand: AsyncParsableCommand {
             throw ValidationError("--timestamp '\(timestamp)' is neither milliseconds nor ISO 8601 (2024-05-01T12:00:00Z)")
         }
         if let count, count < 1 { throw ValidationError("-n must be at least 1") }
+        guard defaultApiTimeoutMs >= 0 else { throw ValidationError("--default-api-timeout-ms cannot be negative") }
         if group != nil && (offset != nil || timestamp != nil || !partitions.isEmpty) {
             throw ValidationError("--group starts from the group's commits; --offset, --timestamp and --partition need no group")
         }
@@ -81,15 +86,17 @@ struct ConsumeCommand: AsyncParsableCommand {
         let options = (topic: topic, partitions: partitions, group: group, format: format, separator: keySeparator,
                        count: count, exitAtEnd: exitAtEnd, fromBeginning: fromBeginning,
                        groupProtocol: ConsumerGroupProtocol(rawValue: groupProtocol.rawValue) ?? .classic,
-                       remoteAssignor: remoteAssignor)
+                       remoteAssignor: remoteAssignor, apiTimeout: Duration.milliseconds(defaultApiTimeoutMs))
         let printed = try await client.run { client -> Int in
             let configuration = ConsumerConfiguration(groupId: options.group,
                                                       autoOffsetReset: options.fromBeginning ? .earliest : .latest,
                                                       groupProtocol: options.groupProtocol,
-                                                      groupRemoteAssignor: options.remoteAssignor)
+                                                      groupRemoteAssignor: options.remoteAssignor,
+                                                      defaultApiTimeout: options.apiTimeout)
             let consumer = KafkaConsumer(client: client, configuration: configuration)
             let admin = KafkaAdmin(client: client)
-            guard let info = try await admin.describeTopics([options.topic]).first else { return 0 }
+            // A topic created a moment ago may not have reached the broker asked yet: wait for it.
+            let info = try await client.waitForTopic(options.topic, allowAutoTopicCreation: false, timeout: options.apiTimeout)
             var chosen = info.partitions.map(\.partition)
             if !options.partitions.isEmpty {
                 for p in options.partitions where !chosen.contains(p) {

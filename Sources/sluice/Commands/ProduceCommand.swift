@@ -12,8 +12,12 @@ struct ProduceCommand: AsyncParsableCommand {
         discussion: """
             Each line is a record's value; with --key-separator, the text before the first separator \
             is the key. Records are batched; the command waits until all are acknowledged and \
-            reports how many were sent. Exit codes: 0 all sent, 1 the cluster refused some, \
-            2 unreachable, 65 a malformed input line, 130 interrupted.
+            reports how many were sent. Kafka's producer defaults: acks=all and idempotence, so a \
+            retry never writes a record twice; a record that fails after a timeout may have been \
+            written, and the error says so. A missing topic is created when the brokers' \
+            auto.create.topics.enable allows (Kafka's default), as kafka-console-producer and kcat do. \
+            Exit codes: 0 all sent, 1 the cluster refused some, 2 unreachable, 65 a malformed input \
+            line, 130 interrupted.
             """
     )
 
@@ -27,12 +31,20 @@ struct ProduceCommand: AsyncParsableCommand {
     var headers: [String] = []
     @Option(name: [.short, .long], help: "Send every record to this partition (default: by key, or sticky for no key).")
     var partition: Int32?
-    @Option(name: .long, help: "Acknowledgements to wait for: 0, 1 or all.") var acks: String = "all"
+    @Option(name: .long, help: "Acknowledgements to wait for (acks): 0, 1 or all (Kafka's default).") var acks: String = "all"
     @Option(name: .long, help: "Compression: none, gzip, snappy, lz4 or zstd.") var compression: String = "none"
     @Option(name: .customLong("linger-ms"), help: "How long a batch waits for more records.") var lingerMs: Int = 5
     @Option(name: .customLong("batch-size"), help: "Bytes per partition batch.") var batchSize: Int = 64 * 1024
-    @Flag(name: .long, help: "Idempotent producer (needs --acks all): retries never duplicate or reorder.")
-    var idempotence = false
+    @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(
+        "Idempotent producer (enable.idempotence): retries never duplicate or reorder.",
+        discussion: "On by default with --acks all, as in Kafka since 3.0; --acks 0 or 1 turns it off unless asked for (then refused)."))
+    var idempotence: Bool?
+    @Option(name: .customLong("delivery-timeout-ms"), help: "delivery.timeout.ms: a record not acknowledged this long after it was sent fails.")
+    var deliveryTimeoutMs: Int = 120_000
+    @Option(name: .customLong("max-block-ms"), help: ArgumentHelp(
+        "max.block.ms: how long to wait for the topic to appear (created a moment ago, or auto-created).",
+        discussion: "Kafka's producer waits 60000 ms; the command gives up sooner on a topic that does not exist."))
+    var maxBlockMs: Int = 10_000
 
     func validate() throws {
         guard Acks(name: acks) != nil else { throw ValidationError("--acks must be 0, 1 or all") }
@@ -43,6 +55,12 @@ struct ProduceCommand: AsyncParsableCommand {
         if let partition, partition < 0 { throw ValidationError("--partition cannot be negative") }
         for h in headers { _ = try parseKeyValue(h, what: "--header") }
         guard lingerMs >= 0, batchSize > 0 else { throw ValidationError("--linger-ms and --batch-size must be positive") }
+        guard deliveryTimeoutMs > 0, maxBlockMs >= 0 else {
+            throw ValidationError("--delivery-timeout-ms must be positive and --max-block-ms not negative")
+        }
+        if idempotence == true && Acks(name: acks) != .all {
+            throw ValidationError("--idempotence needs --acks all (Kafka refuses enable.idempotence with acks=\(acks) too)")
+        }
     }
 
     func run() async throws {
@@ -62,7 +80,8 @@ struct ProduceCommand: AsyncParsableCommand {
         }
         let configuration = ProducerConfiguration(
             acks: Acks(name: acks)!, compression: CompressionCodec(name: compression)!, linger: .milliseconds(lingerMs),
-            batchSize: batchSize, idempotence: idempotence)
+            batchSize: batchSize, idempotence: idempotence, deliveryTimeout: .milliseconds(deliveryTimeoutMs),
+            maxBlock: .milliseconds(maxBlockMs))
         let (topic, separator, partition, json) = (self.topic, keySeparator, self.partition, output.json)
         let summary = try await client.run { client -> ProduceSummary in
             let producer = try await KafkaProducer(client: client, configuration: configuration)

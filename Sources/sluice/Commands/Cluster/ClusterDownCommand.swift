@@ -4,7 +4,9 @@ import SluiceClient
 import SluiceLocalCluster
 
 /// `sluice cluster down`: stops the local cluster's brokers cleanly (SIGTERM: each moves its
-/// leaderships away and stops), keeping their data for the next `cluster up`.
+/// leaderships away and stops), keeping their data for the next `cluster up`. A broker is found by
+/// the lock it holds on its data directory (with its pid inside), so one restarted by hand or by
+/// the console is stopped too.
 struct ClusterDownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down", abstract: "Stop the local cluster started by `sluice cluster up` (its data is kept).")
@@ -18,9 +20,12 @@ struct ClusterDownCommand: AsyncParsableCommand {
         guard var state = cluster.load() else { throw ValidationError("no cluster in \(cluster.directory)") }
         // Brokers first, voters last (highest id first), so the quorum stays up while brokers leave.
         let order = state.members.sorted { ($0.controllerPort == nil ? 0 : 1, -$0.id) < ($1.controllerPort == nil ? 0 : 1, -$1.id) }
-        for member in order where LocalCluster.isAlive(member.pid) {
-            let clean = LocalCluster.stop(pid: member.pid, grace: grace)
-            print("broker \(member.id) (pid \(member.pid)) \(clean ? "stopped" : "killed after \(Int(grace)) s")")
+        // Each broker is found through its data directory's lock, whoever started it: `cluster up`,
+        // the console, or a restart by hand. A pid in cluster.json that no longer runs the broker
+        // (it died, and the number may be another process's by now) is never signalled.
+        for member in order {
+            guard let (pid, clean) = cluster.stopBroker(member.id, grace: grace) else { continue }
+            print("broker \(member.id) (pid \(pid)) \(clean ? "stopped" : "killed after \(Int(grace)) s")")
         }
         for index in state.members.indices { state.members[index].pid = 0 }
         if purge {

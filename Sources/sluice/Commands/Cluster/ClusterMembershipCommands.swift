@@ -25,7 +25,7 @@ struct ClusterAddBrokerCommand: AsyncParsableCommand {
         member.pid = try cluster.spawn(id)
         state.members[state.members.count - 1] = member
         try cluster.save(state)
-        let running = state.members.filter { LocalCluster.isAlive($0.pid) }.count
+        let running = state.members.filter { $0.id == id || cluster.runningPid($0.id) != nil }.count
         try await ClusterUpCommand.waitUntilServing([member], expected: running, timeout: timeout, cluster: cluster)
         print("broker \(id) (pid \(member.pid)) serving on 127.0.0.1:\(member.port)")
     }
@@ -107,10 +107,10 @@ struct ClusterDecommissionCommand: AsyncParsableCommand {
         }
         print("moved \(moved) replica(s) off broker \(broker)")
         if let index = state?.members.firstIndex(where: { $0.id == broker }), let member = state?.members[index] {
-            _ = LocalCluster.stop(pid: member.pid, grace: 30)
+            let stopped = cluster.stopBroker(member.id, grace: 30)
             state!.members.remove(at: index)
             try cluster.save(state!)
-            print("stopped broker \(broker) (pid \(member.pid))")
+            print("stopped broker \(broker)" + (stopped.map { " (pid \($0.pid))" } ?? " (it was not running)"))
         }
         try await client.run { client in
             let response = try await client.anyConnection().send(UnregisterBrokerRequest(brokerId: broker), version: 0)

@@ -13,7 +13,9 @@ struct ClusterStatusCommand: AsyncParsableCommand {
     func run() async throws {
         let cluster = LocalCluster(directory: dataDir ?? BootstrapLookup.defaultDataDirectory())
         guard let state = cluster.load() else { throw ValidationError("no cluster in \(cluster.directory)") }
-        let running = state.members.filter { LocalCluster.isAlive($0.pid) }
+        // Who runs each broker now (restarted by hand or by the console included), from its data directory's lock.
+        let pids = Dictionary(uniqueKeysWithValues: state.members.map { ($0.id, cluster.runningPid($0.id)) })
+        let running = state.members.filter { pids[$0.id]! != nil }
         var metadata: ClusterMetadata?
         if !running.isEmpty {
             let configuration = ClientConfiguration(
@@ -29,11 +31,12 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         var table = TablePrinter(["BROKER", "PID", "ADDRESS", "ROLE", "STATE", "LEADS"],
                                  alignments: [.right, .right, .left, .left, .left, .right])
         for member in state.members.sorted(by: { $0.id < $1.id }) {
-            let alive = LocalCluster.isAlive(member.pid)
+            let pid = pids[member.id]!
+            let alive = pid != nil
             let registered = metadata?.brokers[member.id] != nil
             let leads = metadata?.topics.values.reduce(0) { $0 + $1.partitions.filter { $0.leader == member.id }.count }
             let role = member.controllerPort == nil ? "broker" : (metadata?.controllerId == member.id ? "broker,controller*" : "broker,controller")
-            table.add([String(member.id), alive ? String(member.pid) : "-", "127.0.0.1:\(member.port)", role,
+            table.add([String(member.id), pid.map(String.init) ?? "-", "127.0.0.1:\(member.port)", role,
                        !alive ? "stopped" : (metadata == nil ? "unreachable" : (registered ? "serving" : "fenced")),
                        leads.map(String.init) ?? "-"])
         }

@@ -39,8 +39,9 @@ struct ClusterUpCommand: AsyncParsableCommand {
                                   + "quorum); `sluice console --brokers 1` runs it, or choose another --data-dir")
         }
         if let existing = cluster.load() {
-            if let running = existing.members.first(where: { LocalCluster.isAlive($0.pid) }) {
-                throw ValidationError("a cluster is already running in \(cluster.directory) (broker \(running.id), pid \(running.pid)); "
+            if let running = existing.members.first(where: { cluster.runningPid($0.id) != nil }) {
+                throw ValidationError("a cluster is already running in \(cluster.directory) (broker \(running.id), "
+                                      + "pid \(cluster.runningPid(running.id) ?? running.pid)); "
                                       + "`sluice cluster down` stops it, `sluice cluster add-broker` adds a broker")
             }
             state = existing
