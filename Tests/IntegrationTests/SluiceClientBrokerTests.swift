@@ -6,14 +6,14 @@ import Testing
 
 /// The SluiceClient library (producer, consumer, admin) against a real `sluice broker` process.
 @Suite(.serialized) struct SluiceClientBrokerTests {
-    private func client() throws -> KafkaClient {
-        let broker = try SharedBroker.get()
+    private func client() async throws -> KafkaClient {
+        let broker = try await SharedBroker.get()
         return KafkaClient(configuration: ClientConfiguration(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: broker.port)],
                                                               clientId: "client-tests"))
     }
 
     @Test func idempotentProducerThenConsumerReadsEverythingInOrder() async throws {
-        let client = try client()
+        let client = try await client()
         let admin = KafkaAdmin(client: client)
         let topic = SharedBroker.topic("lib-rt")
         try await admin.createTopic(NewTopic(name: topic, partitions: 3, replicationFactor: 1))
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func adminManagesTopicsConfigsAndOffsets() async throws {
-        let client = try client()
+        let client = try await client()
         let admin = KafkaAdmin(client: client)
         let topic = SharedBroker.topic("lib-admin")
         try await admin.createTopic(NewTopic(name: topic, partitions: 2, replicationFactor: 1, configs: ["retention.ms": "600000"]))
@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func outOfRangePositionResetsAndSeekMoves() async throws {
-        let client = try client()
+        let client = try await client()
         let admin = KafkaAdmin(client: client)
         let topic = SharedBroker.topic("lib-reset")
         try await admin.createTopic(NewTopic(name: topic, partitions: 1, replicationFactor: 1))
