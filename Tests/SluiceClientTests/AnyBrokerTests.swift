@@ -71,45 +71,51 @@ import Testing
     }
 
     @Test func metadataKeepsAnsweringWhenAConnectedBrokerHangs() async throws {
-        let cluster = try await TwoBrokers(hungFromTheStart: false)
-        let client = cluster.client()
-        defer { Task { await client.close(); await cluster.close() } }
-        // Connected to both, as a console is before a broker hangs.
-        _ = try await client.metadata()
-        _ = try await client.connection(toNode: 1)
-        _ = try await client.connection(toNode: 2)
+        try await withTeardown { teardown in
+            let cluster = try await TwoBrokers(hungFromTheStart: false)
+            let client = cluster.client()
+            teardown.add { await client.close(); await cluster.close() }
+            // Connected to both, as a console is before a broker hangs.
+            _ = try await client.metadata()
+            _ = try await client.connection(toNode: 1)
+            _ = try await client.connection(toNode: 2)
 
-        cluster.hung.withLockedValue { $0 = true }
-        try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
-        // Every answer came from the healthy broker (the stalled one was as likely a first choice).
-        #expect(cluster.healthy.received(.metadata).count >= 12)
+            cluster.hung.withLockedValue { $0 = true }
+            try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
+            // Every answer came from the healthy broker (the stalled one was as likely a first choice).
+            #expect(cluster.healthy.received(.metadata).count >= 12)
+        }
     }
 
     @Test func metadataAnswersWhenABootstrapServerNeverAnswers() async throws {
-        let cluster = try await TwoBrokers(hungFromTheStart: true)
-        let client = cluster.client()
-        defer { Task { await client.close(); await cluster.close() } }
-        try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
-        #expect(cluster.stalling.received(.metadata).isEmpty)
+        try await withTeardown { teardown in
+            let cluster = try await TwoBrokers(hungFromTheStart: true)
+            let client = cluster.client()
+            teardown.add { await client.close(); await cluster.close() }
+            try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
+            #expect(cluster.stalling.received(.metadata).isEmpty)
+        }
     }
 
     @Test func aBrokerThatTimedOutIsLeftOutOfTheChoice() async throws {
-        let cluster = try await TwoBrokers(hungFromTheStart: false)
-        let client = cluster.client()
-        defer { Task { await client.close(); await cluster.close() } }
-        _ = try await client.metadata()
-        let stalled = try await client.connection(toNode: 2)
-        cluster.hung.withLockedValue { $0 = true }
-        await #expect(throws: KafkaClientError.self) {
-            _ = try await stalled.send(MetadataRequest(topics: []), timeout: .milliseconds(100))
+        try await withTeardown { teardown in
+            let cluster = try await TwoBrokers(hungFromTheStart: false)
+            let client = cluster.client()
+            teardown.add { await client.close(); await cluster.close() }
+            _ = try await client.metadata()
+            let stalled = try await client.connection(toNode: 2)
+            cluster.hung.withLockedValue { $0 = true }
+            await #expect(throws: KafkaClientError.self) {
+                _ = try await stalled.send(MetadataRequest(topics: []), timeout: .milliseconds(100))
+            }
+            // Every request that may go anywhere now goes to node 1, none to the broker that timed out.
+            let before = cluster.stalling.received.count
+            for _ in 0..<10 {
+                let connection = try await client.anyConnection()
+                #expect(connection.address == cluster.healthy.address)
+            }
+            try await expectPromptMetadata(client, times: 5, limit: .seconds(45))
+            #expect(cluster.stalling.received.count == before)
         }
-        // Every request that may go anywhere now goes to node 1, none to the broker that timed out.
-        let before = cluster.stalling.received.count
-        for _ in 0..<10 {
-            let connection = try await client.anyConnection()
-            #expect(connection.address == cluster.healthy.address)
-        }
-        try await expectPromptMetadata(client, times: 5, limit: .seconds(45))
-        #expect(cluster.stalling.received.count == before)
     }
 }
