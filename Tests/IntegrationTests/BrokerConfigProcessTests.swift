@@ -3,7 +3,7 @@ import Testing
 
 /// The broker config table as a user meets it: `sluice broker --help-config`, a real client's
 /// DescribeConfigs on the broker, and start-up refusing a bad value.
-@Suite struct BrokerConfigProcessTests {
+@Suite(.onTestThreads) struct BrokerConfigProcessTests {
     enum Client: String, CaseIterable, CustomTestStringConvertible {
         case confluent, kafkaPython = "kafka_python"
         var testDescription: String { rawValue }

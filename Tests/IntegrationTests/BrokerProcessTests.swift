@@ -3,7 +3,7 @@ import KafkaProtocol
 import Testing
 
 /// The `sluice broker` command as a process: configuration, readiness, signals, parent death.
-@Suite struct BrokerProcessTests {
+@Suite(.onTestThreads) struct BrokerProcessTests {
     @Test func readsKafkaPropertiesAndFlagsOverrideThem() async throws {
         let probe = try BrokerProcess()
         let file = probe.dataDirectory + "/broker.properties"

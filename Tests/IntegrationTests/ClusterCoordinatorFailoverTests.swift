@@ -6,7 +6,7 @@ import Testing
 /// `__consumer_offsets` partition moves to another replica, that broker loads the group from its
 /// copy of the log, and the members (confluent-kafka, synchronous commits) find it, rejoin and
 /// go on from their committed offsets.
-@Suite(.serialized) struct ClusterCoordinatorFailoverTests {
+@Suite(.serialized, .onTestThreads) struct ClusterCoordinatorFailoverTests {
     static func coordinator(_ cluster: ClusterHarness, group: String, avoiding: Set<Int32> = []) async throws -> Int32 {
         for node in cluster.nodes.values.sorted(by: { $0.id < $1.id }) where !avoiding.contains(node.id) && cluster.isRunning(node.id) {
             guard let connection = try? await RawKafkaConnection(port: node.port, timeoutSeconds: 3),

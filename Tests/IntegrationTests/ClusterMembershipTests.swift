@@ -3,7 +3,7 @@ import KafkaProtocol
 import Testing
 
 /// Brokers joining and leaving a running cluster, and the `sluice cluster` commands.
-@Suite(.serialized) struct ClusterMembershipTests {
+@Suite(.serialized, .onTestThreads) struct ClusterMembershipTests {
     /// A fourth broker (a metadata observer) joins, gets replicas and leaderships of a new topic,
     /// serves clients, then leaves with a controlled shutdown (its leaderships move before it
     /// stops) and is unregistered — with a producer running throughout.
@@ -229,7 +229,8 @@ import Testing
         let restarted = ChildProcess(BrokerProcess.binary, ["broker", "--config", directory + "/broker-2.properties"])
         return try await withResource((directory, bystander, restarted), stop: { directory, bystander, restarted in
             await clusterDown(directory)
-            await bystander.stop()
+            // SIGKILL: a `sleep` has nothing to shut down cleanly.
+            await bystander.kill9()
             await restarted.kill9()
         }) { directory, bystander, restarted in
             seen.up = try await SluiceCLI.run(["cluster", "up", "--brokers", "3", "--data-dir", directory], bootstrap: nil, timeout: 90)

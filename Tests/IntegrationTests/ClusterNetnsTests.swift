@@ -7,7 +7,7 @@ import Testing
 /// (`listeners`, `advertised.listeners`, `controller.quorum.voters` with those addresses). The
 /// test process reaches them through the bridge. Needs root and `ip netns`; skipped, saying why,
 /// otherwise. Everything it creates is removed at the end.
-@Suite(.serialized) struct ClusterNetnsTests {
+@Suite(.serialized, .onTestThreads) struct ClusterNetnsTests {
     static let script = ClientRunner.clientsDirectory.appendingPathComponent("netns.sh").path
 
     @Test func threeBrokersInSeparateNetworkNamespaces() async throws {

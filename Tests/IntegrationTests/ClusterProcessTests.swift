@@ -5,7 +5,7 @@ import Testing
 /// Multi-broker clusters of real processes: the metadata quorum, the controller and partition
 /// leaders surviving SIGKILL while confluent-kafka keeps producing, and brokers joining and
 /// leaving. Session timeout 2 s, election timeout 0.5 s (local-cluster settings).
-@Suite(.serialized) struct ClusterProcessTests {
+@Suite(.serialized, .onTestThreads) struct ClusterProcessTests {
     /// Metadata from the first broker of `ports` that answers.
     static func metadata(_ cluster: ClusterHarness, topic: String? = nil, avoiding: Set<Int32> = []) async throws -> MetadataResponse {
         var lastError: (any Error)?

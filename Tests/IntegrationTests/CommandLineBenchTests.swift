@@ -3,7 +3,7 @@ import Testing
 
 /// `sluice bench produce|consume|e2e` with small counts: the numbers they report are about the
 /// records they really moved.
-@Suite(.serialized) struct CommandLineBenchTests {
+@Suite(.serialized, .onTestThreads) struct CommandLineBenchTests {
     @Test func benchProduceConsumeAndE2E() async throws {
         let b = try await SharedBroker.get().bootstrap
         let topic = SharedBroker.topic("cli-bench")

@@ -5,7 +5,7 @@ import Testing
 
 /// `sluice group` and `sluice consume --group`: the whole group workflow end to end against the
 /// broker's group coordinator. A broker without consumer groups fails this test.
-@Suite(.serialized) struct CommandLineGroupTests {
+@Suite(.serialized, .onTestThreads) struct CommandLineGroupTests {
     @Test func groupCommands() async throws {
         let b = try await SharedBroker.get().bootstrap
         let topic = SharedBroker.topic("cli-group")

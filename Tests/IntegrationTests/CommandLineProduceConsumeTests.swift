@@ -6,7 +6,7 @@ import Testing
 
 /// `sluice produce` and `sluice consume` against a real broker, and against real clients:
 /// kcat and confluent-kafka write what `sluice consume` reads, and read what `sluice produce` writes.
-@Suite(.serialized) struct CommandLineProduceConsumeTests {
+@Suite(.serialized, .onTestThreads) struct CommandLineProduceConsumeTests {
     private func records(_ output: ClientRunner.Output) -> [[String: Any]] { output.records }
 
     @Test func keysHeadersAndPartitionsRoundTrip() async throws {

@@ -4,7 +4,7 @@ import Testing
 /// `sluice produce` as kafka-console-producer does it: Kafka's producer defaults, and a topic that
 /// does not exist yet created on first use when the broker's `auto.create.topics.enable` allows
 /// (Kafka's default), a clear error when it does not.
-@Suite(.serialized) struct CommandLineTopicCreationTests {
+@Suite(.serialized, .onTestThreads) struct CommandLineTopicCreationTests {
     @Test func produceCreatesAMissingTopicOnADefaultBroker() async throws {
         let b = try await SharedBroker.get().bootstrap
         let topic = SharedBroker.topic("cli-new")

@@ -3,7 +3,7 @@ import Testing
 
 /// `sluice topic` and `sluice cluster describe` against a real `sluice broker` process: what a
 /// user types, what they read, and the exit codes scripts rely on.
-@Suite(.serialized) struct CommandLineTopicTests {
+@Suite(.serialized, .onTestThreads) struct CommandLineTopicTests {
     @Test func topicLifecycle() async throws {
         let broker = try await SharedBroker.get()
         let b = broker.bootstrap

@@ -6,7 +6,7 @@ import Testing
 /// beginning: keys written many times (tombstones included, batches mixing stale and latest
 /// values) come back once each with their latest value at its original offset, with every codec,
 /// and under `compact,delete` retention removes expired keys as well.
-@Suite struct CompactionInteropTests {
+@Suite(.onTestThreads) struct CompactionInteropTests {
     /// What a consumer reading a compacted partition from the beginning must see: exactly the
     /// latest record of every key, at the offset it was written (tombstones as null values), in
     /// increasing offsets, with the padding written last all there.

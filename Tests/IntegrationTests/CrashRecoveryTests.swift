@@ -4,7 +4,7 @@ import NIOCore
 import Testing
 
 /// kill -9 after acknowledged produces: after a restart, every acknowledged record is there.
-@Suite struct CrashRecoveryTests {
+@Suite(.onTestThreads) struct CrashRecoveryTests {
     @Test func acknowledgedRecordsSurviveKill9() async throws {
         try await BrokerProcess.with { broker in
             var connection = try await RawKafkaConnection(port: broker.port)

@@ -5,7 +5,7 @@ import Testing
 /// answered, ListOffsets earliest, a fetch below the new start (OFFSET_OUT_OF_RANGE, then the
 /// consumer's reset to earliest), -1 for the high watermark, Kafka's errors, and the segment files
 /// that go.
-@Suite struct DeleteRecordsInteropTests {
+@Suite(.onTestThreads) struct DeleteRecordsInteropTests {
     @Test(.enabled(if: Clients.shouldRun(Clients.kafkaPython), "kafka-python is not installed"))
     func deleteRecordsThroughTheAdminClient() async throws {
         let broker = try await LogCleanupBroker.shared()

@@ -5,7 +5,7 @@ import Testing
 
 /// 100,000 random frames (random bytes, random headers, mutated valid requests) leave the broker
 /// up and answering. `FUZZ_SEED` reproduces a run; the seed is printed.
-@Suite struct FuzzTests {
+@Suite(.onTestThreads) struct FuzzTests {
     /// SplitMix64: small, fast and seedable.
     struct SeededGenerator: RandomNumberGenerator {
         var state: UInt64

@@ -11,7 +11,7 @@ import Testing
 ///
 /// Not covered here: a group surviving a SIGKILL of its coordinator while other brokers take
 /// over; that needs replication of `__consumer_offsets` (a later issue).
-@Suite(.serialized) struct GroupInteropTests {
+@Suite(.serialized, .onTestThreads) struct GroupInteropTests {
     typealias Kind = GroupMember.Kind
 
     static let pythonKinds: [Kind] = [.confluent, .kafkaPython, .aiokafka]

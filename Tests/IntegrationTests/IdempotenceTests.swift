@@ -5,7 +5,7 @@ import Testing
 
 /// The idempotent producer's protocol against the real log: a retried batch is answered with
 /// its original offsets, a sequence gap is refused, producer ids never repeat across restarts.
-@Suite struct IdempotenceTests {
+@Suite(.onTestThreads) struct IdempotenceTests {
     func batch(producerId: Int64, sequence: Int32, count: Int = 5) throws -> RecordBatch {
         var builder = RecordBatchBuilder(producerId: producerId, producerEpoch: 0, baseSequence: sequence)
         for i in 0..<count { builder.append(key: nil, value: ByteBuffer(string: "m\(i)"), timestamp: recentTimestamp()) }

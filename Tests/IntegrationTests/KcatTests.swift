@@ -4,7 +4,7 @@ import Testing
 
 /// kcat (librdkafka 2.0.2 on Debian) against a real `sluice broker` process. kcat has no admin
 /// API: topics are auto-created by its metadata requests.
-@Suite(.serialized) struct KcatTests {
+@Suite(.serialized, .onTestThreads) struct KcatTests {
     func produce(_ topic: String, lines: String, _ options: [String]) async throws {
         let broker = try await SharedBroker.get()
         let output = try await ClientRunner.run("kcat", ["-P", "-b", broker.bootstrap, "-t", topic, "-p", "0"] + options,

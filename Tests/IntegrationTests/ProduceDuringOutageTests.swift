@@ -10,7 +10,7 @@ import Testing
 /// acks=all and idempotence, used by `sluice produce` and by the console's `p` dialog — the
 /// retries never add copies, the error says the record may have been written, and once the
 /// brokers are back the partition holds exactly one copy of it.
-@Suite(.serialized) struct ProduceDuringOutageTests {
+@Suite(.serialized, .onTestThreads) struct ProduceDuringOutageTests {
     @Test func aTimedOutProduceMayHaveBeenWrittenAndIsStoredOnce() async throws {
         try await ClusterHarness.with(brokers: 3) { cluster in
             try await cluster.startAll()

@@ -6,7 +6,7 @@ import Testing
 /// produces and consumes (keys, headers, timestamps, every codec, 1 MB values, idempotence),
 /// looks offsets up by timestamp, manages topics through its admin API, and resets from an
 /// out-of-range offset. Consumers assign partitions directly (no groups).
-@Suite(.serialized) struct PythonClientTests {
+@Suite(.serialized, .onTestThreads) struct PythonClientTests {
     enum Client: String, CaseIterable, CustomTestStringConvertible {
         case confluent, kafkaPython = "kafka_python", aiokafka
         var script: String { "\(rawValue)_client.py" }

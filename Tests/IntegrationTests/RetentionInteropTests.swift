@@ -4,7 +4,7 @@ import Testing
 /// Retention in the background of a real `sluice broker`, seen by kafka-python consumers: old
 /// segments go, the log start moves, and a consumer positioned below it is reset to the earliest
 /// offset. Also: a topic's `retention.ms` keeps applying after a restart.
-@Suite struct RetentionInteropTests {
+@Suite(.onTestThreads) struct RetentionInteropTests {
     @Test(.enabled(if: Clients.shouldRun(Clients.kafkaPython), "kafka-python is not installed"))
     func retentionBytesMovesTheLogStartUnderAConsumer() async throws {
         let broker = try await LogCleanupBroker.shared()

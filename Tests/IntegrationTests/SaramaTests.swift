@@ -4,7 +4,7 @@ import Testing
 /// sarama (Go; Debian 12 packages 1.22.1, which speaks up to Kafka 2.2's versions without
 /// negotiating), built offline from `golang-github-shopify-sarama-dev`: produce and consume with
 /// every codec (idempotent, acks=all), offsets by timestamp, topic administration.
-@Suite(.serialized) struct SaramaTests {
+@Suite(.serialized, .onTestThreads) struct SaramaTests {
     static let sourceDirectory = ClientRunner.clientsDirectory.appendingPathComponent("sarama")
     static let available = Clients.commandExists("go")
         && FileManager.default.fileExists(atPath: "/usr/share/gocode/src/github.com/Shopify/sarama")

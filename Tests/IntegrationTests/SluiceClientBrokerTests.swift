@@ -5,7 +5,7 @@ import SluiceClient
 import Testing
 
 /// The SluiceClient library (producer, consumer, admin) against a real `sluice broker` process.
-@Suite(.serialized) struct SluiceClientBrokerTests {
+@Suite(.serialized, .onTestThreads) struct SluiceClientBrokerTests {
     private func client() async throws -> KafkaClient {
         let broker = try await SharedBroker.get()
         return KafkaClient(configuration: ClientConfiguration(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: broker.port)],

@@ -5,7 +5,7 @@ import Testing
 /// processes, an idempotent acks=all producer and a reader, and a broker SIGKILLed every few
 /// seconds. Nothing acknowledged may be lost or read out of order, and no broker may be left
 /// running afterwards.
-@Suite(.serialized) struct VerifyCommandTests {
+@Suite(.serialized, .onTestThreads) struct VerifyCommandTests {
     @Test func shortAuditWithKillsLosesNothing() async throws {
         let output = try await SluiceCLI.run(["verify", "--duration", "15", "--kill-every", "5", "--down-for", "2.5", "--seed", "11",
                                         "--rate", "600", "--json"], bootstrap: nil, timeout: 180)

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 @testable import SluiceBroker
 
-@Suite struct ApiVersionsTests {
+@Suite(.onTestThreads) struct ApiVersionsTests {
     @Test func advertisesExactlyTheRegisteredHandlers() async throws {
         try await BrokerFixture.with { fixture in
             let connection = try await fixture.connect()
@@ -63,7 +63,7 @@ import Testing
     }
 }
 
-@Suite struct FrameLimitTests {
+@Suite(.onTestThreads) struct FrameLimitTests {
     @Test func aFrameAboveSocketRequestMaxBytesClosesOnlyItsConnection() async throws {
         try await BrokerFixture.with(configure: { $0.socketRequestMaxBytes = 1000 }) { fixture in
             let connection = try await fixture.connect()

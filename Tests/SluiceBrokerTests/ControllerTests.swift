@@ -8,7 +8,7 @@ import Testing
 /// The controller through its own protocol: an in-process broker (a one-voter quorum) with a
 /// controller listener, and other "brokers" that are only this test speaking BrokerRegistration,
 /// BrokerHeartbeat and AlterPartition to it, as real brokers would.
-@Suite struct ControllerTests {
+@Suite(.onTestThreads) struct ControllerTests {
     struct Harness {
         let fixture: BrokerFixture
         let connection: RawKafkaConnection
@@ -276,7 +276,7 @@ import Testing
 }
 
 /// The metadata log on disk: snapshots, restarts, and data directories from before the quorum.
-@Suite struct MetadataLogRestartTests {
+@Suite(.onTestThreads) struct MetadataLogRestartTests {
     @Test func snapshotsAndRestartsKeepTheMetadata() async throws {
         let first = try await BrokerFixture.start { $0.cluster.metadataSnapshotBytes = 300 }
         // Stopped keeping its directory, on every path: the second broker starts on it.

@@ -8,7 +8,7 @@ import Testing
 /// DeleteRecords against the real storage engine: the log start moves (and with it Fetch's
 /// OFFSET_OUT_OF_RANGE and ListOffsets' earliest), whole segments below it go, and each refusal
 /// carries Kafka's error code.
-@Suite struct DeleteRecordsTests {
+@Suite(.onTestThreads) struct DeleteRecordsTests {
     typealias Partition = DeleteRecordsRequest.DeleteRecordsPartition
 
     func delete(_ connection: RawKafkaConnection, _ topic: String, _ partitions: [(Int32, Int64)],

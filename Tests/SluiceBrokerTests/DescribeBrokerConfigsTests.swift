@@ -4,7 +4,7 @@ import Testing
 
 /// DescribeConfigs on BROKER resources through an in-process broker: every key of the table with
 /// its value, source, synonyms, type and documentation; and the broker defaults a topic inherits.
-@Suite struct DescribeBrokerConfigsTests {
+@Suite(.onTestThreads) struct DescribeBrokerConfigsTests {
     typealias Entry = DescribeConfigsResponse.DescribeConfigsResourceResult
 
     static let given: [(key: String, value: String)] = [

@@ -4,7 +4,7 @@ import Testing
 @testable import SluiceBroker
 
 /// Produce v0-2 and Fetch v0-3 speak message formats 0 and 1; the log keeps magic-2 batches.
-@Suite struct LegacyMessageSetTests {
+@Suite(.onTestThreads) struct LegacyMessageSetTests {
     /// A magic-1 message set: `count` messages, wrapped in one compressed message when `codec` is set.
     func messageSet(_ count: Int, codec: CompressionCodec) throws -> ByteBuffer {
         var inner = ByteBuffer()

@@ -17,7 +17,7 @@ import Testing
 /// The clients are blocking sockets on threads of their own (`OffPoolTask`), each started at once:
 /// the parked requests must all be under way before the measurement, and a measurement's own
 /// clock must count the broker's latency only.
-@Suite struct ParkedAdminTests {
+@Suite(.onTestThreads) struct ParkedAdminTests {
     static let topic = "stable"
     static let tp = SluiceStorage.TopicPartition(topic, 0)
 

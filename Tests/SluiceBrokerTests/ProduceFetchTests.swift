@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 @testable import SluiceBroker
 
-@Suite struct ProduceFetchTests {
+@Suite(.onTestThreads) struct ProduceFetchTests {
     func fetchRequest(_ topic: String, offset: Int64, maxWaitMs: Int32 = 0, minBytes: Int32 = 1,
                       maxBytes: Int32 = 1 << 20, partitionMaxBytes: Int32 = 1 << 20) -> FetchRequest {
         FetchRequest(maxWaitMs: maxWaitMs, minBytes: minBytes, maxBytes: maxBytes, isolationLevel: 1, topics: [
@@ -114,7 +114,7 @@ import Testing
     }
 }
 
-@Suite struct FetchByTopicIdTests {
+@Suite(.onTestThreads) struct FetchByTopicIdTests {
     @Test func fetchV13UsesTopicIdsAndDescribeLogDirsReportsSizes() async throws {
         try await BrokerFixture.with { fixture in
             let connection = try await fixture.connect()

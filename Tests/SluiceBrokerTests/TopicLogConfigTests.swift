@@ -7,7 +7,7 @@ import Testing
 /// A topic's config overrides reach its logs in the real storage engine: at creation, after
 /// AlterConfigs and IncrementalAlterConfigs, and after a restart (when logs load with the broker's
 /// defaults and the broker applies each topic's overrides).
-@Suite struct TopicLogConfigTests {
+@Suite(.onTestThreads) struct TopicLogConfigTests {
     func logConfig(_ fixture: DiskBrokerFixture, _ topic: String, _ partition: Int32 = 0) throws -> LogConfig {
         try #require(fixture.logs.log(for: TopicPartition(topic, partition))).config
     }

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 @testable import SluiceBroker
 
-@Suite struct TopicManagementTests {
+@Suite(.onTestThreads) struct TopicManagementTests {
     @Test func metadataAutoCreatesValidTopicsWhenAllowed() async throws {
         try await BrokerFixture.with(configure: { $0.numPartitions = 3 }) { fixture in
             let connection = try await fixture.connect()

@@ -5,7 +5,7 @@ import NIOPosix
 import Testing
 @testable import SluiceClient
 
-@Suite struct ConnectionTests {
+@Suite(.onTestThreads) struct ConnectionTests {
     @Test func negotiatesVersionsAndPipelinesManyRequests() async throws {
         try await withTeardown { teardown in
             let peer = try await ScriptedPeer { request in

@@ -8,7 +8,7 @@ import Testing
 /// answers as Kafka's does: MEMBER_ID_REQUIRED first, then this member as leader of a two-member
 /// group (the second member is scripted), the leader's assignment handed back by SyncGroup, a
 /// committed offset for one partition. What is checked is what the client sends and does.
-@Suite struct GroupConsumerTests {
+@Suite(.onTestThreads) struct GroupConsumerTests {
     final class Coordinator: Sendable {
         let state = NIOLockedValueBox<(syncAssignments: [String: [TopicPartition]], commits: [OffsetCommitRequest],
                                        leaves: [LeaveGroupRequest], joins: [JoinGroupRequest], fetched: Bool)>(([:], [], [], [], false))

@@ -6,7 +6,7 @@ import Testing
 
 /// Kafka's producer defaults since 3.0, and what a failed delivery says about the record: after a
 /// timeout it may have been written, after a refusal it was not.
-@Suite struct ProducerDeliveryTests {
+@Suite(.onTestThreads) struct ProducerDeliveryTests {
     @Test func defaultsAreKafkasAcksAllAndIdempotence() async throws {
         try await withTeardown { teardown in
             let defaults = ProducerConfiguration()

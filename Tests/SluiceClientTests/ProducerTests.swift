@@ -101,7 +101,7 @@ private final class ProduceLog: Sendable {
     }
 }
 
-@Suite struct ProducerTests {
+@Suite(.onTestThreads) struct ProducerTests {
     private func start(topics: [String: Int], log: ProduceLog) async throws -> ScriptedPeer {
         let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
         let peer = try await ScriptedPeer(respond: log.respond({ holder.withLockedValue { $0 } }, topics: topics))

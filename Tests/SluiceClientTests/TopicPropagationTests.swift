@@ -73,7 +73,7 @@ private final class PropagatingTopic: Sendable {
     }
 }
 
-@Suite struct TopicPropagationTests {
+@Suite(.onTestThreads) struct TopicPropagationTests {
     /// As kafka-console-producer and kcat: the producer asks Metadata with allow_auto_topic_creation
     /// and waits while the topic is unknown (or leaderless) until it appears.
     @Test(arguments: [ErrorCode.unknownTopicOrPartition, .leaderNotAvailable])

@@ -9,7 +9,7 @@ import Testing
 /// `a` adds a fourth, broker-only node; `q` stops them all with a controlled shutdown.
 /// Not on the main actor (see ConsoleTmuxTests); `.serialized` keeps one three-broker console
 /// cluster of this suite at a time.
-@Suite(.serialized) struct ConsoleClusterTmuxTests {
+@Suite(.serialized, .onTestThreads) struct ConsoleClusterTmuxTests {
     /// A Partitions-view row of `topic`: (partition, leader), or nil for other lines.
     static func partitionRow(_ line: Substring, topic: String) -> (partition: Int, leader: String)? {
         let fields = line.split(separator: " ")

@@ -9,7 +9,7 @@ import Testing
 /// partitions show committed, end and lag; a second member makes the group rebalance, which Events
 /// shows; the demo load's group appears, and the console keeps polling through it all.
 /// Not on the main actor (see ConsoleTmuxTests).
-@Suite(.serialized) struct ConsoleGroupsTmuxTests {
+@Suite(.serialized, .onTestThreads) struct ConsoleGroupsTmuxTests {
     static let topic = "tmux-lag"
     static let group = "tmux-lag-readers"
 

@@ -10,7 +10,7 @@ import Testing
 /// thread is not one of the cooperative pool's two, so blocking it starved no other test). They
 /// block no thread now — tmux runs off the pool, waits sleep with `Task.sleep` — and nothing in them
 /// needs the main thread; `.serialized` keeps one console of this suite at a time.
-@Suite(.serialized) struct ConsoleTmuxTests {
+@Suite(.serialized, .onTestThreads) struct ConsoleTmuxTests {
     static func sluiceBinary() throws -> String {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let candidates = [

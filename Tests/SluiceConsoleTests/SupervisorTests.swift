@@ -6,7 +6,7 @@ import SluiceLocalCluster
 /// The supervisor's process mechanics (spawn, SIGKILL, restart, reap, add, stop) with a stand-in
 /// broker: a shell script that logs its arguments and exits on SIGTERM. The real broker is driven
 /// by the tmux test; this checks the supervisor's own bookkeeping quickly and exactly.
-@Suite(.serialized) struct SupervisorTests {
+@Suite(.serialized, .onTestThreads) struct SupervisorTests {
     /// Logs "started <id> <port> <dir>", says "got TERM" and exits 0 on SIGTERM, exits 3 at once when
     /// `<dir>/crash` exists.
     static let fakeBroker = BrokerLauncher { spec in

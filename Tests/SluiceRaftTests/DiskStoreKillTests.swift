@@ -14,7 +14,7 @@ import Testing
 /// this process cannot do (it would only stop between whole operations). Neither models power
 /// loss (the page cache survives a SIGKILL); the fsync-before-acknowledge order is what covers
 /// that, and the torn-tail tests cover the damage it would leave.
-@Suite(.serialized) struct DiskStoreKillTests {
+@Suite(.serialized, .onTestThreads) struct DiskStoreKillTests {
     static func sluiceBinary() -> String? {
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["SLUICE_BINARY"] { candidates.append(explicit) }

@@ -6,7 +6,7 @@ import Testing
 /// kill -9 at random moments: a child `sluice log crash-writer` appends and reports each batch
 /// after its append returned; after every kill, the data directory is recovered and every
 /// reported batch must be there, intact, at its reported offsets, with nothing torn or corrupt.
-@Suite(.serialized) struct CrashTests {
+@Suite(.serialized, .onTestThreads) struct CrashTests {
     struct Mode {
         var segmentBytes: Int32
         var flushMessages: Int64

@@ -6,7 +6,7 @@ import Testing
 /// A full disk or a failing one: appends fail with KAFKA_STORAGE_ERROR, nothing half-written is
 /// ever served or left for recovery to trip on, reads go on, and appends work again once the
 /// disk does.
-@Suite struct DiskFullTests {
+@Suite(.onTestThreads) struct DiskFullTests {
     /// Small batches are written with one pwrite of a patched copy, batches past 16 KiB with a
     /// gathered pwritev: both must cut a failed write back.
     @Test(arguments: [0, 20_000])

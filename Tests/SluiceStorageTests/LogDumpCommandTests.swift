@@ -4,7 +4,7 @@ import KafkaProtocol
 import Testing
 
 /// `sluice log dump`, run as a user would, on a partition directory.
-@Suite struct LogDumpCommandTests {
+@Suite(.onTestThreads) struct LogDumpCommandTests {
     func dump(_ args: [String]) async throws -> (status: Int32, output: String) {
         let directory = TempDirectory("dump-output")
         defer { withExtendedLifetime(directory) {} }

@@ -109,6 +109,13 @@ final class ProcessStarter: @unchecked Sendable {
     }
 
     private func serve() {
+        // A child starts with its parent thread's signal mask. This thread is made from whatever
+        // thread first needed it (a libdispatch worker or a test thread, which may block
+        // signals); a child that inherits a blocked SIGTERM ignores `stop()` until its grace runs
+        // out. Children start with nothing blocked.
+        var nothing = sigset_t()
+        sigemptyset(&nothing)
+        pthread_sigmask(SIG_SETMASK, &nothing, nil)
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }

@@ -8,7 +8,7 @@ import Testing
 
 /// The group APIs through a whole in-process broker (real server, raw Kafka frames), at the old
 /// versions librdkafka 2.0.2 uses and at the newest ones.
-@Suite struct GroupApiTests {
+@Suite(.onTestThreads) struct GroupApiTests {
     /// Runs `body` with a started broker (stopped after it, on every path).
     private func withBroker(_ body: (BrokerFixture) async throws -> Void) async throws {
         try await BrokerFixture.with(configure: { config in

@@ -10,7 +10,7 @@ import Testing
 
 /// The coordinator at work on real event loops and timers, with the wire handlers in front of it
 /// and `__consumer_offsets` in memory.
-@Suite struct GroupCoordinatorRuntimeTests {
+@Suite(.onTestThreads) struct GroupCoordinatorRuntimeTests {
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     private func coordinator(_ log: InMemoryOffsetsLog, session: (min: Int32, initialDelay: Int32) = (50, 0)) -> GroupCoordinator {
