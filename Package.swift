@@ -7,6 +7,8 @@ let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", 
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let collections: Target.Dependency = .product(name: "Collections", package: "swift-collections")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "sluice",
@@ -25,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -45,17 +49,21 @@ let package = Package(
 
         .target(name: "SluiceStorage", dependencies: ["KafkaProtocol", nioCore, nioConcurrency, logging, collections]),
         .target(name: "SluiceRaft"),
+        // TLS settings, X.509 subject names, SASL (PLAIN, SCRAM): shared by the broker's both
+        // sides and the client.
+        .target(name: "SluiceSecurity", dependencies: [nioCore, nioSSL, crypto]),
         .target(
             name: "SluiceBroker",
             dependencies: [
-                "KafkaProtocol", "SluiceStorage", "SluiceRaft",
-                nioCore, nioPosix, nioConcurrency, logging, collections, atomics,
+                "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceSecurity",
+                nioCore, nioPosix, nioConcurrency, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
+                logging, collections, atomics,
             ]
         ),
 
         // MARK: Client side
 
-        .target(name: "SluiceClient", dependencies: ["KafkaProtocol", nioCore, nioPosix, nioConcurrency, logging]),
+        .target(name: "SluiceClient", dependencies: ["KafkaProtocol", "SluiceSecurity", nioCore, nioPosix, nioConcurrency, nioSSL, logging]),
         // The layout and configuration of a local cluster (`sluice cluster up`, the console's embedded one).
         .target(name: "SluiceLocalCluster"),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
@@ -70,6 +78,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole", "SluiceLocalCluster",
+                "SluiceSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 nioCore, nioPosix, logging,
@@ -88,12 +97,13 @@ let package = Package(
         ),
         .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
         .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
-        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "KafkaProtocol", nioCore, nioPosix]),
+        .testTarget(name: "SluiceSecurityTests", dependencies: ["SluiceSecurity", nioCore, nioSSL]),
+        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "SluiceSecurity", "KafkaProtocol", nioCore, nioPosix, nioSSL]),
         .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),
         .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceLocalCluster", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
         .testTarget(
-            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", "SluiceConsole", nioCore],
+            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", "SluiceConsole", "SluiceSecurity", nioCore],
             // The client scripts and programs the tests run (read through #filePath).
             exclude: ["Clients", "README.md"]
         ),

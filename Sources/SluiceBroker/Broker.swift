@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import SluiceSecurity
 import SluiceStorage
 
 /// A Kafka-compatible broker: its part of the cluster (metadata quorum, controller, membership),
@@ -27,12 +28,17 @@ public final class Broker: Sendable {
     private let server: BrokerServer
     private let controllerServer: BrokerServer?
     private let group: MultiThreadedEventLoopGroup
+    /// The quorum's own event loop: the controller listener, Raft and controller requests,
+    /// heartbeats (see ``ClusterNode``).
+    private let quorumGroup: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
     private let logs: any LogDirectory
+    private let certificateReload: RepeatedTask?
 
     private init(config: BrokerConfig, advertised: HostAndPort, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
                  cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
-                 group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, logs: any LogDirectory) {
+                 group: MultiThreadedEventLoopGroup, quorumGroup: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
+                 logs: any LogDirectory, certificateReload: RepeatedTask?) {
         self.config = config
         self.advertised = advertised
         self.boundAddress = boundAddress
@@ -42,8 +48,10 @@ public final class Broker: Sendable {
         self.server = server
         self.controllerServer = controllerServer
         self.group = group
+        self.quorumGroup = quorumGroup
         self.pool = pool
         self.logs = logs
+        self.certificateReload = certificateReload
     }
 
     /// Opens the metadata log in `config.dataDirectory`, starts the listeners and joins the
@@ -56,10 +64,11 @@ public final class Broker: Sendable {
         let pool = NIOThreadPool(numberOfThreads: config.ioThreads)
         pool.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
+        let quorumGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var cluster: ClusterNode?
         do {
             let node = try await pool.runIfActive {
-                try ClusterNode(config: config, group: group, logger: logger) { reason in
+                try ClusterNode(config: config, group: group, quorumGroup: quorumGroup, logger: logger) { reason in
                     logger.critical("stopping: \(reason)")
                     exit(70)
                 }
@@ -67,7 +76,7 @@ public final class Broker: Sendable {
             cluster = node
             let replicas = ReplicaManager(logs: logs, pool: pool, peers: node, localId: config.nodeId,
                                           config: config.replication, logger: logger)
-            let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, replicas: replicas, logger: logger)
+            let localReplicas = LocalReplicas(nodeID: config.nodeId, logs: logs, logger: logger)
             node.addPartitionListener(localReplicas)
             node.addPartitionListener(ReplicationListener(replicas: replicas, logger: logger))
             replicas.start()
@@ -78,24 +87,43 @@ public final class Broker: Sendable {
                 timerLoop: group.next(), logger: logger)
             let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups, cluster: node,
                                           localReplicas: localReplicas, logger: logger)
+            // Each listener's security; TLS contexts read their files here, on the I/O pool.
+            let view = node.view
+            let scramCredential: @Sendable (ScramMechanism, String) -> ScramCredential? = { mechanism, user in
+                view.image.scramCredentials[user]?[mechanism]
+            }
+            let clientListener = try await pool.runIfActive {
+                try ListenerRuntime(security: try config.listenerSecurity(config.listenerName),
+                                    failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, fileReadPool: pool,
+                                    scramCredential: scramCredential)
+            }
+            var runtimes = [clientListener]
             var controllerServer: BrokerServer?
             var controllerAddress: SocketAddress?
             if let registry = node.controllerRegistry(), let listener = config.controllerListener {
-                let server = BrokerServer(group: group, registry: registry, maxFrameSize: config.socketRequestMaxBytes, logger: logger)
+                let runtime = try await pool.runIfActive {
+                    try ListenerRuntime(security: try config.listenerSecurity(config.controllerListenerNames.first ?? "CONTROLLER"),
+                                        failedAuthenticationDelayMs: config.failedAuthenticationDelayMs, fileReadPool: pool,
+                                        scramCredential: scramCredential)
+                }
+                runtimes.append(runtime)
+                let server = BrokerServer(group: quorumGroup, registry: registry, maxFrameSize: config.socketRequestMaxBytes,
+                                          listener: runtime, logger: logger)
                 controllerAddress = try await server.start(host: listener.host, port: listener.port)
                 controllerServer = server
             }
             let server = BrokerServer(group: group, registry: HandlerRegistry.standard(services: services),
-                                      maxFrameSize: config.socketRequestMaxBytes, logger: logger)
+                                      maxFrameSize: config.socketRequestMaxBytes, listener: clientListener, logger: logger)
             let bound = try await server.start(host: config.listener.host, port: config.listener.port)
             // Port 0 binds an ephemeral port: clients must be told the real one.
             let advertised = config.advertised(boundPort: bound.port ?? config.listener.port)
             services.setAdvertised(advertised)
             services.resumeGroups()
             node.start(advertised: advertised)
+            let certificateReload = Self.watchCertificates(runtimes, group: group, pool: pool, logger: logger)
             let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
                                 cluster: node, services: services, server: server, controllerServer: controllerServer,
-                                group: group, pool: pool, logs: logs)
+                                group: group, quorumGroup: quorumGroup, pool: pool, logs: logs, certificateReload: certificateReload)
             if waitUntilReady {
                 do {
                     try await withTimeout(node.ready, readyTimeout, on: group.next())
@@ -107,9 +135,27 @@ public final class Broker: Sendable {
             return broker
         } catch {
             if let cluster { await cluster.shutdown() }
+            try? await quorumGroup.shutdownGracefully()
             try? await group.shutdownGracefully()
             try? await pool.shutdownGracefully()
             throw error
+        }
+    }
+
+    /// How often TLS listeners look at their certificate files.
+    static let certificateCheckInterval: TimeAmount = .seconds(1)
+
+    /// Re-reads changed TLS files of the listeners, every ``certificateCheckInterval``, on the I/O
+    /// pool (the event loops never read files); nil when no listener uses TLS.
+    private static func watchCertificates(_ runtimes: [ListenerRuntime], group: any EventLoopGroup, pool: NIOThreadPool,
+                                          logger: Logger) -> RepeatedTask? {
+        let tls = runtimes.filter { $0.tls != nil }
+        guard !tls.isEmpty else { return nil }
+        let loop = group.next()
+        return loop.scheduleRepeatedAsyncTask(initialDelay: certificateCheckInterval, delay: certificateCheckInterval) { _ in
+            pool.runIfActive(eventLoop: loop) {
+                for runtime in tls { runtime.reloadCertificates(logger: logger) }
+            }
         }
     }
 
@@ -119,6 +165,7 @@ public final class Broker: Sendable {
     /// Controlled shutdown (leaderships move away first), then stops accepting, answers
     /// in-flight requests, wakes waiting fetches, stops the quorum and closes the logs.
     public func shutdown() async {
+        certificateReload?.cancel()
         await cluster.lifecycle.shutdown(timeout: .seconds(5))
         // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()
@@ -132,6 +179,7 @@ public final class Broker: Sendable {
             services.logger.error("closing the logs failed: \(error)")
         }
         try? await pool.shutdownGracefully()
+        try? await quorumGroup.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
 }

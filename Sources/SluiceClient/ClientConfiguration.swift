@@ -100,6 +100,8 @@ public struct ClientConfiguration: Sendable {
     /// How long a broker whose request (or connect) timed out is avoided by requests that may go
     /// to any broker. Requests to that broker itself (leaders, coordinators) still go to it.
     public var unresponsiveBrokerBackoff: Duration
+    /// TLS and SASL (``ClientSecurity``); PLAINTEXT by default.
+    public var security: ClientSecurity = .plaintext
 
     public init(
         bootstrapServers: [BrokerAddress],

@@ -27,11 +27,12 @@ public protocol PartitionLog: AnyObject, Sendable {
     /// Total bytes of the partition's segments.
     var sizeInBytes: Int64 { get }
 
-    /// Appends validated batches as the partition's leader: assigns offsets from `logEndOffset`
-    /// (rewriting each batch's `baseOffset`), stamps `leaderEpoch`, checks idempotent producers'
-    /// sequence numbers, and applies `message.timestamp.type`.
-    /// Throws ``LogAppendError`` for producer-state and size errors, ``StorageError`` for I/O
-    /// (KAFKA_STORAGE_ERROR) and for a `leaderEpoch` older than the log's latest
+    /// Appends batches as the partition's leader, as a producer sent them: validates them
+    /// (``LeaderBatchValidation``), assigns offsets from `logEndOffset` (rewriting each batch's
+    /// `baseOffset`), stamps `leaderEpoch`, checks idempotent producers' sequence numbers, and
+    /// applies `message.timestamp.type`.
+    /// Throws ``LogAppendError`` for invalid batches and producer-state errors, ``StorageError``
+    /// for I/O (KAFKA_STORAGE_ERROR) and for a `leaderEpoch` older than the log's latest
     /// (FENCED_LEADER_EPOCH).
     func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo
 
@@ -156,7 +157,7 @@ public struct TimestampAndOffset: Sendable, Equatable {
 }
 
 /// Append failures that map to Kafka error codes in the produce response.
-public enum LogAppendError: Error, Equatable, Sendable {
+public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The batch repeats one already in the log (idempotent retry): answer success with the
     /// original offsets, as Kafka does.
     case duplicate(LogAppendInfo)
@@ -176,6 +177,21 @@ public enum LogAppendError: Error, Equatable, Sendable {
         case .batchTooLarge: return .messageTooLarge
         case .invalidTimestamp: return .invalidTimestamp
         case let .invalidBatch(e): return e.errorCode
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .duplicate(info): return "a duplicate of the batch at offsets \(info.firstOffset)...\(info.lastOffset)"
+        case let .outOfOrderSequence(expected, received):
+            return "out of order sequence number: expected \(expected), received \(received)"
+        case let .invalidProducerEpoch(current, received):
+            return "producer epoch \(received) is older than the current \(current)"
+        case .unknownProducerId: return "unknown producer id"
+        case let .batchTooLarge(size, limit):
+            return "the record batch is \(size) bytes, larger than the limit of \(limit) bytes"
+        case let .invalidTimestamp(timestamp): return "invalid timestamp \(timestamp)"
+        case let .invalidBatch(e): return "\(e)"
         }
     }
 }

@@ -16,6 +16,7 @@ struct Sluice: AsyncParsableCommand {
             ProduceCommand.self,
             ConsumeCommand.self,
             GroupCommand.self,
+            UserCommand.self,
             ClusterCommand.self,
             BenchCommand.self,
             VerifyCommand.self,

@@ -1,3 +1,4 @@
+import SluiceSecurity
 import Testing
 @testable import SluiceBroker
 
@@ -86,21 +87,63 @@ import Testing
         }
     }
 
-    @Test func tlsAndSaslListenersAreRefusedByName() throws {
-        for text in ["listeners=SSL://h:9093", "listeners=SASL_SSL://h:9093",
-                     "listeners=EXTERNAL://h:9093\nlistener.security.protocol.map=EXTERNAL:SASL_PLAINTEXT"] {
-            var config = BrokerConfig()
-            #expect { try config.apply(PropertiesFile.parse(text)) } throws: { error in
-                "\(error)".contains("Sluice serves PLAINTEXT listeners only")
-            }
-        }
+    @Test func listenersNeedASecurityProtocolAndTheirKeys() throws {
         var mapped = BrokerConfig()
         try mapped.apply(PropertiesFile.parse("listeners=CLIENT://127.0.0.1:9092\nlistener.security.protocol.map=CLIENT:PLAINTEXT"))
-        #expect(mapped.listenerName == "CLIENT")
+        #expect(mapped.listenerName == "CLIENT" && mapped.listenerSecurityProtocol == .plaintext)
         var bad = BrokerConfig()
         #expect { try bad.apply(PropertiesFile.parse("listener.security.protocol.map=CLIENT")) } throws: { error in
             "\(error)".contains("listener.security.protocol.map")
         }
+        // A name that is no protocol needs an entry in the map (Kafka refuses to start otherwise).
+        var unnamed = BrokerConfig()
+        #expect { try unnamed.apply(PropertiesFile.parse("listeners=CLIENT://127.0.0.1:9092")) } throws: { error in
+            "\(error)".contains("listener CLIENT has no security protocol")
+        }
+        // TLS and SASL listeners need their key store and mechanisms.
+        for (text, message) in [
+            ("listeners=SSL://h:9093", "needs a key store: ssl.keystore.location"),
+            ("listeners=SASL_SSL://h:9093\nssl.keystore.location=/k.pem", "SASL mechanism GSSAPI in sasl.enabled.mechanisms is not supported"),
+            ("listeners=SASL_PLAINTEXT://h:9093\nsasl.enabled.mechanisms=PLAIN", "enables PLAIN but has no users"),
+            ("listeners=SSL://h:9093\nssl.keystore.location=/k.pem\nssl.client.auth=required", "needs ssl.truststore.location"),
+            ("listeners=SSL://h:9093\nssl.keystore.location=/k.pem\nssl.principal.mapping.rules=RULE:x", "ssl.principal.mapping.rules"),
+            ("ssl.client.auth=always", "invalid value for ssl.client.auth"),
+            ("ssl.keystore.type=JKS", "expected one of PEM"),
+            ("listener.name.ext.ssl.client.auth=maybe", "invalid value for listener.name.ext.ssl.client.auth"),
+            ("listener.name.ext.log.retention.ms=5", "no listener override for log.retention.ms"),
+            ("inter.broker.listener.name=OTHER", "replicate over their one broker listener"),
+        ] {
+            var config = BrokerConfig()
+            #expect(throws: BrokerConfigError.self, "\(text)") { try config.apply(PropertiesFile.parse(text)) }
+            do { try config.apply(PropertiesFile.parse(text)) } catch { #expect("\(error)".contains(message), "\(text): \(error)") }
+        }
+    }
+
+    @Test func listenerOverridesWinForTheirListener() throws {
+        var config = BrokerConfig()
+        try config.apply(PropertiesFile.parse("""
+            listeners=EXTERNAL://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093
+            listener.security.protocol.map=EXTERNAL:SASL_SSL,CONTROLLER:SSL
+            ssl.keystore.location=/broker.pem
+            ssl.key.password=secret
+            ssl.truststore.location=/ca.pem
+            listener.name.controller.ssl.client.auth=required
+            listener.name.external.ssl.keystore.location=/external.pem
+            listener.name.external.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+            listener.name.external.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";
+            """))
+        let external = try config.listenerSecurity("EXTERNAL")
+        #expect(external.securityProtocol == .saslSSL)
+        #expect(external.tls?.keyStore == PEMKeyStore(source: .file("/external.pem"), keyPassword: "secret"))
+        #expect(external.tls?.clientAuth == SSLClientAuth.none)
+        #expect(external.saslMechanisms == ["PLAIN", "SCRAM-SHA-512"])
+        #expect(external.plainUsers == ["admin": "admin-secret", "alice": "alice-secret"])
+        let controller = try config.listenerSecurity("CONTROLLER")
+        #expect(controller.securityProtocol == .ssl && controller.tls?.clientAuth == .required)
+        #expect(controller.tls?.keyStore.source == .file("/broker.pem"))
+        #expect(config.controllerSecurityProtocol == .ssl)
+        // Passwords are never shown (DescribeConfigs answers null for sensitive keys).
+        #expect(BrokerConfigKey.named("ssl.key.password")!.isSensitive && BrokerConfigKey.named("sasl.jaas.config")!.isSensitive)
     }
 
     @Test func invalidValuesNameTheirKey() {

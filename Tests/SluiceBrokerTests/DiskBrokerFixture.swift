@@ -54,10 +54,38 @@ final class DiskBrokerFixture {
     func connect() async throws -> RawKafkaConnection { try await RawKafkaConnection(port: port) }
 
     /// A clean shutdown (the broker closes the logs), then a new broker and log manager on the
-    /// same directory.
+    /// same directory, returning once the broker leads every partition again.
     func restart() async throws {
         await broker.shutdown()
         (broker, logs) = try await Self.launch(directory: directory, configure: configure)
+        try await waitUntilLeading()
+    }
+
+    /// Waits (up to 10 s) until this broker's replicas lead every partition of its metadata. A
+    /// restarted broker is ready once the controller unfences it; it is elected leader of its
+    /// partitions in that same step, and serves them a moment later, when the change reaches
+    /// its replicas.
+    func waitUntilLeading() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        func leadsEverything() -> Bool {
+            let image = broker.cluster.image
+            guard !image.topics.isEmpty else { return false }
+            return image.topics.values.allSatisfy { topic in
+                topic.partitions.allSatisfy { p in
+                    p.leader == broker.config.nodeId
+                        && broker.services.replicas.engine.partition(TopicPartition(topic.name, p.partition))?
+                            .leaderCheck(currentLeaderEpoch: -1) == .noError
+                }
+            }
+        }
+        while !leadsEverything() {
+            guard ContinuousClock.now < deadline else { throw NotLeading() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    struct NotLeading: Error, CustomStringConvertible {
+        var description: String { "the restarted broker does not lead its partitions within 10 s" }
     }
 
     func stop() async {

@@ -4,8 +4,9 @@ import NIOCore
 import SluiceBroker
 import SluiceStorage
 
-/// A test double for the storage layer: partition logs held in memory, with the offset
-/// assignment, high watermark and range checks of the real log (no idempotence checks).
+/// A test double for the storage layer: partition logs held in memory, with the batch
+/// validation, offset assignment, high watermark and range checks of the real log (no
+/// idempotence checks).
 final class InMemoryLogDirectory: LogDirectory {
     private let logs = NIOLockedValueBox<[TopicPartition: InMemoryLog]>([:])
 
@@ -51,7 +52,8 @@ final class InMemoryLog: PartitionLog {
     var latestLeaderEpoch: Int32? { nil }
 
     func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
-        state.withLockedValue { state in
+        let batches = try LeaderBatchValidation.validate(batches, config: config)
+        return state.withLockedValue { state in
             let first = state.end
             var bytes = 0
             var records = 0

@@ -18,7 +18,11 @@ public final class ClusterNode: Sendable {
     let publisher: PartitionStatePublisher
     let driver: RaftDriver
     let controller: Controller?
+    /// Connections to other brokers' client listeners (replication), on the broker's event loops.
     let pool: PeerConnectionPool
+    /// Connections to the voters' controller listeners (Raft, forwarded requests, heartbeats), on
+    /// the quorum's own event loop.
+    let quorumPool: PeerConnectionPool
     let client: ControllerClient
     let lifecycle: BrokerLifecycle
     private let metadataLog: MetadataLog
@@ -28,7 +32,13 @@ public final class ClusterNode: Sendable {
 
     /// Opens (or creates) `<data-dir>/__cluster_metadata-0` and prepares the quorum; nothing runs
     /// until ``start(advertised:)``.
-    init(config: BrokerConfig, group: any EventLoopGroup, logger: Logger,
+    ///
+    /// `quorumGroup` carries the quorum's traffic — Raft requests to the voters, requests to the
+    /// controller, heartbeats — (the controller listener serves on it too), apart from `group`,
+    /// which serves clients and replication: as Kafka gives the controller and its Raft client
+    /// network threads of their own, so that a burst of client or replication work (10,000 new
+    /// partitions starting to replicate) never delays a fetch of the metadata log or a heartbeat.
+    init(config: BrokerConfig, group: any EventLoopGroup, quorumGroup: any EventLoopGroup, logger: Logger,
          onFatalError: @escaping @Sendable (String) -> Void) throws {
         nodeID = config.nodeId
         self.config = config
@@ -71,15 +81,25 @@ public final class ClusterNode: Sendable {
             controller = nil
         }
         metadataLog = MetadataLog(view: view, controller: controller, snapshotBytes: settings.metadataSnapshotBytes, logger: logger)
-        pool = PeerConnectionPool(group: group, clientId: "sluice-node-\(config.nodeId)")
-        transport = RaftTransport(nodeID: config.nodeId, voters: config.quorumVoters, pool: pool, tickMs: tick,
+        // The broker's own TLS and SASL towards its peers (reads the TLS files: this runs on the I/O pool).
+        do {
+            let controllerSecurity = try PeerTransportSecurity(config.controllerPeerSecurity)
+            let interBrokerSecurity = try PeerTransportSecurity(config.interBrokerSecurity)
+            pool = PeerConnectionPool(group: group, clientId: "sluice-node-\(config.nodeId)",
+                                      controllerSecurity: controllerSecurity, interBrokerSecurity: interBrokerSecurity)
+            quorumPool = PeerConnectionPool(group: quorumGroup, clientId: "sluice-node-\(config.nodeId)",
+                                            controllerSecurity: controllerSecurity, interBrokerSecurity: interBrokerSecurity)
+        } catch {
+            throw BrokerConfigError("the broker's own TLS settings towards its peers: \(error)")
+        }
+        transport = RaftTransport(nodeID: config.nodeId, voters: config.quorumVoters, pool: quorumPool, tickMs: tick,
                                   requestTimeoutMs: settings.quorumRequestTimeoutMs, logger: logger)
-        client = ControllerClient(nodeID: config.nodeId, view: view, voters: config.quorumVoters, pool: pool,
-                                  group: group, logger: logger)
+        client = ControllerClient(nodeID: config.nodeId, view: view, voters: config.quorumVoters, pool: quorumPool,
+                                  group: quorumGroup, logger: logger)
         let publisher = self.publisher
-        lifecycle = BrokerLifecycle(config: config, view: view, channel: client, loop: group.next(), logger: logger,
+        lifecycle = BrokerLifecycle(config: config, view: view, channel: client, loop: quorumGroup.next(), logger: logger,
                                     onCaughtUp: { publisher.start() })
-        view.onPublish { publisher.publish($0) }
+        view.onPublish { publisher.publish($0, delta: $1) }
     }
 
     /// The requests this node serves on its controller listener (nil for a broker-only node).
@@ -104,6 +124,8 @@ public final class ClusterNode: Sendable {
         registry.register(ControllerAlterConfigsHandler(services: services))
         registry.register(ControllerAlterPartitionReassignmentsHandler(services: services))
         registry.register(ControllerListPartitionReassignmentsHandler(services: services))
+        registry.register(ControllerAlterUserScramCredentialsHandler(services: services))
+        registry.registerSaslHandlers(logger: controller.logger)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))
         client.setLocalRegistry(registry)
@@ -145,6 +167,7 @@ public final class ClusterNode: Sendable {
         client.close()
         view.close()
         await driver.stop()
+        quorumPool.closeAll()
         pool.closeAll()
     }
 }

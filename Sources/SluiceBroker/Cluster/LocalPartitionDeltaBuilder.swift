@@ -4,35 +4,54 @@ import SluiceStorage
 /// Compares two images from one broker's point of view: which partitions it must now lead,
 /// follow or stop (see ``LocalPartitionChange``).
 enum LocalPartitionDeltaBuilder {
+    /// Every difference between the images (a listener's first view, a snapshot).
     static func changes(from previous: MetadataImage, to image: MetadataImage, broker: Int32,
                         logDefaults: LogConfig) -> [LocalPartitionChange] {
+        changes(from: previous, to: image, delta: .full, broker: broker, logDefaults: logDefaults)
+    }
+
+    /// The differences among what `delta` names — in time proportional to the delta, not to the
+    /// image (Kafka's `ReplicaManager.applyDelta` works from the `TopicsDelta` the same way). A
+    /// full delta compares every topic of both images.
+    static func changes(from previous: MetadataImage, to image: MetadataImage, delta: MetadataDelta, broker: Int32,
+                        logDefaults: LogConfig) -> [LocalPartitionChange] {
         var changes: [LocalPartitionChange] = []
-        for topic in image.topics.values {
-            // A topic re-created under the same name is a different topic: compare by id.
-            let before = previous.topics[topic.name].flatMap { $0.id == topic.id ? $0 : nil }
+        // Topics are compared by id: one re-created under the same name is a different topic.
+        let touched: Set<KafkaUUID> = delta.isFull
+            ? Set(image.topicNames.keys).union(previous.topicNames.keys)
+            : Set(delta.partitions.keys).union(delta.configs).union(delta.removedTopics)
+        for id in touched {
+            let before = previous.topic(id: id)
+            guard let topic = image.topic(id: id) else {
+                // Removed: every local replica it had stops.
+                for p in before?.partitions ?? [] where p.isReplica(broker) {
+                    changes.append(.stopReplica(TopicPartition(before!.name, p.partition), topicId: id, deleteLog: true))
+                }
+                continue
+            }
             let configChanged = before.map { $0.configs != topic.configs } ?? false
-            let config = (try? LogConfig(overrides: topic.configs, defaults: logDefaults)) ?? logDefaults
-            for p in topic.partitions where p.isReplica(broker) {
-                let old = before.flatMap { Int(p.partition) < $0.partitions.count ? $0.partitions[Int(p.partition)] : nil }
+            // A config change concerns every partition (their logs take the new config).
+            let indexes: [Int32] = delta.isFull || configChanged
+                ? Array(0..<Int32(max(topic.partitions.count, before?.partitions.count ?? 0)))
+                : Array(delta.partitions[id] ?? [])
+            var config: LogConfig?
+            for index in indexes {
+                let old = before.flatMap { Int(index) < $0.partitions.count ? $0.partitions[Int(index)] : nil }
+                let new = Int(index) < topic.partitions.count ? topic.partitions[Int(index)] : nil
                 let wasReplica = old?.isReplica(broker) ?? false
-                guard !wasReplica || old != p || configChanged else { continue }
-                let local = LocalPartition(topicName: topic.name, registration: p, config: config)
-                if p.leader == broker {
-                    let isNew = !wasReplica || old!.leader != broker || old!.leaderEpoch != p.leaderEpoch
+                guard let new, new.isReplica(broker) else {
+                    if wasReplica { changes.append(.stopReplica(TopicPartition(topic.name, index), topicId: id, deleteLog: true)) }
+                    continue
+                }
+                guard !wasReplica || old != new || configChanged else { continue }
+                if config == nil { config = (try? LogConfig(overrides: topic.configs, defaults: logDefaults)) ?? logDefaults }
+                let local = LocalPartition(topicName: topic.name, registration: new, config: config!)
+                if new.leader == broker {
+                    let isNew = !wasReplica || old!.leader != broker || old!.leaderEpoch != new.leaderEpoch
                     changes.append(.becomeLeader(local, isNewLeader: isNew))
                 } else {
-                    let isNew = !wasReplica || old!.leader != p.leader || old!.leaderEpoch != p.leaderEpoch
+                    let isNew = !wasReplica || old!.leader != new.leader || old!.leaderEpoch != new.leaderEpoch
                     changes.append(.becomeFollower(local, isNewLeaderEpoch: isNew))
-                }
-            }
-        }
-        for topic in previous.topics.values {
-            let after = image.topics[topic.name].flatMap { $0.id == topic.id ? $0 : nil }
-            for p in topic.partitions where p.isReplica(broker) {
-                let stillReplica = after.flatMap { Int(p.partition) < $0.partitions.count ? $0.partitions[Int(p.partition)] : nil }?
-                    .isReplica(broker) ?? false
-                if !stillReplica {
-                    changes.append(.stopReplica(TopicPartition(topic.name, p.partition), topicId: topic.id, deleteLog: true))
                 }
             }
         }

@@ -21,15 +21,13 @@ public struct LocalLeadership: Sendable, Equatable {
 final class LocalReplicas: PartitionStateListener, Sendable {
     private let nodeID: Int32
     private let logs: any LogDirectory
-    private let replicas: ReplicaManager
     private let logger: Logger
     private let table = NIOLockedValueBox<[TopicPartition: LocalLeadership]>([:])
     private let sawFirstDelta = NIOLockedValueBox(false)
 
-    init(nodeID: Int32, logs: any LogDirectory, replicas: ReplicaManager, logger: Logger) {
+    init(nodeID: Int32, logs: any LogDirectory, logger: Logger) {
         self.nodeID = nodeID
         self.logs = logs
-        self.replicas = replicas
         self.logger = logger
     }
 
@@ -62,7 +60,6 @@ final class LocalReplicas: PartitionStateListener, Sendable {
                 if isNew { logger.info("following \(p.topicPartition): leader \(p.registration.leader) at epoch \(p.registration.leaderEpoch)") }
             case .stopReplica(let tp, _, let deleteLog):
                 table.withLockedValue { $0[tp] = nil }
-                replicas.forget([tp])
                 if deleteLog {
                     do {
                         try logs.deleteLog(for: tp)

@@ -21,8 +21,8 @@ final class MetadataView: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    /// Told about each published image (the partition-state publisher).
-    private let onPublish: NIOLockedValueBox<(@Sendable (MetadataImage) -> Void)?> = NIOLockedValueBox(nil)
+    /// Told about each published image and what changed (the partition-state publisher).
+    private let onPublish: NIOLockedValueBox<(@Sendable (MetadataImage, MetadataDelta) -> Void)?> = NIOLockedValueBox(nil)
 
     init() {}
 
@@ -33,11 +33,12 @@ final class MetadataView: Sendable {
 
     func setController(_ id: Int32?) { state.withLockedValue { $0.controllerId = id } }
 
-    func onPublish(_ body: @escaping @Sendable (MetadataImage) -> Void) { onPublish.withLockedValue { $0 = body } }
+    func onPublish(_ body: @escaping @Sendable (MetadataImage, MetadataDelta) -> Void) { onPublish.withLockedValue { $0 = body } }
 
-    func publish(_ image: MetadataImage) {
+    /// Publishes `image`; `delta` is what changed since the previously published one.
+    func publish(_ image: MetadataImage, delta: MetadataDelta) {
         // The publisher first: a waiter woken below may flush it and find this image delivered.
-        onPublish.withLockedValue { $0 }?(image)
+        onPublish.withLockedValue { $0 }?(image, delta)
         let satisfied = state.withLockedValue { state -> [Waiter] in
             state.image = image
             let ready = state.waiters.filter { $0.value.condition(image) }

@@ -15,6 +15,9 @@ final class PartitionStatePublisher: Sendable {
         var listeners: [any PartitionStateListener] = []
         var delivered = MetadataImage()
         var latest = MetadataImage()
+        /// What changed between `delivered` and `latest` (deltas of images published meanwhile
+        /// merged), so that a delivery looks only at changed partitions.
+        var undelivered = MetadataDelta()
         var started = false
     }
 
@@ -36,9 +39,11 @@ final class PartitionStatePublisher: Sendable {
         state.withLockedValue { $0.listeners.append(listener) }
     }
 
-    func publish(_ image: MetadataImage) {
+    /// A new image; `delta` is what changed since the previously published one.
+    func publish(_ image: MetadataImage, delta: MetadataDelta) {
         let started = state.withLockedValue { state -> Bool in
             state.latest = image
+            state.undelivered.merge(delta)
             return state.started
         }
         if started { queue.async { [self] in deliverLatest() } }
@@ -48,6 +53,7 @@ final class PartitionStatePublisher: Sendable {
     func start() {
         let first = state.withLockedValue { state -> Bool in
             defer { state.started = true }
+            if !state.started { state.undelivered = .full }
             return !state.started
         }
         if first { queue.async { [self] in deliverLatest() } }
@@ -65,15 +71,20 @@ final class PartitionStatePublisher: Sendable {
     }
 
     private func deliverLatest() {
-        let (previous, image, listeners) = state.withLockedValue { state in
-            defer { state.delivered = state.latest }
-            return (state.delivered, state.latest, state.listeners)
+        let (previous, image, delta, listeners) = state.withLockedValue { state in
+            defer {
+                state.delivered = state.latest
+                state.undelivered = MetadataDelta()
+            }
+            return (state.delivered, state.latest, state.undelivered, state.listeners)
         }
-        guard previous.offset != image.offset || previous != image else { return }
-        let changes = LocalPartitionDeltaBuilder.changes(from: previous, to: image, broker: broker, logDefaults: logDefaults)
+        guard !delta.isEmpty else { return }
+        // In time proportional to the change: only the partitions `delta` names are compared.
+        let changes = LocalPartitionDeltaBuilder.changes(from: previous, to: image, delta: delta, broker: broker,
+                                                         logDefaults: logDefaults)
         guard !changes.isEmpty else { return }
         logger.debug("partition changes: \(changes.map(\.description).joined(separator: "; "))")
-        let delta = LocalPartitionDelta(image: image, previous: previous, changes: changes)
-        for listener in listeners { listener.partitionsChanged(delta) }
+        let local = LocalPartitionDelta(image: image, previous: previous, changes: changes)
+        for listener in listeners { listener.partitionsChanged(local) }
     }
 }

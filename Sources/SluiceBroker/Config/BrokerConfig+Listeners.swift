@@ -54,19 +54,6 @@ extension BrokerConfig {
         }
     }
 
-    /// Refuses listeners whose security protocol (from the map, else the listener's own name, as
-    /// in Kafka) is TLS or SASL: serving them as plaintext would leave clients that expect a
-    /// handshake with a confusing failure, and a user believing their traffic is encrypted.
-    static func requirePlaintext(_ listeners: [(name: String, address: HostAndPort)], protocols: [String: String]) throws {
-        for (name, _) in listeners {
-            let security = protocols[name] ?? name
-            if ["SSL", "SASL_PLAINTEXT", "SASL_SSL"].contains(security) {
-                throw BrokerConfigError("listener \(name) uses security protocol \(security): Sluice serves PLAINTEXT "
-                                        + "listeners only (TLS and SASL are not implemented); use PLAINTEXT://host:port")
-            }
-        }
-    }
-
     /// Splits `listeners` into the client listener and the controller listener (by
     /// `controller.listener.names`), and picks the matching advertised address.
     mutating func resolveListeners(_ listeners: String?, advertised: String?, protocols: String?,
@@ -74,7 +61,8 @@ extension BrokerConfig {
         let controllerNames = Set(controllerListenerNames.map { $0.uppercased() })
         if let listeners {
             let entries = try Self.namedListeners("listeners", listeners)
-            try Self.requirePlaintext(entries, protocols: try protocols.map { try Self.securityProtocols("listener.security.protocol.map", $0) } ?? [:])
+            // Every listener needs a security protocol (Kafka refuses to start otherwise).
+            for entry in entries { _ = try securityProtocol(ofListener: entry.name) }
             let clients = entries.filter { !controllerNames.contains($0.name) }
             let controllers = entries.filter { controllerNames.contains($0.name) }
             guard let client = clients.first else {

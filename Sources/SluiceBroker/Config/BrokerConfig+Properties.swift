@@ -19,6 +19,7 @@ extension BrokerConfig {
                 warnings.append("\(name) is Sluice's former name for \(kafkaName); use \(kafkaName)")
                 name = kafkaName
             }
+            if try applyListenerOverride(name, rawValue) { continue }
             guard let key = BrokerConfigKey.named(name) else {
                 warnings.append(Self.unknownKeyWarning(name))
                 continue
@@ -63,6 +64,7 @@ extension BrokerConfig {
                                  protocols: given["listener.security.protocol.map"], warnings: &warnings)
         }
         try validateCluster()
+        try validateSecurity()
         for group in BrokerConfigKey.timeSynonyms {
             // The finest unit given wins, as in Kafka.
             guard let (key, millis) = group.units.first(where: { given[$0.key] != nil }),

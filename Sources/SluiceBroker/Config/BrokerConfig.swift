@@ -55,6 +55,10 @@ public struct BrokerConfig: Sendable, Equatable {
     public var groups = GroupCoordinatorConfig()
     /// Replication: `replica.lag.time.max.ms` and the follower fetch settings (`replica.*`).
     public var replication = ReplicationConfig()
+    /// The `ssl.*` and `sasl.*` settings, un-prefixed and per listener (`listener.name.<l>.*`).
+    public var security = BrokerSecuritySettings()
+    /// `connection.failed.authentication.delay.ms`.
+    public var failedAuthenticationDelayMs: Int32 = 100
     /// Broker settings given explicitly (file or command line), by Kafka key, as the table parsed
     /// them: DescribeConfigs reports them as `STATIC_BROKER_CONFIG`.
     public var explicitSettings: [String: String] = [:]

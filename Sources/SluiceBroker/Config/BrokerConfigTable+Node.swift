@@ -61,7 +61,7 @@ extension BrokerConfigKey {
             name: "listener.security.protocol.map", type: .string,
             defaultValue: "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT", kafka: .same,
             validator: .format("NAME:PROTOCOL,..."), updateMode: .perBroker, importance: .low,
-            documentation: "The security protocol of each listener name; Sluice refuses listeners that map to anything but PLAINTEXT.",
+            documentation: "The security protocol of each listener name: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
             support: .applied,
             apply: { value, _ in _ = try BrokerConfig.securityProtocols("listener.security.protocol.map", value.string) },
             read: nil),

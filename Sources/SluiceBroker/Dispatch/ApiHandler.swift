@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// What a handler knows about the request it serves besides the body.
 public struct RequestContext: Sendable {
@@ -8,11 +9,25 @@ public struct RequestContext: Sendable {
     /// The connection's event loop: handlers complete their futures here.
     public var eventLoop: any EventLoop
     public var clientAddress: String
+    /// Who sent the request: the connection's authenticated principal (`User:ANONYMOUS` on a
+    /// PLAINTEXT listener), what authorization checks.
+    public var principal: KafkaPrincipal
+    /// The listener the request came in on, and its security protocol.
+    public var listenerName: String
+    public var securityProtocol: SecurityProtocol
+    /// The connection's security state (the SASL handlers drive it); nil in tests that call
+    /// handlers directly.
+    var session: ConnectionSession?
 
-    public init(header: RequestHeader, eventLoop: any EventLoop, clientAddress: String) {
+    public init(header: RequestHeader, eventLoop: any EventLoop, clientAddress: String,
+                principal: KafkaPrincipal = .anonymous, listenerName: String = "PLAINTEXT",
+                securityProtocol: SecurityProtocol = .plaintext) {
         self.header = header
         self.eventLoop = eventLoop
         self.clientAddress = clientAddress
+        self.principal = principal
+        self.listenerName = listenerName
+        self.securityProtocol = securityProtocol
     }
 }
 

@@ -60,6 +60,27 @@ struct BrokerServices: Sendable {
         return nil
     }
 
+    /// Why this broker cannot serve `tp` as its leader to a client that believes the leader epoch
+    /// is `currentLeaderEpoch` (-1: it sent none), or nil when it can: consumer fetches,
+    /// ListOffsets and OffsetForLeaderEpoch. The replica's own check
+    /// (``ReplicaPartition/leaderCheck(currentLeaderEpoch:)``) decides, epoch first, as Kafka
+    /// does: FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH even on a follower; then
+    /// NOT_LEADER_OR_FOLLOWER (or UNKNOWN_TOPIC_OR_PARTITION) with ``notLeaderError(_:)``'s
+    /// message. Never waits on a partition's lock: callable from an event loop.
+    func leaderError(_ tp: TopicPartition, currentLeaderEpoch: Int32) -> ApiError? {
+        let code = replicas.engine.partition(tp)?.leaderCheck(currentLeaderEpoch: currentLeaderEpoch) ?? .notLeaderOrFollower
+        switch code {
+        case .noError:
+            return nil
+        case .notLeaderOrFollower:
+            return notLeaderError(tp) ?? ApiError(.notLeaderOrFollower, "Broker \(nodeId) is not serving \(tp) as its leader yet.")
+        case .fencedLeaderEpoch:
+            return ApiError(code, "The leader epoch \(currentLeaderEpoch) of \(tp) is older than this broker's.")
+        default:
+            return ApiError(code, "The leader epoch \(currentLeaderEpoch) of \(tp) is newer than this broker's.")
+        }
+    }
+
     /// The leader and leader epoch of a partition, and the leader's client endpoint, for
     /// NOT_LEADER_OR_FOLLOWER hints.
     func leaderHint(_ tp: TopicPartition) -> (leader: Int32, epoch: Int32, endpoint: BrokerEndpoint?)? {

@@ -24,6 +24,7 @@ extension HandlerRegistry {
         registry.register(ForwardingHandler<UnregisterBrokerRequest>(services: services))
         registry.register(ForwardingHandler<DescribeQuorumRequest>(services: services))
         registry.registerGroupHandlers(services: services)
+        registry.registerSecurityHandlers(services: services)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))
         return registry

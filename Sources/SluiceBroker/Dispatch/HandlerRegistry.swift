@@ -1,3 +1,4 @@
+import Foundation
 import KafkaProtocol
 import NIOCore
 
@@ -6,6 +7,29 @@ import NIOCore
 struct EncodedResponse: Sendable {
     var parts: [IOData]
     var onWritten: (@Sendable () -> Void)?
+}
+
+extension EncodedResponse {
+    /// The response with every file region read into a buffer (blocking: on the I/O pool).
+    func readingFileRegions() throws -> EncodedResponse {
+        var copy = self
+        copy.parts = try parts.map { part in
+            guard case .fileRegion(let region) = part else { return part }
+            var buffer = ByteBufferAllocator().buffer(capacity: region.readableBytes)
+            try region.fileHandle.withUnsafeFileDescriptor { descriptor in
+                var offset = region.readerIndex
+                while offset < region.endIndex {
+                    let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: region.endIndex - offset) { target in
+                        pread(descriptor, target.baseAddress!, region.endIndex - offset, off_t(offset))
+                    }
+                    guard read > 0 else { throw IOError(errnoCode: read < 0 ? errno : EIO, reason: "pread of a segment") }
+                    offset += read
+                }
+            }
+            return .byteBuffer(buffer)
+        }
+        return copy
+    }
 }
 
 /// Why a request closes its connection (Kafka closes rather than answers in these cases).

@@ -10,7 +10,9 @@ import NIOCore
 ///   configs (with their sources); v7+: topic id.
 /// - Errors per topic: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
 ///   INVALID_REPLICATION_FACTOR (more replicas than unfenced brokers), INVALID_REPLICA_ASSIGNMENT,
-///   INVALID_CONFIG (checked through `LogConfig`), INVALID_REQUEST (a name twice in one request).
+///   INVALID_CONFIG (checked through `LogConfig`), INVALID_REQUEST (a name twice in one request);
+///   POLICY_VIOLATION for every topic when the request would create more than 10,000 partitions
+///   (Kafka's `MAX_PARTITIONS_PER_BATCH`).
 /// - Each topic is forwarded to the controller in turn and answered once this broker's image has
 ///   it; nothing blocks meanwhile (the request waits on futures, not on a thread).
 struct CreateTopicsHandler: ApiHandler {
@@ -23,6 +25,11 @@ struct CreateTopicsHandler: ApiHandler {
         let version = context.apiVersion
         let loop = context.eventLoop
         let counts = Dictionary(request.topics.map { ($0.name, 1) }, uniquingKeysWith: +)
+        // The topics are forwarded one by one: the request's total is checked here, at once.
+        let partitions = request.topics.map { $0.assignments.isEmpty ? $0.numPartitions : Int32(clamping: $0.assignments.count) }
+        if let refusal = TopicValidation.partitionsPerRequestRefusal(partitions, defaultPartitions: services.config.numPartitions) {
+            return loop.makeSucceededFuture(HandlerReply(CreateTopicsResponse(topics: request.topics.map { Self.failed($0.name, refusal) })))
+        }
         return loop.sequentially(request.topics) { [services] topic -> EventLoopFuture<TopicResult> in
             if counts[topic.name, default: 0] > 1 {
                 return loop.makeSucceededFuture(Self.failed(topic.name, ApiError(

@@ -35,7 +35,6 @@ struct DeleteTopicsHandler: ApiHandler {
             return services.metadata.deleteTopic(name, on: loop).map { deleted in
                 var result = named
                 result.topicId = deleted.id
-                services.replicas.forget(deleted.partitions.indices.map { TopicPartition(name, Int32($0)) })
                 return result
             }.recover { Self.failed(named, ApiError(wrapping: $0)) }
         }.map { HandlerReply(DeleteTopicsResponse(responses: $0)) }

@@ -12,7 +12,7 @@ import SluiceStorage
 ///   v5+: log start offset. v7+: fetch sessions — Sluice creates none (session id 0), so
 ///   clients send full fetches; a non-zero session id gets FETCH_SESSION_ID_NOT_FOUND.
 ///   v9+: current leader epoch: newer than this node's → UNKNOWN_LEADER_EPOCH, older →
-///   FENCED_LEADER_EPOCH. v10: zstd allowed. v11: rack id (ignored, no preferred read replica).
+///   FENCED_LEADER_EPOCH (checked before leadership, as Kafka does: a follower answers them too). v10: zstd allowed. v11: rack id (ignored, no preferred read replica).
 ///   v12+: flexible; last fetched epoch (followers: the leader answers a diverging epoch when
 ///   their log diverges, KIP-320). v13+: topics by id (UNKNOWN_TOPIC_ID when unknown). v15+:
 ///   replica state (replica id and broker epoch). v16-17: leader hints and directory ids.
@@ -21,7 +21,7 @@ import SluiceStorage
 ///   the leader's log end). Consumers read up to the high watermark and long-poll on it.
 /// - Only the partition's leader serves fetches (consumers and follower replicas alike):
 ///   elsewhere NOT_LEADER_OR_FOLLOWER, with (v12+) the current leader and epoch per partition and
-///   (v16+) the leaders' endpoints. Epoch checks use the epoch this broker leads at.
+///   (v16+) the leaders' endpoints. Epoch checks use the epoch this broker's replica knows.
 /// - Long poll: when less than `min_bytes` is available the fetch waits in the
 ///   ``FetchPurgatory`` until appends bring enough or `max_wait_ms` passes, then reads again.
 /// - Limits: `max_bytes` in total and `partition_max_bytes` each, except the first batch found,
@@ -57,15 +57,7 @@ struct FetchHandler: ApiHandler {
                 var target = FetchTarget(tp: TopicPartition(name, partition.partition), fetchOffset: partition.fetchOffset,
                                          partitionMaxBytes: Int(partition.partitionMaxBytes))
                 if let metadata, partition.partition >= 0, Int(partition.partition) < metadata.partitions.count {
-                    let epoch = services.localReplicas.leadership(of: target.tp)?.leaderEpoch
-                        ?? metadata.partitions[Int(partition.partition)].leaderEpoch
-                    if let error = services.notLeaderError(target.tp) {
-                        target.error = error
-                    } else if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch > epoch {
-                        target.error = ApiError(.unknownLeaderEpoch)
-                    } else if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch < epoch {
-                        target.error = ApiError(.fencedLeaderEpoch)
-                    }
+                    target.error = services.leaderError(target.tp, currentLeaderEpoch: partition.currentLeaderEpoch)
                 } else {
                     target.error = ApiError(version >= 13 && metadata == nil ? .unknownTopicId : .unknownTopicOrPartition)
                 }

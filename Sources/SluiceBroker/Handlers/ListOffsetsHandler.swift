@@ -11,8 +11,8 @@ import SluiceStorage
 ///   when there is none).
 /// - v0: answers in `old_style_offsets` with at most one offset (Kafka listed segment starts;
 ///   Sluice gives the exact offset). v1+: one offset with its timestamp. v2+: isolation level
-///   (same answer). v4+: current leader epoch check (UNKNOWN_LEADER_EPOCH / FENCED_LEADER_EPOCH)
-///   and the leader epoch of the result. v6: flexible.
+///   (same answer). v4+: current leader epoch check (UNKNOWN_LEADER_EPOCH / FENCED_LEADER_EPOCH,
+///   before leadership, as Kafka does) and the leader epoch of the result. v6: flexible.
 ///   v7+: -3, the record with the largest timestamp (KIP-734). v8+: -4, the earliest local
 ///   offset (= the log start: no tiered storage). v9+: -5, the last tiered offset (-1: nothing
 ///   is tiered). v10: timeout (nothing is remote, so no waiting).
@@ -37,14 +37,10 @@ struct ListOffsetsHandler: ApiHandler {
                         return PartitionResponse(partitionIndex: index, errorCode: ErrorCode.unknownTopicOrPartition.rawValue)
                     }
                     let tp = TopicPartition(topic.name, index)
-                    if let error = services.notLeaderError(tp) {
+                    if let error = services.leaderError(tp, currentLeaderEpoch: partition.currentLeaderEpoch) {
                         return PartitionResponse(partitionIndex: index, errorCode: error.code.rawValue)
                     }
                     let epoch = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
-                    if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch != epoch {
-                        let code: ErrorCode = partition.currentLeaderEpoch > epoch ? .unknownLeaderEpoch : .fencedLeaderEpoch
-                        return PartitionResponse(partitionIndex: index, errorCode: code.rawValue)
-                    }
                     do {
                         let found = try Self.lookup(partition.timestamp, version: version, in: log, epoch: epoch)
                         var result = PartitionResponse(partitionIndex: index, errorCode: 0, timestamp: found.timestamp,

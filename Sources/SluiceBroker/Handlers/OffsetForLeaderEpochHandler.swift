@@ -10,9 +10,9 @@ import SluiceStorage
 ///   gives epoch -1 and end offset -1. The current epoch of an empty log ends at its log end.
 /// - Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere).
 /// - v1+: the epoch in the answer. v2+: current leader epoch fencing (FENCED_LEADER_EPOCH /
-///   UNKNOWN_LEADER_EPOCH). v3+: replica id (followers and consumers get the same answer from the
-///   leader: followers of Sluice find divergence through Fetch's diverging epoch instead). v4:
-///   flexible.
+///   UNKNOWN_LEADER_EPOCH, checked before leadership, as Kafka does). v3+: replica id (followers
+///   and consumers get the same answer from the leader: followers of Sluice find divergence
+///   through Fetch's diverging epoch instead). v4: flexible.
 /// - The leader answers for its current epoch from the offset where its leadership began, even
 ///   before it appended a batch of that epoch (a follower holding batches of an epoch between
 ///   the leader's last logged one and its current one must learn that they end there).
@@ -39,13 +39,8 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
                         return Result(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, partition: index)
                     }
                     let tp = TopicPartition(topic.topic, index)
-                    if let error = services.notLeaderError(tp) {
+                    if let error = services.leaderError(tp, currentLeaderEpoch: partition.currentLeaderEpoch) {
                         return Result(errorCode: error.code.rawValue, partition: index)
-                    }
-                    let current = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
-                    if partition.currentLeaderEpoch >= 0 && partition.currentLeaderEpoch != current {
-                        let code: ErrorCode = partition.currentLeaderEpoch > current ? .unknownLeaderEpoch : .fencedLeaderEpoch
-                        return Result(errorCode: code.rawValue, partition: index)
                     }
                     // The leader's view counts its current epoch from its start even before a batch
                     // of it is logged (see LeaderEpochLookup).

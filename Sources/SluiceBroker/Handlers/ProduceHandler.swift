@@ -10,7 +10,8 @@ import SluiceStorage
 /// - v3: magic 2 record batches, transactional id (transactions are not supported:
 ///   transactional batches get INVALID_RECORD). v4-6: same layout. v7: zstd allowed (the broker
 ///   never decompresses anyway). v8+: per-batch record errors and an error message. v9+:
-///   flexible. v10: leader hints (empty: this node leads everything). v11: same as v10.
+///   flexible. v10+: leader hints on NOT_LEADER_OR_FOLLOWER (the current leader and epoch per
+///   partition, the leaders' endpoints; KIP-951). v11: same as v10.
 /// - `acks`: 0 (no response at all; an error closes the connection, as in Kafka), 1 (answered once
 ///   the leader appended), or -1 (all: answered once the high watermark passes the records, i.e.
 ///   every in-sync replica has them; REQUEST_TIMED_OUT after `timeout_ms`; NOT_ENOUGH_REPLICAS
@@ -18,14 +19,16 @@ import SluiceStorage
 ///   NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank below while waiting); anything else
 ///   INVALID_REQUIRED_ACKS. Produce requests carry no leader epoch: a deposed leader answers
 ///   NOT_LEADER_OR_FOLLOWER.
-/// - Each partition's record set must be whole valid batches (magic 2, CRC-32C, a known codec)
-///   of at most `max.message.bytes` (MESSAGE_TOO_LARGE); offsets are assigned by the log.
-///   Idempotent producers' sequence errors come from the log; a duplicate batch is answered
-///   with the offsets it got the first time. No per-record work, no decompression.
+/// - Each partition's record set must be whole batches; the log validates them
+///   (`LeaderBatchValidation`: magic 2, CRC-32C, a known codec, one record per offset, at most
+///   `max.message.bytes` — MESSAGE_TOO_LARGE —, no control or transactional batches) and
+///   assigns offsets. Idempotent producers' sequence errors come from the log; a duplicate batch
+///   is answered with the offsets it got the first time. No per-record work, no decompression.
 /// - Only the partition's leader appends: elsewhere NOT_LEADER_OR_FOLLOWER, with (v10+) the
 ///   current leader and epoch per partition and the leaders' endpoints, so that the client goes
 ///   straight to the new leader (KIP-951). The batch gets the leader's epoch.
-/// - Appends to a partition run on its serial queue in request order.
+/// - Appends to a partition are queued on it in request order and run by one appender at a time
+///   on the I/O pool (`ReplicaManager.append`); `acks=all` waits in the partition's waiter list.
 struct ProduceHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...11
     let services: BrokerServices

@@ -3,8 +3,22 @@ import KafkaProtocol
 /// Kafka's rules for topic names and partition counts.
 enum TopicValidation {
     static let maxNameLength = 249
-    /// A safety limit per request: each partition is a directory with open files.
+    /// A safety limit per topic: each partition is a directory with open files.
     static let maxPartitions: Int32 = 10_000
+    /// The most partitions one CreateTopics or CreatePartitions request may create, Kafka's
+    /// `ReplicationControlManager.MAX_PARTITIONS_PER_BATCH`.
+    static let maxPartitionsPerRequest = 10_000
+
+    /// POLICY_VIOLATION when creating partitions `counts` (per topic; -1 is `defaultPartitions`,
+    /// other non-positive counts add nothing) in one request exceeds `limit`, as Kafka's controller
+    /// refuses it (`validateTotalNumberOfPartitions`): at once, before any work.
+    static func partitionsPerRequestRefusal(_ counts: [Int32], defaultPartitions: Int32,
+                                            limit: Int = maxPartitionsPerRequest) -> ApiError? {
+        let total = counts.reduce(0) { $0 + ($1 == -1 ? Int(defaultPartitions) : max(0, Int($1))) }
+        guard total > limit else { return nil }
+        return ApiError(.policyViolation, "Excessively large number of partitions per request: \(total) partitions, "
+                        + "the limit is \(limit) (create them in several requests).")
+    }
 
     /// INVALID_TOPIC_EXCEPTION for names Kafka rejects.
     static func validateName(_ name: String) throws {

@@ -3,18 +3,24 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
-/// The TCP listener: one pipeline per connection, `KafkaFrameDecoder` then ``ConnectionHandler``.
+/// The TCP listener: one pipeline per connection — on TLS listeners `NIOSSLServerHandler` with
+/// the listener's current context, then `KafkaFrameDecoder` and ``ConnectionHandler`` with the
+/// connection's ``ConnectionSession`` (its principal, its SASL exchange).
 final class BrokerServer: Sendable {
     private let group: any EventLoopGroup
     private let registry: HandlerRegistry
     private let logger: Logger
     private let maxFrameSize: Int
+    let listener: ListenerRuntime
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
 
-    init(group: any EventLoopGroup, registry: HandlerRegistry, maxFrameSize: Int, logger: Logger) {
+    init(group: any EventLoopGroup, registry: HandlerRegistry, maxFrameSize: Int, listener: ListenerRuntime = .plaintext,
+         logger: Logger) {
         self.group = group
+        self.listener = listener
         self.registry = registry
         self.maxFrameSize = maxFrameSize
         self.logger = logger
@@ -29,16 +35,21 @@ final class BrokerServer: Sendable {
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
-            .childChannelInitializer { [registry, maxFrameSize, logger, connections] channel in
+            .childChannelInitializer { [registry, maxFrameSize, logger, connections, listener] channel in
                 let id = ObjectIdentifier(channel)
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in
                     _ = connections.withLockedValue { $0.removeValue(forKey: id) }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls = listener.tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(registry: registry, logger: logger))
+                    let session = listener.makeSession(eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionHandler(registry: registry, session: session, listener: listener, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()

@@ -1,9 +1,17 @@
 import KafkaProtocol
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 
 /// One client connection: turns frames into requests, dispatches them, and writes the responses
 /// strictly in request order (see ``ResponseOrdering``).
+///
+/// Security: every request runs as the connection's principal (``ConnectionSession``). On a TLS
+/// listener the client certificate's principal is set when the handshake completes; on a SASL
+/// listener nothing but ApiVersions and the SASL requests is served before authentication
+/// (anything else closes the connection), and a failed authentication closes it once its answer
+/// is written. After a SaslHandshake v0 the SASL tokens arrive as raw frames and are answered so.
 ///
 /// A frame that cannot be decoded, an unknown API key or an unsupported version closes this
 /// connection, as Kafka does; the broker and its other connections go on. Reading pauses while
@@ -17,6 +25,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     struct DrainEvent {}
 
     private let registry: HandlerRegistry
+    private let session: ConnectionSession
+    private let listener: ListenerRuntime
     private var logger: Logger
     private let maxInFlight: Int
     private var ordering = ResponseOrdering<EncodedResponse>()
@@ -25,8 +35,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var isDraining = false
     private var clientAddress = "?"
 
-    init(registry: HandlerRegistry, logger: Logger, maxInFlight: Int = 100) {
+    init(registry: HandlerRegistry, session: ConnectionSession, listener: ListenerRuntime, logger: Logger, maxInFlight: Int = 100) {
         self.registry = registry
+        self.session = session
+        self.listener = listener
         self.logger = logger
         self.maxInFlight = maxInFlight
     }
@@ -38,16 +50,22 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard isActive, !isDraining else { return }
+        guard isActive, !isDraining, !session.closeRequested else { return }
         let frame = unwrapInboundIn(data)
+        if session.expectsRawToken { return rawToken(frame, context: context) }
         let request: RequestFrame
         do {
             request = try RequestFrame(frame: frame)
         } catch {
             return close(context, reason: "undecodable request header: \(error)")
         }
-        let requestContext = RequestContext(header: request.header, eventLoop: context.eventLoop,
-                                            clientAddress: clientAddress)
+        if case .close(let reason) = session.admit(request.apiKey) {
+            return close(context, reason: reason, level: .info)
+        }
+        var requestContext = RequestContext(header: request.header, eventLoop: context.eventLoop, clientAddress: clientAddress,
+                                            principal: session.principal, listenerName: session.listenerName,
+                                            securityProtocol: session.securityProtocol)
+        requestContext.session = session
         let future: EventLoopFuture<EncodedResponse?>
         do {
             future = try registry.dispatch(request, context: requestContext)
@@ -55,11 +73,33 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let name = request.apiKey.map { "\($0) v\(request.apiVersion)" } ?? "key \(request.header.requestApiKey)"
             return close(context, reason: "rejected \(name) request: \(error)")
         }
+        track(listener.prepareForWrite(future, on: context.eventLoop), context: context)
+    }
+
+    private func track(_ future: EventLoopFuture<EncodedResponse?>, context: ChannelHandlerContext) {
         let sequence = ordering.admit()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         future.hop(to: context.eventLoop).whenComplete { result in
             let (handler, context) = loopBound.value
             handler.finished(sequence, result, context: context)
+        }
+    }
+
+    /// A SASL token sent as a raw frame (after SaslHandshake v0), answered as a raw frame; a
+    /// failure closes the connection after the failed-authentication delay (v0 has no error slot).
+    private func rawToken(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        switch session.authenticate(Array(frame.readableBytesView)) {
+        case .challenge(let bytes), .success(_, let bytes):
+            var out = context.channel.allocator.buffer(capacity: 4 + bytes.count)
+            out.writeInteger(Int32(bytes.count))
+            out.writeBytes(bytes)
+            track(context.eventLoop.makeSucceededFuture(EncodedResponse(parts: [.byteBuffer(out)], onWritten: nil)), context: context)
+        case let .failure(mechanism, reason):
+            logger.info("failed authentication (\(mechanism), SaslHandshake v0): \(reason)")
+            let delayed = context.eventLoop.scheduleTask(in: session.failureDelay) { EncodedResponse?.none }.futureResult
+            track(delayed, context: context)
+        case .illegalState:
+            close(context, reason: "unexpected raw SASL token", level: .info)
         }
     }
 
@@ -79,6 +119,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func write(_ outcomes: [ResponseOrdering<EncodedResponse>.Outcome], context: ChannelHandlerContext) {
+        // A failed authentication: close once every admitted answer is written.
+        let closing = session.closeRequested && ordering.inFlight == 0
+        var lastWrite: EventLoopFuture<Void>?
         var wrote = false
         for outcome in outcomes {
             guard case let .respond(response) = outcome else { continue }
@@ -90,6 +133,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     let promise = context.eventLoop.makePromise(of: Void.self)
                     promise.futureResult.whenComplete { _ in onWritten() }
                     context.write(wrapOutboundOut(last), promise: promise)
+                    lastWrite = promise.futureResult
+                } else if closing {
+                    let promise = context.eventLoop.makePromise(of: Void.self)
+                    context.write(wrapOutboundOut(last), promise: promise)
+                    lastWrite = promise.futureResult
                 } else {
                     context.write(wrapOutboundOut(last), promise: nil)
                 }
@@ -97,6 +145,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
             wrote = true
         }
         if wrote { context.flush() }
+        if closing {
+            isActive = false
+            let channel = context.channel
+            if let lastWrite {
+                lastWrite.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
+            return
+        }
         if isDraining && ordering.inFlight == 0 {
             context.close(promise: nil)
         } else if readPending && ordering.inFlight < maxInFlight {
@@ -114,11 +172,26 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is DrainEvent {
+        if case TLSUserEvent.handshakeCompleted = event {
+            certificateVerified(context: context)
+            context.fireUserInboundEventTriggered(event)
+        } else if event is DrainEvent {
             isDraining = true
             if ordering.inFlight == 0 { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The TLS handshake completed: a client certificate (verified by the TLS layer against the
+    /// trust store) gives the connection its principal before any request is read.
+    private func certificateVerified(context: ChannelHandlerContext) {
+        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+              let certificate = tls.peerCertificate else { return }
+        do {
+            session.setCertificatePrincipal(try listener.principal(for: certificate))
+        } catch {
+            close(context, reason: "client certificate refused: \(error)", level: .info)
         }
     }
 
@@ -131,8 +204,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A peer resetting its connection is ordinary; a bad frame deserves a warning.
-        close(context, reason: "\(error)", level: error is IOError ? .debug : .warning)
+        // A peer resetting its connection is ordinary, a failed TLS handshake (a plaintext client,
+        // an untrusted or expired certificate) is the client's problem; a bad frame deserves a warning.
+        let level: Logger.Level = error is IOError ? .debug : (error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError ? .info : .warning)
+        close(context, reason: "\(error)", level: level)
     }
 
     private func close(_ context: ChannelHandlerContext, reason: String, level: Logger.Level = .warning) {

@@ -36,6 +36,10 @@ public struct ApiVersionTable: Sendable, Hashable {
         .incrementalAlterConfigs: 0...1,
         .offsetDelete: 0...0,
         .describeCluster: 0...1,
+        .saslHandshake: 1...1,
+        .saslAuthenticate: 0...2,
+        .describeUserScramCredentials: 0...0,
+        .alterUserScramCredentials: 0...0,
     ]
 
     /// The broker's advertised ranges.

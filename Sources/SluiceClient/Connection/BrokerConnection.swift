@@ -3,6 +3,8 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
+import SluiceSecurity
 
 /// One TCP connection to a broker, with many requests in flight.
 ///
@@ -71,6 +73,7 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
                         group: EventLoopGroup, health: BrokerHealth?) async throws -> BrokerConnection {
         let peer = nodeId.map { "broker \($0) at \(address)" } ?? "bootstrap server \(address)"
         let maxFrame = configuration.maxResponseSize
+        let tls = configuration.security.tlsContext
         let channel: Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -78,6 +81,10 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
                 .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLClientHandler(context: tls, serverHostname: TLSClientSettings.serverHostname(for: address.host)))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrame)))
                         try channel.pipeline.syncOperations.addHandler(ResponseMatcher(peer: peer))
@@ -96,6 +103,9 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
                                            inFlight: inFlight)
         do {
             let table = try await provisional.negotiateVersions()
+            if let sasl = configuration.security.sasl {
+                try await provisional.authenticate(sasl, versions: table)
+            }
             health?.recordAnswer(address)
             return BrokerConnection(channel: channel, nodeId: nodeId, address: address, versions: table,
                                     clientId: configuration.clientId, requestTimeout: configuration.requestTimeout,
@@ -145,6 +155,39 @@ public final class BrokerConnection: Sendable, CustomStringConvertible {
             return ApiVersionTable(response: response)
         }
         throw KafkaClientError(.unsupportedVersion(.apiVersions), "no ApiVersions version in common", resource: description)
+    }
+
+    /// SaslHandshake v1 and SaslAuthenticate rounds (ApiVersions is the only request a SASL
+    /// listener serves before). A refused mechanism or credential is the broker's error code:
+    /// UNSUPPORTED_SASL_MECHANISM (33) or SASL_AUTHENTICATION_FAILED (58), not retriable.
+    private func authenticate(_ credentials: SaslCredentials, versions table: ApiVersionTable) async throws {
+        guard var mechanism = SaslClientMechanism(mechanism: credentials.mechanism, username: credentials.username,
+                                                  password: credentials.password) else {
+            throw KafkaClientError(.invalidArgument, "SASL mechanism \(credentials.mechanism) is not supported", resource: description)
+        }
+        guard let handshakeVersion = table.version(for: .saslHandshake), handshakeVersion >= 1,
+              let authenticateVersion = table.version(for: .saslAuthenticate) else {
+            throw KafkaClientError(.unsupportedVersion(.saslAuthenticate), "the broker offers no SASL (is the listener SASL_SSL or SASL_PLAINTEXT?)",
+                                   resource: description)
+        }
+        let handshake = try decode(SaslHandshakeResponse.self,
+                                   frame: try await roundTrip(SaslHandshakeRequest(mechanism: mechanism.name), version: handshakeVersion,
+                                                              timeout: requestTimeout),
+                                   version: handshakeVersion)
+        try ErrorCode(handshake.errorCode).check(
+            resource: description, message: "SASL mechanism \(mechanism.name) is not enabled (enabled: \(handshake.mechanisms.joined(separator: ", ")))")
+        var token: [UInt8]? = mechanism.start()
+        while let next = token {
+            let frame = try await roundTrip(SaslAuthenticateRequest(authBytes: ByteBuffer(bytes: next)), version: authenticateVersion,
+                                            timeout: requestTimeout)
+            let answer = try decode(SaslAuthenticateResponse.self, frame: frame, version: authenticateVersion)
+            try ErrorCode(answer.errorCode).check(resource: description, message: answer.errorMessage)
+            do {
+                token = try mechanism.next(Array(answer.authBytes.readableBytesView))
+            } catch {
+                throw KafkaClientError(.broker(.saslAuthenticationFailed), "\(error)", resource: description)
+            }
+        }
     }
 
     /// The version this connection uses for `api`, or nil when the broker does not support it.

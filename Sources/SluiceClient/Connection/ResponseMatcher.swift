@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import NIOSSL
 
 /// A request on its way out: the encoded frame, its correlation id, and where its answer goes
 /// (nil for requests that get no answer, i.e. produce with `acks=0`).
@@ -63,6 +64,9 @@ final class ResponseMatcher: ChannelDuplexHandler {
         let reason: KafkaClientError
         if let frameError = error as? FrameSizeError {
             reason = KafkaClientError(.protocolViolation, "\(frameError)", resource: peer)
+        } else if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
+            reason = KafkaClientError(.connection, "TLS handshake failed: \(error) (does the listener speak TLS, and does "
+                                      + "ssl.ca.location hold the CA that signed its certificate?)", resource: peer)
         } else {
             reason = KafkaClientError(.connection, "\(error)", resource: peer)
         }

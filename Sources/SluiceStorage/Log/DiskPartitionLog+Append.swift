@@ -4,12 +4,13 @@ import NIOCore
 extension DiskPartitionLog {
     /// Appends batches as the partition leader (see ``PartitionLog/appendAsLeader(_:leaderEpoch:now:)``).
     ///
-    /// Precondition: the broker has run `RecordBatch.validate()` (magic, CRC, codec) on each batch;
-    /// this checks only what validation cannot know: sizes against the topic's limits, record
-    /// counts against offset deltas, keys on compacted topics, and producer sequences.
-    /// With several batches, a duplicate anywhere answers ``LogAppendError/duplicate(_:)`` for
-    /// the whole append (produce requests carry one batch per partition).
+    /// The batches are validated first (``LeaderBatchValidation``: sizes, CRC, counts, keys of
+    /// compacted topics), outside the log's lock; producer sequences and the leader epoch are
+    /// checked under it, against the log's state. With several batches, a duplicate anywhere
+    /// answers ``LogAppendError/duplicate(_:)`` for the whole append (produce requests carry one
+    /// batch per partition).
     public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
+        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits })
         if batches.count == 1 && batches[0].totalSize <= Segment.smallWriteBytes {
             return try appendOne(batches[0], leaderEpoch: leaderEpoch, now: now)
         }
@@ -21,12 +22,6 @@ extension DiskPartitionLog {
         var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
             let limits = state.limits
-            for i in 0..<prepared.count {
-                try Self.checkLeaderBatch(prepared.header(i), limits: limits)
-            }
-            if limits.compacted {
-                for batch in batches { try CompactedTopicCheck.requireKeys(batch) }
-            }
             var validator = hasProducers ? ProducerAppendValidator(table: state.producers) : nil
             var next = state.logEndOffset
             let firstOffset = next
@@ -50,20 +45,6 @@ extension DiskPartitionLog {
         }
         try pendingFlush.perform(on: self)
         return info
-    }
-
-    /// What every leader batch must be: magic 2, a record count that matches its offset delta,
-    /// no larger than `max.message.bytes` (and `segment.bytes`).
-    static func checkLeaderBatch(_ header: BatchHeader, limits: AppendLimits) throws {
-        guard header.magic == RecordBatch.currentMagic else {
-            throw LogAppendError.invalidBatch(.unsupportedMagic(header.magic))
-        }
-        guard header.recordCount > 0, Int64(header.lastOffsetDelta) == Int64(header.recordCount) - 1 else {
-            throw LogAppendError.invalidBatch(.invalidRecordCount(header.recordCount))
-        }
-        guard header.totalSize <= limits.maxBatchBytes else {
-            throw LogAppendError.batchTooLarge(size: header.totalSize, limit: limits.maxBatchBytes)
-        }
     }
 
     /// The answer to an idempotent producer's retry of a batch already in the log.

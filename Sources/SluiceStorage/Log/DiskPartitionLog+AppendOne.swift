@@ -2,8 +2,8 @@ import KafkaProtocol
 import NIOCore
 
 extension DiskPartitionLog {
-    /// The common produce: one batch of at most ``Segment/smallWriteBytes``. The same checks and
-    /// the same effects as the general path of ``appendAsLeader(_:leaderEpoch:now:)``, with the
+    /// The common produce: one validated batch of at most ``Segment/smallWriteBytes``. The same
+    /// checks and the same effects as the general path of ``appendAsLeader(_:leaderEpoch:now:)``, with the
     /// batch's final header written straight into the segment's write buffer instead of
     /// prepared beside the batch: at 1 KiB a batch costs a write(2) and little else.
     func appendOne(_ batch: RecordBatch, leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
@@ -11,8 +11,6 @@ extension DiskPartitionLog {
         let info: LogAppendInfo = try locked { state in
             let limits = state.limits
             var header = BatchHeader(batch)
-            try Self.checkLeaderBatch(header, limits: limits)
-            if limits.compacted { try CompactedTopicCheck.requireKeys(batch) }
             let firstOffset = state.logEndOffset
             header.baseOffset = firstOffset
             header.partitionLeaderEpoch = leaderEpoch

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBroker
 import SluiceClient
 
 /// The options every client command shares.
@@ -15,23 +16,57 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("client-id"), help: "The client id sent to the brokers.")
     var clientId: String = "sluice-cli"
 
+    @Option(name: .customLong("command-config"), help: ArgumentHelp(
+        "A properties file with Kafka client settings: TLS and SASL (security.protocol, sasl.mechanism, ...).",
+        discussion: """
+            Keys: security.protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), sasl.mechanism (PLAIN, SCRAM-SHA-256, \
+            SCRAM-SHA-512), sasl.username, sasl.password or sasl.jaas.config, ssl.ca.location or ssl.truststore.location \
+            (PEM), ssl.certificate.location + ssl.key.location (+ ssl.key.password) for mTLS, \
+            ssl.endpoint.identification.algorithm (https, or none), bootstrap.servers. Default: $SLUICE_COMMAND_CONFIG.
+            """, valueName: "file"))
+    var commandConfig: String?
+
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
     /// Runs `body` with a connected client and turns failures into a message and an exit code.
+    /// The `--command-config` file (or `$SLUICE_COMMAND_CONFIG`) as key-value pairs; empty without one.
+    func commandProperties() throws -> [String: String] {
+        let environment = ProcessInfo.processInfo.environment["SLUICE_COMMAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = commandConfig ?? environment else { return [:] }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the command config \(path)\(commandConfig == nil ? " (from SLUICE_COMMAND_CONFIG)" : "")")
+        }
+        var properties: [String: String] = [:]
+        for (key, value) in PropertiesFile.parse(String(decoding: data, as: UTF8.self)) { properties[key] = value }
+        return properties
+    }
+
+    /// The TLS and SASL settings of the command config.
+    func security(_ properties: [String: String]) throws -> ClientSecurity {
+        do {
+            return try ClientSecurity(properties: properties)
+        } catch let error as KafkaClientError {
+            throw ValidationError("command config: \(error.detail)")
+        }
+    }
+
     func run<T: Sendable>(_ body: @escaping @Sendable (KafkaClient) async throws -> T) async throws -> T {
+        let properties = try commandProperties()
+        let explicit = bootstrap ?? properties["bootstrap.servers"]
         let resolved: (servers: [BrokerAddress], source: BootstrapLookup.Source)
         do {
-            resolved = try BootstrapLookup.resolve(explicit: bootstrap)
+            resolved = try BootstrapLookup.resolve(explicit: explicit)
         } catch let error as KafkaClientError {
-            throw ValidationError("\(error.detail) (from \(bootstrap == nil ? "the environment or bootstrap file" : "--bootstrap"))")
+            throw ValidationError("\(error.detail) (from \(explicit == nil ? "the environment or bootstrap file" : bootstrap == nil ? "bootstrap.servers" : "--bootstrap"))")
         }
         let servers = resolved.servers.map(\.description).joined(separator: ",")
-        let configuration = ClientConfiguration(
+        var configuration = ClientConfiguration(
             bootstrapServers: resolved.servers, clientId: clientId,
             connectTimeout: .seconds(min(timeout, 10)), requestTimeout: .seconds(timeout),
             retry: RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(100), maxBackoff: .seconds(1)))
+        configuration.security = try security(properties)
         let client = KafkaClient(configuration: configuration)
         do {
             let value = try await body(client)

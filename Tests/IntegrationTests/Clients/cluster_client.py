@@ -11,6 +11,8 @@
                                                         {"delivered", "found", "missing": [first 20]}
   cluster_client.py consume BOOTSTRAP TOPIC COUNT    -> {"count", "errors"} reading from the beginning
   cluster_client.py follow BOOTSTRAP TOPIC STOP_FILE -> consumes (a group) until STOP_FILE appears; {"count", "errors"}
+
+SLUICE_CLIENT_SECURITY (a JSON object of Kafka client properties) secures every client.
 """
 import json
 import os
@@ -20,9 +22,12 @@ import time
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+# Client security settings (Kafka's property names) for secured clusters, as a JSON object.
+SECURITY = json.loads(os.environ.get("SLUICE_CLIENT_SECURITY", "{}"))
+
 
 def create(bootstrap, topic, partitions, rf, min_isr=None):
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({**SECURITY, "bootstrap.servers": bootstrap})
     config = {"min.insync.replicas": min_isr} if min_isr else {}
     for future in admin.create_topics([NewTopic(topic, int(partitions), int(rf), config=config)]).values():
         future.result(timeout=30)
@@ -30,7 +35,7 @@ def create(bootstrap, topic, partitions, rf, min_isr=None):
 
 
 def describe(bootstrap, topic=None):
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({**SECURITY, "bootstrap.servers": bootstrap})
     md = admin.list_topics(topic=topic, timeout=10)
     out = {"controller": md.controller_id, "brokers": sorted(md.brokers.keys()), "partitions": {}}
     if topic and topic in md.topics:
@@ -41,7 +46,7 @@ def describe(bootstrap, topic=None):
 
 def produce(bootstrap, topic, seconds, stop_file=None, delivered_file=None):
     # Retries are unlimited within delivery.timeout.ms: a leader move is retriable.
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
+    producer = Producer({**SECURITY, "bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
                          "delivery.timeout.ms": 60000, "retry.backoff.ms": 100,
                          "topic.metadata.refresh.interval.ms": 1000})
     stats = {"sent": 0, "delivered": 0, "errors": []}
@@ -74,7 +79,7 @@ def check(bootstrap, topic, delivered_file):
     """Every value the producer was told was delivered must be readable (no group: all partitions)."""
     from confluent_kafka import TopicPartition
     wanted = set(line.strip() for line in open(delivered_file) if line.strip())
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-check-%d" % os.getpid(),
+    consumer = Consumer({**SECURITY, "bootstrap.servers": bootstrap, "group.id": "cluster-check-%d" % os.getpid(),
                          "enable.auto.commit": False, "enable.partition.eof": False})
     md = consumer.list_topics(topic, timeout=30)
     consumer.assign([TopicPartition(topic, p, 0) for p in md.topics[topic].partitions])
@@ -94,7 +99,7 @@ def check(bootstrap, topic, delivered_file):
 
 def follow(bootstrap, topic, stop_file):
     """Consumes with a group until STOP_FILE appears (then 3 s more); checks offsets never go back."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-follow-%d" % os.getpid(),
+    consumer = Consumer({**SECURITY, "bootstrap.servers": bootstrap, "group.id": "cluster-follow-%d" % os.getpid(),
                          "auto.offset.reset": "earliest", "enable.auto.commit": True})
     consumer.subscribe([topic])
     got, errors, last = 0, [], {}
@@ -119,7 +124,7 @@ def follow(bootstrap, topic, stop_file):
 
 
 def consume(bootstrap, topic, count):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-test-%d" % os.getpid(),
+    consumer = Consumer({**SECURITY, "bootstrap.servers": bootstrap, "group.id": "cluster-test-%d" % os.getpid(),
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     consumer.subscribe([topic])
     got, errors = 0, []

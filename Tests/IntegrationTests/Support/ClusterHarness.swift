@@ -19,9 +19,16 @@ final class ClusterHarness: @unchecked Sendable {
     let directory: String
     private(set) var nodes: [Int32: Node] = [:]
     let sessionTimeoutMs: Int
+    /// The client listener's name and the lines added to every broker's properties (security).
+    let clientListener: String
+    let extraProperties: [String]
 
-    init(brokers: Int, sessionTimeoutMs: Int = 2000) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
+    /// `parent`: where the cluster's directory goes (the temporary directory by default).
+    init(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT", extraProperties: [String] = [],
+         parent: URL = FileManager.default.temporaryDirectory) throws {
+        self.clientListener = clientListener
+        self.extraProperties = extraProperties
+        directory = parent.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.sessionTimeoutMs = sessionTimeoutMs
         for id in 1...Int32(brokers) {
@@ -51,7 +58,7 @@ final class ClusterHarness: @unchecked Sendable {
             process.roles=\(node.controllerPort != nil ? "broker,controller" : "broker")
             controller.quorum.voters=\(voters)
             controller.listener.names=CONTROLLER
-            listeners=PLAINTEXT://127.0.0.1:\(node.port)\(node.controllerPort.map { ",CONTROLLER://127.0.0.1:\($0)" } ?? "")
+            listeners=\(clientListener)://127.0.0.1:\(node.port)\(node.controllerPort.map { ",CONTROLLER://127.0.0.1:\($0)" } ?? "")
             log.dirs=\(directory)/broker-\(id)
             default.replication.factor=3
             offsets.topic.replication.factor=3
@@ -59,7 +66,7 @@ final class ClusterHarness: @unchecked Sendable {
             broker.heartbeat.interval.ms=250
             controller.quorum.election.timeout.ms=500
             controller.quorum.fetch.timeout.ms=1000
-            """
+            """ + extraProperties.map { "\n" + $0 }.joined()
         try text.write(toFile: "\(directory)/broker-\(id).properties", atomically: true, encoding: .utf8)
     }
 

@@ -16,18 +16,22 @@ extension Controller {
             leases[request.brokerId] = driver.nowMs + settings.sessionTimeoutMs
             return done(.success(existing.epoch))
         }
-        var records: [MetadataRecord] = []
         if image.brokers[request.brokerId] != nil {
-            // A new incarnation: the old process is gone; take it out of its partitions first.
-            records += removalChanges(for: request.brokerId, unclean: true).map(MetadataRecord.partitionChange)
+            // A new incarnation: the old process is gone; take it out of its partitions first (as
+            // many batches as that takes; the registration follows them in the log).
+            let removals = removalChanges(for: request.brokerId, unclean: true).map(MetadataRecord.partitionChange)
+            commit(removals, driver: driver, name: "removing broker \(request.brokerId)'s old incarnation") { _ in }
         }
-        let epoch = driver.statusLocked.logEndOffset
+        // The broker epoch is the offset of the batch that registers it.
+        let epoch = nextOffset
+        heartbeats.forget(request.brokerId)
         let endpoints = request.listeners.map {
             BrokerEndpoint(name: $0.name, host: $0.host, port: Int32($0.port), securityProtocol: $0.securityProtocol)
         }
         let rack = request.rack.flatMap { $0.isEmpty ? nil : $0 }
-        records.append(.registerBroker(BrokerRegistration(id: request.brokerId, incarnationId: incarnation, epoch: epoch,
-                                                          endpoints: endpoints, rack: rack, fenced: true)))
+        let records: [MetadataRecord] = [.registerBroker(BrokerRegistration(id: request.brokerId, incarnationId: incarnation,
+                                                                            epoch: epoch, endpoints: endpoints, rack: rack,
+                                                                            fenced: true))]
         leases[request.brokerId] = driver.nowMs + settings.sessionTimeoutMs
         commit(records, driver: driver) { [logger] error in
             if let error { return done(.failure(error)) }
@@ -96,22 +100,28 @@ extension Controller {
         var records = removalChanges(for: brokerId, unclean: false).map(MetadataRecord.partitionChange)
         records.append(.unregisterBroker(id: brokerId, epoch: broker.epoch))
         leases[brokerId] = nil
+        heartbeats.forget(brokerId)
         commit(records, driver: driver) { [logger] error in
             if error == nil { logger.info("unregistered broker \(brokerId)") }
             done(error)
         }
     }
 
-    /// Fences brokers whose lease ran out and moves their leaderships.
+    /// Fences brokers whose lease ran out and moves their leaderships. A lease runs a session
+    /// past the latest heartbeat, counted from when it *arrived* (``BrokerHeartbeatTracker``),
+    /// not from when this queue got to it.
     func fenceExpiredBrokers(nowMs: Int64, driver: RaftDriver) {
         for broker in image.brokers.values where !broker.fenced {
-            let deadline = leases[broker.id] ?? (nowMs + settings.sessionTimeoutMs)
+            var deadline = leases[broker.id] ?? (nowMs + settings.sessionTimeoutMs)
+            if let contact = heartbeats.lastContact(broker.id, epoch: broker.epoch) {
+                deadline = max(deadline, contact + settings.sessionTimeoutMs)
+            }
             leases[broker.id] = deadline
             guard deadline < nowMs else { continue }
             var records: [MetadataRecord] = [.fenceBroker(id: broker.id, epoch: broker.epoch)]
             records += removalChanges(for: broker.id, unclean: true).map(MetadataRecord.partitionChange)
             logger.warning("broker \(broker.id) missed its session timeout (\(settings.sessionTimeoutMs) ms): fencing it")
-            commit(records, driver: driver) { _ in }
+            commit(records, driver: driver, name: "fencing broker \(broker.id)") { _ in }
         }
     }
 
@@ -168,7 +178,7 @@ extension Controller {
         }
         if !changes.isEmpty {
             logger.info("preferred-leader election for \(changes.count) partition(s)")
-            commit(changes, driver: driver) { _ in }
+            commit(changes, driver: driver, atomic: false, name: "preferred-leader election") { _ in }
         }
     }
 }

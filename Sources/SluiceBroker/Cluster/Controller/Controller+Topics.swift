@@ -22,11 +22,23 @@ extension Controller {
         records += topic.configs.sorted { $0.key < $1.key }.map {
             .config(resourceType: 2, resourceName: topic.name, name: $0.key, value: $0.value)
         }
-        commit(records, driver: driver) { [logger] error in
+        commit(records, driver: driver, name: "creating topic \(topic.name) (\(topic.partitions.count) partitions)") { [logger] error in
             if let error { return done(.failure(error)) }
-            logger.info("created topic \(topic.name) (id \(topic.id), \(topic.partitions.map { $0.replicas }))")
+            if topic.partitions.count <= 100 {
+                logger.info("created topic \(topic.name) (id \(topic.id), \(topic.partitions.map { $0.replicas }))")
+            } else {
+                logger.info("created topic \(topic.name) (id \(topic.id), \(topic.partitions.count) partitions)")
+            }
             done(.success(topic))
         }
+    }
+
+    /// POLICY_VIOLATION when one request would create more than `settings.maxPartitionsPerRequest`
+    /// partitions (`counts`: per topic; -1 is `num.partitions`, other non-positive counts add
+    /// nothing), as Kafka's controller refuses it — at once, before any work or record.
+    func partitionsPerRequestRefusal(_ counts: [Int32]) -> ApiError? {
+        TopicValidation.partitionsPerRequestRefusal(counts, defaultPartitions: settings.numPartitions,
+                                                    limit: settings.maxPartitionsPerRequest)
     }
 
     private func planTopic(_ creation: TopicCreation) throws -> TopicImage {

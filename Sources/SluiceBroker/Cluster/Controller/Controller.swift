@@ -8,9 +8,10 @@ import SluiceStorage
 /// heartbeats, admin requests, AlterPartition) and timers (leases, preferred leaders,
 /// reassignments) into metadata records, proposes them and answers once they are committed.
 ///
-/// Confined to the Raft driver: every method is called from the driver's queue with its lock
-/// held (``RaftDriver/submit(_:)`` or an application callback), which is what makes the class
-/// Sendable. `image` is the committed image plus this controller's own proposed records, so
+/// Confined to the driver's application queue (``RaftApplicationQueue``): every method is called
+/// there, one at a time (``RaftDriver/submit(_:ifStopped:)`` or an application callback), which is
+/// what makes the class Sendable. It never runs on the Raft queue: however long an operation takes,
+/// Raft's ticks, fetches and votes go on meanwhile. `image` is the committed image plus this controller's own proposed records, so
 /// that a second request sees the first one's effect before it commits (Kafka's controller
 /// does the same); when leadership is lost it falls back to the committed image.
 final class Controller: @unchecked Sendable {
@@ -25,6 +26,8 @@ final class Controller: @unchecked Sendable {
     private var waiters: [Int64: Waiter] = [:]
     /// Lease deadlines (driver ms) of registered brokers; only the active controller keeps them.
     var leases: [Int32: Int64] = [:]
+    /// Heartbeats as they arrive (any thread): a lease also lasts a session past the latest one.
+    let heartbeats = BrokerHeartbeatTracker()
     var nextRebalanceCheckMs: Int64 = 0
 
     private struct Waiter {
@@ -40,23 +43,34 @@ final class Controller: @unchecked Sendable {
 
     // MARK: Committing
 
-    /// Proposes `records` as one atomic batch and calls `done` once it is committed (nil) or
-    /// lost (NOT_CONTROLLER). An empty list completes at once. Not active: NOT_CONTROLLER.
-    func commit(_ records: [MetadataRecord], driver: RaftDriver, done: @escaping (ApiError?) -> Void) {
+    /// Proposes `records` and calls `done` once they are committed (nil) or lost (NOT_CONTROLLER).
+    /// They go in batches of at most `settings.maxRecordsPerBatch` records (see
+    /// ``MetadataBatches``): an `atomic` operation that needs several is written as a metadata
+    /// transaction named `name`, so that it still takes effect at once. An empty list completes at
+    /// once. Not active: NOT_CONTROLLER.
+    func commit(_ records: [MetadataRecord], driver: RaftDriver, atomic: Bool = true, name: String = "controller operation",
+                done: @escaping (ApiError?) -> Void) {
         guard isActive else { return done(Self.notController(driver)) }
         guard !records.isEmpty else { return done(nil) }
-        let position: OffsetAndEpoch
+        let batches = MetadataBatches.split(records, atomic: atomic, name: name, maxRecordsPerBatch: settings.maxRecordsPerBatch)
+        let positions: [OffsetAndEpoch]
         do {
-            position = try driver.proposeLocked(MetadataRecordCodec.encode(records))
+            positions = try driver.propose(batches.map(MetadataRecordCodec.encode), epoch: epoch)
         } catch {
             return done(Self.notController(driver))
         }
         for record in records {
             if let problem = image.apply(record) { logger.warning("controller: own record does not apply: \(problem)") }
         }
-        image.offset = position.offset + 1
-        waiters[position.offset] = Waiter(epoch: position.epoch, done: done)
+        guard let last = positions.last else { return done(nil) }
+        if batches.count > 1 { logger.info("\(name): \(records.count) records in \(batches.count) batches") }
+        image.offset = last.offset + 1
+        waiters[last.offset] = Waiter(epoch: last.epoch, done: done)
     }
+
+    /// The metadata-log offset of the next batch this controller proposes (a broker's epoch is the
+    /// offset of its registration).
+    var nextOffset: Int64 { image.offset }
 
     static func notController(_ driver: RaftDriver) -> ApiError {
         let leader = driver.leader.leaderID.map { "node \($0)" } ?? "unknown"
@@ -66,17 +80,19 @@ final class Controller: @unchecked Sendable {
     // MARK: From the metadata log
 
     /// Committed entries were applied to `committedImage` (called for every batch, in order).
-    func didApply(_ entries: [LogEntry], committedImage: MetadataImage, driver: RaftDriver) {
+    /// `openTransaction`: the log ends inside a transaction that has not ended (its controller
+    /// lost the leadership half-way); a new active controller aborts it.
+    func didApply(_ entries: [LogEntry], committedImage: MetadataImage, openTransaction: Bool, driver: RaftDriver) {
         committed = committedImage
         for entry in entries {
             if let waiter = waiters.removeValue(forKey: entry.offset) {
                 waiter.done(waiter.epoch == entry.epoch ? nil : Self.notController(driver))
             }
-            if case .leaderChange(let change) = entry.payload, change.leaderID == nodeID {
-                let status = driver.statusLocked
-                if status.role == .leader && status.epoch == entry.epoch && !isActive {
-                    activate(epoch: entry.epoch, driver: driver)
-                }
+            // Still the leader of that epoch (the Raft queue may have moved on since: a later
+            // `leaderChanged` then deactivates).
+            if case .leaderChange(let change) = entry.payload, change.leaderID == nodeID,
+               driver.isLeader(epoch: entry.epoch), !isActive {
+                activate(epoch: entry.epoch, abortingTransaction: openTransaction, driver: driver)
             }
         }
         if !isActive { image = committedImage }
@@ -95,7 +111,7 @@ final class Controller: @unchecked Sendable {
 
     /// This node's `LeaderChange` record committed: everything before it is applied, so the
     /// committed image is the whole truth and the controller can act.
-    private func activate(epoch: Int32, driver: RaftDriver) {
+    private func activate(epoch: Int32, abortingTransaction: Bool, driver: RaftDriver) {
         isActive = true
         self.epoch = epoch
         image = committed
@@ -103,6 +119,12 @@ final class Controller: @unchecked Sendable {
         leases = Dictionary(uniqueKeysWithValues: image.brokers.keys.map { ($0, now + settings.sessionTimeoutMs) })
         nextRebalanceCheckMs = now + settings.leaderImbalanceCheckIntervalMs
         logger.info("node \(nodeID) is the active controller (epoch \(epoch), metadata offset \(committed.offset))")
+        if abortingTransaction {
+            // As Kafka's ActivationRecordsGenerator: the previous controller's unfinished
+            // transaction never takes effect (its requester got NOT_CONTROLLER and retries).
+            logger.warning("aborting the metadata transaction the previous controller left open")
+            commit([.abortTransaction(reason: "the controller that began it lost the leadership")], driver: driver) { _ in }
+        }
         if image.clusterId == nil { bootstrapCluster(driver: driver) }
     }
 

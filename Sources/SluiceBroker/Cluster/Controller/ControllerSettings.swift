@@ -26,4 +26,11 @@ struct ControllerSettings: Sendable {
     var isSingleVoter = true
     /// Producer ids handed out per AllocateProducerIds.
     var producerIdBlockSize: Int64 = 1000
+    /// The most records in one metadata-log batch (Kafka's `MAX_RECORDS_PER_BATCH`); larger
+    /// operations span several (``MetadataBatches``).
+    var maxRecordsPerBatch = MetadataBatches.defaultMaxRecordsPerBatch
+    /// The most partitions one CreateTopics or CreatePartitions request may create (Kafka's
+    /// `ReplicationControlManager.MAX_PARTITIONS_PER_BATCH`); more is refused up front with
+    /// POLICY_VIOLATION.
+    var maxPartitionsPerRequest = TopicValidation.maxPartitionsPerRequest
 }

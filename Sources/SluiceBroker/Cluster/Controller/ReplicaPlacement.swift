@@ -17,13 +17,13 @@ enum ReplicaPlacement {
         let n = ordered.count
         let start = ((seed % n) + n) % n
         let racks = Dictionary(uniqueKeysWithValues: brokers.map { ($0.id, $0.rack) })
+        let rackCount = Set(ordered.map { racks[$0] ?? nil }).count
         // Each partition starts one broker further (leaders rotate) and walks the rack-alternating
         // order, skipping brokers of racks it already has while another rack is still available.
         return (0..<Int(count)).map { p in
             let first = (start + Int(firstPartition) + p) % n
             var replicas = [ordered[first]]
             var usedRacks: Set<String?> = [racks[ordered[first]] ?? nil]
-            let rackCount = Set(ordered.map { racks[$0] ?? nil }).count
             for j in 1..<n where replicas.count < Int(factor) {
                 let candidate = ordered[(first + j) % n]
                 let rack = racks[candidate] ?? nil

@@ -25,14 +25,17 @@ struct BrokerRegistrationHandler: ApiHandler {
     }
 }
 
-/// BrokerHeartbeat (63), versions 0-1: lease renewal, unfencing once caught up
-/// (`current_metadata_offset` ≥ the broker epoch), controlled shutdown (`want_shut_down`).
+/// BrokerHeartbeat (63), versions 0-1: lease renewal (counted from the request's arrival, see
+/// `BrokerHeartbeatTracker`), unfencing once caught up (`current_metadata_offset` ≥ the broker
+/// epoch), controlled shutdown (`want_shut_down`).
 struct BrokerHeartbeatHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...1
     let services: ControllerServices
 
     func handle(_ request: BrokerHeartbeatRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<BrokerHeartbeatResponse>> {
-        services.onController(context) { controller, driver, done in
+        // Noted now, on the event loop: the lease counts from here even if the controller is busy.
+        services.controller.heartbeats.touch(request.brokerId, epoch: request.brokerEpoch, nowMs: services.driver.nowMs)
+        return services.onController(context) { controller, driver, done in
             controller.heartbeat(request, driver: driver) { done(HandlerReply($0)) }
         }
     }

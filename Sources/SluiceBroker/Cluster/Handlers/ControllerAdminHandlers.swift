@@ -14,6 +14,15 @@ struct ControllerCreateTopicsHandler: ApiHandler {
     func handle(_ request: CreateTopicsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<CreateTopicsResponse>> {
         services.onController(context) { controller, driver, done in
             var response = CreateTopicsResponse()
+            let counts = request.topics.map { $0.assignments.isEmpty ? $0.numPartitions : Int32(clamping: $0.assignments.count) }
+            if let refusal = controller.partitionsPerRequestRefusal(counts) {
+                // Kafka's ReplicationControlManager.validateTotalNumberOfPartitions: nothing is created.
+                response.topics = request.topics.map {
+                    CreateTopicsResponse.CreatableTopicResult(name: $0.name, errorCode: refusal.code.rawValue,
+                                                              errorMessage: refusal.message, configs: nil)
+                }
+                return done(HandlerReply(response))
+            }
             sequentially(request.topics, done: { done(HandlerReply(response)) }) { topic, next in
                 var creation = TopicCreation(name: topic.name, numPartitions: topic.numPartitions,
                                              replicationFactor: topic.replicationFactor)
@@ -82,6 +91,16 @@ struct ControllerCreatePartitionsHandler: ApiHandler {
     func handle(_ request: CreatePartitionsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<CreatePartitionsResponse>> {
         services.onController(context) { controller, driver, done in
             var response = CreatePartitionsResponse()
+            let added = request.topics.map { topic -> Int32 in
+                topic.count - Int32(clamping: controller.image.topics[topic.name]?.partitions.count ?? Int(topic.count))
+            }
+            if let refusal = controller.partitionsPerRequestRefusal(added) {
+                response.results = request.topics.map {
+                    CreatePartitionsResponse.CreatePartitionsTopicResult(name: $0.name, errorCode: refusal.code.rawValue,
+                                                                         errorMessage: refusal.message)
+                }
+                return done(HandlerReply(response))
+            }
             sequentially(request.topics, done: { done(HandlerReply(response)) }) { topic, next in
                 controller.createPartitions(topic: topic.name, count: topic.count, assignments: topic.assignments?.map(\.brokerIds),
                                             validateOnly: request.validateOnly, driver: driver) { error in

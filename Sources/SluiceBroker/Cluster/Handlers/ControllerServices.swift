@@ -12,7 +12,7 @@ struct ControllerServices: Sendable {
     /// The voters' controller listeners (for DescribeQuorum's node list).
     let voters: [Int32: HostAndPort]
 
-    /// Runs `body` inside the driver (where the controller lives) and completes on the request's
+    /// Runs `body` on the driver's application queue (where the controller lives) and completes on the request's
     /// event loop with what `body` hands to its callback.
     func onController<T: Sendable>(_ context: RequestContext,
                                    _ body: @escaping @Sendable (Controller, RaftDriver, @escaping (T) -> Void) -> Void)

@@ -81,14 +81,11 @@ struct DescribeQuorumHandler: ApiHandler {
     let services: ControllerServices
 
     func handle(_ request: DescribeQuorumRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeQuorumResponse>> {
-        // Read on the driver's queue: its lock is held across fsyncs, which an event loop must not wait for.
-        let promise = context.eventLoop.makePromise(of: RaftStatus.self)
-        services.driver.submit({ driver in promise.succeed(driver.statusLocked) }, ifStopped: {
-            promise.fail(PeerConnectionError("the quorum driver is stopped"))
-        })
+        // Read on the Raft queue: its lock is held across fsyncs, which an event loop must not wait for.
+        let status = services.driver.status(on: context.eventLoop)
         let voters = services.voters
         let version = context.apiVersion
-        return promise.futureResult.map { status in
+        return status.map { status in
             var partition = DescribeQuorumResponse.PartitionData()
             partition.partitionIndex = 0
             partition.errorMessage = nil

@@ -27,23 +27,25 @@ extension MetadataImage {
             topics[name] = TopicImage(name: name, id: id)
             topicNames[id] = name
         case .partition(let registration):
-            guard let name = topicNames[registration.topicId] else { return "partition of unknown topic \(registration.topicId)" }
-            var partitions = topics[name]!.partitions
-            let index = Int(registration.partition)
-            if index == partitions.count {
-                partitions.append(registration)
-            } else if index >= 0 && index < partitions.count {
-                partitions[index] = registration
-            } else {
-                return "partition \(index) of \(name) is not the next one (\(partitions.count))"
+            guard let name = topicNames[registration.topicId], let count = topics[name]?.partitions.count else {
+                return "partition of unknown topic \(registration.topicId)"
             }
-            topics[name]!.partitions = partitions
+            let index = Int(registration.partition)
+            // Mutated in place (no local copy of the array): a topic of N partitions replays in
+            // O(N), not O(N²).
+            if index == count {
+                topics[name]!.partitions.append(registration)
+            } else if index >= 0 && index < count {
+                topics[name]!.partitions[index] = registration
+            } else {
+                return "partition \(index) of \(name) is not the next one (\(count))"
+            }
         case .partitionChange(let change):
-            guard let name = topicNames[change.topicId], let topic = topics[name],
-                  change.partition >= 0, Int(change.partition) < topic.partitions.count else {
+            guard let name = topicNames[change.topicId], let count = topics[name]?.partitions.count,
+                  change.partition >= 0, Int(change.partition) < count else {
                 return "change of unknown partition \(change.topicId)-\(change.partition)"
             }
-            var p = topic.partitions[Int(change.partition)]
+            var p = topics[name]!.partitions[Int(change.partition)]
             if let leader = change.leader {
                 p.leader = leader
                 p.leaderEpoch += 1
@@ -69,6 +71,17 @@ extension MetadataImage {
             }
         case .producerIds(_, _, let next):
             nextProducerIdBlock = max(nextProducerIdBlock, next)
+        case let .userScramCredential(name, mechanism, credential):
+            scramCredentials[name, default: [:]][mechanism] = credential
+        case let .removeUserScramCredential(name, mechanism):
+            guard scramCredentials[name]?.removeValue(forKey: mechanism) != nil else {
+                return "removal of unknown SCRAM credential \(name) \(mechanism.rawValue)"
+            }
+            if scramCredentials[name]?.isEmpty == true { scramCredentials[name] = nil }
+        case .beginTransaction, .endTransaction, .abortTransaction:
+            // Framing: which records take effect together is the loader's business
+            // (``MetadataLoader``); the records themselves change nothing.
+            break
         }
         return nil
     }
@@ -87,6 +100,11 @@ extension MetadataImage {
         }
         for (name, value) in brokerDefaults.sorted(by: { $0.key < $1.key }) {
             records.append(.config(resourceType: 4, resourceName: "", name: name, value: value))
+        }
+        for (name, credentials) in scramCredentials.sorted(by: { $0.key < $1.key }) {
+            for (mechanism, credential) in credentials.sorted(by: { $0.key < $1.key }) {
+                records.append(.userScramCredential(name: name, mechanism: mechanism, credential: credential))
+            }
         }
         if nextProducerIdBlock > 0 {
             records.append(.producerIds(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerIdBlock))

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import SluiceStorage
 
 /// The cluster's metadata as a value: what replaying the metadata log up to `offset` gives.
@@ -19,6 +20,9 @@ public struct MetadataImage: Sendable, Equatable {
     public var nextProducerIdBlock: Int64 = 0
     /// Cluster-wide dynamic broker configs (`ConfigRecord` with an empty broker name).
     public var brokerDefaults: [String: String] = [:]
+    /// SCRAM credentials by user and mechanism (`UserScramCredentialRecord`): what SCRAM
+    /// authentication checks on every broker.
+    public var scramCredentials: [String: [ScramMechanism: ScramCredential]] = [:]
 
     public init() {}
 

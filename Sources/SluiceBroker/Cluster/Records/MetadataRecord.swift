@@ -1,11 +1,14 @@
 import KafkaProtocol
+import SluiceSecurity
 
 /// One record of the replicated metadata log. The names and type ids follow Kafka's KRaft
 /// metadata records (`RegisterBrokerRecord` = 0, `TopicRecord` = 2, ...); the encoding is Sluice's
 /// own (``MetadataRecordCodec``), since Kafka's record schemas are not among the shared specs.
 ///
 /// A Raft entry carries a batch of records that apply atomically (a topic and all its
-/// partitions, say); a snapshot is the list of records that rebuilds an image.
+/// partitions, say); a change too large for one batch spans several, framed by
+/// `beginTransaction` … `endTransaction` (KIP-868) so that it still takes effect at once. A
+/// snapshot is the list of records that rebuilds an image.
 public enum MetadataRecord: Sendable, Equatable {
     /// Sluice: the cluster id, written once by the first active controller.
     case clusterId(String)
@@ -29,6 +32,20 @@ public enum MetadataRecord: Sendable, Equatable {
     case config(resourceType: Int8, resourceName: String, name: String, value: String?)
     /// The next block of producer ids starts at `nextProducerId` (Kafka's `ProducerIdsRecord`).
     case producerIds(brokerId: Int32, brokerEpoch: Int64, nextProducerId: Int64)
+    /// A user's SCRAM credential for one mechanism, set or replaced (Kafka's
+    /// `UserScramCredentialRecord`): salt, iterations, stored and server keys — never the password.
+    case userScramCredential(name: String, mechanism: ScramMechanism, credential: ScramCredential)
+    /// A user's SCRAM credential for one mechanism removed (`RemoveUserScramCredentialRecord`).
+    case removeUserScramCredential(name: String, mechanism: ScramMechanism)
+    /// Kafka's `BeginTransactionRecord` (KIP-868): the records up to the matching
+    /// `endTransaction`, over as many batches as they need, take effect together; `name` says
+    /// what for (logs).
+    case beginTransaction(name: String?)
+    /// Kafka's `EndTransactionRecord`: the open transaction's records take effect now.
+    case endTransaction
+    /// Kafka's `AbortTransactionRecord`: the open transaction's records never take effect (its
+    /// controller lost the leadership before ending it; the next one writes this).
+    case abortTransaction(reason: String?)
 
     /// Kafka's metadata record type ids (Sluice's own from 100).
     public var typeId: Int16 {
@@ -43,7 +60,12 @@ public enum MetadataRecord: Sendable, Equatable {
         case .unfenceBroker: return 8
         case .removeTopic: return 9
         case .producerIds: return 15
+        case .userScramCredential: return 11
+        case .removeUserScramCredential: return 12
         case .brokerShutdownChange: return 17
+        case .beginTransaction: return 23
+        case .endTransaction: return 24
+        case .abortTransaction: return 25
         case .clusterId: return 100
         }
     }

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// Encodes metadata records for the Raft log and snapshots.
 ///
@@ -107,6 +108,22 @@ public enum MetadataRecordCodec {
             w.writeInt32(broker)
             w.writeInt64(epoch)
             w.writeInt64(next)
+        case let .userScramCredential(name, mechanism, credential):
+            w.writeString(name, compact: true)
+            w.writeInt8(mechanism.wireType)
+            for bytes in [credential.salt, credential.storedKey, credential.serverKey] {
+                w.writeBytes(ByteBuffer(bytes: bytes), compact: true)
+            }
+            w.writeInt32(credential.iterations)
+        case let .removeUserScramCredential(name, mechanism):
+            w.writeString(name, compact: true)
+            w.writeInt8(mechanism.wireType)
+        case .beginTransaction(let name):
+            w.writeNullableString(name, compact: true)
+        case .endTransaction:
+            break
+        case .abortTransaction(let reason):
+            w.writeNullableString(reason, compact: true)
         }
     }
 
@@ -116,6 +133,12 @@ public enum MetadataRecordCodec {
 
     private static func readIds(_ r: inout WireReader) throws -> [Int32] {
         try r.readArray(compact: true) { try $0.readInt32() }
+    }
+
+    private static func readScramMechanism(_ r: inout WireReader) throws -> ScramMechanism {
+        let type = try r.readInt8()
+        guard let mechanism = ScramMechanism(wireType: type) else { throw MetadataRecordError("unknown SCRAM mechanism \(type)") }
+        return mechanism
     }
 
     private static func decodeRecord(_ r: inout WireReader) throws -> MetadataRecord {
@@ -172,6 +195,22 @@ public enum MetadataRecordCodec {
                            name: try r.readString(compact: true), value: try r.readNullableString(compact: true))
         case 15:
             return .producerIds(brokerId: try r.readInt32(), brokerEpoch: try r.readInt64(), nextProducerId: try r.readInt64())
+        case 11:
+            let name = try r.readString(compact: true)
+            let mechanism = try readScramMechanism(&r)
+            let salt = Array(try r.readBytes(compact: true).readableBytesView)
+            let storedKey = Array(try r.readBytes(compact: true).readableBytesView)
+            let serverKey = Array(try r.readBytes(compact: true).readableBytesView)
+            let credential = ScramCredential(salt: salt, storedKey: storedKey, serverKey: serverKey, iterations: try r.readInt32())
+            return .userScramCredential(name: name, mechanism: mechanism, credential: credential)
+        case 12:
+            return .removeUserScramCredential(name: try r.readString(compact: true), mechanism: try readScramMechanism(&r))
+        case 23:
+            return .beginTransaction(name: try r.readNullableString(compact: true))
+        case 24:
+            return .endTransaction
+        case 25:
+            return .abortTransaction(reason: try r.readNullableString(compact: true))
         default:
             throw MetadataRecordError("unknown metadata record type \(type)")
         }

@@ -97,7 +97,8 @@ final class ControllerClient: ControllerChannel, Sendable {
         let remaining = max(deadline - .now(), .milliseconds(1))
         let future: EventLoopFuture<R.Response>
         if controller == nodeID, let registry = localRegistry.withLockedValue({ $0 }) {
-            future = dispatchLocally(request, version: version, registry: registry, loop: loop)
+            future = Self.timingOut(dispatchLocally(request, version: version, registry: registry, loop: loop),
+                                    after: remaining, on: loop)
         } else if let address = voters[controller] {
             future = pool.send(request, version: version, to: address, lane: .controller, timeout: remaining)
         } else {
@@ -115,6 +116,29 @@ final class ControllerClient: ControllerChannel, Sendable {
                 retry("\(error)")
             }
         }
+    }
+
+    /// `future`, or a failure after `timeout` if it has not completed by then: a request to this
+    /// node's own controller gives up when its time is up, as one over a socket does (a heartbeat
+    /// must not wait for the controller's current operation to end before the next is sent).
+    private static func timingOut<T: Sendable>(_ future: EventLoopFuture<T>, after timeout: TimeAmount,
+                                               on loop: any EventLoop) -> EventLoopFuture<T> {
+        let promise = loop.makePromise(of: T.self)
+        let done = NIOLockedValueBox(false)
+        let first: @Sendable () -> Bool = {
+            done.withLockedValue { done in
+                defer { done = true }
+                return !done
+            }
+        }
+        let timer = loop.scheduleTask(in: timeout) {
+            if first() { promise.fail(PeerConnectionError("this node's controller did not answer in time")) }
+        }
+        future.whenComplete { result in
+            timer.cancel()
+            if first() { promise.completeWith(result) }
+        }
+        return promise.futureResult
     }
 
     /// Runs the request through this node's controller registry: encoded and decoded exactly as

@@ -21,12 +21,18 @@ final class PeerConnectionPool: Sendable {
 
     private let group: any EventLoopGroup
     private let clientId: String
+    /// Raft and controller lanes go to controller listeners, the others to broker listeners.
+    private let controllerSecurity: PeerTransportSecurity
+    private let interBrokerSecurity: PeerTransportSecurity
     private let connections = NIOLockedValueBox<[Key: EventLoopFuture<PeerConnection>]>([:])
     private let nextCorrelation = NIOLockedValueBox<Int32>(1)
 
-    init(group: any EventLoopGroup, clientId: String) {
+    init(group: any EventLoopGroup, clientId: String, controllerSecurity: PeerTransportSecurity = .plaintext,
+         interBrokerSecurity: PeerTransportSecurity = .plaintext) {
         self.group = group
         self.clientId = clientId
+        self.controllerSecurity = controllerSecurity
+        self.interBrokerSecurity = interBrokerSecurity
     }
 
     /// Sends on the lane's connection to `address` (connecting first if needed). The correlation
@@ -47,7 +53,12 @@ final class PeerConnectionPool: Sendable {
         return connections.withLockedValue { connections in
             // Broken connections are forgotten (below), so a stored one is live or still connecting.
             if let existing = connections[key] { return existing }
-            let future = PeerConnection.connect(to: address, group: group)
+            let security: PeerTransportSecurity
+            switch lane {
+            case .raftFetch, .raftControl, .controller: security = controllerSecurity
+            case .other: security = interBrokerSecurity
+            }
+            let future = PeerConnection.connect(to: address, group: group, security: security)
             connections[key] = future
             future.whenFailure { [weak self] _ in self?.forget(key, future) }
             future.whenSuccess { [weak self] connection in

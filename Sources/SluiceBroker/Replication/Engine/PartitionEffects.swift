@@ -1,12 +1,14 @@
 import KafkaProtocol
 import struct SluiceStorage.TopicPartition
 
-/// What the replication engine asks its driver to do after a change: complete produce requests,
+/// What the replication engine asks its driver to do after a change: answer produce requests,
 /// wake waiting fetches, kick fetchers, send AlterPartition. The broker's driver does it with
-/// promises and NIO; the simulation records it.
-struct ReplicationEffects: Sendable {
-    /// Produce requests done waiting (`acks=all`).
-    var completions: [ProduceCompletion] = []
+/// promises and NIO; the simulation records it. `Token` is the driver's handle on a produce
+/// request (see ``ProduceWaiters``).
+struct ReplicationEffects<Token: Sendable>: Sendable {
+    /// Produce requests answered: appends that did not wait (acks 0 or 1, refused, or already
+    /// committed) and `acks=all` waiters done waiting.
+    var completions: [ProduceCompletion<Token>] = []
     /// Partitions whose high watermark advanced, with the bytes that became visible (an
     /// estimate, at least 1): consumer fetches waiting on them may be ready.
     var committed: [(TopicPartition, bytes: Int)] = []
@@ -19,14 +21,7 @@ struct ReplicationEffects: Sendable {
     /// The AlterPartition queue has something to send.
     var alterPartitionPending = false
     /// Truncations done by followers (logged; checked by the simulation).
-    var truncations: [Truncation] = []
-
-    struct Truncation: Sendable, Equatable {
-        var topicPartition: TopicPartition
-        var fromLogEnd: Int64
-        var toOffset: Int64
-        var highWatermarkBefore: Int64
-    }
+    var truncations: [ReplicaTruncation] = []
 
     mutating func merge(_ other: ReplicationEffects) {
         completions += other.completions
@@ -42,4 +37,12 @@ struct ReplicationEffects: Sendable {
         completions.isEmpty && committed.isEmpty && appended.isEmpty && fetchersToKick.isEmpty
             && proposals.isEmpty && !alterPartitionPending && truncations.isEmpty
     }
+}
+
+/// A follower cut its log's tail to match its leader's.
+struct ReplicaTruncation: Sendable, Equatable {
+    var topicPartition: TopicPartition
+    var fromLogEnd: Int64
+    var toOffset: Int64
+    var highWatermarkBefore: Int64
 }

@@ -29,9 +29,9 @@ extension ReplicaEngine {
     /// ``ReplicaPartition/serveReplicaFetch(replicaId:brokerEpoch:currentLeaderEpoch:fetchOffset:lastFetchedEpoch:followerLogStartOffset:maxBytes:minOneBatch:now:)``),
     /// within `maxBytes` in total; the first partition with data returns at least one whole batch.
     func serveReplicaFetch(replicaId: Int32, brokerEpoch: Int64, targets: [ReplicaFetchTarget], maxBytes: Int,
-                           now: Int64) -> (ServedReplicaFetch, ReplicationEffects) {
+                           now: Int64) -> (ServedReplicaFetch, Effects) {
         var served = ServedReplicaFetch()
-        var effects = ReplicationEffects()
+        var effects = Effects()
         var remaining = max(0, maxBytes)
         for target in targets {
             let index = target.topicPartition.partition

@@ -9,15 +9,18 @@ import SluiceStorage
 /// pass the time. ``ReplicaManager`` drives it with NIO in the broker; the replication
 /// simulation drives it with a simulated network and clock. Methods are thread-safe; those that
 /// touch logs block on disk, so the broker calls them off the event loops.
-final class ReplicaEngine: @unchecked Sendable {
+final class ReplicaEngine<Token: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `partitions`, `sessions`, `followedFrom`, `alterQueue` and
     // `brokerEpoch` are only touched while `lock` is held. Partition methods (which take the
     // partition's own lock and may do disk I/O) are never called with `lock` held.
 
+    typealias Partition = ReplicaPartition<Token>
+    typealias Effects = ReplicationEffects<Token>
+
     let localId: Int32
     let config: ReplicationConfig
     private let lock = NIOLock()
-    private var partitions: [TopicPartition: ReplicaPartition] = [:]
+    private var partitions: [TopicPartition: Partition] = [:]
     private var sessions: [Int32: ReplicaFetchSession] = [:]
     private var followedFrom: [TopicPartition: Int32] = [:]
     private var alterQueue = AlterPartitionQueue()
@@ -36,11 +39,11 @@ final class ReplicaEngine: @unchecked Sendable {
         set { lock.withLock { brokerEpochValue = newValue } }
     }
 
-    func partition(_ tp: TopicPartition) -> ReplicaPartition? {
+    func partition(_ tp: TopicPartition) -> Partition? {
         lock.withLock { partitions[tp] }
     }
 
-    var allPartitions: [ReplicaPartition] {
+    var allPartitions: [Partition] {
         lock.withLock { partitions.keys.sorted().map { partitions[$0]! } }
     }
 
@@ -49,21 +52,24 @@ final class ReplicaEngine: @unchecked Sendable {
     /// Applies one partition's state from the metadata: this node becomes its leader, a follower
     /// of the named leader (fetching from it), or stops replicating it when it is no longer
     /// among the replicas. `log` is the partition's log (the caller creates it when missing).
-    func apply(_ state: PartitionState, log: any PartitionLog, now: Int64) -> ReplicationEffects {
+    func apply(_ state: PartitionState, log: any PartitionLog, now: Int64) -> Effects {
         let tp = state.topicPartition
-        let partition: ReplicaPartition = lock.withLock {
-            if let existing = partitions[tp], existing.log === log { return existing }
-            let created = ReplicaPartition(topicPartition: tp, log: log, localId: localId, config: config)
+        let (partition, replaced): (Partition, Partition?) = lock.withLock {
+            let existing = partitions[tp]
+            if let existing, existing.log === log { return (existing, nil) }
+            let created = Partition(topicPartition: tp, log: log, localId: localId, config: config)
             partitions[tp] = created
-            return created
+            return (created, existing)
         }
-        var effects: ReplicationEffects
+        // A replica on another log (the partition was deleted and made again) answers what waits
+        // or is queued on the old one: NOT_LEADER_OR_FOLLOWER.
+        var effects = replaced?.stop() ?? Effects()
         if state.leader == localId {
-            effects = partition.makeLeader(state, now: now)
+            effects.merge(partition.makeLeader(state, now: now))
             lock.withLock { leaveSession(tp) }
         } else if state.replicas.contains(localId) || state.addingReplicas.contains(localId) {
-            guard let followed = partition.makeFollower(state) else { return ReplicationEffects() }
-            effects = followed
+            guard let followed = partition.makeFollower(state) else { return effects }
+            effects.merge(followed)
             lock.withLock {
                 leaveSession(tp)
                 if state.leader >= 0 {
@@ -74,20 +80,20 @@ final class ReplicaEngine: @unchecked Sendable {
                 }
             }
         } else {
-            effects = stop(tp)
+            effects.merge(stop(tp))
         }
         queueProposals(&effects)
         return effects
     }
 
     /// Stops replicating `tp` and forgets it (the caller deletes the log if the topic is gone).
-    func stop(_ tp: TopicPartition) -> ReplicationEffects {
-        let partition: ReplicaPartition? = lock.withLock {
+    func stop(_ tp: TopicPartition) -> Effects {
+        let partition: Partition? = lock.withLock {
             leaveSession(tp)
             alterQueue.forget(tp)
             return partitions.removeValue(forKey: tp)
         }
-        return partition?.stop() ?? ReplicationEffects()
+        return partition?.stop() ?? Effects()
     }
 
     private func leaveSession(_ tp: TopicPartition) {
@@ -96,7 +102,7 @@ final class ReplicaEngine: @unchecked Sendable {
         if sessions[source]?.isEmpty == true && sessions[source]?.inFlight == nil { sessions[source] = nil }
     }
 
-    private func queueProposals(_ effects: inout ReplicationEffects) {
+    private func queueProposals(_ effects: inout Effects) {
         guard !effects.proposals.isEmpty else { return }
         lock.withLock {
             for item in effects.proposals { alterQueue.enqueue(item) }
@@ -108,20 +114,20 @@ final class ReplicaEngine: @unchecked Sendable {
     // MARK: Leader side
 
     /// The periodic ISR check over every partition this node leads.
-    func checkIsr(now: Int64) -> ReplicationEffects {
-        var effects = ReplicationEffects()
+    func checkIsr(now: Int64) -> Effects {
+        var effects = Effects()
         for partition in allPartitions { effects.merge(partition.checkIsr(now: now)) }
         queueProposals(&effects)
         return effects
     }
 
     /// Times out `acks=all` waiters whose deadline passed (drivers without per-request timers).
-    func expireWaiters(now: Int64) -> [ProduceCompletion] {
+    func expireWaiters(now: Int64) -> [ProduceCompletion<Token>] {
         allPartitions.flatMap { $0.expireWaiters(now: now) }
     }
 
     /// Carries out a leader's effects that stay inside the engine (queued ISR proposals).
-    func absorb(_ effects: inout ReplicationEffects) {
+    func absorb(_ effects: inout Effects) {
         queueProposals(&effects)
     }
 
@@ -134,9 +140,9 @@ final class ReplicaEngine: @unchecked Sendable {
 
     /// The next fetch to send to `source`, if one may go now.
     func nextFetch(from source: Int32, now: Int64) -> PlannedFetch? {
-        let candidates: [TopicPartition: ReplicaPartition] = lock.withLock {
+        let candidates: [TopicPartition: Partition] = lock.withLock {
             guard let session = sessions[source] else { return [:] }
-            var found: [TopicPartition: ReplicaPartition] = [:]
+            var found: [TopicPartition: Partition] = [:]
             for tp in session.partitions.keys { found[tp] = partitions[tp] }
             return found
         }
@@ -158,14 +164,14 @@ final class ReplicaEngine: @unchecked Sendable {
     }
 
     /// Applies the answer to fetch `id` from `source`.
-    func fetchAnswered(_ id: UInt64, from source: Int32, response: FetchResponse, now: Int64) -> ReplicationEffects {
-        let work: [(PlannedFetch.Partition, ReplicaPartition?)]? = lock.withLock {
+    func fetchAnswered(_ id: UInt64, from source: Int32, response: FetchResponse, now: Int64) -> Effects {
+        let work: [(PlannedFetch.Partition, Partition?)]? = lock.withLock {
             guard let planned = sessions[source]?.answered(id) else { return nil }
             return planned.partitions.map { asked in
                 (asked, sessions[source]?.isCurrent(asked) == true ? partitions[asked.topicPartition] : nil)
             }
         }
-        var effects = ReplicationEffects()
+        var effects = Effects()
         guard let work else { return effects }
         if response.errorCode != 0 {
             lock.withLock { sessions[source]?.failed(id, now: now, backoffMs: config.fetchBackoffMs) }
@@ -224,9 +230,9 @@ final class ReplicaEngine: @unchecked Sendable {
 
     /// Applies the controller's answer to AlterPartition `id`.
     func alterPartitionAnswered(_ id: UInt64, response: AlterPartitionResponse, version: Int16, now: Int64)
-        -> ReplicationEffects {
-        guard let items = lock.withLock({ alterQueue.answered(id) }) else { return ReplicationEffects() }
-        var effects = ReplicationEffects()
+        -> Effects {
+        guard let items = lock.withLock({ alterQueue.answered(id) }) else { return Effects() }
+        var effects = Effects()
         for (item, result) in AlterPartitionQueue.results(response, for: items, version: version) {
             guard let partition = self.partition(item.topicPartition) else { continue }
             let (applied, retry) = partition.alterPartitionAnswered(item, result: result, now: now)

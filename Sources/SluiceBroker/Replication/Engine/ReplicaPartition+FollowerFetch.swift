@@ -27,9 +27,9 @@ extension ReplicaPartition {
     /// leader's log start. Dropped unless this node still follows `source` at the asked epoch
     /// and its log still ends at the asked offset.
     func applyFetched(_ asked: PlannedFetch.Partition, from source: Int32, answer: FetchResponse.PartitionData,
-                      now: Int64) -> (FollowerApplyResult, ReplicationEffects) {
+                      now: Int64) -> (FollowerApplyResult, Effects) {
         lock.withLock {
-            var effects = ReplicationEffects()
+            var effects = Effects()
             guard case let .follower(leaderId, epoch) = role, leaderId == source, epoch == asked.leaderEpoch,
                   log.logEndOffset == asked.position.fetchOffset else {
                 return (.stale, effects)

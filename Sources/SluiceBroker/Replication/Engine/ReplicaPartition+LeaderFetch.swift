@@ -17,13 +17,12 @@ extension ReplicaPartition {
     /// All under the partition's lock, so the read and the checks see the same log.
     func serveReplicaFetch(replicaId: Int32, brokerEpoch: Int64, currentLeaderEpoch: Int32, fetchOffset: Int64,
                            lastFetchedEpoch: Int32, followerLogStartOffset: Int64, maxBytes: Int, minOneBatch: Bool,
-                           now: Int64) -> (ReplicaFetchAnswer, ReplicationEffects) {
+                           now: Int64) -> (ReplicaFetchAnswer, Effects) {
         lock.withLock {
             guard case var .leader(leader) = role else {
-                let known = latestState?.leaderEpoch ?? -1
-                let code: ErrorCode = currentLeaderEpoch > known ? .unknownLeaderEpoch
-                    : currentLeaderEpoch >= 0 && currentLeaderEpoch < known ? .fencedLeaderEpoch : .notLeaderOrFollower
-                return (.error(code, highWatermark: -1, logStartOffset: -1), ReplicationEffects())
+                let code = Self.leaderCheck(currentLeaderEpoch: currentLeaderEpoch,
+                                            knownEpoch: latestState?.leaderEpoch ?? -1, leads: false)
+                return (.error(code, highWatermark: -1, logStartOffset: -1), Effects())
             }
             let end = log.logEndOffset
             let validation = leader.validateFetch(
@@ -32,10 +31,10 @@ extension ReplicaPartition {
                 latestLogged: log.latestLeaderEpoch, logged: { self.log.endOffset(forLeaderEpoch: $0) })
             switch validation {
             case let .error(code):
-                return (.error(code, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset), ReplicationEffects())
+                return (.error(code, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset), Effects())
             case let .diverging(epoch, endOffset):
                 return (.diverging(epoch: epoch, endOffset: endOffset, highWatermark: log.highWatermark,
-                                   logStartOffset: log.logStartOffset), ReplicationEffects())
+                                   logStartOffset: log.logStartOffset), Effects())
             case .read:
                 break
             }
@@ -44,10 +43,10 @@ extension ReplicaPartition {
                 result = try log.read(from: fetchOffset, maxBytes: maxBytes, maxOffset: end, minOneBatch: minOneBatch)
             } catch let error as StorageError {
                 return (.error(error.errorCode, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset),
-                        ReplicationEffects())
+                        Effects())
             } catch {
                 return (.error(.unknownServerError, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset),
-                        ReplicationEffects())
+                        Effects())
             }
             let update = leader.recordFollowerFetch(replicaId: replicaId, fetchOffset: fetchOffset,
                                                     followerLogStartOffset: followerLogStartOffset,
@@ -59,18 +58,21 @@ extension ReplicaPartition {
         }
     }
 
-    /// For consumers (and ListOffsets, OffsetForLeaderEpoch): NO_ERROR when this node leads at
-    /// the epoch the client believes in (or the client sent none, -1); otherwise
-    /// FENCED_LEADER_EPOCH (the client's epoch is older), UNKNOWN_LEADER_EPOCH (newer than ours),
-    /// or NOT_LEADER_OR_FOLLOWER.
+    /// Whether a client that believes the leader epoch is `currentLeaderEpoch` (-1: it sent none)
+    /// may be served by this node as the partition's leader — consumer fetches, ListOffsets and
+    /// OffsetForLeaderEpoch (Kafka's `Partition.localLogWithEpochOrThrow`): NO_ERROR when this
+    /// node leads at that epoch; otherwise, epoch first, FENCED_LEADER_EPOCH (the client's epoch
+    /// is older than the one this node knows), UNKNOWN_LEADER_EPOCH (newer), or
+    /// NOT_LEADER_OR_FOLLOWER. Reads ``Leadership``, so it never waits for the partition's lock.
     func leaderCheck(currentLeaderEpoch: Int32) -> ErrorCode {
-        lock.withLock {
-            let known = latestState?.leaderEpoch ?? -1
-            if currentLeaderEpoch >= 0 && currentLeaderEpoch > known { return .unknownLeaderEpoch }
-            if currentLeaderEpoch >= 0 && currentLeaderEpoch < known { return .fencedLeaderEpoch }
-            if case .leader = role { return .noError }
-            return .notLeaderOrFollower
-        }
+        let now = leadership.withLockedValue { $0 }
+        return Self.leaderCheck(currentLeaderEpoch: currentLeaderEpoch, knownEpoch: now.knownEpoch, leads: now.leads)
+    }
+
+    static func leaderCheck(currentLeaderEpoch: Int32, knownEpoch: Int32, leads: Bool) -> ErrorCode {
+        if currentLeaderEpoch >= 0 && currentLeaderEpoch > knownEpoch { return .unknownLeaderEpoch }
+        if currentLeaderEpoch >= 0 && currentLeaderEpoch < knownEpoch { return .fencedLeaderEpoch }
+        return leads ? .noError : .notLeaderOrFollower
     }
 
     /// OffsetForLeaderEpoch on the leader: the largest epoch not above `epoch` and its end offset
@@ -82,10 +84,5 @@ extension ReplicaPartition {
             return leader.endOffset(forEpoch: epoch, logEndOffset: log.logEndOffset, latestLogged: log.latestLeaderEpoch,
                                     logged: { self.log.endOffset(forLeaderEpoch: $0) })
         }
-    }
-
-    /// The leader's current epoch, if this node leads.
-    var leaderEpochIfLeader: Int32? {
-        lock.withLock { if case let .leader(leader) = role { return leader.leaderEpoch } else { return nil } }
     }
 }

@@ -2,35 +2,30 @@ import KafkaProtocol
 import SluiceStorage
 
 extension ReplicaPartition {
-    /// How a leader append ended.
-    enum AppendOutcome: Sendable {
-        case failed(ApiError)
-        /// Done: `acks` 0 or 1, or `acks=all` with the high watermark already past the records.
-        case appended(LogAppendInfo)
-        /// `acks=all`: parked under the given waiter id until the high watermark passes
-        /// `info.lastOffset` (see ``ProduceWaiters``).
-        case waiting(LogAppendInfo)
-    }
-
-    /// Appends validated batches as the leader (Kafka's `appendRecordsToLeader`): checks
-    /// leadership and, for `acks=all`, `min.insync.replicas` against the committed ISR before
-    /// anything is written; stamps the leader epoch; advances the high watermark if the ISR is
-    /// the leader alone; parks `acks=all` requests as waiter `waiterId` with `timeoutMs`.
+    /// Appends a produce request's batches as the leader (Kafka's `appendRecordsToLeader`), in
+    /// one critical section of the partition's lock: checks leadership and, for `acks=all`,
+    /// `min.insync.replicas` against the committed ISR before anything is written; appends (the
+    /// log validates the batches and stamps the leader epoch); advances the high watermark if
+    /// the ISR is the leader alone; and, for `acks=all` while the high watermark is below the
+    /// records, parks `token` in the partition's waiter list with a deadline `timeoutMs` away.
     ///
-    /// A duplicate of an idempotent producer's batch answers with the original offsets and waits
-    /// like a new append would (the original may not be committed yet).
-    func appendAsLeader(_ batches: [RecordBatch], requiredAcks: Int16, waiterId: UInt64, timeoutMs: Int64,
-                        now: Int64) -> (AppendOutcome, ReplicationEffects) {
+    /// Returns the waiter's id when the request was parked (the driver's timer names it in
+    /// ``timeOut(waiter:)``); otherwise the request's answer is among the effects' completions,
+    /// with `token`. A duplicate of an idempotent producer's batch answers with the original
+    /// offsets and waits like a new append would (the original may not be committed yet).
+    func appendAsLeader(_ batches: [RecordBatch], requiredAcks: Int16, timeoutMs: Int64, token: Token,
+                        now: Int64) -> (parked: UInt64?, effects: Effects) {
         lock.withLock {
+            func refused(_ error: ApiError) -> (UInt64?, Effects) {
+                (nil, Effects(completions: [ProduceCompletion(token: token, result: .failure(error))]))
+            }
             guard case var .leader(leader) = role else {
-                return (.failed(ApiError(.notLeaderOrFollower, "This server is not the leader for \(topicPartition).")),
-                        ReplicationEffects())
+                return refused(ApiError(.notLeaderOrFollower, "This server is not the leader for \(topicPartition)."))
             }
             let minInsync = Int(log.config.minInsyncReplicas)
             if requiredAcks == -1 && leader.isr.count < minInsync {
-                return (.failed(ApiError(.notEnoughReplicas,
-                                         "The size of the current ISR \(leader.isr) is insufficient to satisfy the min.isr requirement of \(minInsync) for partition \(topicPartition)")),
-                        ReplicationEffects())
+                return refused(ApiError(.notEnoughReplicas,
+                    "The size of the current ISR \(leader.isr) is insufficient to satisfy the min.isr requirement of \(minInsync) for partition \(topicPartition)"))
             }
             let info: LogAppendInfo
             do {
@@ -39,34 +34,33 @@ extension ReplicaPartition {
             } catch LogAppendError.duplicate(let original) {
                 info = original
             } catch let error as LogAppendError {
-                return (.failed(ApiError(error.errorCode, "\(error)")), ReplicationEffects())
+                return refused(ApiError(error.errorCode, "\(error)"))
             } catch let error as StorageError {
-                return (.failed(ApiError(error.errorCode, "\(error)")), ReplicationEffects())
+                return refused(ApiError(error.errorCode, "\(error)"))
             } catch {
-                return (.failed(ApiError(.unknownServerError, "\(error)")), ReplicationEffects())
+                return refused(ApiError(.unknownServerError, "\(error)"))
             }
-            var effects = ReplicationEffects()
+            var effects = Effects()
             if info.byteCount > 0 { effects.appended.append((topicPartition, info.byteCount)) }
             let hw = leader.leaderAppended(logEndOffset: log.logEndOffset, now: now)
             role = .leader(leader)
             effects.merge(applyLocked(LeaderUpdate(newHighWatermark: hw), now: now))
             guard requiredAcks == -1, leader.highWatermark <= info.lastOffset else {
-                return (.appended(info), effects)
+                effects.completions.append(ProduceCompletion(token: token, result: .success(info)))
+                return (nil, effects)
             }
-            waiters.add(.init(id: waiterId, requiredOffset: info.lastOffset + 1, deadline: now + timeoutMs))
-            return (.waiting(info), effects)
+            let id = waiters.add(token, info: info, deadline: now + timeoutMs)
+            return (id, effects)
         }
     }
 
-    /// Waiter `id`'s timeout fired: it fails with REQUEST_TIMED_OUT unless it already completed.
-    func timeOut(waiter id: UInt64) -> ProduceCompletion? {
-        lock.withLock {
-            waiters.remove(id).map { ProduceCompletion(id: $0.id, error: .requestTimedOut) }
-        }
+    /// Waiter `id`'s timer fired: it fails with REQUEST_TIMED_OUT unless it already completed.
+    func timeOut(waiter id: UInt64) -> ProduceCompletion<Token>? {
+        lock.withLock { waiters.remove(id) }
     }
 
-    /// Times out every waiter whose deadline passed (the simulation's clock).
-    func expireWaiters(now: Int64) -> [ProduceCompletion] {
+    /// Times out every waiter whose deadline passed (drivers whose clock is driven by hand).
+    func expireWaiters(now: Int64) -> [ProduceCompletion<Token>] {
         lock.withLock { waiters.expire(now: now) }
     }
 }

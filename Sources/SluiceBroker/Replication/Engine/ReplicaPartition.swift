@@ -3,15 +3,23 @@ import NIOConcurrencyHelpers
 import SluiceStorage
 
 /// One partition on this broker: its log and its replication role (leader, follower, or none),
-/// with the leader's pure state (``LeaderState``) and its produce waiters.
+/// with the leader's pure state (``LeaderState``), its queue of appends and its produce waiters.
 ///
 /// Thread-safe: every method takes the partition's lock, and may block on the log's disk I/O
 /// while holding it (role changes, appends, replica fetches and follower appends are serialised
-/// per partition, as Kafka's `leaderIsrUpdateLock` does). Lock order: partition, then log. No
-/// NIO here: the simulation drives the same object single-threaded with its own clock.
-final class ReplicaPartition: @unchecked Sendable {
+/// per partition, as Kafka's `leaderIsrUpdateLock` does). This lock is the partition's one
+/// serialisation point: a leader append, the `acks=all` waiter it registers and the high
+/// watermark that completes waiters all change under it. Lock order: partition, then log. The
+/// append queue (``enqueue(_:)``) has its own short lock, never held across I/O, so that event
+/// loops can queue appends. No NIO here: the simulation drives the same object single-threaded
+/// with its own clock; `Token` is the driver's handle on a produce request (see
+/// ``ProduceWaiters``).
+final class ReplicaPartition<Token: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `role`, `latestState`, `waiters` and `uncommitted` are only touched
-    // while `lock` is held; the `let`s are immutable and Sendable.
+    // while `lock` is held; `appendQueue` and `leadership` are lock-protected boxes; the `let`s
+    // are immutable and Sendable.
+
+    typealias Effects = ReplicationEffects<Token>
 
     enum Role: Sendable {
         case none
@@ -27,50 +35,54 @@ final class ReplicaPartition: @unchecked Sendable {
     var role: Role = .none
     /// The newest partition state applied (stale ones are ignored).
     var latestState: PartitionState?
-    var waiters = ProduceWaiters()
+    var waiters: ProduceWaiters<Token>
     var uncommitted = UncommittedBytes()
+    /// Appends in submission order, waiting for the one appender that runs them (see
+    /// `ReplicaPartition+AppendQueue`).
+    let appendQueue = NIOLockedValueBox(AppendQueue<Token>())
+    /// See ``Leadership``.
+    let leadership = NIOLockedValueBox(Leadership())
 
     init(topicPartition: TopicPartition, log: any PartitionLog, localId: Int32, config: ReplicationConfig) {
         self.topicPartition = topicPartition
         self.log = log
         self.localId = localId
         self.config = config
+        self.waiters = ProduceWaiters(topicPartition)
     }
 
-    /// What the partition looks like from outside (tests, metrics, the simulation's checks).
-    struct Status: Sendable, Equatable {
-        var isLeader: Bool
-        var leaderEpoch: Int32
-        var leaderId: Int32
-        var isr: [Int32]
-        var maximalIsr: [Int32]
-        var highWatermark: Int64
-        var logEndOffset: Int64
-    }
-
-    var status: Status {
+    var status: ReplicaStatus {
         lock.withLock {
             switch role {
             case let .leader(leader):
-                return Status(isLeader: true, leaderEpoch: leader.leaderEpoch, leaderId: localId, isr: leader.isr,
-                              maximalIsr: leader.maximalIsr, highWatermark: log.highWatermark, logEndOffset: log.logEndOffset)
+                return ReplicaStatus(isLeader: true, leaderEpoch: leader.leaderEpoch, leaderId: localId, isr: leader.isr,
+                                     maximalIsr: leader.maximalIsr, highWatermark: log.highWatermark, logEndOffset: log.logEndOffset)
             case let .follower(leaderId, epoch):
-                return Status(isLeader: false, leaderEpoch: epoch, leaderId: leaderId, isr: latestState?.isr ?? [],
-                              maximalIsr: latestState?.isr ?? [], highWatermark: log.highWatermark,
-                              logEndOffset: log.logEndOffset)
+                return ReplicaStatus(isLeader: false, leaderEpoch: epoch, leaderId: leaderId, isr: latestState?.isr ?? [],
+                                     maximalIsr: latestState?.isr ?? [], highWatermark: log.highWatermark,
+                                     logEndOffset: log.logEndOffset)
             case .none:
-                return Status(isLeader: false, leaderEpoch: latestState?.leaderEpoch ?? -1, leaderId: -1, isr: [],
-                              maximalIsr: [], highWatermark: log.highWatermark, logEndOffset: log.logEndOffset)
+                return ReplicaStatus(isLeader: false, leaderEpoch: latestState?.leaderEpoch ?? -1, leaderId: -1, isr: [],
+                                     maximalIsr: [], highWatermark: log.highWatermark, logEndOffset: log.logEndOffset)
             }
         }
     }
 
-    var isLeader: Bool {
-        lock.withLock { if case .leader = role { return true } else { return false } }
+    /// The leader epoch this partition knows and whether it leads at it, as the last role change
+    /// left them; readable without the partition's lock (which appends hold across disk I/O), so
+    /// that request handlers can check a client's epoch from an event loop
+    /// (``leaderCheck(currentLeaderEpoch:)``).
+    struct Leadership: Sendable, Equatable {
+        var knownEpoch: Int32 = -1
+        var leads = false
     }
 
-    /// The leader epoch this partition knows (from the metadata), -1 before any.
-    var knownLeaderEpoch: Int32 { lock.withLock { latestState?.leaderEpoch ?? -1 } }
+    /// Publishes ``Leadership`` after a role change; called with the lock held.
+    func publishLeadershipLocked() {
+        var now = Leadership(knownEpoch: latestState?.leaderEpoch ?? -1, leads: false)
+        if case .leader = role { now.leads = true }
+        leadership.withLockedValue { $0 = now }
+    }
 
     // MARK: Role changes
 
@@ -83,9 +95,9 @@ final class ReplicaPartition: @unchecked Sendable {
 
     /// Applies a partition state naming this node the leader: a new leadership starts at the log
     /// end (the epoch's start offset); the same epoch again updates the ISR and replicas.
-    func makeLeader(_ state: PartitionState, now: Int64) -> ReplicationEffects {
+    func makeLeader(_ state: PartitionState, now: Int64) -> Effects {
         lock.withLock {
-            guard !isStale(state), state != latestState else { return ReplicationEffects() }
+            guard !isStale(state), state != latestState else { return Effects() }
             latestState = state
             let end = log.logEndOffset
             var update: LeaderUpdate
@@ -100,6 +112,7 @@ final class ReplicaPartition: @unchecked Sendable {
                 role = .leader(leader)
                 uncommitted = UncommittedBytes()
             }
+            publishLeadershipLocked()
             return applyLocked(update, now: now)
         }
     }
@@ -107,23 +120,27 @@ final class ReplicaPartition: @unchecked Sendable {
     /// Applies a partition state naming another node (or none, -1) the leader. Produce requests
     /// waiting here fail with NOT_LEADER_OR_FOLLOWER. Returns nil when `state` is stale or already
     /// applied.
-    func makeFollower(_ state: PartitionState) -> ReplicationEffects? {
+    func makeFollower(_ state: PartitionState) -> Effects? {
         lock.withLock {
             guard !isStale(state), state != latestState else { return nil }
             latestState = state
             role = .follower(leaderId: state.leader, leaderEpoch: state.leaderEpoch)
-            var effects = ReplicationEffects()
-            effects.completions = waiters.failAll(.notLeaderOrFollower)
+            publishLeadershipLocked()
+            var effects = Effects()
+            effects.completions = waiters.failAll(ApiError(.notLeaderOrFollower, state.leader >= 0
+                ? "Leadership of \(topicPartition) moved to broker \(state.leader) while waiting."
+                : "\(topicPartition) lost its leader while waiting."))
             return effects
         }
     }
 
     /// This node stops being a replica (or shuts the partition down).
-    func stop() -> ReplicationEffects {
+    func stop() -> Effects {
         lock.withLock {
             role = .none
-            var effects = ReplicationEffects()
-            effects.completions = waiters.failAll(.notLeaderOrFollower)
+            publishLeadershipLocked()
+            var effects = Effects()
+            effects.completions = waiters.failAll(ApiError(.notLeaderOrFollower, "This broker stopped serving \(topicPartition)."))
             return effects
         }
     }
@@ -131,9 +148,9 @@ final class ReplicaPartition: @unchecked Sendable {
     // MARK: Leader bookkeeping
 
     /// The periodic ISR check (leaders only): proposes dropping followers that lag.
-    func checkIsr(now: Int64) -> ReplicationEffects {
+    func checkIsr(now: Int64) -> Effects {
         lock.withLock {
-            guard case var .leader(leader) = role else { return ReplicationEffects() }
+            guard case var .leader(leader) = role else { return Effects() }
             let proposal = leader.checkIsr(logEndOffset: log.logEndOffset, now: now)
             role = .leader(leader)
             return applyLocked(LeaderUpdate(proposal: proposal), now: now)
@@ -142,19 +159,24 @@ final class ReplicaPartition: @unchecked Sendable {
 
     /// The controller answered an ISR change this partition proposed.
     func alterPartitionAnswered(_ item: AlterPartitionQueue.Item, result: AlterPartitionResult, now: Int64)
-        -> (effects: ReplicationEffects, retry: Bool) {
+        -> (effects: Effects, retry: Bool) {
         lock.withLock {
-            guard case var .leader(leader) = role else { return (ReplicationEffects(), false) }
+            guard case var .leader(leader) = role else { return (Effects(), false) }
             let update = leader.alterPartitionAnswered(item.proposal, result: result, logEndOffset: log.logEndOffset, now: now)
             role = .leader(leader)
             return (applyLocked(update, now: now), update.retryProposal != nil)
         }
     }
 
+    /// Fails every `acks=all` waiter with `error` (the broker is shutting down).
+    func failWaiters(_ error: ApiError) -> [ProduceCompletion<Token>] {
+        lock.withLock { waiters.failAll(error) }
+    }
+
     /// Carries out a leader update with the lock held: the log's high watermark, completed
     /// produce requests, the AlterPartition to send.
-    func applyLocked(_ update: LeaderUpdate, now: Int64) -> ReplicationEffects {
-        var effects = ReplicationEffects()
+    func applyLocked(_ update: LeaderUpdate, now: Int64) -> Effects {
+        var effects = Effects()
         guard case let .leader(leader) = role else { return effects }
         if let hw = update.newHighWatermark {
             log.updateHighWatermark(hw)
@@ -176,6 +198,17 @@ final class ReplicaPartition: @unchecked Sendable {
         }
         return effects
     }
+}
+
+/// What a partition looks like from outside (tests, metrics, the simulation's checks).
+struct ReplicaStatus: Sendable, Equatable {
+    var isLeader: Bool
+    var leaderEpoch: Int32
+    var leaderId: Int32
+    var isr: [Int32]
+    var maximalIsr: [Int32]
+    var highWatermark: Int64
+    var logEndOffset: Int64
 }
 
 /// Bytes appended by the leader but not yet below the high watermark, to tell waiting consumer

@@ -18,19 +18,20 @@ final class AlterPartitionSender: Sendable {
         var stopped = false
     }
 
-    private let engine: ReplicaEngine
+    private let engine: BrokerReplicaEngine
     private let peers: any ReplicationPeers
     private let pool: NIOThreadPool
-    private let perform: @Sendable (ReplicationEffects) -> Void
+    /// Where the effects of the engine calls go (the owning replica manager, held weakly).
+    private let effects: EffectsRelay
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
-    init(engine: ReplicaEngine, peers: any ReplicationPeers, pool: NIOThreadPool,
-         perform: @escaping @Sendable (ReplicationEffects) -> Void, logger: Logger) {
+    init(engine: BrokerReplicaEngine, peers: any ReplicationPeers, pool: NIOThreadPool, effects: EffectsRelay,
+         logger: Logger) {
         self.engine = engine
         self.peers = peers
         self.pool = pool
-        self.perform = perform
+        self.effects = effects
         self.logger = logger
     }
 
@@ -74,7 +75,7 @@ final class AlterPartitionSender: Sendable {
                 let now = ReplicaManager.nowMs()
                 switch result {
                 case let .success(response):
-                    perform(engine.alterPartitionAnswered(id, response: response, version: Self.version, now: now))
+                    effects.perform(engine.alterPartitionAnswered(id, response: response, version: Self.version, now: now))
                 case let .failure(error):
                     logger.warning("AlterPartition to the controller failed: \(error); trying again")
                     engine.alterPartitionFailed(id, now: now)

@@ -24,19 +24,20 @@ final class ReplicaFetchers: Sendable {
         var stopped = false
     }
 
-    private let engine: ReplicaEngine
+    private let engine: BrokerReplicaEngine
     private let peers: any ReplicationPeers
     private let pool: NIOThreadPool
-    private let perform: @Sendable (ReplicationEffects) -> Void
+    /// Where the effects of the engine calls go (the owning replica manager, held weakly).
+    private let effects: EffectsRelay
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
-    init(engine: ReplicaEngine, peers: any ReplicationPeers, pool: NIOThreadPool,
-         perform: @escaping @Sendable (ReplicationEffects) -> Void, logger: Logger) {
+    init(engine: BrokerReplicaEngine, peers: any ReplicationPeers, pool: NIOThreadPool, effects: EffectsRelay,
+         logger: Logger) {
         self.engine = engine
         self.peers = peers
         self.pool = pool
-        self.perform = perform
+        self.effects = effects
         self.logger = logger
     }
 
@@ -88,7 +89,7 @@ final class ReplicaFetchers: Sendable {
                 let now = ReplicaManager.nowMs()
                 switch result {
                 case let .success(response):
-                    perform(engine.fetchAnswered(planned.id, from: source, response: response, now: now))
+                    effects.perform(engine.fetchAnswered(planned.id, from: source, response: response, now: now))
                 case let .failure(error):
                     logger.debug("fetch from broker \(source) at \(address) failed: \(error)")
                     engine.fetchFailed(planned.id, from: source, now: now)

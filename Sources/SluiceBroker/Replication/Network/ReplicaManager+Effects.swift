@@ -3,21 +3,16 @@ import NIOConcurrencyHelpers
 import SluiceStorage
 
 extension ReplicaManager {
-    /// Carries out what the replication engine asked for: completes parked produce requests,
-    /// wakes waiting fetches (followers on appends, consumers on the high watermark), kicks
-    /// fetchers and the AlterPartition sender.
-    func perform(_ effects: ReplicationEffects) {
+    /// Carries out what the replication engine asked for: answers produce requests (their
+    /// promises are the tokens the engine hands back), wakes waiting fetches (followers on
+    /// appends, consumers on the high watermark), kicks fetchers and the AlterPartition sender.
+    func perform(_ effects: BrokerReplicationEffects) {
         guard !effects.isEmpty else { return }
         for completion in effects.completions {
-            switch completion.error {
-            case .noError:
-                waiters.complete(completion.id, error: nil)
-            case .notEnoughReplicasAfterAppend:
-                waiters.complete(completion.id, error: ApiError(completion.error,
-                    "The records are committed, but the ISR shrank below min.insync.replicas while waiting."))
-            default:
-                waiters.complete(completion.id, error: ApiError(completion.error))
+            if case let .failure(error) = completion.result, error.code == .kafkaStorageError {
+                logger.error("append failed: \(error)")
             }
+            completion.token.succeed(completion.result)
         }
         for (tp, bytes) in effects.committed { purgatory.committed(bytes, to: tp) }
         for (tp, bytes) in effects.appended { purgatory.appended(bytes, to: tp) }
@@ -29,12 +24,24 @@ extension ReplicaManager {
     }
 }
 
-/// Lets the fetchers and the AlterPartition sender (made before the replica manager is complete)
-/// hand their effects to it.
-final class EffectsSink: Sendable {
-    let target = NIOLockedValueBox<ReplicaManager?>(nil)
+/// The way back from the fetchers and the AlterPartition sender to the replica manager that owns
+/// them, for the effects of the engine calls they make. It holds the manager weakly: an owned
+/// object keeping its owner alive is a cycle, and a stopped broker's replica manager (its engine,
+/// partitions and their logs) would never be freed. Effects that arrive once the manager is gone
+/// (a fetch answer after shutdown) have nobody left to act on them and are dropped.
+final class EffectsRelay: Sendable {
+    private struct Target {
+        weak var manager: ReplicaManager?
+    }
 
-    var perform: @Sendable (ReplicationEffects) -> Void {
-        { [self] effects in target.withLockedValue { $0 }?.perform(effects) }
+    private let target = NIOLockedValueBox(Target())
+
+    /// Set once, by the manager's initialiser (the relay exists before the manager does).
+    func connect(to manager: ReplicaManager) {
+        target.withLockedValue { $0.manager = manager }
+    }
+
+    func perform(_ effects: BrokerReplicationEffects) {
+        target.withLockedValue { $0.manager }?.perform(effects)
     }
 }

@@ -16,7 +16,7 @@ final class ReplicationListener: PartitionStateListener {
 
     func partitionsChanged(_ delta: LocalPartitionDelta) {
         let now = ReplicaManager.nowMs()
-        var effects = ReplicationEffects()
+        var effects = BrokerReplicationEffects()
         for change in delta.changes {
             switch change {
             case .becomeLeader(let p, _), .becomeFollower(let p, _):

@@ -59,6 +59,9 @@ func main() {
 		fail(fmt.Errorf("unknown codec %q", *codec))
 	}
 	config.Producer.Compression = chosen
+	if err := applySecurity(config); err != nil {
+		fail(err)
+	}
 	client, err := sarama.NewClient([]string{*bootstrap}, config)
 	if err != nil {
 		fail(err)

@@ -33,7 +33,7 @@ struct ReplicationChecker {
 
     mutating func brokerStarted(_ id: Int32, incarnation: Int) {}
 
-    mutating func truncated(broker: Int32, incarnation: Int, _ truncation: ReplicationEffects.Truncation,
+    mutating func truncated(broker: Int32, incarnation: Int, _ truncation: ReplicaTruncation,
                             sim: ReplicationSim) throws {
         if truncation.toOffset < truncation.highWatermarkBefore {
             throw sim.failure("broker \(broker) truncated \(truncation.topicPartition) to \(truncation.toOffset), below its high watermark \(truncation.highWatermarkBefore)")

@@ -157,32 +157,29 @@ extension ReplicationSim {
                                                                error: .notLeaderOrFollower, baseOffset: -1))
             return
         }
-        let waiter = nextWaiterId
-        nextWaiterId += 1
-        var parked = request
-        let (outcome, effects) = partition.appendAsLeader([batch], requiredAcks: request.acks, waiterId: waiter,
-                                                          timeoutMs: options.produceTimeoutMillis, now: now)
-        switch outcome {
-        case let .failed(error):
-            send(.broker(broker.id), .client, .produceResponse(client: request.client, requestId: request.requestId,
-                                                               error: error.code, baseOffset: -1))
-        case let .appended(info):
-            send(.broker(broker.id), .client, .produceResponse(client: request.client, requestId: request.requestId,
-                                                               error: .noError, baseOffset: info.firstOffset))
-        case let .waiting(info):
-            parked.baseOffset = info.firstOffset
-            broker.waiters[waiter] = parked
-        }
-        try handle(effects, at: broker)
+        // The broker's path: queued on the partition, run by its appender (here at once: one thread).
+        let queued = QueuedAppend(records: .batches(batch.bytes), requiredAcks: request.acks,
+                                  timeoutMs: options.produceTimeoutMillis, token: request)
+        guard partition.enqueue(queued) else { throw failure("an appender was left running on \(request.topicPartition)") }
+        var round: AppendRound<SimProduceRequest>
+        repeat {
+            round = partition.runQueuedAppends(limit: 4, clock: { now })
+            try handle(round.effects, at: broker)
+        } while round.more
     }
 
     /// Carries out an engine's effects on a simulated broker.
-    func handle(_ effects: ReplicationEffects, at broker: SimBroker) throws {
+    func handle(_ effects: SimBroker.Effects, at broker: SimBroker) throws {
         for completion in effects.completions {
-            guard let request = broker.waiters.removeValue(forKey: completion.id) else { continue }
-            send(.broker(broker.id), .client,
-                 .produceResponse(client: request.client, requestId: request.requestId, error: completion.error,
-                                  baseOffset: completion.error == .noError ? request.baseOffset : -1))
+            let request = completion.token
+            switch completion.result {
+            case let .success(info):
+                send(.broker(broker.id), .client, .produceResponse(client: request.client, requestId: request.requestId,
+                                                                   error: .noError, baseOffset: info.firstOffset))
+            case let .failure(error):
+                send(.broker(broker.id), .client, .produceResponse(client: request.client, requestId: request.requestId,
+                                                                   error: error.code, baseOffset: -1))
+            }
         }
         for truncation in effects.truncations {
             stats.truncations += 1

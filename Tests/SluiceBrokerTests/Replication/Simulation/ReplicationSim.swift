@@ -87,7 +87,6 @@ final class ReplicationSim {
     private var groups: [Node: Int] = [:]
     /// FIFO delivery per link (TCP does not reorder).
     private var lastDelivery: [LinkKey: Int64] = [:]
-    var nextWaiterId: UInt64 = 1
     /// Producers send only while this is set (convergence checks need a quiet cluster).
     var producing = true
     /// The leader epoch and ISR last published per partition (for the counters).
@@ -151,7 +150,7 @@ final class ReplicationSim {
         var isUp: Bool { sim.brokers[id]!.isUp }
         func crash() { sim.crash(id) }
         func restart() throws { try sim.start(id) }
-        func partitionStatus(_ tp: TopicPartition) -> ReplicaPartition.Status? {
+        func partitionStatus(_ tp: TopicPartition) -> ReplicaStatus? {
             sim.brokers[id]!.engine?.partition(tp)?.status
         }
     }

@@ -6,15 +6,19 @@ import NIOCore
 import SluiceStorage
 
 /// One simulated broker: real partition logs (`DiskPartitionLog` in a RAM-backed directory), the
-/// real ``ReplicaEngine``, and the bookkeeping a driver keeps (fetches in flight and parked,
-/// produce waiters, the high-watermark checkpoint). A crash closes the logs without flushing and
+/// real ``ReplicaEngine`` (whose partitions park `acks=all` requests: the simulated request is the
+/// produce token), and the bookkeeping a driver keeps (fetches in flight and parked, the
+/// high-watermark checkpoint). A crash closes the logs without flushing and
 /// drops everything in memory; a restart recovers the logs from their files, as after SIGKILL.
 final class SimBroker {
+    typealias Engine = ReplicaEngine<SimProduceRequest>
+    typealias Effects = ReplicationEffects<SimProduceRequest>
+
     let id: Int32
     let directory: String
     let logConfig: LogConfig
     let replication: ReplicationConfig
-    private(set) var engine: ReplicaEngine?
+    private(set) var engine: Engine?
     private(set) var logs: [TopicPartition: DiskPartitionLog] = [:]
     /// The last checkpointed high watermarks (what `replication-offset-checkpoint` holds).
     var highWatermarkCheckpoint: [TopicPartition: Int64] = [:]
@@ -27,8 +31,6 @@ final class SimBroker {
     /// Follower side: the fetch in flight to each source (request id) and when it was sent.
     var fetchesInFlight: [Int32: UInt64] = [:]
     var alterInFlight: UInt64?
-    /// `acks=all` produce requests parked here, by waiter id.
-    var waiters: [UInt64: SimProduceRequest] = [:]
     var lastHeartbeat: Int64 = 0
     /// When the controller last heard from this broker (the controller's bookkeeping).
     var lastHeartbeatSeen: Int64 = 0
@@ -69,7 +71,7 @@ final class SimBroker {
                 directory: "\(directory)/\(name)", topicPartition: tp, config: logConfig, logger: Self.logger,
                 cleanShutdown: false, highWatermark: highWatermarkCheckpoint[tp], now: now)
         }
-        engine = ReplicaEngine(localId: id, config: replication)
+        engine = Engine(localId: id, config: replication)
         registered = false
         lastHeartbeat = now
         lastIsrCheck = now
@@ -84,7 +86,6 @@ final class SimBroker {
         parkedFetches = [:]
         fetchesInFlight = [:]
         alterInFlight = nil
-        waiters = [:]
         registered = false
         brokerEpoch = -1
         incarnation += 1
@@ -111,7 +112,7 @@ final class SimBroker {
 }
 
 /// A produce request as the simulated client sent it.
-struct SimProduceRequest {
+struct SimProduceRequest: Sendable {
     var client: Int
     var requestId: UInt64
     var topicPartition: TopicPartition
@@ -119,6 +120,4 @@ struct SimProduceRequest {
     /// The idempotent producer's base sequence (-1 otherwise).
     var sequence: Int32
     var values: [String]
-    /// Filled by the broker when the request waits for the high watermark.
-    var baseOffset: Int64 = -1
 }
