@@ -39,9 +39,11 @@ final class ClusterHarness: @unchecked Sendable {
 
     /// Runs `body` with a cluster of `brokers` (not started: `startAll()`), then stops every
     /// broker (SIGTERM, SIGKILL after 15 s) whether `body` returned or threw.
-    static func with<T>(brokers: Int, sessionTimeoutMs: Int = 2000,
+    static func with<T>(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT",
+                        extraProperties: [String] = [], parent: URL = FileManager.default.temporaryDirectory,
                         _ body: (ClusterHarness) async throws -> T) async throws -> T {
-        try await withResource(try ClusterHarness(brokers: brokers, sessionTimeoutMs: sessionTimeoutMs),
+        try await withResource(try ClusterHarness(brokers: brokers, sessionTimeoutMs: sessionTimeoutMs, clientListener: clientListener,
+                                                  extraProperties: extraProperties, parent: parent),
                                stop: { await $0.stopAll() }, body)
     }
 
