@@ -3,11 +3,11 @@ import Testing
 
 /// `sluice bench produce|consume|e2e` with small counts: the numbers they report are about the
 /// records they really moved.
-@Suite(.serialized) struct CommandLineBenchTests {
-    @Test func benchProduceConsumeAndE2E() throws {
-        let b = try SharedBroker.get().bootstrap
+@Suite(.serialized, .onTestThreads) struct CommandLineBenchTests {
+    @Test func benchProduceConsumeAndE2E() async throws {
+        let b = try await SharedBroker.get().bootstrap
         let topic = SharedBroker.topic("cli-bench")
-        let produce = try SluiceCLI.json(try SluiceCLI.ok(
+        let produce = try SluiceCLI.json(try await SluiceCLI.ok(
             ["bench", "produce", "--topic", topic, "--records", "20000", "--record-size", "200", "--partitions", "3",
              "--concurrency", "2", "--acks", "all", "--linger-ms", "2", "--json"], bootstrap: b)) as! [String: Any]
         #expect(produce["records"] as? Int == 20_000)
@@ -18,49 +18,46 @@ import Testing
         let p50 = latency["p50"] as! Double, p99 = latency["p99"] as! Double, max = latency["max"] as! Double
         #expect(p50 > 0 && p50 <= p99 && p99 <= max)
         #expect((produce["recordsPerSecond"] as! Double) > 0)
-        let described = try SluiceCLI.json(try SluiceCLI.ok(["topic", "describe", topic, "--json"], bootstrap: b)) as! [String: Any]
+        let described = try SluiceCLI.json(try await SluiceCLI.ok(["topic", "describe", topic, "--json"], bootstrap: b)) as! [String: Any]
         let stored = (described["partitions"] as! [[String: Any]]).map { $0["latestOffset"] as! Int }.reduce(0, +)
         #expect(stored == 20_000)
 
-        let consume = try SluiceCLI.json(try SluiceCLI.ok(["bench", "consume", "--topic", topic, "--concurrency", "2", "--json"], bootstrap: b)) as! [String: Any]
+        let consume = try SluiceCLI.json(try await SluiceCLI.ok(["bench", "consume", "--topic", topic, "--concurrency", "2", "--json"], bootstrap: b)) as! [String: Any]
         #expect(consume["records"] as? Int == 20_000)
         #expect(consume["bytes"] as? Int == 20_000 * 200)
 
-        let e2e = try SluiceCLI.json(try SluiceCLI.ok(["bench", "e2e", "--topic", topic, "--records", "200", "--json"], bootstrap: b)) as! [String: Any]
+        let e2e = try SluiceCLI.json(try await SluiceCLI.ok(["bench", "e2e", "--topic", topic, "--records", "200", "--json"], bootstrap: b)) as! [String: Any]
         #expect(e2e["records"] as? Int == 200)
         #expect((e2e["latencyMs"] as! [String: Any])["count"] as? Int == 200)
 
         // The table form, and the progress line on standard error.
-        let table = try SluiceCLI.ok(["bench", "produce", "--topic", topic, "--duration", "1.5"], bootstrap: b)
+        let table = try await SluiceCLI.ok(["bench", "produce", "--topic", topic, "--duration", "1.5"], bootstrap: b)
         #expect(table.lines.contains { $0.hasPrefix("RECORDS") && $0.contains("P99.9 MS") })
         #expect(table.stderr.contains("records/s now"))
     }
 
     /// On a fresh 3-broker cluster, `bench e2e` creates its topic and measures on the first try:
     /// it waits until every partition's leader serves the new topic. linger.ms is 0 as in Kafka's
-    /// EndToEndLatency. With a background load, a second producer writes meanwhile. (The cluster
-    /// lives and the commands run off the cooperative pool, in one `offPool` thread.)
+    /// EndToEndLatency. With a background load, a second producer writes meanwhile.
     @Test func benchE2EWorksOnAFreshClusterAndUnderLoad() async throws {
-        let outputs = try await offPool { () throws -> [String: ClientRunner.Output] in
-            let cluster = try ClusterHarness(brokers: 3)
-            defer { cluster.stopAll() }
-            try cluster.startAll()
-            try ClusterHarness.waitFor("3 brokers and a controller", seconds: 60) {
-                let m = try ClusterProcessTests.metadata(cluster)
+        let outputs = try await ClusterHarness.with(brokers: 3) { cluster -> [String: ClientRunner.Output] in
+            try await cluster.startAll()
+            try await ClusterHarness.waitFor("3 brokers and a controller", seconds: 60) {
+                let m = try await ClusterProcessTests.metadata(cluster)
                 return m.brokers.count == 3 && m.controllerId >= 0
             }
             var outputs: [String: ClientRunner.Output] = [:]
             // Three fresh topics, each measured at once after its creation (each run used to fail
             // more often than not with UNKNOWN_TOPIC_OR_PARTITION).
             for run in 1...3 {
-                outputs["fresh-\(run)"] = try SluiceCLI.run(
+                outputs["fresh-\(run)"] = try await SluiceCLI.run(
                     ["bench", "e2e", "--topic", "fresh-\(run)", "--partitions", "3", "--records", "100", "--json"],
                     bootstrap: cluster.bootstrap, timeout: 120)
             }
-            outputs["describe fresh-1"] = try SluiceCLI.run(["topic", "describe", "fresh-1", "--json"], bootstrap: cluster.bootstrap)
-            outputs["loaded"] = try SluiceCLI.run(["bench", "e2e", "--topic", "loaded", "--records", "200", "--background-mb-per-sec", "1",
+            outputs["describe fresh-1"] = try await SluiceCLI.run(["topic", "describe", "fresh-1", "--json"], bootstrap: cluster.bootstrap)
+            outputs["loaded"] = try await SluiceCLI.run(["bench", "e2e", "--topic", "loaded", "--records", "200", "--background-mb-per-sec", "1",
                                                    "--background-record-size", "1000", "--json"], bootstrap: cluster.bootstrap, timeout: 120)
-            outputs["describe loaded-background"] = try SluiceCLI.run(["topic", "describe", "loaded-background", "--json"],
+            outputs["describe loaded-background"] = try await SluiceCLI.run(["topic", "describe", "loaded-background", "--json"],
                                                                       bootstrap: cluster.bootstrap)
             return outputs
         }
@@ -93,12 +90,10 @@ import Testing
 
     /// `bench produce --throughput`: the rate is held (at most), like kafka-producer-perf-test's.
     @Test func benchProduceHoldsTheThroughputItIsGiven() async throws {
-        let b = try SharedBroker.get().bootstrap
+        let b = try await SharedBroker.get().bootstrap
         let topic = SharedBroker.topic("cli-rate")
-        let output = try await offPool {
-            try SluiceCLI.run(["bench", "produce", "--topic", topic, "--records", "800", "--throughput", "400", "--concurrency", "2",
-                              "--json"], bootstrap: b)
-        }
+        let output = try await SluiceCLI.run(["bench", "produce", "--topic", topic, "--records", "800", "--throughput", "400", "--concurrency", "2",
+                                             "--json"], bootstrap: b)
         try #require(output.status == 0, "\(output.stderr)")
         let produce = try #require(try SluiceCLI.json(output) as? [String: Any])
         #expect(produce["records"] as? Int == 800)

@@ -6,11 +6,11 @@ import Testing
 /// beginning: keys written many times (tombstones included, batches mixing stale and latest
 /// values) come back once each with their latest value at its original offset, with every codec,
 /// and under `compact,delete` retention removes expired keys as well.
-@Suite struct CompactionInteropTests {
+@Suite(.onTestThreads) struct CompactionInteropTests {
     /// What a consumer reading a compacted partition from the beginning must see: exactly the
     /// latest record of every key, at the offset it was written (tombstones as null values), in
     /// increasing offsets, with the padding written last all there.
-    func checkCompacted(_ events: [String: [String: Any]], broker: BrokerProcess, topic: String, codec: String) throws {
+    func checkCompacted(_ events: [String: [String: Any]], broker: BrokerProcess, topic: String, codec: String) async throws {
         let latest = try #require(events["produced"]?["latest"] as? [String: [Any]], "\(events)")
         let records = try #require(events["compacted"]?["records"] as? [[Any]], "\(events)")
         let offsets = records.map { $0[0] as! Int }
@@ -29,7 +29,7 @@ import Testing
         // The stored batches: valid, and those the cleaner rewrote (fewer records than offsets)
         // still compressed with the producer's codec, their records readable.
         let earliest = Int64(events["compacted"]?["earliest"] as? Int ?? 0)
-        let batches = try LogCleanupBroker.storedBatches(broker, topic: topic, from: earliest)
+        let batches = try await LogCleanupBroker.storedBatches(broker, topic: topic, from: earliest)
         #expect(batches.allSatisfy { (try? $0.validate()) != nil })
         let rewritten = batches.filter { $0.recordCount > 0 && Int($0.recordCount) < Int($0.lastOffsetDelta) + 1 }
         #expect(!rewritten.isEmpty, "the cleaner rewrote batches, keeping some of their records")
@@ -41,22 +41,22 @@ import Testing
 
     @Test(.enabled(if: Clients.shouldRun(Clients.kafkaPython), "kafka-python is not installed"),
           arguments: ["none", "gzip", "snappy", "lz4", "zstd"])
-    func compactionLeavesTheLatestValueOfEachKey(codec: String) throws {
-        let broker = try LogCleanupBroker.shared()
+    func compactionLeavesTheLatestValueOfEachKey(codec: String) async throws {
+        let broker = try await LogCleanupBroker.shared()
         let topic = SharedBroker.topic("compact-\(codec)")
-        let events = try LogCleanupBroker.run(broker, "compaction", topic: topic, ["--codec", codec])
-        try checkCompacted(events, broker: broker, topic: topic, codec: codec)
+        let events = try await LogCleanupBroker.run(broker, "compaction", topic: topic, ["--codec", codec])
+        try await checkCompacted(events, broker: broker, topic: topic, codec: codec)
         #expect(events["compacted"]?["earliest"] as? Int == 0, "compaction alone never moves the log start")
     }
 
     @Test(.enabled(if: Clients.shouldRun(Clients.kafkaPython), "kafka-python is not installed"))
-    func compactDeleteAlsoAppliesRetention() throws {
-        let broker = try LogCleanupBroker.shared()
+    func compactDeleteAlsoAppliesRetention() async throws {
+        let broker = try await LogCleanupBroker.shared()
         let topic = SharedBroker.topic("compact-delete")
-        let events = try LogCleanupBroker.run(broker, "compaction", topic: topic,
+        let events = try await LogCleanupBroker.run(broker, "compaction", topic: topic,
                                               ["--policy", "compact,delete", "--old", "30", "--codec", "zstd"])
         #expect(events["expired"]?["earliest"] as? Int == 30, "retention removed the expired keys: \(events)")
-        try checkCompacted(events, broker: broker, topic: topic, codec: "zstd")
+        try await checkCompacted(events, broker: broker, topic: topic, codec: "zstd")
         let records = try #require(events["compacted"]?["records"] as? [[Any]])
         #expect(!records.contains { ($0[1] as? String)?.hasPrefix("old-") == true })
         #expect(events["compacted"]?["earliest"] as? Int == 30)

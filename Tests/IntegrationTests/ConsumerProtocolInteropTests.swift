@@ -10,13 +10,13 @@ import Testing
 /// partitions; the admin client describes the group as a consumer group; a classic group beside
 /// it is unaffected. The coordinator's SIGKILL in a 3-broker cluster is in
 /// `ClusterCoordinatorFailoverTests`.
-@Suite(.serialized) struct ConsumerProtocolInteropTests {
+@Suite(.serialized, .onTestThreads) struct ConsumerProtocolInteropTests {
     let support = GroupInteropTests()
 
     func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
 
-    func member(_ name: String, _ broker: BrokerProcess, group: String, topic: String) throws -> GroupMember {
-        try GroupMember(.confluent, name: name, broker: broker, group: group, topic: topic, groupProtocol: "consumer")
+    func member(_ name: String, _ broker: BrokerProcess, group: String, topic: String) async throws -> GroupMember {
+        try await GroupMember(.confluent, name: name, broker: broker, group: group, topic: topic, groupProtocol: "consumer")
     }
 
     /// The states a member went through since it first held something, without its last one
@@ -26,33 +26,33 @@ import Testing
         return history.allSatisfy { !$0.isEmpty }
     }
 
-    static func describe(_ broker: BrokerProcess, _ group: String) throws -> [String: Any] {
-        try GroupBroker.tools(["describe", "--bootstrap", broker.bootstrap, "--group", group]).records.first ?? [:]
+    static func describe(_ broker: BrokerProcess, _ group: String) async throws -> [String: Any] {
+        try await GroupBroker.tools(["describe", "--bootstrap", broker.bootstrap, "--group", group]).records.first ?? [:]
     }
 
     @Test(.enabled(if: Clients.shouldRun(Clients.confluentKafka), "confluent-kafka is not installed"),
           .timeLimit(.minutes(4)))
-    func membersJoinLeaveAndCrashWithIncrementalRebalances() throws {
-        let broker = try GroupBroker.shared()
+    func membersJoinLeaveAndCrashWithIncrementalRebalances() async throws {
+        let broker = try await GroupBroker.shared()
         let topic = unique("kip848"), group = unique("g848")
-        try GroupBroker.createTopic(broker, topic, partitions: 6)
+        try await GroupBroker.createTopic(broker, topic, partitions: 6)
 
-        let a = try member("a", broker, group: group, topic: topic)
-        let b = try member("b", broker, group: group, topic: topic)
-        try support.waitForBalance([a, b], 6)
-        try GroupBroker.produce(broker, topic, partitions: 6, start: 0, count: 60)
-        try support.waitForConsumed([a, b], 0..<60)
+        let a = try await member("a", broker, group: group, topic: topic)
+        let b = try await member("b", broker, group: group, topic: topic)
+        try await support.waitForBalance([a, b], 6)
+        try await GroupBroker.produce(broker, topic, partitions: 6, start: 0, count: 60)
+        try await support.waitForConsumed([a, b], 0..<60)
 
-        let c = try member("c", broker, group: group, topic: topic)
-        try support.waitForBalance([a, b, c], 6)
-        try GroupBroker.produce(broker, topic, partitions: 6, start: 60, count: 60)
-        try support.waitForConsumed([a, b, c], 60..<120)
+        let c = try await member("c", broker, group: group, topic: topic)
+        try await support.waitForBalance([a, b, c], 6)
+        try await GroupBroker.produce(broker, topic, partitions: 6, start: 60, count: 60)
+        try await support.waitForConsumed([a, b, c], 60..<120)
         #expect(!c.values.isEmpty, "the third member got records")
 
         // The admin client sees a consumer group (ConsumerGroupDescribe) with its three members.
         var described: [String: Any] = [:]
-        try GroupBroker.waitUntil("the group described as stable, now \(described)") {
-            described = try Self.describe(broker, group)
+        try await GroupBroker.waitUntil("the group described as stable, now \(described)") {
+            described = try await Self.describe(broker, group)
             return described["state"] as? String == "STABLE"
         }
         #expect(described["type"] as? String == "CONSUMER")
@@ -62,50 +62,51 @@ import Testing
         #expect(held.sorted() == Array(0..<6), "\(members)")
 
         // A clean leave: b's partitions move to a and c.
-        try b.terminate()
+        try await b.terminate()
         #expect(b.stoppedCleanly, "b: \(b.stderrTail)")
-        try support.waitForBalance([a, c], 6)
+        try await support.waitForBalance([a, c], 6)
 
         // A crash: c's partitions move to a once c's session (6 s) ends.
         let killed = Date()
-        c.kill9()
-        try support.waitForBalance([a], 6, seconds: Double(GroupBroker.consumerSessionTimeoutMs) / 1000 + 30)
+        await c.kill9()
+        try await support.waitForBalance([a], 6, seconds: Double(GroupBroker.consumerSessionTimeoutMs) / 1000 + 30)
         let took = Date().timeIntervalSince(killed)
         print("KIP-848 group: a SIGKILLed member's partitions reassigned after \(String(format: "%.1f", took)) s (session timeout \(GroupBroker.consumerSessionTimeoutMs) ms)")
         #expect(took >= Double(GroupBroker.consumerSessionTimeoutMs) / 1000 - 1, "not before the session timeout")
-        try GroupBroker.produce(broker, topic, partitions: 6, start: 120, count: 60)
-        try support.waitForConsumed([a], 120..<180)
+        try await GroupBroker.produce(broker, topic, partitions: 6, start: 120, count: 60)
+        try await support.waitForConsumed([a], 120..<180)
 
         // Incremental: a never had to give everything up while the others came and went.
         #expect(neverEmptied(a), "a's assignments: \(a.assignments)")
-        try a.terminate()
+        try await a.terminate()
         support.expectExactlyOnce([a, b, c], 0..<180, "consumer protocol")
     }
 
     @Test(.enabled(if: Clients.shouldRun(Clients.confluentKafka && Clients.kafkaPython), "a Python Kafka client is not installed"),
           .timeLimit(.minutes(3)))
-    func aClassicGroupAndAConsumerGroupSideBySide() throws {
-        let broker = try GroupBroker.shared()
+    func aClassicGroupAndAConsumerGroupSideBySide() async throws {
+        let broker = try await GroupBroker.shared()
         let topic = unique("mixed848")
         let classicGroup = unique("classic"), consumerGroup = unique("consumer")
-        try GroupBroker.createTopic(broker, topic, partitions: 6)
-        let classic = try ["x", "y"].map { try GroupMember(.kafkaPython, name: $0, broker: broker, group: classicGroup, topic: topic) }
-        let modern = try ["p", "q"].map { try member($0, broker, group: consumerGroup, topic: topic) }
-        try support.waitForBalance(classic, 6)
-        try support.waitForBalance(modern, 6)
-        try GroupBroker.produce(broker, topic, partitions: 6, start: 0, count: 60)
-        try support.waitForConsumed(classic, 0..<60)
-        try support.waitForConsumed(modern, 0..<60)
+        try await GroupBroker.createTopic(broker, topic, partitions: 6)
+        let classic = [try await GroupMember(.kafkaPython, name: "x", broker: broker, group: classicGroup, topic: topic),
+                       try await GroupMember(.kafkaPython, name: "y", broker: broker, group: classicGroup, topic: topic)]
+        let modern = [try await member("p", broker, group: consumerGroup, topic: topic), try await member("q", broker, group: consumerGroup, topic: topic)]
+        try await support.waitForBalance(classic, 6)
+        try await support.waitForBalance(modern, 6)
+        try await GroupBroker.produce(broker, topic, partitions: 6, start: 0, count: 60)
+        try await support.waitForConsumed(classic, 0..<60)
+        try await support.waitForConsumed(modern, 0..<60)
 
-        let listed = try GroupBroker.tools(["list", "--bootstrap", broker.bootstrap]).records
+        let listed = try await GroupBroker.tools(["list", "--bootstrap", broker.bootstrap]).records
         let types = Dictionary(listed.compactMap { r in (r["group"] as? String).map { ($0, r["type"] as? String ?? "") } },
                                uniquingKeysWith: { a, _ in a })
         #expect(types[classicGroup] == "CLASSIC" && types[consumerGroup] == "CONSUMER", "\(listed)")
         // librdkafka describes each with its own API (ConsumerGroupDescribe, then DescribeGroups).
-        #expect(try Self.describe(broker, classicGroup)["type"] as? String == "CLASSIC")
-        #expect(try Self.describe(broker, consumerGroup)["type"] as? String == "CONSUMER")
+        #expect(try await Self.describe(broker, classicGroup)["type"] as? String == "CLASSIC")
+        #expect(try await Self.describe(broker, consumerGroup)["type"] as? String == "CONSUMER")
 
-        for m in classic + modern { try m.terminate() }
+        for m in classic + modern { try await m.terminate() }
         support.expectExactlyOnce(classic, 0..<60, "classic group")
         support.expectExactlyOnce(modern, 0..<60, "consumer group")
     }
@@ -114,18 +115,18 @@ import Testing
     /// reads the topics that match, and a matching topic created later too.
     @Test(.enabled(if: Clients.shouldRun(Clients.confluentKafka), "confluent-kafka is not installed"),
           .timeLimit(.minutes(2)))
-    func aRegexSubscriptionFollowsNewTopics() throws {
-        let broker = try GroupBroker.shared()
+    func aRegexSubscriptionFollowsNewTopics() async throws {
+        let broker = try await GroupBroker.shared()
         let prefix = unique("rx"), group = unique("g-rx")
-        try GroupBroker.createTopic(broker, prefix + "-a", partitions: 2)
-        try GroupBroker.createTopic(broker, unique("other"), partitions: 1)
-        let m = try member("m", broker, group: group, topic: "^\(prefix)-.*")
-        try GroupBroker.produce(broker, prefix + "-a", partitions: 2, start: 0, count: 10)
-        try support.waitForConsumed([m], 0..<10)
-        try GroupBroker.createTopic(broker, prefix + "-b", partitions: 1)
-        try GroupBroker.produce(broker, prefix + "-b", partitions: 1, start: 10, count: 5)
-        try support.waitForConsumed([m], 10..<15)
-        try m.terminate()
+        try await GroupBroker.createTopic(broker, prefix + "-a", partitions: 2)
+        try await GroupBroker.createTopic(broker, unique("other"), partitions: 1)
+        let m = try await member("m", broker, group: group, topic: "^\(prefix)-.*")
+        try await GroupBroker.produce(broker, prefix + "-a", partitions: 2, start: 0, count: 10)
+        try await support.waitForConsumed([m], 0..<10)
+        try await GroupBroker.createTopic(broker, prefix + "-b", partitions: 1)
+        try await GroupBroker.produce(broker, prefix + "-b", partitions: 1, start: 10, count: 5)
+        try await support.waitForConsumed([m], 10..<15)
+        try await m.terminate()
         support.expectExactlyOnce([m], 0..<15, "regex subscription")
     }
 }

@@ -5,12 +5,12 @@ import Testing
 /// answered, ListOffsets earliest, a fetch below the new start (OFFSET_OUT_OF_RANGE, then the
 /// consumer's reset to earliest), -1 for the high watermark, Kafka's errors, and the segment files
 /// that go.
-@Suite struct DeleteRecordsInteropTests {
+@Suite(.onTestThreads) struct DeleteRecordsInteropTests {
     @Test(.enabled(if: Clients.shouldRun(Clients.kafkaPython), "kafka-python is not installed"))
-    func deleteRecordsThroughTheAdminClient() throws {
-        let broker = try LogCleanupBroker.shared()
+    func deleteRecordsThroughTheAdminClient() async throws {
+        let broker = try await LogCleanupBroker.shared()
         let topic = SharedBroker.topic("delete-records")
-        let events = try LogCleanupBroker.run(broker, "delete-records", topic: topic)
+        let events = try await LogCleanupBroker.run(broker, "delete-records", topic: topic)
         #expect(events["produced"]?["last"] as? Int == 99)
         #expect(events["deleted"]?["low_watermark"] as? Int == 40)
         #expect(events["earliest"]?["offset"] as? Int == 40, "ListOffsets earliest moved")

@@ -5,7 +5,7 @@ import Testing
 
 /// 100,000 random frames (random bytes, random headers, mutated valid requests) leave the broker
 /// up and answering. `FUZZ_SEED` reproduces a run; the seed is printed.
-@Suite struct FuzzTests {
+@Suite(.onTestThreads) struct FuzzTests {
     /// SplitMix64: small, fast and seedable.
     struct SeededGenerator: RandomNumberGenerator {
         var state: UInt64
@@ -77,36 +77,41 @@ import Testing
         return frame
     }
 
-    @Test func randomFramesLeaveTheBrokerServing() throws {
-        let broker = try BrokerProcess(extraArguments: ["--set", "auto.create.topics.enable=false", "--log-level", "error"])
-        try broker.start()
-        let setup = try RawKafkaConnection(port: broker.port)
-        _ = try setup.roundTrip(CreateTopicsRequest(topics: [.init(name: "fuzz", numPartitions: 1, replicationFactor: 1)]), version: 4)
-        let seed = ProcessInfo.processInfo.environment["FUZZ_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
-        print("FuzzTests seed \(seed) (FUZZ_SEED=\(seed) reproduces)")
-        var rng = SeededGenerator(state: seed)
-        let seeds = try Self.seeds()
-        let total = 100_000
-        let perConnection = 50
-        var sent = 0
-        let started = Date()
-        while sent < total {
-            let connection = try RawKafkaConnection(port: broker.port, timeoutSeconds: 5)
-            var batch = ByteBuffer()
-            for _ in 0..<min(perConnection, total - sent) { batch.writeImmutableBuffer(Self.randomFrame(&rng, seeds: seeds)) }
-            sent += perConnection
-            _ = connection.send(batch)
-            connection.finishSending()
-            connection.drainUntilClosed()
-            #expect(Date().timeIntervalSince(started) < 240, "fuzzing takes too long")
+    @Test func randomFramesLeaveTheBrokerServing() async throws {
+        try await BrokerProcess.with(extraArguments: ["--set", "auto.create.topics.enable=false", "--log-level", "error"]) { broker in
+            let setup = try await RawKafkaConnection(port: broker.port)
+            _ = try await setup.roundTrip(CreateTopicsRequest(topics: [.init(name: "fuzz", numPartitions: 1, replicationFactor: 1)]), version: 4)
+            let seed = ProcessInfo.processInfo.environment["FUZZ_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+            print("FuzzTests seed \(seed) (FUZZ_SEED=\(seed) reproduces)")
+            let seeds = try Self.seeds()
+            let total = 100_000
+            let perConnection = 50
+            let port = broker.port
+            // One thread for the whole loop of blocking sends and reads (2,000 connections).
+            let elapsed = try await offPool { () throws -> TimeInterval in
+                var rng = SeededGenerator(state: seed)
+                var sent = 0
+                let started = Date()
+                while sent < total {
+                    let connection = try RawKafkaConnection(port: port, timeoutSeconds: 5)
+                    var batch = ByteBuffer()
+                    for _ in 0..<min(perConnection, total - sent) { batch.writeImmutableBuffer(Self.randomFrame(&rng, seeds: seeds)) }
+                    sent += perConnection
+                    _ = connection.send(batch)
+                    connection.finishSending()
+                    connection.drainUntilClosed()
+                }
+                return Date().timeIntervalSince(started)
+            }
+            #expect(elapsed < 240, "fuzzing takes too long")
+            #expect(broker.isRunning, "the broker survived \(total) random frames; stderr: \(broker.stderrTail())")
+            let fresh = try await RawKafkaConnection(port: broker.port)
+            let versions = try await fresh.roundTrip(ApiVersionsRequest(), version: 3)
+            #expect(versions.errorCode == 0 && versions.apiKeys.contains { $0.apiKey == 0 })
+            let metadata = try await fresh.roundTrip(MetadataRequest(topics: [.init(name: "fuzz")]), version: 12)
+            #expect(metadata.topics.map(\.errorCode) == [0])
+            #expect(metadata.topics.first?.partitions.count == 1)
+            #expect(await broker.stop() == 0)
         }
-        #expect(broker.isRunning, "the broker survived \(total) random frames; stderr: \(broker.stderrTail())")
-        let fresh = try RawKafkaConnection(port: broker.port)
-        let versions = try fresh.roundTrip(ApiVersionsRequest(), version: 3)
-        #expect(versions.errorCode == 0 && versions.apiKeys.contains { $0.apiKey == 0 })
-        let metadata = try fresh.roundTrip(MetadataRequest(topics: [.init(name: "fuzz")]), version: 12)
-        #expect(metadata.topics.map(\.errorCode) == [0])
-        #expect(metadata.topics.first?.partitions.count == 1)
-        #expect(broker.stop() == 0)
     }
 }

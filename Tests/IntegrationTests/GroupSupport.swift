@@ -12,52 +12,37 @@ enum GroupBroker {
         "--set", "group.consumer.session.timeout.ms=\(consumerSessionTimeoutMs)",
     ]
 
-    nonisolated(unsafe) private static var instance: BrokerProcess?
-    private static let lock = NSLock()
+    private static let instance = SharedBrokerCell { try await BrokerProcess.started(extraArguments: arguments) }
 
     /// One broker shared by the group tests that do not restart it (killed when the test
     /// process exits).
-    static func shared() throws -> BrokerProcess {
-        lock.lock()
-        defer { lock.unlock() }
-        if let instance, instance.isRunning { return instance }
-        let broker = try BrokerProcess(extraArguments: arguments)
-        try broker.start()
-        if instance == nil { atexit { GroupBroker.killShared() } }
-        instance = broker
-        return broker
-    }
+    static func shared() async throws -> BrokerProcess { try await instance.get() }
 
-    /// `--exit-with-parent` is not enough: the test runner's blocked signals are inherited.
-    private static func killShared() {
-        instance?.kill9()
-    }
-
-    static func createTopic(_ broker: BrokerProcess, _ name: String, partitions: Int32) throws {
-        let connection = try RawKafkaConnection(port: broker.port)
-        let response = try connection.roundTrip(
+    static func createTopic(_ broker: BrokerProcess, _ name: String, partitions: Int32) async throws {
+        let connection = try await RawKafkaConnection(port: broker.port)
+        let response = try await connection.roundTrip(
             CreateTopicsRequest(topics: [.init(name: name, numPartitions: partitions, replicationFactor: 1)]), version: 4)
         guard response.topics.first?.errorCode == 0 else {
             throw ClientRunner.Failure(description: "creating \(name): error \(response.topics.first?.errorCode ?? -1)")
         }
     }
 
-    static func describeGroup(_ broker: BrokerProcess, _ group: String) throws -> DescribeGroupsResponse.DescribedGroup? {
-        let connection = try RawKafkaConnection(port: broker.port)
-        _ = try connection.roundTrip(FindCoordinatorRequest(key: group), version: 0)
-        return try connection.roundTrip(DescribeGroupsRequest(groups: [group]), version: 5).groups.first
+    static func describeGroup(_ broker: BrokerProcess, _ group: String) async throws -> DescribeGroupsResponse.DescribedGroup? {
+        let connection = try await RawKafkaConnection(port: broker.port)
+        _ = try await connection.roundTrip(FindCoordinatorRequest(key: group), version: 0)
+        return try await connection.roundTrip(DescribeGroupsRequest(groups: [group]), version: 5).groups.first
     }
 
     /// Produces values "m<start>".."m<start+count-1>", message i to partition i % partitions.
-    static func produce(_ broker: BrokerProcess, _ topic: String, partitions: Int, start: Int, count: Int) throws {
-        _ = try tools(["produce", "--bootstrap", broker.bootstrap, "--topic", topic, "--partitions", "\(partitions)",
+    static func produce(_ broker: BrokerProcess, _ topic: String, partitions: Int, start: Int, count: Int) async throws {
+        _ = try await tools(["produce", "--bootstrap", broker.bootstrap, "--topic", topic, "--partitions", "\(partitions)",
                        "--start", "\(start)", "--count", "\(count)"])
     }
 
     /// Runs `GroupClients/group_tools.py`; fails unless it exits 0.
-    static func tools(_ arguments: [String]) throws -> ClientRunner.Output {
+    static func tools(_ arguments: [String]) async throws -> ClientRunner.Output {
         let script = clientsDirectory.appendingPathComponent("group_tools.py").path
-        let output = try ClientRunner.run("python3", [script] + arguments, timeout: 60)
+        let output = try await ClientRunner.run("python3", [script] + arguments, timeout: 60)
         guard output.status == 0 else {
             throw ClientRunner.Failure(description: "group_tools.py \(arguments.joined(separator: " ")) exited \(output.status):\n\(output.stderr.suffix(3000))")
         }
@@ -70,11 +55,11 @@ enum GroupBroker {
 
     /// Waits (polling) for `condition`, up to `seconds`.
     static func waitUntil(_ what: @autoclosure () -> String, seconds: TimeInterval = 30,
-                          _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while try !condition() {
-            if Date() > deadline { throw ClientRunner.Failure(description: "timed out after \(seconds) s waiting for \(what())") }
-            usleep(50_000)
+                          _ condition: () async throws -> Bool) async throws {
+        do {
+            try await poll(until: what(), timeout: .seconds(seconds), condition)
+        } catch let timedOut as TimedOut {
+            throw ClientRunner.Failure(description: timedOut.description)
         }
     }
 }
@@ -97,7 +82,7 @@ final class GroupMember {
 
     let kind: Kind
     let name: String
-    private let process = Process()
+    private let child: ChildProcess
     private let directory: URL
     private let outPath: String
     private let errPath: String
@@ -105,7 +90,7 @@ final class GroupMember {
     /// Starts a member of `group` consuming `topic`; `groupProtocol` "consumer" makes a
     /// confluent-kafka member use KIP-848's protocol (`assignor` is then its remote assignor).
     init(_ kind: Kind, name: String, broker: BrokerProcess, group: String, topic: String, assignor: String? = nil,
-         instance: String? = nil, sessionMs: Int = 3000, groupProtocol: String? = nil) throws {
+         instance: String? = nil, sessionMs: Int = 3000, groupProtocol: String? = nil) async throws {
         self.kind = kind
         self.name = name
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-member-\(UUID().uuidString.prefix(8))")
@@ -114,14 +99,13 @@ final class GroupMember {
         errPath = directory.appendingPathComponent("err").path
         FileManager.default.createFile(atPath: outPath, contents: nil)
         FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         if kind == .kcat {
             // Through a wrapper that clears the signal mask inherited from the test runner, so
             // that kcat gets SIGTERM (and commits on close).
             var arguments = ["python3", "-c", Self.execUnblocked, "kcat", "-b", broker.bootstrap, "-G", group, "-u", "-f", "%p %o %s\\n",
                              "-X", "session.timeout.ms=\(sessionMs)", "-X", "heartbeat.interval.ms=300"]
             if let assignor { arguments += ["-X", "partition.assignment.strategy=\(assignor)"] }
-            process.arguments = arguments + [topic]
+            child = ChildProcess("/usr/bin/env", arguments + [topic])
         } else {
             var arguments = ["python3", GroupBroker.clientsDirectory.appendingPathComponent("group_member.py").path,
                              "--client", kind.rawValue, "--bootstrap", broker.bootstrap, "--group", group,
@@ -129,12 +113,12 @@ final class GroupMember {
             if let assignor { arguments += ["--assignor", assignor] }
             if let instance { arguments += ["--instance", instance] }
             if let groupProtocol { arguments += ["--protocol", groupProtocol] }
-            process.arguments = arguments
+            child = ChildProcess("/usr/bin/env", arguments)
         }
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        child.process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        child.process.standardError = FileHandle(forWritingAtPath: errPath)
+        child.process.standardInput = FileHandle.nullDevice
+        try await child.start()
     }
 
     /// Python that clears the signal mask, then executes its arguments.
@@ -145,35 +129,30 @@ final class GroupMember {
     var keepOutput = ProcessInfo.processInfo.environment["GROUP_TEST_KEEP"] != nil
 
     deinit {
-        if process.isRunning { kill9() }
+        // A member still running is SIGKILLed as its ChildProcess goes (a test that ends normally
+        // has stopped its members: terminate() or kill9()).
         if !keepOutput {
             try? FileManager.default.removeItem(at: directory)
         }
     }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { child.isRunning }
 
     /// Where the member's output is.
     var outputDirectory: String { directory.path }
 
     /// Clean stop: the client closes, leaving the group (SIGTERM). A member still running 20 s
     /// later is killed, and the test fails.
-    func terminate() throws {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill9()
+    func terminate() async throws {
+        guard child.isRunning else { return }
+        if await child.stop(grace: .seconds(20)) == nil {
             throw ClientRunner.Failure(description: "\(name) ignored SIGTERM; stderr:\n\(stderrTail)")
         }
     }
 
-    /// A crash: no goodbye to the group (SIGKILL).
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// A crash: no goodbye to the group (SIGKILL); returns once the process is reaped.
+    func kill9() async {
+        await child.kill9()
     }
 
     private var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }

@@ -11,7 +11,7 @@ import Testing
 /// raw v0 tokens), requests out of order, and random bytes, TLS records and plaintext Kafka frames
 /// on a TLS port. The broker keeps serving, and a proper client still authenticates afterwards.
 /// `FUZZ_SEED` reproduces a run; the seed is printed.
-@Suite(.serialized) struct SecurityFuzzTests {
+@Suite(.serialized, .onTestThreads) struct SecurityFuzzTests {
     typealias Generator = FuzzTests.SeededGenerator
 
     static func seed() -> UInt64 {
@@ -73,68 +73,78 @@ import Testing
 
     @Test(.enabled(if: Clients.commandExists("openssl"), "openssl is needed for the test certificates"))
     func randomSaslConversationsLeaveTheBrokerAuthenticating() async throws {
-        let broker = try await SecureBroker(listener: "SASL_PLAINTEXT", extra: ["connection.failed.authentication.delay.ms=0"])
-        defer { broker.stop() }
-        let seed = Self.seed()
-        print("SecurityFuzzTests SASL seed \(seed) (FUZZ_SEED=\(seed) reproduces)")
-        var rng = Generator(state: seed)
-        let started = Date()
-        for _ in 0..<10_000 {
-            let connection = try RawKafkaConnection(port: broker.process.port, timeoutSeconds: 5)
-            _ = connection.send(Self.saslConversation(&rng))
-            connection.finishSending()
-            connection.drainUntilClosed()
-            #expect(Date().timeIntervalSince(started) < 240, "fuzzing takes too long")
+        try await SecureBroker.with(listener: "SASL_PLAINTEXT", extra: ["connection.failed.authentication.delay.ms=0"]) { broker in
+            let seed = Self.seed()
+            print("SecurityFuzzTests SASL seed \(seed) (FUZZ_SEED=\(seed) reproduces)")
+            let port = broker.process.port
+            // One thread for the whole loop of blocking calls, off the cooperative pool.
+            let elapsed = try await offPool { () throws -> TimeInterval in
+                    var rng = Generator(state: seed)
+                    let started = Date()
+                    for _ in 0..<10_000 {
+                        let connection = try RawKafkaConnection(port: port, timeoutSeconds: 5)
+                        _ = connection.send(Self.saslConversation(&rng))
+                        connection.finishSending()
+                        connection.drainUntilClosed()
+                    }
+                    return Date().timeIntervalSince(started)
+            }
+            #expect(elapsed < 240, "fuzzing takes too long")
+            #expect(broker.process.isRunning, "the broker survived; stderr: \(broker.process.stderrTail())")
+            // A proper exchange still works.
+            let good = try await RawKafkaConnection(port: broker.process.port)
+            #expect(try await good.roundTrip(SaslHandshakeRequest(mechanism: "PLAIN"), version: 1).errorCode == 0)
+            let token = ByteBuffer(bytes: plainClientToken(username: "alice", password: "alice-secret"))
+            #expect(try await good.roundTrip(SaslAuthenticateRequest(authBytes: token), version: 2).errorCode == 0)
+            #expect(try await good.roundTrip(MetadataRequest(topics: []), version: 12).brokers.count == 1)
         }
-        #expect(broker.process.isRunning, "the broker survived; stderr: \(broker.process.stderrTail())")
-        // A proper exchange still works.
-        let good = try RawKafkaConnection(port: broker.process.port)
-        #expect(try good.roundTrip(SaslHandshakeRequest(mechanism: "PLAIN"), version: 1).errorCode == 0)
-        let token = ByteBuffer(bytes: plainClientToken(username: "alice", password: "alice-secret"))
-        #expect(try good.roundTrip(SaslAuthenticateRequest(authBytes: token), version: 2).errorCode == 0)
-        #expect(try good.roundTrip(MetadataRequest(topics: []), version: 12).brokers.count == 1)
     }
 
     /// Random bytes, plausible TLS records with random bodies, and plaintext Kafka frames on a
     /// TLS port, some cut short; then a TLS client connects as usual.
     @Test(.enabled(if: Clients.commandExists("openssl"), "openssl is needed for the test certificates"))
     func randomBytesOnATLSPortLeaveItServing() async throws {
-        let broker = try await SecureBroker(listener: "SSL", extra: ["ssl.client.auth=requested"])
-        defer { broker.stop() }
-        let seed = Self.seed()
-        print("SecurityFuzzTests TLS seed \(seed) (FUZZ_SEED=\(seed) reproduces)")
-        var rng = Generator(state: seed)
-        let started = Date()
-        for _ in 0..<5_000 {
-            let connection = try RawKafkaConnection(port: broker.process.port, timeoutSeconds: 5)
-            var out = ByteBuffer()
-            switch rng.next() % 3 {
-            case 0:
-                out.writeBytes((0..<(rng.next() % 2000)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-            case 1:  // TLS records (handshake, alert, application data) with random bodies
-                for _ in 0..<(1 + rng.next() % 3) {
-                    let body = (0..<(rng.next() % 700)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-                    let length = rng.next() % 6 == 0 ? UInt16(truncatingIfNeeded: rng.next()) : UInt16(body.count)
-                    out.writeBytes([[0x16, 0x15, 0x17, 0x14][Int(rng.next() % 4)], 0x03, UInt8(rng.next() % 5)])
-                    out.writeInteger(length)
-                    out.writeBytes(body)
+        try await SecureBroker.with(listener: "SSL", extra: ["ssl.client.auth=requested"]) { broker in
+            let seed = Self.seed()
+            print("SecurityFuzzTests TLS seed \(seed) (FUZZ_SEED=\(seed) reproduces)")
+            let port = broker.process.port
+            // One thread for the whole loop of blocking calls, off the cooperative pool.
+            let elapsed = try await offPool { () throws -> TimeInterval in
+                var rng = Generator(state: seed)
+                let started = Date()
+                for _ in 0..<5_000 {
+                    let connection = try RawKafkaConnection(port: port, timeoutSeconds: 5)
+                    var out = ByteBuffer()
+                    switch rng.next() % 3 {
+                    case 0:
+                        out.writeBytes((0..<(rng.next() % 2000)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+                    case 1:  // TLS records (handshake, alert, application data) with random bodies
+                        for _ in 0..<(1 + rng.next() % 3) {
+                            let body = (0..<(rng.next() % 700)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                            let length = rng.next() % 6 == 0 ? UInt16(truncatingIfNeeded: rng.next()) : UInt16(body.count)
+                            out.writeBytes([[0x16, 0x15, 0x17, 0x14][Int(rng.next() % 4)], 0x03, UInt8(rng.next() % 5)])
+                            out.writeInteger(length)
+                            out.writeBytes(body)
+                        }
+                    default:
+                        out.writeImmutableBuffer(Self.frame(ApiVersionsRequest(), Int16(rng.next() % 4)))
+                        out.writeImmutableBuffer(Self.saslConversation(&rng))
+                    }
+                    _ = connection.send(out)
+                    connection.finishSending()
+                    connection.drainUntilClosed()
                 }
-            default:
-                out.writeImmutableBuffer(Self.frame(ApiVersionsRequest(), Int16(rng.next() % 4)))
-                out.writeImmutableBuffer(Self.saslConversation(&rng))
+                return Date().timeIntervalSince(started)
             }
-            _ = connection.send(out)
-            connection.finishSending()
-            connection.drainUntilClosed()
-            #expect(Date().timeIntervalSince(started) < 240, "fuzzing takes too long")
+            #expect(elapsed < 240, "fuzzing takes too long")
+            #expect(broker.process.isRunning, "the broker survived; stderr: \(broker.process.stderrTail())")
+            var configuration = ClientConfiguration(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: broker.process.port)],
+                                                    connectTimeout: .seconds(5), requestTimeout: .seconds(10), retry: RetryPolicy(maxAttempts: 2))
+            configuration.security = try ClientSecurity(properties: broker.mtls(nil))
+            let client = KafkaClient(configuration: configuration)
+            let metadata = try await client.metadata(topics: [], refresh: true)
+            await client.close()
+            #expect(metadata.brokers.count == 1)
         }
-        #expect(broker.process.isRunning, "the broker survived; stderr: \(broker.process.stderrTail())")
-        var configuration = ClientConfiguration(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: broker.process.port)],
-                                                connectTimeout: .seconds(5), requestTimeout: .seconds(10), retry: RetryPolicy(maxAttempts: 2))
-        configuration.security = try ClientSecurity(properties: broker.mtls(nil))
-        let client = KafkaClient(configuration: configuration)
-        let metadata = try await client.metadata(topics: [], refresh: true)
-        await client.close()
-        #expect(metadata.brokers.count == 1)
     }
 }

@@ -6,15 +6,15 @@ import SluiceClient
 import Testing
 
 /// The SluiceClient library (producer, consumer, admin) against a real `sluice broker` process.
-@Suite(.serialized) struct SluiceClientBrokerTests {
-    private func client() throws -> KafkaClient {
-        let broker = try SharedBroker.get()
+@Suite(.serialized, .onTestThreads) struct SluiceClientBrokerTests {
+    private func client() async throws -> KafkaClient {
+        let broker = try await SharedBroker.get()
         return KafkaClient(configuration: ClientConfiguration(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: broker.port)],
                                                               clientId: "client-tests"))
     }
 
     @Test func idempotentProducerThenConsumerReadsEverythingInOrder() async throws {
-        let client = try client()
+        let client = try await client()
         let admin = KafkaAdmin(client: client)
         let topic = SharedBroker.topic("lib-rt")
         try await admin.createTopic(NewTopic(name: topic, partitions: 3, replicationFactor: 1))
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func adminManagesTopicsConfigsAndOffsets() async throws {
-        let client = try client()
+        let client = try await client()
         let admin = KafkaAdmin(client: client)
         let topic = SharedBroker.topic("lib-admin")
         try await admin.createTopic(NewTopic(name: topic, partitions: 2, replicationFactor: 1, configs: ["retention.ms": "600000"]))
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func outOfRangePositionResetsAndSeekMoves() async throws {
-        let client = try client()
+        let client = try await client()
         let admin = KafkaAdmin(client: client)
         let topic = SharedBroker.topic("lib-reset")
         try await admin.createTopic(NewTopic(name: topic, partitions: 1, replicationFactor: 1))

@@ -30,9 +30,14 @@ import Testing
     }
 
     @Test func twoConsumersShareATopicAndRebalanceIncrementally() async throws {
-        let broker = try GroupBroker.shared()
+        let broker = try await GroupBroker.shared()
         let admin = client(broker), first = client(broker), second = client(broker)
-        defer { Task { await admin.close(); await first.close(); await second.close() } }
+        try await withResource((admin, first, second), stop: { await $0.0.close(); await $0.1.close(); await $0.2.close() }) { _ in
+            try await scenario(admin: admin, first: first, second: second)
+        }
+    }
+
+    private func scenario(admin: KafkaClient, first: KafkaClient, second: KafkaClient) async throws {
         let topic = "lib-kip848-\(UUID().uuidString.prefix(8))", group = "g-\(topic)"
         try await KafkaAdmin(client: admin).createTopic(NewTopic(name: topic, partitions: 4, replicationFactor: 1))
         let producer = try await KafkaProducer(client: admin, configuration: ProducerConfiguration(acks: .all))

@@ -5,9 +5,9 @@ import Testing
 /// processes, an idempotent acks=all producer and a reader, and a broker SIGKILLed every few
 /// seconds. Nothing acknowledged may be lost or read out of order, and no broker may be left
 /// running afterwards.
-@Suite(.serialized) struct VerifyCommandTests {
-    @Test func shortAuditWithKillsLosesNothing() throws {
-        let output = try SluiceCLI.run(["verify", "--duration", "15", "--kill-every", "5", "--down-for", "2.5", "--seed", "11",
+@Suite(.serialized, .onTestThreads) struct VerifyCommandTests {
+    @Test func shortAuditWithKillsLosesNothing() async throws {
+        let output = try await SluiceCLI.run(["verify", "--duration", "15", "--kill-every", "5", "--down-for", "2.5", "--seed", "11",
                                         "--rate", "600", "--json"], bootstrap: nil, timeout: 180)
         #expect(output.status == 0, "verify failed:\n\(output.stdout)\n\(output.stderr.suffix(4000))")
         let report = try #require(try? SluiceCLI.json(output) as? [String: Any], "not JSON:\n\(output.stdout)\n\(output.stderr)")

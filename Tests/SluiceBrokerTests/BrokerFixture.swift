@@ -6,6 +6,8 @@ import SluiceBase
 @testable import SluiceBroker
 
 /// An in-process broker on an ephemeral port, with in-memory logs and a temporary data directory.
+/// ``with(directory:logs:configure:_:)`` stops it on every path; a test that starts one itself
+/// (`start`) stops it itself (`stop`), awaited.
 struct BrokerFixture {
     let broker: Broker
     let logs: InMemoryLogDirectory
@@ -27,9 +29,18 @@ struct BrokerFixture {
         return BrokerFixture(broker: broker, logs: logs, directory: dir)
     }
 
+    /// Runs `body` with a started broker, then stops it and removes its directory, whether `body`
+    /// returned or threw.
+    static func with<T>(directory: String? = nil,
+                        logs: InMemoryLogDirectory = InMemoryLogDirectory(), configure: (inout BrokerConfig) -> Void = { _ in },
+                        _ body: (BrokerFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(directory: directory, logs: logs, configure: configure)
+        return try await withResource(fixture, stop: { await $0.stop() }, body)
+    }
+
     var port: Int { broker.advertised.port }
 
-    func connect() throws -> RawKafkaConnection { try RawKafkaConnection(port: port) }
+    func connect() async throws -> RawKafkaConnection { try await RawKafkaConnection(port: port) }
 
     func stop(removeDirectory: Bool = true) async {
         await broker.shutdown()

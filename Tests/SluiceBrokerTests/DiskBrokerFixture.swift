@@ -29,13 +29,7 @@ final class DiskBrokerFixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-disk-broker-\(UUID().uuidString)").path
         let (broker, logs) = try await launch(directory: dir, configure: configure)
         let fixture = DiskBrokerFixture(directory: dir, configure: configure, broker: broker, logs: logs)
-        do {
-            try await body(fixture)
-        } catch {
-            await fixture.stop()
-            throw error
-        }
-        await fixture.stop()
+        try await withResource(fixture, stop: { await $0.stop() }, body)
     }
 
     private static func launch(directory: String, configure: (inout BrokerConfig) -> Void) async throws -> (Broker, LogManager) {
@@ -58,7 +52,7 @@ final class DiskBrokerFixture {
 
     var port: Int { broker.advertised.port }
 
-    func connect() throws -> RawKafkaConnection { try RawKafkaConnection(port: port) }
+    func connect() async throws -> RawKafkaConnection { try await RawKafkaConnection(port: port) }
 
     /// A clean shutdown (the broker closes the logs), then a new broker and log manager on the
     /// same directory, returning once the broker leads every partition again.

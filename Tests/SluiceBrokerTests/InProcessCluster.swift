@@ -50,6 +50,15 @@ final class InProcessCluster {
         return cluster
     }
 
+    /// Runs `body` with a started cluster (see ``start(brokers:configure:)``), then stops every
+    /// node and removes the directories, whether `body` returned or threw.
+    static func with<T>(brokers: Int,
+                        configure: @escaping @Sendable (inout BrokerConfig) -> Void = { _ in },
+                        _ body: (InProcessCluster) async throws -> T) async throws -> T {
+        let cluster = try await start(brokers: brokers, configure: configure)
+        return try await withResource(cluster, stop: { await $0.stop() }, body)
+    }
+
     func broker(_ id: Int32) -> Broker { nodes[id]!.broker }
 
     func logs(_ id: Int32) -> LogManager { nodes[id]!.logs }
@@ -81,7 +90,8 @@ final class InProcessCluster {
                 return
             } catch let error as IOError where error.errnoCode == EADDRINUSE && id == 1 && ContinuousClock.now < deadline {
                 logs.shutdown()
-                print("node 1 could not bind its controller port \(controllerPort) (\(error)); trying again\n" + sockets(on: controllerPort))
+                print("node 1 could not bind its controller port \(controllerPort) (\(error)); trying again\n"
+                      + (await sockets(on: controllerPort)))
                 try await Task.sleep(for: .milliseconds(200))
             } catch {
                 logs.shutdown()
@@ -135,15 +145,15 @@ private func canBind(_ port: Int) -> Bool {
 }
 
 /// What `ss` shows for sockets on `port` (for a failure's message).
-private func sockets(on port: Int) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ss", "-tanpe", "( sport = :\(port) or dport = :\(port) )"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    guard (try? process.run()) != nil else { return "(ss not available)" }
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: output, as: UTF8.self)
+private func sockets(on port: Int) async -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-ss-\(UUID().uuidString.prefix(8))").path
+    FileManager.default.createFile(atPath: output, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let ss = ChildProcess("/usr/bin/env", ["ss", "-tanpe", "( sport = :\(port) or dport = :\(port) )"])
+    let handle = FileHandle(forWritingAtPath: output)
+    ss.process.standardOutput = handle
+    ss.process.standardError = handle
+    guard (try? await ss.start()) != nil else { return "(ss not available)" }
+    if !(await ss.exited(within: .seconds(10))) { await ss.kill9() }
+    return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
 }

@@ -12,7 +12,7 @@ import Testing
 /// Large metadata changes: batches of bounded size, transactions that take effect whole, the
 /// limit on partitions per request, listeners that look only at what changed, and a Raft queue
 /// that keeps answering while the controller works.
-@Suite struct LargeMetadataChangeTests {
+@Suite(.onTestThreads) struct LargeMetadataChangeTests {
     static let topicId = KafkaUUID(high: 11, low: 12)
 
     static func partitions(_ count: Int, topicId: KafkaUUID = topicId, replicas: [Int32] = [1, 2]) -> [MetadataRecord] {
@@ -169,23 +169,21 @@ import Testing
     // MARK: Through a broker
 
     @Test func aTopicOfTenThousandPartitionsIsCreatedAsATransactionOfBoundedBatches() async throws {
-        let fixture = try await BrokerFixture.start()
-        let port = fixture.port
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let result = try await onThread(loop) {
-            try RawKafkaConnection(port: port, timeoutSeconds: 120).roundTrip(CreateTopicsRequest(topics: [
+        let started = try await BrokerFixture.start()
+        defer { try? FileManager.default.removeItem(atPath: started.directory) }
+        let topic = try await withResource(started, stop: { await $0.stop(removeDirectory: false) }) { fixture in
+            let result = try await RawKafkaConnection(port: fixture.port, timeoutSeconds: 120).roundTrip(CreateTopicsRequest(topics: [
                 .init(name: "big", numPartitions: 10_000, replicationFactor: 1)], timeoutMs: 60_000), version: 7)
-        }.get()
-        #expect(result.topics.first?.errorCode == 0, "\(result.topics.first?.errorMessage ?? "")")
-        let topic = try #require(fixture.broker.cluster.image.topics["big"])
-        let node = fixture.broker.cluster.nodeID
-        #expect(topic.partitions.count == 10_000 && topic.partitions.allSatisfy { $0.leader == node })
-        #expect(fixture.logs.allLogs.keys.filter { $0.topic == "big" }.count == 10_000)
-        await fixture.stop(removeDirectory: false)
-        defer { try? FileManager.default.removeItem(atPath: fixture.directory) }
+            #expect(result.topics.first?.errorCode == 0, "\(result.topics.first?.errorMessage ?? "")")
+            let topic = try #require(fixture.broker.cluster.image.topics["big"])
+            let node = fixture.broker.cluster.nodeID
+            #expect(topic.partitions.count == 10_000 && topic.partitions.allSatisfy { $0.leader == node })
+            #expect(fixture.logs.allLogs.keys.filter { $0.topic == "big" }.count == 10_000)
+            return topic
+        }
 
         // The metadata log: no batch over Kafka's 10,000 records, the topic framed as a transaction.
-        let stored = try DiskRaftStore(directory: fixture.directory + "/__cluster_metadata-0").load()
+        let stored = try DiskRaftStore(directory: started.directory + "/__cluster_metadata-0").load()
         var batches: [[MetadataRecord]] = []
         for entry in stored.entries {
             if case .data(let bytes) = entry.payload { batches.append(try MetadataRecordCodec.decode(bytes)) }
@@ -198,42 +196,36 @@ import Testing
     }
 
     @Test func tooManyPartitionsInOneRequestAreRefusedUpFront() async throws {
-        let fixture = try await BrokerFixture.start { $0.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0) }
-        defer { Task { await fixture.stop() } }
-        let port = fixture.port
-        let controllerPort = try #require(fixture.broker.controllerAddress?.port)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let topics: [CreateTopicsRequest.CreatableTopic] = [.init(name: "a", numPartitions: 6000, replicationFactor: 1),
-                                                            .init(name: "b", numPartitions: 4001, replicationFactor: 1)]
-        // Through a broker, and straight to the controller: both refuse the whole request.
-        for target in [port, controllerPort] {
-            let response = try await onThread(loop) {
-                try RawKafkaConnection(port: target).roundTrip(CreateTopicsRequest(topics: topics, timeoutMs: 30_000), version: 7)
-            }.get()
-            #expect(response.topics.map(\.name) == ["a", "b"])
-            for topic in response.topics {
-                #expect(topic.errorCode == ErrorCode.policyViolation.rawValue)
-                #expect(topic.errorMessage == "Excessively large number of partitions per request: 10001 partitions, "
-                        + "the limit is 10000 (create them in several requests).")
+        try await BrokerFixture.with(configure: { $0.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0) }) { fixture in
+            let port = fixture.port
+            let controllerPort = try #require(fixture.broker.controllerAddress?.port)
+            let topics: [CreateTopicsRequest.CreatableTopic] = [.init(name: "a", numPartitions: 6000, replicationFactor: 1),
+                                                                .init(name: "b", numPartitions: 4001, replicationFactor: 1)]
+            // Through a broker, and straight to the controller: both refuse the whole request.
+            for target in [port, controllerPort] {
+                let response = try await RawKafkaConnection(port: target).roundTrip(CreateTopicsRequest(topics: topics, timeoutMs: 30_000),
+                                                                                    version: 7)
+                #expect(response.topics.map(\.name) == ["a", "b"])
+                for topic in response.topics {
+                    #expect(topic.errorCode == ErrorCode.policyViolation.rawValue)
+                    #expect(topic.errorMessage == "Excessively large number of partitions per request: 10001 partitions, "
+                            + "the limit is 10000 (create them in several requests).")
+                }
             }
-        }
-        #expect(fixture.broker.cluster.image.topics["a"] == nil && fixture.broker.cluster.image.topics["b"] == nil)
+            #expect(fixture.broker.cluster.image.topics["a"] == nil && fixture.broker.cluster.image.topics["b"] == nil)
 
-        // CreatePartitions counts the partitions it adds.
-        let created = try await onThread(loop) {
-            try RawKafkaConnection(port: port).roundTrip(CreateTopicsRequest(topics: [
+            // CreatePartitions counts the partitions it adds.
+            let created = try await RawKafkaConnection(port: port).roundTrip(CreateTopicsRequest(topics: [
                 .init(name: "c", numPartitions: 1, replicationFactor: 1)], timeoutMs: 30_000), version: 7)
-        }.get()
-        #expect(created.topics.first?.errorCode == 0)
-        for target in [port, controllerPort] {
-            let grown = try await onThread(loop) {
-                try RawKafkaConnection(port: target).roundTrip(CreatePartitionsRequest(
+            #expect(created.topics.first?.errorCode == 0)
+            for target in [port, controllerPort] {
+                let grown = try await RawKafkaConnection(port: target).roundTrip(CreatePartitionsRequest(
                     topics: [.init(name: "c", count: 10_002, assignments: nil)], timeoutMs: 30_000), version: 3)
-            }.get()
-            #expect(grown.results.first?.errorCode == ErrorCode.policyViolation.rawValue)
-            #expect(grown.results.first?.errorMessage?.contains("10001 partitions, the limit is 10000") == true)
+                #expect(grown.results.first?.errorCode == ErrorCode.policyViolation.rawValue)
+                #expect(grown.results.first?.errorMessage?.contains("10001 partitions, the limit is 10000") == true)
+            }
+            #expect(fixture.broker.cluster.image.topics["c"]?.partitions.count == 1)
         }
-        #expect(fixture.broker.cluster.image.topics["c"]?.partitions.count == 1)
     }
 
     /// The Raft queue answers (here: DescribeQuorum, served from the core's state) while the
@@ -243,46 +235,44 @@ import Testing
     /// is asked from a thread the operation itself starts, so that a starved test task (the
     /// cooperative pool is shared by the whole suite) cannot make the check pass or fail late.
     @Test func raftKeepsAnsweringWhileTheControllerWorks() async throws {
-        let fixture = try await BrokerFixture.start { $0.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0) }
-        defer { Task { await fixture.stop() } }
-        let controllerPort = try #require(fixture.broker.controllerAddress?.port)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let released = NIOLockedValueBox(false)
-        let finished = NIOLockedValueBox(false)
-        let answer = loop.makePromise(of: (DescribeQuorumResponse, Bool).self)
-        fixture.broker.cluster.driver.submit { _ in
-            Thread {
-                answer.completeWith(Result {
-                    let response = try RawKafkaConnection(port: controllerPort, timeoutSeconds: 60).roundTrip(
-                        DescribeQuorumRequest(topics: [.init(topicName: "__cluster_metadata",
-                                                             partitions: [.init(partitionIndex: 0)])]), version: 1)
-                    return (response, !finished.withLockedValue { $0 })
-                })
-                released.withLockedValue { $0 = true }
-            }.start()
-            let deadline = Date().addingTimeInterval(120)
-            while !released.withLockedValue({ $0 }) && Date() < deadline { usleep(5_000) }
-            finished.withLockedValue { $0 = true }
+        try await BrokerFixture.with(configure: { $0.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0) }) { fixture in
+            let controllerPort = try #require(fixture.broker.controllerAddress?.port)
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let released = NIOLockedValueBox(false)
+            let finished = NIOLockedValueBox(false)
+            let answer = loop.makePromise(of: (DescribeQuorumResponse, Bool).self)
+            // It blocks the controller's own queue on purpose, never a test thread.
+            fixture.broker.cluster.driver.submit { _ in
+                Thread {
+                    answer.completeWith(Result {
+                        let response = try RawKafkaConnection(port: controllerPort, timeoutSeconds: 60).roundTrip(
+                            DescribeQuorumRequest(topics: [.init(topicName: "__cluster_metadata",
+                                                                 partitions: [.init(partitionIndex: 0)])]), version: 1)
+                        return (response, !finished.withLockedValue { $0 })
+                    })
+                    released.withLockedValue { $0 = true }
+                }.start()
+                let deadline = Date().addingTimeInterval(120)
+                while !released.withLockedValue({ $0 }) && Date() < deadline { usleep(5_000) }
+                finished.withLockedValue { $0 = true }
+            }
+            let (quorum, answeredWhileBusy) = try await answer.futureResult.get()
+            #expect(answeredWhileBusy, "DescribeQuorum waited for the controller's operation")
+            #expect(quorum.topics.first?.partitions.first?.leaderId == fixture.broker.cluster.nodeID)
         }
-        let (quorum, answeredWhileBusy) = try await answer.futureResult.get()
-        #expect(answeredWhileBusy, "DescribeQuorum waited for the controller's operation")
-        #expect(quorum.topics.first?.partitions.first?.leaderId == fixture.broker.cluster.nodeID)
     }
 
     /// A controller that lost its leadership half-way through a transaction leaves it open in the
     /// log; the next active controller aborts it, so that it never takes effect and what follows
     /// does.
     @Test func theNextControllerAbortsATransactionLeftOpen() async throws {
-        let fixture = try await BrokerFixture.start()
-        let directory = fixture.directory
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let port = fixture.port
-        _ = try await onThread(loop) {
-            try RawKafkaConnection(port: port).roundTrip(CreateTopicsRequest(topics: [
-                .init(name: "before", numPartitions: 1, replicationFactor: 1)], timeoutMs: 30_000), version: 7)
-        }.get()
-        await fixture.stop(removeDirectory: false)
+        let first = try await BrokerFixture.start()
+        let directory = first.directory
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await withResource(first, stop: { await $0.stop(removeDirectory: false) }) { fixture in
+            _ = try await RawKafkaConnection(port: fixture.port).roundTrip(CreateTopicsRequest(topics: [
+                .init(name: "before", numPartitions: 1, replicationFactor: 1)], timeoutMs: 30_000), version: 7)
+        }
 
         // The first half of a transaction, as a controller would have written it before it died.
         let store = try DiskRaftStore(directory: directory + "/__cluster_metadata-0")
@@ -294,24 +284,13 @@ import Testing
                                           payload: .data(MetadataRecordCodec.encode(half)))]))
 
         let restarted = try await BrokerFixture.start(directory: directory)
-        defer { Task { await restarted.stop(removeDirectory: false) } }
-        let restartedPort = restarted.port
-        let created = try await onThread(loop) {
-            try RawKafkaConnection(port: restartedPort).roundTrip(CreateTopicsRequest(topics: [
+        try await withResource(restarted, stop: { await $0.stop(removeDirectory: false) }) { restarted in
+            let created = try await RawKafkaConnection(port: restarted.port).roundTrip(CreateTopicsRequest(topics: [
                 .init(name: "after", numPartitions: 1, replicationFactor: 1)], timeoutMs: 30_000), version: 7)
-        }.get()
-        #expect(created.topics.first?.errorCode == 0, "\(created.topics.first?.errorMessage ?? "")")
-        let image = restarted.broker.cluster.image
-        #expect(image.topics["after"] != nil, "records after the aborted transaction take effect")
-        #expect(image.topics["half"] == nil && image.topics["before"] != nil)
-    }
-
-    // MARK: Helpers
-
-    /// Starts `body` on a thread of its own now (blocking sockets stay off the cooperative pool).
-    private func onThread<T: Sendable>(_ loop: any EventLoop, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
-        let promise = loop.makePromise(of: T.self)
-        Thread { promise.completeWith(Result { try body() }) }.start()
-        return promise.futureResult
+            #expect(created.topics.first?.errorCode == 0, "\(created.topics.first?.errorMessage ?? "")")
+            let image = restarted.broker.cluster.image
+            #expect(image.topics["after"] != nil, "records after the aborted transaction take effect")
+            #expect(image.topics["half"] == nil && image.topics["before"] != nil)
+        }
     }
 }

@@ -16,65 +16,57 @@ import Testing
 /// fetches and follower replication of an existing partition go on at their usual pace. Once the
 /// controller is back, the waiting requests are answered.
 ///
-/// The clients are blocking sockets on threads of their own, started at once: when other tests
-/// hold the cooperative pool, its delays must not count as latency or outlast the 30 s a broker
-/// waits for a controller.
-@Suite struct ParkedAdminTests {
+/// The clients are blocking sockets on threads of their own (`OffPoolTask`), each started at once:
+/// the parked requests must all be under way before the measurement, and a measurement's own
+/// clock must count the broker's latency only.
+@Suite(.onTestThreads) struct ParkedAdminTests {
     static let topic = "stable"
     static let tp = TopicPartition(topic, 0)
 
     @Test func fetchesAndReplicationGoOnWhileAdminRequestsWaitForTheController() async throws {
         // Two I/O threads per broker: fewer than the admin requests parked on each.
-        let cluster = try await InProcessCluster.start(brokers: 2) { $0.ioThreads = 2 }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            try await scenario(cluster, loop: group.next())
-        } catch {
-            await cluster.stop()
-            try? await group.shutdownGracefully()
-            throw error
+        try await InProcessCluster.with(brokers: 2, configure: { $0.ioThreads = 2 }) { cluster in
+            try await scenario(cluster)
         }
-        await cluster.stop()
-        try? await group.shutdownGracefully()
     }
 
-    private func scenario(_ cluster: InProcessCluster, loop: any EventLoop) async throws {
+    private func scenario(_ cluster: InProcessCluster) async throws {
         // "stable": led by broker 2, followed by broker 3.
         let leader = cluster.broker(2).advertised.port
         var topic = CreateTopicsRequest.CreatableTopic(name: Self.topic, numPartitions: -1, replicationFactor: -1)
         topic.assignments = [.init(partitionIndex: 0, brokerIds: [2, 3])]
-        #expect(try await createTopics([topic], at: leader, loop: loop) == 0)
-        try await waitUntil("broker 2 leads \(Self.tp) and broker 3 follows it") {
+        #expect(try await createTopics([topic], at: leader) == 0)
+        try await poll(until: "broker 2 leads \(Self.tp) and broker 3 follows it", timeout: .seconds(20), every: .milliseconds(10)) {
             cluster.broker(2).services.localReplicas.leadership(of: Self.tp)?.isLeader == true
                 && cluster.logs(3).log(for: Self.tp) != nil
         }
         let (leaderLogs, followerLogs) = (cluster.logs(2), cluster.logs(3))
-        #expect(try await onThread(loop) { try Self.produce(5, RawKafkaConnection(port: leader)) }.get() == 0)
-        try await waitUntil("broker 3 replicated the first records and they are committed (consumers see them)") {
+        #expect(try await offPool { try Self.produce(5, RawKafkaConnection(port: leader)) } == 0)
+        try await poll(until: "broker 3 replicated the first records and they are committed (consumers see them)", timeout: .seconds(20), every: .milliseconds(10)) {
             (followerLogs.log(for: Self.tp)?.logEndOffset ?? 0) >= 5 && (leaderLogs.log(for: Self.tp)?.highWatermark ?? 0) >= 5
         }
-        let before = try await onThread(loop) {
+        let before = try await offPool {
             try Self.measure(leader: leader, leaderLogs: leaderLogs, followerLogs: followerLogs)
-        }.get()
+        }
         #expect(before.failures.isEmpty, "\(before.failures)")
 
         // The controller goes away: admin requests to brokers 2 and 3 now wait for it.
         await cluster.stopNode(1)
-        var parked: [EventLoopFuture<AdminOutcome>] = []
+        var parked: [OffPoolTask<AdminOutcome, any Error>] = []
         for broker in [cluster.broker(2), cluster.broker(3)] {
             let (id, port) = (broker.config.nodeId, broker.advertised.port)
             for i in 0..<2 {
-                parked.append(park(at: port, loop: loop) { connection in
+                parked.append(park(at: port) { connection in
                     let request = CreateTopicsRequest(topics: [.init(name: "parked-\(id)-\(i)", numPartitions: 1, replicationFactor: 1)],
                                                       timeoutMs: 60_000)
                     return .createTopics(try connection.roundTrip(request, version: 7).topics.first?.errorCode ?? -2)
                 })
-                parked.append(park(at: port, loop: loop) { connection in
+                parked.append(park(at: port) { connection in
                     let response = try connection.roundTrip(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1),
                                                             version: 4)
                     return .initProducerId(response.errorCode, response.producerId)
                 })
-                parked.append(park(at: port, loop: loop) { connection in
+                parked.append(park(at: port) { connection in
                     let request = MetadataRequest(topics: [.init(name: "auto-\(id)-\(i)")], allowAutoTopicCreation: true)
                     return .metadata(try connection.roundTrip(request, version: 12).topics.first?.errorCode ?? -2)
                 })
@@ -83,15 +75,13 @@ import Testing
         let count = parked.count
         let (metadata2, metadata3) = (cluster.broker(2).services.metadata, cluster.broker(3).services.metadata)
         let waiting: @Sendable () -> Int = { metadata2.changesInFlight + metadata3.changesInFlight }
-        let whileParked = try await onThread(loop) { () -> (Int, Measured, Int) in
-            // Every request reached its broker and waits for the controller (or 10 s passed).
-            let deadline = ContinuousClock.now + .seconds(10)
-            while waiting() < count && ContinuousClock.now < deadline { usleep(5_000) }
-            let parkedBefore = waiting()
-            let measured = try Self.measure(leader: leader, leaderLogs: leaderLogs, followerLogs: followerLogs)
-            return (parkedBefore, measured, waiting())
-        }.get()
-        let (parkedBefore, parkedMeasures, parkedAfter) = whileParked
+        // Every request reached its broker and waits for the controller (or 10 s passed).
+        _ = await eventually(timeout: .seconds(10), every: .milliseconds(5)) { waiting() >= count }
+        let parkedBefore = waiting()
+        let parkedMeasures = try await offPool {
+            try Self.measure(leader: leader, leaderLogs: leaderLogs, followerLogs: followerLogs)
+        }
+        let parkedAfter = waiting()
         #expect(parkedBefore == count, "admin requests waiting for the controller: \(parkedBefore) of \(count)")
         #expect(parkedAfter > 0, "the admin requests were still waiting while fetches were measured")
         #expect(parkedMeasures.failures.isEmpty, "\(parkedMeasures.failures)")
@@ -105,8 +95,8 @@ import Testing
         try await cluster.startNode(1)
         var producerIds: [Int64] = []
         var codes: [String] = []
-        for future in parked {
-            let outcome = try await future.get()
+        for request in parked {
+            let outcome = try await request.value
             switch outcome {
             case let .createTopics(code):
                 // TOPIC_ALREADY_EXISTS: the controller that created it lost its leadership before
@@ -133,57 +123,48 @@ import Testing
             // blocks (a third when a controller change made a broker ask again), never one per caller.
             let blockSize = ControllerSettings().producerIdBlockSize
             let blocks = { cluster.broker(1).cluster.image.nextProducerIdBlock / blockSize }
-            _ = try? await waitUntil("the controller's image has both blocks", timeout: .seconds(5)) { blocks() >= 2 }
+            _ = await eventually(timeout: .seconds(5), every: .milliseconds(10)) { blocks() >= 2 }
             #expect(blocks() >= 2 && blocks() < producerIds.count, "producer-id blocks handed out: \(blocks())")
         }
         #expect(waiting() == 0)
-        #expect(try await createTopics([.init(name: "after", numPartitions: 1, replicationFactor: 1)], at: leader, loop: loop) == 0)
+        #expect(try await createTopics([.init(name: "after", numPartitions: 1, replicationFactor: 1)], at: leader) == 0)
     }
 
     /// A broker stopping while admin requests wait for the controller ends them (their connections
     /// close, or they fail) and stops; none is left behind unanswered.
     @Test func aBrokerStopsWhileAdminRequestsWaitForTheController() async throws {
-        let cluster = try await InProcessCluster.start(brokers: 1) { $0.ioThreads = 2 }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        do {
+        try await InProcessCluster.with(brokers: 1, configure: { $0.ioThreads = 2 }) { cluster in
             await cluster.stopNode(1)
             let broker = cluster.broker(2)
             let port = broker.advertised.port
             let parked = [
-                park(at: port, loop: loop) { connection in
+                park(at: port) { connection in
                     .createTopics(try connection.roundTrip(CreateTopicsRequest(topics: [
                         .init(name: "parked", numPartitions: 1, replicationFactor: 1)], timeoutMs: 60_000), version: 7)
                         .topics.first?.errorCode ?? -2)
                 },
-                park(at: port, loop: loop) { connection in
+                park(at: port) { connection in
                     let response = try connection.roundTrip(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1),
                                                             version: 4)
                     return .initProducerId(response.errorCode, response.producerId)
                 },
-                park(at: port, loop: loop) { connection in
+                park(at: port) { connection in
                     .metadata(try connection.roundTrip(MetadataRequest(topics: [.init(name: "auto")], allowAutoTopicCreation: true),
                                                        version: 12).topics.first?.errorCode ?? -2)
                 },
             ]
-            try await waitUntil("the admin requests wait for the controller") { broker.services.metadata.changesInFlight == 3 }
+            try await poll(until: "the admin requests wait for the controller", timeout: .seconds(20), every: .milliseconds(10)) { broker.services.metadata.changesInFlight == 3 }
             await cluster.stopNode(2)
             #expect(broker.services.metadata.changesInFlight == 0)
-            for future in parked {
+            for request in parked {
                 // The broker closed the connection (a client error), or answered with an error code.
-                if let outcome = try? await future.get() {
+                if let outcome = try? await request.value {
                     switch outcome {
                     case let .createTopics(code), let .metadata(code), let .initProducerId(code, _): #expect(code != 0)
                     }
                 }
             }
-        } catch {
-            await cluster.stop()
-            try? await group.shutdownGracefully()
-            throw error
         }
-        await cluster.stop()
-        try? await group.shutdownGracefully()
     }
 
     // MARK: Admin requests left waiting
@@ -196,17 +177,15 @@ import Testing
 
     /// Sends one admin request on a connection of its own (a connection answers in request order)
     /// from a thread of its own, started now; waits up to 90 s for the answer.
-    private func park(at port: Int, loop: any EventLoop,
-                      _ request: @escaping @Sendable (RawKafkaConnection) throws -> AdminOutcome) -> EventLoopFuture<AdminOutcome> {
-        onThread(loop) { try request(RawKafkaConnection(port: port, timeoutSeconds: 90)) }
+    private func park(at port: Int, _ request: @escaping @Sendable (RawKafkaConnection) throws -> AdminOutcome)
+        -> OffPoolTask<AdminOutcome, any Error> {
+        OffPoolTask { try request(RawKafkaConnection(port: port, timeoutSeconds: 90)) }
     }
 
-    private func createTopics(_ topics: [CreateTopicsRequest.CreatableTopic], at port: Int, loop: any EventLoop) async throws -> Int16 {
-        try await onThread(loop) {
-            let response = try RawKafkaConnection(port: port, timeoutSeconds: 60)
-                .roundTrip(CreateTopicsRequest(topics: topics, timeoutMs: 30_000), version: 7)
-            return response.topics.allSatisfy { $0.errorCode == 0 } ? 0 : response.topics.first { $0.errorCode != 0 }!.errorCode
-        }.get()
+    private func createTopics(_ topics: [CreateTopicsRequest.CreatableTopic], at port: Int) async throws -> Int16 {
+        let response = try await RawKafkaConnection(port: port, timeoutSeconds: 60)
+            .roundTrip(CreateTopicsRequest(topics: topics, timeoutMs: 30_000), version: 7)
+        return response.topics.allSatisfy { $0.errorCode == 0 } ? 0 : response.topics.first { $0.errorCode != 0 }!.errorCode
     }
 
     // MARK: What must go on meanwhile
@@ -220,7 +199,9 @@ import Testing
 
     /// Ten consumer fetches of the partition's first records from its leader, one after another,
     /// and three appends at the leader timed until the follower's log has them. A fetch not
-    /// answered within 10 s fails the measurement.
+    /// answered within 10 s fails the measurement. Blocking (its clock times the broker, not a
+    /// task's turn on the pool): it runs in `offPool`.
+    @available(*, noasync, message: "blocks: run it in offPool")
     private static func measure(leader: Int, leaderLogs: LogManager, followerLogs: LogManager) throws -> Measured {
         let consumer = try RawKafkaConnection(port: leader, timeoutSeconds: 10)
         var fetches: [Duration] = []
@@ -255,29 +236,9 @@ import Testing
     }
 
     /// Appends `records` at the leader (acks=1); the partition's error code.
+    @available(*, noasync, message: "blocks: run it in offPool")
     private static func produce(_ records: Int, _ producer: RawKafkaConnection) throws -> Int16 {
         let response = try producer.roundTrip(produceRequest(topic: topic, acks: 1, batch: try makeBatch(records)), version: 9)
         return response.responses.first?.partitionResponses.first?.errorCode ?? -1
-    }
-
-    // MARK: Helpers
-
-    struct TimedOut: Error, CustomStringConvertible { var description: String }
-
-    /// Starts `body` on a thread of its own now; blocking sockets and polling there are not delayed
-    /// by tests that hold the cooperative pool.
-    private func onThread<T: Sendable>(_ loop: any EventLoop, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
-        let promise = loop.makePromise(of: T.self)
-        Thread { promise.completeWith(Result { try body() }) }.start()
-        return promise.futureResult
-    }
-
-    /// Polls `condition` every 10 ms until it holds; throws after `timeout`.
-    private func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TimedOut(description: "timed out waiting until \(what)") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
     }
 }

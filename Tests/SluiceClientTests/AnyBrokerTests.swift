@@ -8,7 +8,7 @@ import Testing
 /// network black hole: connections accepted, nothing answered), and answer well within the request
 /// timeout: the client picks the least loaded broker that answers and asks another when one is
 /// overdue.
-@Suite struct AnyBrokerTests {
+@Suite(.onTestThreads) struct AnyBrokerTests {
     /// Two scripted brokers, node 1 and node 2, each answering Metadata with both of them; node 2
     /// stops answering anything once `hung` is set (or from the start).
     final class TwoBrokers: Sendable {
@@ -60,56 +60,65 @@ import Testing
     /// Runs `metadata(refresh: true)` `times` times, expecting each to answer within `limit`.
     private func expectPromptMetadata(_ client: KafkaClient, times: Int, limit: Duration) async throws {
         let clock = ContinuousClock()
+        var slowest = Duration.zero
         for call in 1...times {
             let took = try await clock.measure {
                 let metadata = try await client.metadata(refresh: true)
                 #expect(metadata.brokers.count == 2)
             }
+            slowest = max(slowest, took)
             #expect(took < limit, "Metadata call \(call) took \(took)")
             if took >= limit { return }
         }
+        print("AnyBrokerTests: the slowest of \(times) metadata calls took \(slowest) (limit \(limit))")
     }
 
     @Test func metadataKeepsAnsweringWhenAConnectedBrokerHangs() async throws {
-        let cluster = try await TwoBrokers(hungFromTheStart: false)
-        let client = cluster.client()
-        defer { Task { await client.close(); await cluster.close() } }
-        // Connected to both, as a console is before a broker hangs.
-        _ = try await client.metadata()
-        _ = try await client.connection(toNode: 1)
-        _ = try await client.connection(toNode: 2)
+        try await withTeardown { teardown in
+            let cluster = try await TwoBrokers(hungFromTheStart: false)
+            let client = cluster.client()
+            teardown.add { await client.close(); await cluster.close() }
+            // Connected to both, as a console is before a broker hangs.
+            _ = try await client.metadata()
+            _ = try await client.connection(toNode: 1)
+            _ = try await client.connection(toNode: 2)
 
-        cluster.hung.withLockedValue { $0 = true }
-        try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
-        // Every answer came from the healthy broker (the stalled one was as likely a first choice).
-        #expect(cluster.healthy.received(.metadata).count >= 12)
+            cluster.hung.withLockedValue { $0 = true }
+            try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
+            // Every answer came from the healthy broker (the stalled one was as likely a first choice).
+            #expect(cluster.healthy.received(.metadata).count >= 12)
+        }
     }
 
     @Test func metadataAnswersWhenABootstrapServerNeverAnswers() async throws {
-        let cluster = try await TwoBrokers(hungFromTheStart: true)
-        let client = cluster.client()
-        defer { Task { await client.close(); await cluster.close() } }
-        try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
-        #expect(cluster.stalling.received(.metadata).isEmpty)
+        try await withTeardown { teardown in
+            let cluster = try await TwoBrokers(hungFromTheStart: true)
+            let client = cluster.client()
+            teardown.add { await client.close(); await cluster.close() }
+            try await expectPromptMetadata(client, times: 12, limit: .seconds(45))
+            #expect(cluster.stalling.received(.metadata).isEmpty)
+        }
     }
 
     @Test func aBrokerThatTimedOutIsLeftOutOfTheChoice() async throws {
-        let cluster = try await TwoBrokers(hungFromTheStart: false)
-        let client = cluster.client()
-        defer { Task { await client.close(); await cluster.close() } }
-        _ = try await client.metadata()
-        let stalled = try await client.connection(toNode: 2)
-        cluster.hung.withLockedValue { $0 = true }
-        await #expect(throws: KafkaClientError.self) {
-            _ = try await stalled.send(MetadataRequest(topics: []), timeout: .milliseconds(100))
+        try await withTeardown { teardown in
+            let cluster = try await TwoBrokers(hungFromTheStart: false)
+            let client = cluster.client()
+            teardown.add { await client.close(); await cluster.close() }
+            _ = try await client.metadata()
+            let stalled = try await client.connection(toNode: 2)
+            cluster.hung.withLockedValue { $0 = true }
+            await #expect(throws: KafkaClientError.self) {
+                _ = try await stalled.send(MetadataRequest(topics: []), timeout: .milliseconds(100))
+            }
+            // Every request that may go anywhere now goes to node 1, none to the broker that timed out.
+            let before = cluster.stalling.received.count
+            for _ in 0..<10 {
+                let connection = try await client.anyConnection()
+                #expect(connection.address == cluster.healthy.address)
+            }
+            try await expectPromptMetadata(client, times: 5, limit: .seconds(45))
+            #expect(cluster.stalling.received.count == before)
         }
-        // Every request that may go anywhere now goes to node 1, none to the broker that timed out.
-        let before = cluster.stalling.received.count
-        for _ in 0..<10 {
-            let connection = try await client.anyConnection()
-            #expect(connection.address == cluster.healthy.address)
-        }
-        try await expectPromptMetadata(client, times: 5, limit: .seconds(45))
-        #expect(cluster.stalling.received.count == before)
     }
 }

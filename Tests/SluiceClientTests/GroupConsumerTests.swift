@@ -9,7 +9,7 @@ import Testing
 /// answers as Kafka's does: MEMBER_ID_REQUIRED first, then this member as leader of a two-member
 /// group (the second member is scripted), the leader's assignment handed back by SyncGroup, a
 /// committed offset for one partition. What is checked is what the client sends and does.
-@Suite struct GroupConsumerTests {
+@Suite(.onTestThreads) struct GroupConsumerTests {
     final class Coordinator: Sendable {
         let state = NIOLockedValueBox<(syncAssignments: [String: [TopicPartition]], commits: [OffsetCommitRequest],
                                        leaves: [LeaveGroupRequest], joins: [JoinGroupRequest], fetched: Bool)>(([:], [], [], [], false))
@@ -88,81 +88,86 @@ import Testing
     }
 
     @Test func joinsAsLeaderAssignsWithRangeReadsFromCommitsAndCommits() async throws {
-        let coordinator = Coordinator()
-        let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
-        let peer = try await ScriptedPeer(respond: coordinator.respond { holder.withLockedValue { $0 } })
-        holder.withLockedValue { $0 = peer }
-        let client = KafkaClient(configuration: .test(peer))
-        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
-            groupId: "g", enableAutoCommit: false, heartbeatInterval: .milliseconds(100), fetchMaxWait: .milliseconds(10)))
-        try await consumer.subscribe(topics: ["t"])
+        try await withTeardown { teardown in
+            let coordinator = Coordinator()
+            let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
+            let peer = try await ScriptedPeer(respond: coordinator.respond { holder.withLockedValue { $0 } })
+            teardown.add { await peer.close() }
+            holder.withLockedValue { $0 = peer }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
+                groupId: "g", enableAutoCommit: false, heartbeatInterval: .milliseconds(100), fetchMaxWait: .milliseconds(10)))
+            teardown.add { await consumer.close() }  // closed below too; again is a no-op
+            try await consumer.subscribe(topics: ["t"])
 
-        // MEMBER_ID_REQUIRED, then a join with the id; both protocols offered with a v0 subscription.
-        let joins = coordinator.state.withLockedValue { $0.joins }
-        #expect(joins.map(\.memberId) == ["", "m-1"])
-        #expect(joins[0].protocols.map(\.name) == ["range", "roundrobin"])
-        #expect(try ConsumerProtocolCodec.decodeSubscription(joins[0].protocols[0].metadata).topics == ["t"])
-        // As leader: range over 3 partitions and 2 members.
-        let plan = coordinator.state.withLockedValue { $0.syncAssignments }
-        #expect(plan == ["m-1": [TopicPartition("t", 0), TopicPartition("t", 1)], "m-2": [TopicPartition("t", 2)]])
-        #expect(consumer.assignment == [TopicPartition("t", 0), TopicPartition("t", 1)])
-        // t-0 from its committed offset; t-1 has none, so auto.offset.reset (latest).
-        #expect(consumer.position(TopicPartition("t", 0)) == 5)
-        #expect(consumer.position(TopicPartition("t", 1)) == 0)
+            // MEMBER_ID_REQUIRED, then a join with the id; both protocols offered with a v0 subscription.
+            let joins = coordinator.state.withLockedValue { $0.joins }
+            #expect(joins.map(\.memberId) == ["", "m-1"])
+            #expect(joins[0].protocols.map(\.name) == ["range", "roundrobin"])
+            #expect(try ConsumerProtocolCodec.decodeSubscription(joins[0].protocols[0].metadata).topics == ["t"])
+            // As leader: range over 3 partitions and 2 members.
+            let plan = coordinator.state.withLockedValue { $0.syncAssignments }
+            #expect(plan == ["m-1": [TopicPartition("t", 0), TopicPartition("t", 1)], "m-2": [TopicPartition("t", 2)]])
+            #expect(consumer.assignment == [TopicPartition("t", 0), TopicPartition("t", 1)])
+            // t-0 from its committed offset; t-1 has none, so auto.offset.reset (latest).
+            #expect(consumer.position(TopicPartition("t", 0)) == 5)
+            #expect(consumer.position(TopicPartition("t", 1)) == 0)
 
-        var got: [ConsumerRecord] = []
-        while got.count < 2 { got += try await consumer.poll(timeout: .seconds(5)) }
-        #expect(got.map(\.offset) == [5, 6])
-        #expect(got.map { String(buffer: $0.value!) } == ["five", "six"])
+            var got: [ConsumerRecord] = []
+            while got.count < 2 { got += try await consumer.poll(timeout: .seconds(5)) }
+            #expect(got.map(\.offset) == [5, 6])
+            #expect(got.map { String(buffer: $0.value!) } == ["five", "six"])
 
-        try await consumer.commit()
-        let commit = try #require(coordinator.state.withLockedValue { $0.commits.last })
-        #expect(commit.groupId == "g")
-        #expect(commit.generationIdOrMemberEpoch == 1)
-        #expect(commit.memberId == "m-1")
-        let committed = Dictionary(uniqueKeysWithValues: commit.topics.flatMap { t in t.partitions.map { ("\(t.name)-\($0.partitionIndex)", $0.committedOffset) } })
-        #expect(committed == ["t-0": 7, "t-1": 0])
+            try await consumer.commit()
+            let commit = try #require(coordinator.state.withLockedValue { $0.commits.last })
+            #expect(commit.groupId == "g")
+            #expect(commit.generationIdOrMemberEpoch == 1)
+            #expect(commit.memberId == "m-1")
+            let committed = Dictionary(uniqueKeysWithValues: commit.topics.flatMap { t in t.partitions.map { ("\(t.name)-\($0.partitionIndex)", $0.committedOffset) } })
+            #expect(committed == ["t-0": 7, "t-1": 0])
 
-        await consumer.close()
-        #expect(coordinator.state.withLockedValue { $0.leaves.count } == 1)
-        #expect(peer.received(.heartbeat).allSatisfy { (try? $0.decodeBody(HeartbeatRequest.self).memberId) == "m-1" })
+            await consumer.close()
+            #expect(coordinator.state.withLockedValue { $0.leaves.count } == 1)
+            #expect(peer.received(.heartbeat).allSatisfy { (try? $0.decodeBody(HeartbeatRequest.self).memberId) == "m-1" })
 
-        // The coordinator's requests have a connection of their own (a JoinGroup held for a
-        // rebalance must not hold back fetches, whose answers come in request order).
-        let groupAPIs: [ApiKey] = [.joinGroup, .syncGroup, .heartbeat, .offsetFetch, .offsetCommit, .leaveGroup]
-        let coordinatorConnections = Set(peer.received.filter { groupAPIs.contains($0.apiKey!) }.map(\.connection))
-        let fetchConnections = Set(peer.received(.fetch).map(\.connection))
-        #expect(coordinatorConnections.count == 1 && !fetchConnections.isEmpty
-                && fetchConnections.isDisjoint(with: coordinatorConnections))
-        await client.close()
-        await peer.close()
+            // The coordinator's requests have a connection of their own (a JoinGroup held for a
+            // rebalance must not hold back fetches, whose answers come in request order).
+            let groupAPIs: [ApiKey] = [.joinGroup, .syncGroup, .heartbeat, .offsetFetch, .offsetCommit, .leaveGroup]
+            let coordinatorConnections = Set(peer.received.filter { groupAPIs.contains($0.apiKey!) }.map(\.connection))
+            let fetchConnections = Set(peer.received(.fetch).map(\.connection))
+            #expect(coordinatorConnections.count == 1 && !fetchConnections.isEmpty
+                    && fetchConnections.isDisjoint(with: coordinatorConnections))
+        }
     }
 
     /// Auto-commit runs on its own interval, even one shorter than the heartbeat interval.
     @Test func autoCommitKeepsItsIntervalBetweenHeartbeats() async throws {
-        let coordinator = Coordinator()
-        let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
-        let peer = try await ScriptedPeer(respond: coordinator.respond { holder.withLockedValue { $0 } })
-        holder.withLockedValue { $0 = peer }
-        let client = KafkaClient(configuration: .test(peer))
-        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
-            groupId: "g", enableAutoCommit: true, autoCommitInterval: .milliseconds(100), heartbeatInterval: .seconds(60),
-            fetchMaxWait: .milliseconds(10)))
-        try await consumer.subscribe(topics: ["t"])
-        var got: [ConsumerRecord] = []
-        while got.count < 2 { got += try await consumer.poll(timeout: .seconds(5)) }
+        try await withTeardown { teardown in
+            let coordinator = Coordinator()
+            let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
+            let peer = try await ScriptedPeer(respond: coordinator.respond { holder.withLockedValue { $0 } })
+            teardown.add { await peer.close() }
+            holder.withLockedValue { $0 = peer }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(
+                groupId: "g", enableAutoCommit: true, autoCommitInterval: .milliseconds(100), heartbeatInterval: .seconds(60),
+                fetchMaxWait: .milliseconds(10)))
+            teardown.add { await consumer.close() }
+            try await consumer.subscribe(topics: ["t"])
+            var got: [ConsumerRecord] = []
+            while got.count < 2 { got += try await consumer.poll(timeout: .seconds(5)) }
 
-        let deadline = ContinuousClock.now + .seconds(10)
-        func committedSeven() -> Bool {
-            coordinator.state.withLockedValue { s in
-                s.commits.contains { $0.topics.contains { $0.partitions.contains { $0.partitionIndex == 0 && $0.committedOffset == 7 } } }
+            let deadline = ContinuousClock.now + .seconds(10)
+            func committedSeven() -> Bool {
+                coordinator.state.withLockedValue { s in
+                    s.commits.contains { $0.topics.contains { $0.partitions.contains { $0.partitionIndex == 0 && $0.committedOffset == 7 } } }
+                }
             }
+            while !committedSeven() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(committedSeven(), "no auto-commit of what poll returned within 10 s (the heartbeat interval is 60 s)")
+            #expect(peer.received(.heartbeat).isEmpty)
         }
-        while !committedSeven() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(committedSeven(), "no auto-commit of what poll returned within 10 s (the heartbeat interval is 60 s)")
-        #expect(peer.received(.heartbeat).isEmpty)
-        await consumer.close()
-        await client.close()
-        await peer.close()
     }
 }

@@ -102,7 +102,7 @@ private final class ProduceLog: Sendable {
     }
 }
 
-@Suite struct ProducerTests {
+@Suite(.onTestThreads) struct ProducerTests {
     private func start(topics: [String: Int], log: ProduceLog) async throws -> ScriptedPeer {
         let holder = NIOLockedValueBox<ScriptedPeer?>(nil)
         let peer = try await ScriptedPeer(respond: log.respond({ holder.withLockedValue { $0 } }, topics: topics))
@@ -165,62 +165,68 @@ private final class ProduceLog: Sendable {
     }
 
     @Test func aNonRetriableErrorReachesTheCallerWithItsName() async throws {
-        let log = ProduceLog()
-        log.state.withLockedValue {
-            $0.failuresLeft = 1
-            $0.failWith = .messageTooLarge
+        try await withTeardown { teardown in
+            let log = ProduceLog()
+            log.state.withLockedValue {
+                $0.failuresLeft = 1
+                $0.failWith = .messageTooLarge
+            }
+            let peer = try await start(topics: ["t": 1], log: log)
+            teardown.add { await peer.close() }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader))
+            teardown.add { await producer.close() }
+            do {
+                _ = try await producer.send(ProducerRecord(topic: "t", value: "too big"))
+                Issue.record("expected MESSAGE_TOO_LARGE")
+            } catch let error as KafkaClientError {
+                #expect(error.errorCode == .messageTooLarge)
+                #expect(error.description.hasPrefix("MESSAGE_TOO_LARGE (10): partition t-0"))
+            }
+            // Unobserved failures surface at flush.
+            log.state.withLockedValue { $0.failuresLeft = 1 }
+            try await producer.enqueue(ProducerRecord(topic: "t", value: "x"))
+            await #expect(throws: KafkaClientError.self) { try await producer.flush() }
         }
-        let peer = try await start(topics: ["t": 1], log: log)
-        let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader))
-        do {
-            _ = try await producer.send(ProducerRecord(topic: "t", value: "too big"))
-            Issue.record("expected MESSAGE_TOO_LARGE")
-        } catch let error as KafkaClientError {
-            #expect(error.errorCode == .messageTooLarge)
-            #expect(error.description.hasPrefix("MESSAGE_TOO_LARGE (10): partition t-0"))
-        }
-        // Unobserved failures surface at flush.
-        log.state.withLockedValue { $0.failuresLeft = 1 }
-        try await producer.enqueue(ProducerRecord(topic: "t", value: "x"))
-        await #expect(throws: KafkaClientError.self) { try await producer.flush() }
-        await producer.close()
-        await client.close()
-        await peer.close()
     }
 
     @Test func unknownTopicAndBadPartitionAreClearErrors() async throws {
-        let log = ProduceLog()
-        let peer = try await start(topics: ["t": 2], log: log)
-        let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader, maxBlock: .milliseconds(200)))
-        await #expect(throws: KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic 'nope'",
-                                                      message: "topic 'nope' not present in metadata after 200 ms")) {
-            _ = try await producer.send(ProducerRecord(topic: "nope", value: "x"))
+        try await withTeardown { teardown in
+            let log = ProduceLog()
+            let peer = try await start(topics: ["t": 2], log: log)
+            teardown.add { await peer.close() }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .leader, maxBlock: .milliseconds(200)))
+            teardown.add { await producer.close() }
+            await #expect(throws: KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic 'nope'",
+                                                          message: "topic 'nope' not present in metadata after 200 ms")) {
+                _ = try await producer.send(ProducerRecord(topic: "nope", value: "x"))
+            }
+            do {
+                _ = try await producer.send(ProducerRecord(topic: "t", partition: 5, value: "x"))
+                Issue.record("expected an error")
+            } catch let error as KafkaClientError {
+                #expect(error.errorCode == .unknownTopicOrPartition)
+                #expect(error.detail.contains("2 partition(s)"))
+            }
         }
-        do {
-            _ = try await producer.send(ProducerRecord(topic: "t", partition: 5, value: "x"))
-            Issue.record("expected an error")
-        } catch let error as KafkaClientError {
-            #expect(error.errorCode == .unknownTopicOrPartition)
-            #expect(error.detail.contains("2 partition(s)"))
-        }
-        await producer.close()
-        await client.close()
-        await peer.close()
     }
 
     @Test func acksZeroGetsNoAnswerAndCompletes() async throws {
-        let log = ProduceLog()
-        let peer = try await start(topics: ["t": 1], log: log)
-        let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .none))
-        let metadata = try await producer.send(ProducerRecord(topic: "t", value: "fire and forget"))
-        #expect(metadata.offset == -1)
-        try await waitUntil { log.stored[TopicPartition("t", 0)]?.count == 1 }
-        await producer.close()
-        await client.close()
-        await peer.close()
+        try await withTeardown { teardown in
+            let log = ProduceLog()
+            let peer = try await start(topics: ["t": 1], log: log)
+            teardown.add { await peer.close() }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(acks: .none))
+            teardown.add { await producer.close() }
+            let metadata = try await producer.send(ProducerRecord(topic: "t", value: "fire and forget"))
+            #expect(metadata.offset == -1)
+            try await waitUntil { log.stored[TopicPartition("t", 0)]?.count == 1 }
+        }
     }
 
     @Test func nullKeysStickToAPartitionUntilItsBatchCloses() async throws {

@@ -74,63 +74,69 @@ private final class PropagatingTopic: Sendable {
     }
 }
 
-@Suite struct TopicPropagationTests {
+@Suite(.onTestThreads) struct TopicPropagationTests {
     /// As kafka-console-producer and kcat: the producer asks Metadata with allow_auto_topic_creation
     /// and waits while the topic is unknown (or leaderless) until it appears.
     @Test(arguments: [ErrorCode.unknownTopicOrPartition, .leaderNotAvailable])
     func theProducerAsksForAutoCreationAndWaitsForTheTopic(missing: ErrorCode) async throws {
-        let cluster = PropagatingTopic(topic: "fresh", appearsAfter: 4, missingError: missing)
-        let peer = try await cluster.start()
-        let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(maxBlock: .seconds(120)))
-        let placed = try await producer.send(ProducerRecord(topic: "fresh", value: "first"))
-        #expect(placed.partition == 0)
-        // A topic being created (LEADER_NOT_AVAILABLE) exists: only an unknown one is asked for.
-        #expect((cluster.state.withLockedValue { $0.autoCreationAsked } >= 1) == (missing == .unknownTopicOrPartition))
-        // The cache's own refreshes never ask for creation: only the producer's request for its topic does.
-        let metadataRequests = peer.received(.metadata).compactMap { try? $0.decodeBody(MetadataRequest.self) }
-        #expect(metadataRequests.filter(\.allowAutoTopicCreation).allSatisfy { $0.topics?.compactMap(\.name) == ["fresh"] })
-        await producer.close()
-        await client.close()
-        await peer.close()
+        try await withTeardown { teardown in
+            let cluster = PropagatingTopic(topic: "fresh", appearsAfter: 4, missingError: missing)
+            let peer = try await cluster.start()
+            teardown.add { await peer.close() }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(maxBlock: .seconds(120)))
+            teardown.add { await producer.close() }
+            let placed = try await producer.send(ProducerRecord(topic: "fresh", value: "first"))
+            #expect(placed.partition == 0)
+            // A topic being created (LEADER_NOT_AVAILABLE) exists: only an unknown one is asked for.
+            #expect((cluster.state.withLockedValue { $0.autoCreationAsked } >= 1) == (missing == .unknownTopicOrPartition))
+            // The cache's own refreshes never ask for creation: only the producer's request for its topic does.
+            let metadataRequests = peer.received(.metadata).compactMap { try? $0.decodeBody(MetadataRequest.self) }
+            #expect(metadataRequests.filter(\.allowAutoTopicCreation).allSatisfy { $0.topics?.compactMap(\.name) == ["fresh"] })
+        }
     }
 
     /// With auto-creation off the topic never comes: the producer fails after max.block.ms with
     /// UNKNOWN_TOPIC_OR_PARTITION, in Kafka's words.
     @Test func aTopicThatNeverAppearsFailsAfterMaxBlock() async throws {
-        let cluster = PropagatingTopic(topic: "absent", appearsAfter: Int.max)
-        let peer = try await cluster.start()
-        let client = KafkaClient(configuration: .test(peer))
-        let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(maxBlock: .milliseconds(400)))
-        let started = ContinuousClock.now
-        do {
-            _ = try await producer.send(ProducerRecord(topic: "absent", value: "x"))
-            Issue.record("expected UNKNOWN_TOPIC_OR_PARTITION")
-        } catch let error as KafkaClientError {
-            #expect(error.errorCode == .unknownTopicOrPartition)
-            #expect(error.resource == "topic 'absent'")
-            #expect(error.detail == "topic 'absent' not present in metadata after 400 ms")
+        try await withTeardown { teardown in
+            let cluster = PropagatingTopic(topic: "absent", appearsAfter: Int.max)
+            let peer = try await cluster.start()
+            teardown.add { await peer.close() }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let producer = try await KafkaProducer(client: client, configuration: ProducerConfiguration(maxBlock: .milliseconds(400)))
+            teardown.add { await producer.close() }
+            let started = ContinuousClock.now
+            do {
+                _ = try await producer.send(ProducerRecord(topic: "absent", value: "x"))
+                Issue.record("expected UNKNOWN_TOPIC_OR_PARTITION")
+            } catch let error as KafkaClientError {
+                #expect(error.errorCode == .unknownTopicOrPartition)
+                #expect(error.resource == "topic 'absent'")
+                #expect(error.detail == "topic 'absent' not present in metadata after 400 ms")
+            }
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            #expect(peer.received(.metadata).count > 2, "metadata was refreshed while waiting")
         }
-        #expect(ContinuousClock.now - started >= .milliseconds(300))
-        #expect(peer.received(.metadata).count > 2, "metadata was refreshed while waiting")
-        await producer.close()
-        await client.close()
-        await peer.close()
     }
 
     /// The consumer's assign (ListOffsets for `latest`) waits for a topic that other brokers do not
     /// know yet, within default.api.timeout.ms.
     @Test func theConsumerWaitsForATopicThatIsPropagating() async throws {
-        let cluster = PropagatingTopic(topic: "new", appearsAfter: 3)
-        let peer = try await cluster.start()
-        let client = KafkaClient(configuration: .test(peer))
-        let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(defaultApiTimeout: .seconds(120)))
-        try await consumer.assign([TopicPartition("new", 0): .latest])
-        #expect(consumer.position(TopicPartition("new", 0)) == 0)
-        // It never asks for creation.
-        #expect(cluster.state.withLockedValue { $0.autoCreationAsked } == 0)
-        await consumer.close()
-        await client.close()
-        await peer.close()
+        try await withTeardown { teardown in
+            let cluster = PropagatingTopic(topic: "new", appearsAfter: 3)
+            let peer = try await cluster.start()
+            teardown.add { await peer.close() }
+            let client = KafkaClient(configuration: .test(peer))
+            teardown.add { await client.close() }
+            let consumer = KafkaConsumer(client: client, configuration: ConsumerConfiguration(defaultApiTimeout: .seconds(120)))
+            teardown.add { await consumer.close() }
+            try await consumer.assign([TopicPartition("new", 0): .latest])
+            #expect(consumer.position(TopicPartition("new", 0)) == 0)
+            // It never asks for creation.
+            #expect(cluster.state.withLockedValue { $0.autoCreationAsked } == 0)
+        }
     }
 }

@@ -8,123 +8,128 @@ import Testing
 /// while kcat produces, its lag in the Groups view grows; resumed, it catches up to 0. The group's
 /// partitions show committed, end and lag; a second member makes the group rebalance, which Events
 /// shows; the demo load's group appears, and the console keeps polling through it all.
-/// On the main actor: these tests block their thread (tmux, processes, usleep) for seconds, and the
-/// cooperative pool has only two threads on this machine; async tests of the same run keep them.
-@Suite(.serialized) @MainActor struct ConsoleGroupsTmuxTests {
-    nonisolated static let topic = "tmux-lag"
-    nonisolated static let group = "tmux-lag-readers"
+/// Not on the main actor (see ConsoleTmuxTests).
+@Suite(.serialized, .onTestThreads) struct ConsoleGroupsTmuxTests {
+    static let topic = "tmux-lag"
+    static let group = "tmux-lag-readers"
 
-    @Test func groupLagGrowsWhileTheConsumerIsPausedAndCatchesUp() throws {
+    @Test func groupLagGrowsWhileTheConsumerIsPausedAndCatchesUp() async throws {
         let dataDir = ConsoleTmuxTests.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         let started = Clocks.monotonic()
-        let (tmux, _) = try ConsoleTmuxTests.launch(dataDir: dataDir + "/console")
-        try tmux.waitFor("brokers 1/1 up")
-        let bootstrap = try String(contentsOfFile: dataDir + "/console/bootstrap", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let sluice = try ConsoleTmuxTests.sluiceBinary()
-        try TmuxSession.run(sluice, ["topic", "create", Self.topic, "--partitions", "2", "--bootstrap", bootstrap])
+        try await ConsoleTmuxTests.withConsole(dataDir: dataDir + "/console") { tmux, _ in
+            try await withTeardown { teardown in
+                try await tmux.waitFor("brokers 1/1 up")
+                let bootstrap = try String(contentsOfFile: dataDir + "/console/bootstrap", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let sluice = try ConsoleTmuxTests.sluiceBinary()
+                try await TmuxSession.run(sluice, ["topic", "create", Self.topic, "--partitions", "2", "--bootstrap", bootstrap])
 
-        // A member joins; once it has read the first records and committed, the lag is 0.
-        let member = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-1.log")
-        defer { member.stop() }
-        try tmux.send("4")
-        try tmux.waitFor("the group, Stable with 1 member") { Self.row($0)?.state == "Stable" && Self.row($0)?.members == 1 }
-        try Self.produce(5, "first", sluice: sluice, bootstrap: bootstrap)
-        try tmux.waitFor("lag 0 after the first records", note: member.failureNote) { Self.row($0)?.lag == "0" }
+                // A member joins; once it has read the first records and committed, the lag is 0.
+                let member = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-1.log")
+                teardown.add { await member.stop() }
+                try await tmux.send("4")
+                try await tmux.waitFor("the group, Stable with 1 member") { Self.row($0)?.state == "Stable" && Self.row($0)?.members == 1 }
+                try await Self.produce(5, "first", sluice: sluice, bootstrap: bootstrap)
+                try await tmux.waitFor("lag 0 after the first records", note: member.failureNote) { Self.row($0)?.lag == "0" }
 
-        // Paused, it falls behind: the lag grows with every record produced.
-        member.pause()
-        try Self.produce(10, "second", sluice: sluice, bootstrap: bootstrap)
-        try tmux.waitFor("lag 20") { Self.row($0)?.lag == "20" }
-        try Self.produce(10, "third", sluice: sluice, bootstrap: bootstrap)
-        try tmux.waitFor("lag 40") { Self.row($0)?.lag == "40" }
+                // Paused, it falls behind: the lag grows with every record produced.
+                member.pause()
+                try await Self.produce(10, "second", sluice: sluice, bootstrap: bootstrap)
+                try await tmux.waitFor("lag 20") { Self.row($0)?.lag == "20" }
+                try await Self.produce(10, "third", sluice: sluice, bootstrap: bootstrap)
+                try await tmux.waitFor("lag 40") { Self.row($0)?.lag == "40" }
 
-        // Its partitions: committed + lag = end on each, lags adding up to 40, 50 records in all.
-        try tmux.send("Enter")
-        let detail = try tmux.waitFor("the group's partitions") { Self.partitionRows($0).count == 2 }
-        let partitions = Self.partitionRows(detail)
-        #expect(partitions.allSatisfy { $0.committed + $0.lag == $0.end }, "\(detail)")
-        #expect(partitions.map(\.lag).reduce(0, +) == 40 && partitions.map(\.end).reduce(0, +) == 50, "\(detail)")
-        #expect(detail.contains("group \(Self.group): Stable, 1 member"), "\(detail)")
-        try tmux.send("Escape")
+                // Its partitions: committed + lag = end on each, lags adding up to 40, 50 records in all.
+                try await tmux.send("Enter")
+                let detail = try await tmux.waitFor("the group's partitions") { Self.partitionRows($0).count == 2 }
+                let partitions = Self.partitionRows(detail)
+                #expect(partitions.allSatisfy { $0.committed + $0.lag == $0.end }, "\(detail)")
+                #expect(partitions.map(\.lag).reduce(0, +) == 40 && partitions.map(\.end).reduce(0, +) == 50, "\(detail)")
+                #expect(detail.contains("group \(Self.group): Stable, 1 member"), "\(detail)")
+                try await tmux.send("Escape")
 
-        // Resumed, it catches up; the trend shows the rise and the fall.
-        member.resume()
-        let caughtUp = try tmux.waitFor("lag back to 0", note: member.failureNote) { Self.row($0)?.lag == "0" }
-        let trend = Self.row(caughtUp)?.trend ?? ""
-        #expect(trend.contains("▁") && trend.contains("█"), "lag trend '\(trend)' in:\n\(caughtUp)")
+                // Resumed, it catches up; the trend shows the rise and the fall.
+                member.resume()
+                let caughtUp = try await tmux.waitFor("lag back to 0", note: member.failureNote) { Self.row($0)?.lag == "0" }
+                let trend = Self.row(caughtUp)?.trend ?? ""
+                #expect(trend.contains("▁") && trend.contains("█"), "lag trend '\(trend)' in:\n\(caughtUp)")
 
-        // A second member (another client) joins: the group rebalances, and Events says so.
-        let second = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-2.log",
-                                           useKcat: false)
-        defer { second.stop() }
-        try tmux.waitFor("2 members", note: second.failureNote) { Self.row($0)?.state == "Stable" && Self.row($0)?.members == 2 }
-        try tmux.send("6")
-        try tmux.waitFor("a rebalance event") { $0.contains("Group \(Self.group) rebalanc") }
+                // A second member (another client) joins: the group rebalances, and Events says so.
+                let second = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-2.log",
+                                                   useKcat: false)
+                teardown.add { await second.stop() }
+                try await tmux.waitFor("2 members", note: second.failureNote) { Self.row($0)?.state == "Stable" && Self.row($0)?.members == 2 }
+                try await tmux.send("6")
+                try await tmux.waitFor("a rebalance event") { $0.contains("Group \(Self.group) rebalanc") }
 
-        // The demo load's consumer group appears beside it.
-        try tmux.send("l")
-        try tmux.send("4")
-        try tmux.waitFor("the demo group, Stable with 1 member") {
-            let demo = Self.row($0, group: DemoLoad.group)
-            return demo?.state == "Stable" && demo?.members == 1 && demo?.lag != "-"
+                // The demo load's consumer group appears beside it.
+                try await tmux.send("l")
+                try await tmux.send("4")
+                try await tmux.waitFor("the demo group, Stable with 1 member") {
+                    let demo = Self.row($0, group: DemoLoad.group)
+                    return demo?.state == "Stable" && demo?.members == 1 && demo?.lag != "-"
+                }
+                // Through joins, rebalances and the demo load, the console never lost the cluster.
+                try await tmux.send("6")
+                let events = try await tmux.waitFor("Events") { $0.contains("Group \(DemoLoad.group) appeared") }
+                #expect(!events.contains("Lost contact") && !events.contains("stale"), "\(events)")
+                print("console groups: \(Format.duration(Clocks.monotonic() - started)) (debug build)")
+                // The members leave while the broker is there to hear it (then they exit at once).
+                await second.stop()
+                await member.stop()
+                let quitting = Clocks.monotonic()
+                try await tmux.send("q")
+                try await tmux.waitFor("console exited 0", seconds: 30)
+                print("console groups: quit in \(Format.duration(Clocks.monotonic() - quitting))")
+            }
         }
-        // Through joins, rebalances and the demo load, the console never lost the cluster.
-        try tmux.send("6")
-        let events = try tmux.waitFor("Events") { $0.contains("Group \(DemoLoad.group) appeared") }
-        #expect(!events.contains("Lost contact") && !events.contains("stale"), "\(events)")
-        print("console groups: \(Format.duration(Clocks.monotonic() - started)) (debug build)")
-        // The members leave while the broker is there to hear it (then they exit at once).
-        second.stop()
-        member.stop()
-        let quitting = Clocks.monotonic()
-        try tmux.send("q")
-        try tmux.waitFor("console exited 0", seconds: 30)
-        print("console groups: quit in \(Format.duration(Clocks.monotonic() - quitting))")
     }
 
     /// A KIP-848 group (`sluice consume --group-protocol consumer`): the Groups view shows its type;
     /// a second member's arrival is an incremental rebalance that Events reports with the
     /// partitions moving.
-    @Test func aConsumerProtocolGroupShowsItsTypeAndItsRebalance() throws {
+    @Test func aConsumerProtocolGroupShowsItsTypeAndItsRebalance() async throws {
         let dataDir = ConsoleTmuxTests.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let (tmux, _) = try ConsoleTmuxTests.launch(dataDir: dataDir + "/console")
-        try tmux.waitFor("brokers 1/1 up")
-        let bootstrap = try String(contentsOfFile: dataDir + "/console/bootstrap", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let sluice = try ConsoleTmuxTests.sluiceBinary()
-        let topic = "tmux-848", group = "tmux-848-readers"
-        try TmuxSession.run(sluice, ["topic", "create", topic, "--partitions", "4", "--bootstrap", bootstrap])
-        let first = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-1.log",
-                                          useKcat: false, group: group, topic: topic, groupProtocol: "consumer")
-        defer { first.stop() }
-        try tmux.send("4")
-        try tmux.waitFor("the consumer group, Stable with 1 member", note: first.failureNote) {
-            let row = Self.row($0, group: group)
-            return row?.type == "consumer" && row?.state == "Stable" && row?.members == 1
+        try await ConsoleTmuxTests.withConsole(dataDir: dataDir + "/console") { tmux, _ in
+            try await withTeardown { teardown in
+                try await tmux.waitFor("brokers 1/1 up")
+                let bootstrap = try String(contentsOfFile: dataDir + "/console/bootstrap", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let sluice = try ConsoleTmuxTests.sluiceBinary()
+                let topic = "tmux-848", group = "tmux-848-readers"
+                try await TmuxSession.run(sluice, ["topic", "create", topic, "--partitions", "4", "--bootstrap", bootstrap])
+                let first = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-1.log",
+                                                  useKcat: false, group: group, topic: topic, groupProtocol: "consumer")
+                teardown.add { await first.stop() }
+                try await tmux.send("4")
+                try await tmux.waitFor("the consumer group, Stable with 1 member", note: first.failureNote) {
+                    let row = Self.row($0, group: group)
+                    return row?.type == "consumer" && row?.state == "Stable" && row?.members == 1
+                }
+                let second = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-2.log",
+                                                   useKcat: false, group: group, topic: topic, groupProtocol: "consumer")
+                teardown.add { await second.stop() }
+                try await tmux.waitFor("2 members", note: second.failureNote) {
+                    Self.row($0, group: group)?.state == "Stable" && Self.row($0, group: group)?.members == 2
+                }
+                try await tmux.send("6")
+                try await tmux.waitFor("the rebalance in Events") { $0.contains("Group \(group) rebalancing") && $0.contains("moving") }
+                await second.stop()
+                await first.stop()
+                try await tmux.send("q")
+                try await tmux.waitFor("console exited 0", seconds: 30)
+            }
         }
-        let second = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-2.log",
-                                           useKcat: false, group: group, topic: topic, groupProtocol: "consumer")
-        defer { second.stop() }
-        try tmux.waitFor("2 members", note: second.failureNote) {
-            Self.row($0, group: group)?.state == "Stable" && Self.row($0, group: group)?.members == 2
-        }
-        try tmux.send("6")
-        try tmux.waitFor("the rebalance in Events") { $0.contains("Group \(group) rebalancing") && $0.contains("moving") }
-        second.stop()
-        first.stop()
-        try tmux.send("q")
-        try tmux.waitFor("console exited 0", seconds: 30)
     }
 
     /// Produces `count` records to each of the topic's two partitions with `sluice produce`.
-    static func produce(_ count: Int, _ label: String, sluice: String, bootstrap: String) throws {
+    static func produce(_ count: Int, _ label: String, sluice: String, bootstrap: String) async throws {
         for partition in 0..<2 {
-            try TmuxSession.run(sluice, ["produce", topic, "--partition", "\(partition)", "--bootstrap", bootstrap],
+            try await TmuxSession.run(sluice, ["produce", topic, "--partition", "\(partition)", "--bootstrap", bootstrap],
                                 input: (1...count).map { "\(label)-\(partition)-\($0)" }.joined(separator: "\n") + "\n")
         }
     }
@@ -188,7 +193,7 @@ final class GroupMember {
                "-X", "auto.commit.interval.ms=200", "-X", "heartbeat.interval.ms=500", topic]
             : [sluice, "consume", topic, "--group", group, "--group-protocol", groupProtocol, "--from-beginning",
                "--bootstrap", bootstrap]
-        return GroupMember(pid: try ProcessSpawner.spawn(arguments, logFile: log), log: log)
+        return GroupMember(pid: try SpawnedProcesses.spawn(arguments, output: log), log: log)
     }
 
     func pause() { if !stopped { kill(pid, SIGSTOP) } }
@@ -199,18 +204,11 @@ final class GroupMember {
         "member \(pid): " + ((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(1500).description ?? "no log")
     }
 
-    func stop() {
+    /// SIGTERM (after SIGCONT), then SIGKILL 10 s later; returns once the process is reaped.
+    func stop() async {
         guard !stopped else { return }
         stopped = true
         kill(pid, SIGCONT)
-        kill(pid, SIGTERM)
-        let deadline = Clocks.monotonic() + 10
-        while Clocks.monotonic() < deadline {
-            if ProcessSpawner.reap(pid) != nil { return }
-            usleep(20_000)
-        }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        await SpawnedProcesses.stop(pid, grace: .seconds(10))
     }
 }

@@ -18,106 +18,107 @@ extension ConsoleClusterTmuxTests {
     }
 
     /// Selects broker `id`'s row on the Brokers view (rows are sorted by id).
-    static func select(_ tmux: TmuxSession, broker id: Int32) throws {
-        try tmux.send("1", "g")
-        for _ in 1..<id { try tmux.send("j") }
+    static func select(_ tmux: TmuxSession, broker id: Int32) async throws {
+        try await tmux.send("1", "g")
+        for _ in 1..<id { try await tmux.send("j") }
     }
 
-    @Test func losingTheQuorumIsSaidAndItsReturnClearsIt() throws {
+    @Test func losingTheQuorumIsSaidAndItsReturnClearsIt() async throws {
         let dataDir = ConsoleTmuxTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         let started = Clocks.monotonic()
-        let (tmux, console) = try ConsoleTmuxTests.launch(dataDir: dataDir, brokers: 3)
-        defer {
-            if Processes.isRunning(console) { kill(console, SIGTERM) }
-        }
-        let ready = try tmux.waitFor("3 brokers up with a controller", seconds: 60) {
-            $0.contains("brokers 3/3 up") && $0.firstMatch(of: #/controller [1-3] /#) != nil
-        }
-        let controller = try #require(ready.firstMatch(of: #/controller ([1-3]) /#).flatMap { Int32($0.output.1) })
-        let bootstrap = try String(contentsOfFile: dataDir + "/bootstrap", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try TmuxSession.run(try ConsoleTmuxTests.sluiceBinary(), ["topic", "create", "frozen", "--partitions", "6",
-                                                                      "--replication-factor", "3", "--bootstrap", bootstrap])
-        // The demo load: its group consumes.
-        try tmux.send("l", "4")
-        try tmux.waitFor("the demo group consuming", seconds: 60) { s in
-            s.split(separator: "\n").contains { $0.contains("sluice-demo-readers") && $0.contains(" Stable ") }
-        }
-
-        // x on the controller: another voter takes over.
-        let second: Int32 = controller == 1 ? 2 : 1
-        try Self.select(tmux, broker: controller)
-        try tmux.send("x")
-        try tmux.waitFor("the controller's kill dialog") { $0.contains("It is the active controller: another voter takes over") }
-        try tmux.send("y")
-        try tmux.waitFor("a new controller", seconds: 30) { s in
-            guard let c = s.firstMatch(of: #/controller ([1-3]) /#).flatMap({ Int32($0.output.1) }) else { return false }
-            return c != controller && s.contains("brokers 2/3 up")
-        }
-        // x on a second voter: the dialog says the quorum will be lost, not that someone takes over.
-        try Self.select(tmux, broker: second)
-        try tmux.send("x")
-        let dialog = try tmux.waitFor("the quorum-losing kill dialog") { $0.contains("y kill") && $0.contains("Kill broker \(second)") }
-        #expect(dialog.contains("The cluster loses its metadata quorum") && !dialog.contains("another"), "\(dialog)")
-        try tmux.send("y")
-        let lostAt = Clocks.monotonic()
-
-        // The header: no quorum, no controller, the dead leaders' partitions offline.
-        let frozen = try tmux.waitFor("no quorum with offline partitions", seconds: 20) { s in
-            s.contains("no quorum — metadata frozen since") && (Self.offline(s) ?? 0) > 0 && s.contains("brokers 1/3 up")
-        }
-        print("console: 'no quorum' \(Format.duration(Clocks.monotonic() - lostAt)) after the second kill")
-        #expect(!frozen.contains("controller ") && !frozen.contains("★"), "\(frozen)")
-        try tmux.send("3")
-        try tmux.waitFor("leaders shown down in Partitions", seconds: 10) { $0.contains(" \(second) down ") || $0.contains(" \(controller) down ") }
-        // The demo load says it cannot work while the quorum is gone.
-        try tmux.waitFor("the demo load retrying", seconds: 60) { $0.contains("demo load retrying") || $0.contains("Demo load retrying") }
-
-        // r on both: the quorum returns, a controller is named, nothing is offline.
-        try Self.select(tmux, broker: controller)
-        try tmux.send("r")
-        try Self.select(tmux, broker: second)
-        try tmux.send("r")
-        let back = Clocks.monotonic()
-        try tmux.waitFor("the quorum back", seconds: 90) { s in
-            !s.contains("no quorum") && s.contains("brokers 3/3 up") && Self.offline(s) == 0
-                && s.firstMatch(of: #/controller [1-3] /#) != nil
-        }
-        print("console: quorum back \(Format.duration(Clocks.monotonic() - back)) after the restarts")
-        // The demo load recovers by itself: its group is Stable and consumes again.
-        try tmux.send("4")
-        try tmux.waitFor("the demo group consuming again", seconds: 120) { s in
-            !s.contains("demo load retrying") && s.split(separator: "\n").contains { line in
-                let fields = line.split(separator: " ")
-                return fields.first == "sluice-demo-readers" && fields.contains("Stable") && fields.count > 5 && fields[5] != "0"
+        try await ConsoleTmuxTests.withConsole(dataDir: dataDir, brokers: 3) { tmux, console in
+            defer {
+                if Processes.isRunning(console) { kill(console, SIGTERM) }
             }
-        }
-        print("console: the demo group consumed again \(Format.duration(Clocks.monotonic() - back)) after the restarts")
-        try tmux.send("6")
-        let events = try tmux.waitFor("the quorum's loss and return in Events", seconds: 10) { s in
-            s.contains("Metadata quorum lost: 2 of 3 voters down") && s.contains("Metadata quorum restored")
-        }
-        // The dead controller was said to be down, not named again.
-        #expect(events.contains("No active controller (broker \(controller), the last one named, is down)"), "\(events)")
+            let ready = try await tmux.waitFor("3 brokers up with a controller", seconds: 60) {
+                $0.contains("brokers 3/3 up") && $0.firstMatch(of: #/controller [1-3] /#) != nil
+            }
+            let controller = try #require(ready.firstMatch(of: #/controller ([1-3]) /#).flatMap { Int32($0.output.1) })
+            let bootstrap = try String(contentsOfFile: dataDir + "/bootstrap", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try await TmuxSession.run(try ConsoleTmuxTests.sluiceBinary(), ["topic", "create", "frozen", "--partitions", "6",
+                                                                          "--replication-factor", "3", "--bootstrap", bootstrap])
+            // The demo load: its group consumes.
+            try await tmux.send("l", "4")
+            try await tmux.waitFor("the demo group consuming", seconds: 60) { s in
+                s.split(separator: "\n").contains { $0.contains("sluice-demo-readers") && $0.contains(" Stable ") }
+            }
 
-        // Two voters die again; q quits, showing each broker's progress, without waiting for the
-        // controlled shutdown no quorum can confirm.
-        for id in [controller, second] {
-            try Self.select(tmux, broker: id)
-            try tmux.send("x", "y")
+            // x on the controller: another voter takes over.
+            let second: Int32 = controller == 1 ? 2 : 1
+            try await Self.select(tmux, broker: controller)
+            try await tmux.send("x")
+            try await tmux.waitFor("the controller's kill dialog") { $0.contains("It is the active controller: another voter takes over") }
+            try await tmux.send("y")
+            try await tmux.waitFor("a new controller", seconds: 30) { s in
+                guard let c = s.firstMatch(of: #/controller ([1-3]) /#).flatMap({ Int32($0.output.1) }) else { return false }
+                return c != controller && s.contains("brokers 2/3 up")
+            }
+            // x on a second voter: the dialog says the quorum will be lost, not that someone takes over.
+            try await Self.select(tmux, broker: second)
+            try await tmux.send("x")
+            let dialog = try await tmux.waitFor("the quorum-losing kill dialog") { $0.contains("y kill") && $0.contains("Kill broker \(second)") }
+            #expect(dialog.contains("The cluster loses its metadata quorum") && !dialog.contains("another"), "\(dialog)")
+            try await tmux.send("y")
+            let lostAt = Clocks.monotonic()
+
+            // The header: no quorum, no controller, the dead leaders' partitions offline.
+            let frozen = try await tmux.waitFor("no quorum with offline partitions", seconds: 20) { s in
+                s.contains("no quorum — metadata frozen since") && (Self.offline(s) ?? 0) > 0 && s.contains("brokers 1/3 up")
+            }
+            print("console: 'no quorum' \(Format.duration(Clocks.monotonic() - lostAt)) after the second kill")
+            #expect(!frozen.contains("controller ") && !frozen.contains("★"), "\(frozen)")
+            try await tmux.send("3")
+            try await tmux.waitFor("leaders shown down in Partitions", seconds: 10) { $0.contains(" \(second) down ") || $0.contains(" \(controller) down ") }
+            // The demo load says it cannot work while the quorum is gone.
+            try await tmux.waitFor("the demo load retrying", seconds: 60) { $0.contains("demo load retrying") || $0.contains("Demo load retrying") }
+
+            // r on both: the quorum returns, a controller is named, nothing is offline.
+            try await Self.select(tmux, broker: controller)
+            try await tmux.send("r")
+            try await Self.select(tmux, broker: second)
+            try await tmux.send("r")
+            let back = Clocks.monotonic()
+            try await tmux.waitFor("the quorum back", seconds: 90) { s in
+                !s.contains("no quorum") && s.contains("brokers 3/3 up") && Self.offline(s) == 0
+                    && s.firstMatch(of: #/controller [1-3] /#) != nil
+            }
+            print("console: quorum back \(Format.duration(Clocks.monotonic() - back)) after the restarts")
+            // The demo load recovers by itself: its group is Stable and consumes again.
+            try await tmux.send("4")
+            try await tmux.waitFor("the demo group consuming again", seconds: 120) { s in
+                !s.contains("demo load retrying") && s.split(separator: "\n").contains { line in
+                    let fields = line.split(separator: " ")
+                    return fields.first == "sluice-demo-readers" && fields.contains("Stable") && fields.count > 5 && fields[5] != "0"
+                }
+            }
+            print("console: the demo group consumed again \(Format.duration(Clocks.monotonic() - back)) after the restarts")
+            try await tmux.send("6")
+            let events = try await tmux.waitFor("the quorum's loss and return in Events", seconds: 10) { s in
+                s.contains("Metadata quorum lost: 2 of 3 voters down") && s.contains("Metadata quorum restored")
+            }
+            // The dead controller was said to be down, not named again.
+            #expect(events.contains("No active controller (broker \(controller), the last one named, is down)"), "\(events)")
+
+            // Two voters die again; q quits, showing each broker's progress, without waiting for the
+            // controlled shutdown no quorum can confirm.
+            for id in [controller, second] {
+                try await Self.select(tmux, broker: id)
+                try await tmux.send("x", "y")
+            }
+            try await tmux.waitFor("no quorum again", seconds: 20) { $0.contains("no quorum") && $0.contains("brokers 1/3 up") }
+            let quitting = Clocks.monotonic()
+            try await tmux.send("q")
+            let progress = try await tmux.waitFor("the quit screen") { $0.contains("Stopping the brokers (their data is kept):") }
+            #expect(progress.contains("broker \(controller)  was already down"), "\(progress)")
+            try await tmux.waitFor("console exited 0", seconds: 30)
+            print("console: quit with the quorum lost took \(Format.duration(Clocks.monotonic() - quitting))")
+            let survivor = try #require(Set<Int32>([1, 2, 3]).subtracting([controller, second]).first)
+            let log = (try? String(contentsOfFile: dataDir + "/broker-\(survivor).log", encoding: .utf8)) ?? ""
+            #expect(log.contains("no metadata quorum to confirm its controlled shutdown"), "\(log.suffix(1500))")
+            #expect(ConsoleTmuxTests.brokers(of: console).isEmpty)
+            print("console: quorum test took \(Format.duration(Clocks.monotonic() - started))")
         }
-        try tmux.waitFor("no quorum again", seconds: 20) { $0.contains("no quorum") && $0.contains("brokers 1/3 up") }
-        let quitting = Clocks.monotonic()
-        try tmux.send("q")
-        let progress = try tmux.waitFor("the quit screen") { $0.contains("Stopping the brokers (their data is kept):") }
-        #expect(progress.contains("broker \(controller)  was already down"), "\(progress)")
-        try tmux.waitFor("console exited 0", seconds: 30)
-        print("console: quit with the quorum lost took \(Format.duration(Clocks.monotonic() - quitting))")
-        let survivor = try #require(Set<Int32>([1, 2, 3]).subtracting([controller, second]).first)
-        let log = (try? String(contentsOfFile: dataDir + "/broker-\(survivor).log", encoding: .utf8)) ?? ""
-        #expect(log.contains("no metadata quorum to confirm its controlled shutdown"), "\(log.suffix(1500))")
-        #expect(ConsoleTmuxTests.brokers(of: console).isEmpty)
-        print("console: quorum test took \(Format.duration(Clocks.monotonic() - started))")
     }
 }
 
@@ -127,54 +128,53 @@ extension ConsoleClusterTmuxTests {
     /// frozen metadata still lists them, no ★ stays on a dead controller, and "no quorum" shows
     /// (the voters come from DescribeQuorum). Started again, the brokers come back up and the
     /// header clears.
-    @Test func aRemoteClustersLostQuorumIsSaidToo() throws {
+    @Test func aRemoteClustersLostQuorumIsSaidToo() async throws {
         let dir = ConsoleTmuxTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let sluice = try ConsoleTmuxTests.sluiceBinary()
-        _ = try TmuxSession.run(sluice, ["cluster", "up", "--data-dir", dir])
-        var restarted: [Int32] = []
-        defer {
-            for pid in restarted where Processes.isRunning(pid) {
-                kill(pid, SIGTERM)
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
+        _ = try await TmuxSession.run(sluice, ["cluster", "up", "--data-dir", dir])
+        try await withTeardown { teardown in
+            var restarted: [Int32] = []
+            teardown.add {
+                for pid in restarted where Processes.isRunning(pid) { await SpawnedProcesses.stop(pid, grace: .seconds(30)) }
+                _ = try? await TmuxSession.run(sluice, ["cluster", "down", "--data-dir", dir])
             }
-            _ = try? TmuxSession.run(sluice, ["cluster", "down", "--data-dir", dir])
-        }
-        let bootstrap = try String(contentsOfFile: dir + "/bootstrap", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try TmuxSession.run(sluice, ["topic", "create", "watched", "--partitions", "6", "--replication-factor", "3",
-                                         "--bootstrap", bootstrap])
-        let (tmux, console) = try ConsoleTmuxTests.launch(dataDir: dir, remote: bootstrap)
-        defer { if Processes.isRunning(console) { kill(console, SIGTERM) } }
-        // The topic listed (its creation replicated to every voter by now: the survivor knows it).
-        let ready = try tmux.waitFor("3 brokers up with a controller and the topic", seconds: 60) {
-            $0.contains("brokers 3/3 up") && $0.firstMatch(of: #/controller [1-3] /#) != nil && $0.contains("partitions 6")
-        }
-        let controller = try #require(ready.firstMatch(of: #/controller ([1-3]) /#).flatMap { Int32($0.output.1) })
-        let members = try #require(LocalCluster(directory: dir).load()?.members)
-        let victims = members.filter { $0.id == controller } + members.filter { $0.id != controller }.prefix(1)
-        // (The voters come from DescribeQuorum; a console that never saw an answer still tells by
-        // DescribeQuorum going unanswered.)
-        for victim in victims { kill(victim.pid, SIGKILL) }
-        let killedAt = Clocks.monotonic()
+            let bootstrap = try String(contentsOfFile: dir + "/bootstrap", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try await TmuxSession.run(sluice, ["topic", "create", "watched", "--partitions", "6", "--replication-factor", "3",
+                                             "--bootstrap", bootstrap])
+            try await ConsoleTmuxTests.withConsole(dataDir: dir, remote: bootstrap) { tmux, console in
+                defer { if Processes.isRunning(console) { kill(console, SIGTERM) } }
+                // The topic listed (its creation replicated to every voter by now: the survivor knows it).
+                let ready = try await tmux.waitFor("3 brokers up with a controller and the topic", seconds: 60) {
+                    $0.contains("brokers 3/3 up") && $0.firstMatch(of: #/controller [1-3] /#) != nil && $0.contains("partitions 6")
+                }
+                let controller = try #require(ready.firstMatch(of: #/controller ([1-3]) /#).flatMap { Int32($0.output.1) })
+                let members = try #require(LocalCluster(directory: dir).load()?.members)
+                let victims = members.filter { $0.id == controller } + members.filter { $0.id != controller }.prefix(1)
+                // (The voters come from DescribeQuorum; a console that never saw an answer still tells by
+                // DescribeQuorum going unanswered.)
+                for victim in victims { kill(victim.pid, SIGKILL) }
+                let killedAt = Clocks.monotonic()
 
-        let frozen = try tmux.waitFor("the remote cluster's lost quorum", seconds: 30) { s in
-            s.contains("no quorum") && s.contains("brokers 1/3 up") && (Self.offline(s) ?? 0) > 0
-                && victims.allSatisfy { Self.brokerRow($0.id, on: s)?[2] == "down" }
-        }
-        print("console (remote): 'no quorum' \(Format.duration(Clocks.monotonic() - killedAt)) after two SIGKILLs")
-        #expect(!frozen.contains("★"), "no controller mark may stay on a dead broker:\n\(frozen)")
+                let frozen = try await tmux.waitFor("the remote cluster's lost quorum", seconds: 30) { s in
+                    s.contains("no quorum") && s.contains("brokers 1/3 up") && (Self.offline(s) ?? 0) > 0
+                        && victims.allSatisfy { Self.brokerRow($0.id, on: s)?[2] == "down" }
+                }
+                print("console (remote): 'no quorum' \(Format.duration(Clocks.monotonic() - killedAt)) after two SIGKILLs")
+                #expect(!frozen.contains("★"), "no controller mark may stay on a dead broker:\n\(frozen)")
 
-        // The dead brokers start again (as `sluice cluster up` starts them): the quorum returns.
-        for victim in victims {
-            restarted.append(try ProcessSpawner.spawn([sluice, "broker", "--config", dir + "/broker-\(victim.id).properties"],
-                                                      logFile: dir + "/broker-\(victim.id).restart.log"))
+                // The dead brokers start again (as `sluice cluster up` starts them): the quorum returns.
+                for victim in victims {
+                    restarted.append(try SpawnedProcesses.spawn([sluice, "broker", "--config", dir + "/broker-\(victim.id).properties"],
+                                                                output: dir + "/broker-\(victim.id).restart.log"))
+                }
+                try await tmux.waitFor("the quorum back", seconds: 90) { s in
+                    !s.contains("no quorum") && s.contains("brokers 3/3 up") && Self.offline(s) == 0
+                        && s.firstMatch(of: #/controller [1-3] /#) != nil
+                }
+                try await tmux.send("q")
+                try await tmux.waitFor("console exited 0", seconds: 30)
+            }
         }
-        try tmux.waitFor("the quorum back", seconds: 90) { s in
-            !s.contains("no quorum") && s.contains("brokers 3/3 up") && Self.offline(s) == 0
-                && s.firstMatch(of: #/controller [1-3] /#) != nil
-        }
-        try tmux.send("q")
-        try tmux.waitFor("console exited 0", seconds: 30)
     }
 }

@@ -6,7 +6,7 @@ import SluiceLocalCluster
 /// The supervisor's process mechanics (spawn, SIGKILL, restart, reap, add, stop) with a stand-in
 /// broker: a shell script that logs its arguments and exits on SIGTERM. The real broker is driven
 /// by the tmux test; this checks the supervisor's own bookkeeping quickly and exactly.
-@Suite(.serialized) struct SupervisorTests {
+@Suite(.serialized, .onTestThreads) struct SupervisorTests {
     /// Logs "started <id> <port> <dir>", says "got TERM" and exits 0 on SIGTERM, exits 3 at once when
     /// `<dir>/crash` exists.
     static let fakeBroker = BrokerLauncher { spec in
@@ -25,104 +25,120 @@ import SluiceLocalCluster
     func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
     /// Polls the supervisor until `condition` holds or `seconds` pass.
-    func waitFor(_ supervisor: BrokerSupervisor, seconds: Double = 10, _ condition: () -> Bool) -> (Bool, [ClusterEvent]) {
-        let deadline = Clocks.monotonic() + seconds
+    func waitFor(_ supervisor: BrokerSupervisor, seconds: Double = 10, _ condition: () -> Bool) async -> (Bool, [ClusterEvent]) {
         var events: [ClusterEvent] = []
-        while Clocks.monotonic() < deadline {
+        let held = await eventually(timeout: .seconds(seconds), every: .milliseconds(20)) {
             events += supervisor.poll(now: Clocks.monotonic(), wall: Clocks.wall())
-            if condition() { return (true, events) }
-            usleep(20_000)
+            return condition()
         }
-        return (false, events)
+        return (held, events)
+    }
+
+    /// `kill` (which waits up to 100 ms for the reaping) and `stopAll` (up to its grace) block their
+    /// thread: the tests run them off the cooperative pool.
+    func killBroker(_ supervisor: BrokerSupervisor, _ id: Int32) async -> ClusterEvent? {
+        let handoff = OffPoolHandoff(supervisor)
+        return await offPool { handoff.value.kill(id, wall: 0) }
+    }
+
+    func stopBrokers(_ supervisor: BrokerSupervisor, grace: Double) async {
+        let handoff = OffPoolHandoff(supervisor)
+        await offPool { handoff.value.stopAll(grace: grace) }
     }
 
     func log(_ dir: DataDirectory, _ id: Int32) -> String { (try? String(contentsOfFile: dir.logFile(id), encoding: .utf8)) ?? "" }
 
-    @Test func startKillRestartAddAndStop() throws {
-        let dir = try makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir.path) }
-        let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 2, basePort: nil)
-        let started = supervisor.startAll(now: Clocks.monotonic(), wall: Clocks.wall())
-        #expect(started.count == 2 && started.allSatisfy { $0.text.contains("started on 127.0.0.1:") })
-        #expect(supervisor.table.map(\.id) == [1, 2] && supervisor.table.allSatisfy(\.isRunning))
-        let ports = supervisor.table.map(\.port)
-        #expect(Set(ports).count == 2)
-        #expect(try String(contentsOfFile: dir.bootstrapFile, encoding: .utf8) == ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") + "\n")
-        #expect(waitFor(supervisor) { log(dir, 1).contains("started 1 \(ports[0]) \(dir.brokerDirectory(1)) \(dir.propertiesFile(1))") }.0)
-        // The layout names the running pids (so `sluice cluster up` and `status` see the cluster runs).
-        #expect(dir.readLayout()?.members.map(\.pid) == supervisor.table.compactMap(\.pid))
+    @Test func startKillRestartAddAndStop() async throws {
+        try await withTeardown { teardown in
+            let dir = try makeDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir.path) }
+            let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 2, basePort: nil)
+            let started = supervisor.startAll(now: Clocks.monotonic(), wall: Clocks.wall())
+            teardown.add { await stopBrokers(supervisor, grace: 1) }
+            #expect(started.count == 2 && started.allSatisfy { $0.text.contains("started on 127.0.0.1:") })
+            #expect(supervisor.table.map(\.id) == [1, 2] && supervisor.table.allSatisfy(\.isRunning))
+            let ports = supervisor.table.map(\.port)
+            #expect(Set(ports).count == 2)
+            #expect(try String(contentsOfFile: dir.bootstrapFile, encoding: .utf8) == ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") + "\n")
+            #expect(await waitFor(supervisor) { log(dir, 1).contains("started 1 \(ports[0]) \(dir.brokerDirectory(1)) \(dir.propertiesFile(1))") }.0)
+            // The layout names the running pids (so `sluice cluster up` and `status` see the cluster runs).
+            #expect(dir.readLayout()?.members.map(\.pid) == supervisor.table.compactMap(\.pid))
 
-        // Kill: SIGKILL, down at once, not reported as a crash by the reaper.
-        let pid1 = try #require(supervisor.table[0].pid)
-        let killed = supervisor.kill(1, wall: 0)
-        #expect(killed?.text == "Broker 1 killed with SIGKILL (pid \(pid1))")
-        #expect(supervisor.table[0].status == .signaled(SIGKILL) && !alive(pid1))
-        #expect(supervisor.poll(now: Clocks.monotonic(), wall: 0).isEmpty)
+            // Kill: SIGKILL, down at once, not reported as a crash by the reaper.
+            let pid1 = try #require(supervisor.table[0].pid)
+            let killed = await killBroker(supervisor, 1)
+            #expect(killed?.text == "Broker 1 killed with SIGKILL (pid \(pid1))")
+            #expect(supervisor.table[0].status == .signaled(SIGKILL) && !alive(pid1))
+            #expect(supervisor.poll(now: Clocks.monotonic(), wall: 0).isEmpty)
 
-        // Restart a dead broker: respawned at once, same port and data directory.
-        _ = supervisor.restart(1, now: Clocks.monotonic(), wall: 0)
-        let again = supervisor.table[0]
-        #expect(again.isRunning && again.pid != pid1 && again.port == ports[0] && again.restarts == 1)
+            // Restart a dead broker: respawned at once, same port and data directory.
+            _ = supervisor.restart(1, now: Clocks.monotonic(), wall: 0)
+            let again = supervisor.table[0]
+            #expect(again.isRunning && again.pid != pid1 && again.port == ports[0] && again.restarts == 1)
 
-        // Restart a running broker: SIGTERM, then respawned once it exited.
-        let pid2 = try #require(supervisor.table[1].pid)
-        #expect(supervisor.restart(2, now: Clocks.monotonic(), wall: 0)?.text.contains("stopping to restart") == true)
-        // Until it has started again, the table says so and another restart is not begun.
-        #expect(supervisor.table[1].restarting && supervisor.restart(2, now: Clocks.monotonic(), wall: 0) == nil)
-        let (restarted, events) = waitFor(supervisor) { supervisor.table[1].isRunning && supervisor.table[1].pid != pid2 }
-        #expect(restarted && events.contains { $0.text.contains("Broker 2 restarted") })
-        #expect(waitFor(supervisor) { log(dir, 2).contains("got TERM") }.0)
+            // Restart a running broker: SIGTERM, then respawned once it exited.
+            let pid2 = try #require(supervisor.table[1].pid)
+            #expect(supervisor.restart(2, now: Clocks.monotonic(), wall: 0)?.text.contains("stopping to restart") == true)
+            // Until it has started again, the table says so and another restart is not begun.
+            #expect(supervisor.table[1].restarting && supervisor.restart(2, now: Clocks.monotonic(), wall: 0) == nil)
+            let (restarted, events) = await waitFor(supervisor) { supervisor.table[1].isRunning && supervisor.table[1].pid != pid2 }
+            #expect(restarted && events.contains { $0.text.contains("Broker 2 restarted") })
+            #expect(await waitFor(supervisor) { log(dir, 2).contains("got TERM") }.0)
 
-        // Add: the next id on a new port, a broker-only node (as `sluice cluster add-broker`), remembered in the layout.
-        let added = try supervisor.add(now: Clocks.monotonic(), wall: 0)
-        #expect(added.text.contains("Broker 3 started") && added.text.contains("broker-only") && supervisor.table.count == 3)
-        #expect(dir.readLayout()?.members.map(\.id) == [1, 2, 3] && supervisor.voters == [1, 2])
-        #expect(try String(contentsOfFile: dir.propertiesFile(3), encoding: .utf8).contains("process.roles=broker\n"))
+            // Add: the next id on a new port, a broker-only node (as `sluice cluster add-broker`), remembered in the layout.
+            let added = try supervisor.add(now: Clocks.monotonic(), wall: 0)
+            #expect(added.text.contains("Broker 3 started") && added.text.contains("broker-only") && supervisor.table.count == 3)
+            #expect(dir.readLayout()?.members.map(\.id) == [1, 2, 3] && supervisor.voters == [1, 2])
+            #expect(try String(contentsOfFile: dir.propertiesFile(3), encoding: .utf8).contains("process.roles=broker\n"))
 
-        // Stop: SIGTERM to all, every one exits, the bootstrap file goes.
-        let pids = supervisor.pids
-        supervisor.stopAll(grace: 5)
-        #expect(pids.count == 3 && pids.allSatisfy { !alive($0) })
-        #expect(supervisor.table.allSatisfy { $0.status == .stopped })
-        #expect(!FileManager.default.fileExists(atPath: dir.bootstrapFile))
-        #expect(dir.readLayout()?.members.allSatisfy { $0.pid == 0 } == true)
+            // Stop: SIGTERM to all, every one exits, the bootstrap file goes.
+            let pids = supervisor.pids
+            await stopBrokers(supervisor, grace: 5)
+            #expect(pids.count == 3 && pids.allSatisfy { !alive($0) })
+            #expect(supervisor.table.allSatisfy { $0.status == .stopped })
+            #expect(!FileManager.default.fileExists(atPath: dir.bootstrapFile))
+            #expect(dir.readLayout()?.members.allSatisfy { $0.pid == 0 } == true)
 
-        // A second supervisor on the same directory finds the same brokers and ports.
-        let next = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
-        #expect(next.bootstrapServers == (ports + [supervisor.table[2].port]).map { "127.0.0.1:\($0)" })
+            // A second supervisor on the same directory finds the same brokers and ports.
+            let next = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
+            #expect(next.bootstrapServers == (ports + [supervisor.table[2].port]).map { "127.0.0.1:\($0)" })
+        }
     }
 
     /// Quitting with the quorum lost: no quorum can confirm a controlled shutdown (a real broker
     /// would wait 5 s for it; this stand-in ignores SIGTERM altogether), so the survivor gets
     /// SIGKILL after ``BrokerSupervisor/noQuorumGrace``; each step is reported as it happens.
-    @Test func quittingWithoutAQuorumKillsTheSurvivorsAfterAShortGrace() throws {
-        let stubborn = BrokerLauncher { spec in
-            ["/bin/sh", "-c", #"mkdir -p "$1"; trap 'echo got TERM' TERM; while :; do sleep 0.05; done"#, "stubborn", spec.dataDirectory]
+    @Test func quittingWithoutAQuorumKillsTheSurvivorsAfterAShortGrace() async throws {
+        try await withTeardown { teardown in
+            let stubborn = BrokerLauncher { spec in
+                ["/bin/sh", "-c", #"mkdir -p "$1"; trap 'echo got TERM' TERM; while :; do sleep 0.05; done"#, "stubborn", spec.dataDirectory]
+            }
+            let dir = try makeDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir.path) }
+            let supervisor = try BrokerSupervisor(directory: dir, launcher: stubborn, count: 3, basePort: nil)
+            _ = supervisor.startAll(now: Clocks.monotonic(), wall: 0)
+            teardown.add { await stopBrokers(supervisor, grace: 1) }
+            _ = await killBroker(supervisor, 1)
+            _ = await killBroker(supervisor, 2)
+            let survivor = try #require(supervisor.table[2].pid)
+            let start = Clocks.monotonic()
+            let first = supervisor.beginStop(now: start)
+            #expect(first.map(\.phase) == [.alreadyDown, .alreadyDown, .stopping])
+            var last: [BrokerStop] = first
+            var done = false
+            while !done, Clocks.monotonic() - start < 10 {
+                (last, done) = supervisor.pollStop(now: Clocks.monotonic())
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(done && !alive(survivor))
+            #expect(last[2].phase == .killed("no metadata quorum to confirm its controlled shutdown"), "\(last)")
+            #expect(last[2].elapsed >= BrokerSupervisor.noQuorumGrace && last[2].elapsed < BrokerSupervisor.stopGrace)
+            #expect(log(dir, 3).contains("SIGKILL after") && !FileManager.default.fileExists(atPath: dir.bootstrapFile))
         }
-        let dir = try makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir.path) }
-        let supervisor = try BrokerSupervisor(directory: dir, launcher: stubborn, count: 3, basePort: nil)
-        _ = supervisor.startAll(now: Clocks.monotonic(), wall: 0)
-        _ = supervisor.kill(1, wall: 0)
-        _ = supervisor.kill(2, wall: 0)
-        let survivor = try #require(supervisor.table[2].pid)
-        let start = Clocks.monotonic()
-        let first = supervisor.beginStop(now: start)
-        #expect(first.map(\.phase) == [.alreadyDown, .alreadyDown, .stopping])
-        var last: [BrokerStop] = first
-        var done = false
-        while !done, Clocks.monotonic() - start < 10 {
-            (last, done) = supervisor.pollStop(now: Clocks.monotonic())
-            usleep(20_000)
-        }
-        #expect(done && !alive(survivor))
-        #expect(last[2].phase == .killed("no metadata quorum to confirm its controlled shutdown"), "\(last)")
-        #expect(last[2].elapsed >= BrokerSupervisor.noQuorumGrace && last[2].elapsed < BrokerSupervisor.stopGrace)
-        #expect(log(dir, 3).contains("SIGKILL after") && !FileManager.default.fileExists(atPath: dir.bootstrapFile))
     }
 
     /// A second console on a running cluster's directory is refused, and told how to watch it.
-    @Test func aSecondConsoleIsToldToWatchTheCluster() throws {
+    @Test func aSecondConsoleIsToldToWatchTheCluster() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         try "127.0.0.1:19092,127.0.0.1:19093\n".write(toFile: dir.bootstrapFile, atomically: true, encoding: .utf8)
@@ -134,19 +150,22 @@ import SluiceLocalCluster
         withExtendedLifetime(first) {}
     }
 
-    @Test func aBrokerThatDiesByItselfIsReportedWithItsLog() throws {
-        let dir = try makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir.path) }
-        try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1), withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: dir.brokerDirectory(1) + "/crash", contents: nil)
-        let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
-        _ = supervisor.startAll(now: Clocks.monotonic(), wall: 0)
-        let (ended, events) = waitFor(supervisor) { !supervisor.table[0].isRunning }
-        #expect(ended && supervisor.table[0].status == .exited(3))
-        #expect(events.map(\.text) == ["Broker 1 exited with status 3 (log: \(dir.logFile(1)))"])
+    @Test func aBrokerThatDiesByItselfIsReportedWithItsLog() async throws {
+        try await withTeardown { teardown in
+            let dir = try makeDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir.path) }
+            try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1), withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: dir.brokerDirectory(1) + "/crash", contents: nil)
+            let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 1, basePort: nil)
+            _ = supervisor.startAll(now: Clocks.monotonic(), wall: 0)
+            teardown.add { await stopBrokers(supervisor, grace: 1) }
+            let (ended, events) = await waitFor(supervisor) { !supervisor.table[0].isRunning }
+            #expect(ended && supervisor.table[0].status == .exited(3))
+            #expect(events.map(\.text) == ["Broker 1 exited with status 3 (log: \(dir.logFile(1)))"])
+        }
     }
 
-    @Test func aMissingExecutableIsAStateNotACrash() throws {
+    @Test func aMissingExecutableIsAStateNotACrash() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         let supervisor = try BrokerSupervisor(directory: dir, launcher: .sluice(executable: "/nonexistent/sluice"), count: 1,
@@ -158,7 +177,7 @@ import SluiceLocalCluster
 
     /// A new cluster is configured as `sluice cluster up` configures one: the first three nodes are
     /// combined broker+controller voters, every node's properties name the same voters.
-    @Test func aNewClusterIsAKRaftQuorumOfThreeVoters() throws {
+    @Test func aNewClusterIsAKRaftQuorumOfThreeVoters() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         let supervisor = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 4, basePort: nil)
@@ -175,7 +194,7 @@ import SluiceLocalCluster
 
     /// A directory of the older one-broker console: kept as a one-voter cluster with `--brokers 1`,
     /// refused with the ways out otherwise, never a crash.
-    @Test func anOlderConsolesDirectoryIsMigratedOrExplained() throws {
+    @Test func anOlderConsolesDirectoryIsMigratedOrExplained() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         let port = try LocalCluster.freePort()
@@ -194,20 +213,21 @@ import SluiceLocalCluster
     }
 
     /// A cluster `sluice cluster up` runs in the directory is not started a second time.
-    @Test func aClusterRunningFromClusterUpIsRefused() throws {
+    @Test func aClusterRunningFromClusterUpIsRefused() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
-        let other = try ProcessSpawner.spawn(["/bin/sh", "-c", "sleep 30", "broker"], logFile: "/dev/null")
-        defer { kill(other, SIGKILL); _ = waitpid(other, nil, 0) }
-        var state = try LocalCluster.plan(brokers: 1, voters: 1)
-        state.members[0].pid = other
-        try dir.writeLayout(state)
-        #expect {
-            _ = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 3, basePort: nil)
-        } throws: { "\($0)".contains("sluice cluster down") }
+        let other = try SpawnedProcesses.spawn(["/bin/sh", "-c", "sleep 30", "broker"], output: nil)
+        try await withResource(other, stop: { await SpawnedProcesses.stop($0, signal: SIGKILL) }) { other in
+            var state = try LocalCluster.plan(brokers: 1, voters: 1)
+            state.members[0].pid = other
+            try dir.writeLayout(state)
+            #expect {
+                _ = try BrokerSupervisor(directory: dir, launcher: Self.fakeBroker, count: 3, basePort: nil)
+            } throws: { "\($0)".contains("sluice cluster down") }
+        }
     }
 
-    @Test func oneConsolePerDataDirectory() throws {
+    @Test func oneConsolePerDataDirectory() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         let first = try DataDirectoryLock(dir)
@@ -215,7 +235,7 @@ import SluiceLocalCluster
         withExtendedLifetime(first) {}
     }
 
-    @Test func freshRemovesOnlyWhatTheConsoleWrote() throws {
+    @Test func freshRemovesOnlyWhatTheConsoleWrote() async throws {
         let dir = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir.path) }
         try FileManager.default.createDirectory(atPath: dir.brokerDirectory(1), withIntermediateDirectories: true)

@@ -14,7 +14,7 @@ import Testing
 /// this process cannot do (it would only stop between whole operations). Neither models power
 /// loss (the page cache survives a SIGKILL); the fsync-before-acknowledge order is what covers
 /// that, and the torn-tail tests cover the damage it would leave.
-@Suite(.serialized) struct DiskStoreKillTests {
+@Suite(.serialized, .onTestThreads) struct DiskStoreKillTests {
     static func sluiceBinary() -> String? {
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["SLUICE_BINARY"] { candidates.append(explicit) }
@@ -31,7 +31,7 @@ import Testing
         let payload: String
     }
 
-    @Test func committedRecordsSurviveSIGKILLAtRandomPoints() throws {
+    @Test func committedRecordsSurviveSIGKILLAtRandomPoints() async throws {
         guard let binary = Self.sluiceBinary() else {
             Issue.record("the sluice executable was not found; build it (swift build) or set SLUICE_BINARY")
             return
@@ -48,28 +48,28 @@ import Testing
             let outputPath = "\(directory)/out-\(round).txt"
             _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
             let output = try #require(FileHandle(forWritingAtPath: outputPath))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = [
+            let process = ChildProcess(binary, [
                 "raft-tool", "crash-loop", "--dir", store,
                 "--snapshot-every", String(10 + rng.below(60)), "--segment-bytes", String(200 + rng.below(3000)),
-            ]
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            ])
+            process.process.standardOutput = output
+            process.process.standardError = FileHandle.nullDevice
+            try await process.start()
             // Let it commit a random number of records, then kill it wherever it is.
             let target = 20 + rng.below(300)
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
+            _ = await eventually(timeout: .seconds(60), every: .milliseconds(2)) {
                 let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-                if text.components(separatedBy: "committed ").count > target || !process.isRunning { break }
-                usleep(2_000)
+                return text.components(separatedBy: "committed ").count > target || !process.isRunning
             }
-            usleep(UInt32(rng.below(20_000)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            // Killed on a thread of its own: a task's sleep ends when the busy pool gets to it.
+            let delay = UInt32(rng.below(20_000)), pid = process.pid
+            await offPool {
+                usleep(delay)
+                kill(pid, SIGKILL)
+            }
+            await process.kill9()
             output.closeFile()
-            #expect(process.terminationReason == .uncaughtSignal, "round \(round) (seed \(seed)): the child exited on its own")
+            #expect(process.process.terminationReason == .uncaughtSignal, "round \(round) (seed \(seed)): the child exited on its own")
 
             // Only complete lines were acknowledged.
             let text = try String(contentsOfFile: outputPath, encoding: .utf8)

@@ -205,7 +205,7 @@ import Testing
         recovered.shutdown()
     }
 
-    @Test func theBackgroundCleanerCompactsDirtyLogs() throws {
+    @Test func theBackgroundCleanerCompactsDirtyLogs() async throws {
         let dir = TempDirectory("background")
         var config = Self.config()
         config.minCleanableDirtyRatio = 0.1
@@ -217,8 +217,7 @@ import Testing
         settings.cleanerBackoffMs = 20
         manager.startBackgroundTasks(settings)
         defer { manager.shutdown() }
-        let deadline = Date().addingTimeInterval(20)
-        while log.sizeInBytes >= sizeBefore / 2 && Date() < deadline { usleep(10_000) }
+        _ = await eventually(timeout: .seconds(20), every: .milliseconds(10)) { log.sizeInBytes < sizeBefore / 2 }
         #expect(log.sizeInBytes < sizeBefore / 2)
     }
 }

@@ -10,7 +10,7 @@ import Testing
     /// Producers, consumers, flushes, rolls and high watermark moves on one log from several
     /// threads at once: every read is valid, and the final log holds every producer's batches
     /// in its own sequence order at contiguous offsets.
-    @Test func appendsReadsAndFlushesFromManyThreads() throws {
+    @Test func appendsReadsAndFlushesFromManyThreads() async throws {
         let dir = TempDirectory("concurrent")
         let log = try TestLog.open(dir.path, config: TestLog.config(segmentBytes: 16 * 1024, indexInterval: 512))
         let producers = 4
@@ -23,7 +23,8 @@ import Testing
             group.enter()
             Thread { work(worker); group.leave() }.start()
         }
-        group.wait()
+        // Awaited, not waited for: the workers' threads are their own, the test's is the pool's.
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
         @Sendable func work(_ worker: Int) {
             do {
                 if worker < producers {

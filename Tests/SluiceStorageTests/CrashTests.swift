@@ -7,7 +7,7 @@ import Testing
 /// kill -9 at random moments: a child `sluice log crash-writer` appends and reports each batch
 /// after its append returned; after every kill, the data directory is recovered and every
 /// reported batch must be there, intact, at its reported offsets, with nothing torn or corrupt.
-@Suite(.serialized) struct CrashTests {
+@Suite(.serialized, .onTestThreads) struct CrashTests {
     struct Mode {
         var segmentBytes: Int32
         var flushMessages: Int64
@@ -22,8 +22,8 @@ import Testing
         Mode(segmentBytes: 48 * 1024, flushMessages: .max, logAppendTime: true),
     ]
 
-    @Test func reportedBatchesSurviveSigkill() throws {
-        let binary = try SluiceBinary.path()
+    @Test func reportedBatchesSurviveSigkill() async throws {
+        let binary = try await SluiceBinary.path()
         let runs = Int(ProcessInfo.processInfo.environment["CRASH_RUNS"] ?? "") ?? 50
         let seed = UInt64(ProcessInfo.processInfo.environment["SIM_SEED"] ?? "") ?? UInt64.random(in: 1...1_000_000)
         var rng = SplitMix(seed: seed)
@@ -36,21 +36,23 @@ import Testing
             let outPath = dir.sub("out-\(run).txt")
             _ = FileManager.default.createFile(atPath: outPath, contents: nil)
             let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: binary)
             var args = ["log", "crash-writer", "--dir", dir.sub("data"), "--seed", "\(seed &+ UInt64(run))",
                         "--segment-bytes", "\(mode.segmentBytes)", "--index-interval-bytes", "700"]
             if mode.flushMessages != .max { args += ["--flush-messages", "\(mode.flushMessages)"] }
             if mode.logAppendTime { args.append("--log-append-time") }
-            child.arguments = args
-            child.standardOutput = out
-            child.standardError = FileHandle.nullDevice
-            try child.run()
+            let child = ChildProcess(binary, args)
+            child.process.standardOutput = out
+            child.process.standardError = FileHandle.nullDevice
+            try await child.start()
             // The kill moment is the point of the test: anywhere from start-up (recovery) to
-            // the middle of appends.
-            usleep(UInt32(10_000 + rng.next() % 240_000))
-            kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
+            // the middle of appends. Timed on a thread of its own: a task's sleep ends when the
+            // cooperative pool gets to it, seconds late on a busy run, and the log grows meanwhile.
+            let delay = UInt32(10_000 + rng.next() % 240_000), pid = child.pid
+            await offPool {
+                usleep(delay)
+                kill(pid, SIGKILL)
+            }
+            await child.kill9()
             try out.close()
             let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self)
                 .split(separator: "\n").map(String.init)
@@ -109,7 +111,7 @@ import Testing
 
 /// The built `sluice` executable next to the test bundle (built on demand when missing).
 enum SluiceBinary {
-    static func path() throws -> String {
+    static func path() async throws -> String {
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let directory = (exe as NSString).deletingLastPathComponent
         let candidate = directory + "/sluice"
@@ -119,11 +121,9 @@ enum SluiceBinary {
         while root != "/" && !FileManager.default.fileExists(atPath: root + "/Package.swift") {
             root = (root as NSString).deletingLastPathComponent
         }
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        build.arguments = ["swift", "build", "--package-path", root, "--product", "sluice"]
-        try build.run()
-        build.waitUntilExit()
+        let build = ChildProcess("/usr/bin/env", ["swift", "build", "--package-path", root, "--product", "sluice"])
+        try await build.start()
+        await build.exited(within: .seconds(1800))
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
             throw StorageError.invalidConfig("no sluice binary at \(candidate) and `swift build --product sluice` did not make one")
         }

@@ -7,7 +7,7 @@ import Testing
 /// A full disk or a failing one: appends fail with KAFKA_STORAGE_ERROR, nothing half-written is
 /// ever served or left for recovery to trip on, reads go on, and appends work again once the
 /// disk does.
-@Suite struct DiskFullTests {
+@Suite(.onTestThreads) struct DiskFullTests {
     /// Small batches are written with one pwrite of a patched copy, batches past 16 KiB with a
     /// gathered pwritev: both must cut a failed write back.
     @Test(arguments: [0, 20_000])
@@ -65,72 +65,88 @@ import Testing
     }
 
     @Test(.enabled(if: Tmpfs.isAvailable, "needs root to mount a small tmpfs"))
-    func fullFileSystemFailsAppendsUntilSpaceReturns() throws {
-        let fs = try Tmpfs(kibibytes: 4096)
-        let tp = TopicPartition("full", 0)
-        var config = TestLog.config(segmentBytes: 64 * 1024, indexInterval: 512)
-        config.segmentBytes = 64 * 1024
-        let manager = try LogManager(directory: fs.path + "/data", defaults: config, logger: TestLog.logger)
-        let log = try manager.getOrCreateLog(for: tp, config: config)
-        var acknowledged: [String] = []
-        // Fill the file system, then give back 40 KiB.
-        let filler = fs.path + "/filler"
-        try fs.fill(filler)
-        try fs.shrink(filler, by: 40 * 1024)
-        var failures: [StorageError] = []
-        for i in 0..<80 {
-            let value = "\(i):" + String(repeating: "v", count: 1500)
-            do {
+    func fullFileSystemFailsAppendsUntilSpaceReturns() async throws {
+        try await Tmpfs.with(kibibytes: 4096) { fs in
+            let tp = TopicPartition("full", 0)
+            var config = TestLog.config(segmentBytes: 64 * 1024, indexInterval: 512)
+            config.segmentBytes = 64 * 1024
+            let manager = try LogManager(directory: fs.path + "/data", defaults: config, logger: TestLog.logger)
+            let log = try manager.getOrCreateLog(for: tp, config: config)
+            var acknowledged: [String] = []
+            // Fill the file system, then give back 40 KiB.
+            let filler = fs.path + "/filler"
+            try fs.fill(filler)
+            try fs.shrink(filler, by: 40 * 1024)
+            var failures: [StorageError] = []
+            for i in 0..<80 {
+                let value = "\(i):" + String(repeating: "v", count: 1500)
+                do {
+                    _ = try log.appendAsLeader([Batches.make([value])], leaderEpoch: 0, now: 0)
+                    acknowledged.append(value)
+                } catch let error as StorageError {
+                    failures.append(error)
+                }
+            }
+            #expect(acknowledged.count > 5, "some appends fit before the disk filled")
+            #expect(failures.count > 10, "appends must fail once the disk is full")
+            #expect(failures.allSatisfy { $0.errorCode == .kafkaStorageError })
+            // What the log has is served; no file holds bytes the log does not account for.
+            #expect(try Fetched.values(log) == acknowledged)
+            let segments = try Posix.listDirectory(fs.path + "/data/full-0").filter { $0.hasSuffix(".log") }
+            let onDisk = try segments.reduce(0) { $0 + (try Posix.fileSize(fs.path + "/data/full-0/" + $1)) }
+            #expect(onDisk == log.sizeInBytes.asInt)
+
+            // Space returns: appends work again.
+            try Posix.unlinkIfPresent(filler)
+            for i in 0..<20 {
+                let value = "again\(i)"
                 _ = try log.appendAsLeader([Batches.make([value])], leaderEpoch: 0, now: 0)
                 acknowledged.append(value)
-            } catch let error as StorageError {
-                failures.append(error)
             }
+            // Fill again and shut down: the clean shutdown cannot finish, so the next start recovers.
+            try fs.fill(filler)
+            manager.shutdown()
+            try Posix.unlinkIfPresent(filler)
+            let restarted = try LogManager(directory: fs.path + "/data", defaults: config, logger: TestLog.logger)
+            #expect(try Fetched.values(try #require(restarted.log(for: tp))) == acknowledged)
+            restarted.shutdown()
         }
-        #expect(acknowledged.count > 5, "some appends fit before the disk filled")
-        #expect(failures.count > 10, "appends must fail once the disk is full")
-        #expect(failures.allSatisfy { $0.errorCode == .kafkaStorageError })
-        // What the log has is served; no file holds bytes the log does not account for.
-        #expect(try Fetched.values(log) == acknowledged)
-        let segments = try Posix.listDirectory(fs.path + "/data/full-0").filter { $0.hasSuffix(".log") }
-        let onDisk = try segments.reduce(0) { $0 + (try Posix.fileSize(fs.path + "/data/full-0/" + $1)) }
-        #expect(onDisk == log.sizeInBytes.asInt)
-
-        // Space returns: appends work again.
-        try Posix.unlinkIfPresent(filler)
-        for i in 0..<20 {
-            let value = "again\(i)"
-            _ = try log.appendAsLeader([Batches.make([value])], leaderEpoch: 0, now: 0)
-            acknowledged.append(value)
-        }
-        // Fill again and shut down: the clean shutdown cannot finish, so the next start recovers.
-        try fs.fill(filler)
-        manager.shutdown()
-        try Posix.unlinkIfPresent(filler)
-        let restarted = try LogManager(directory: fs.path + "/data", defaults: config, logger: TestLog.logger)
-        #expect(try Fetched.values(try #require(restarted.log(for: tp))) == acknowledged)
-        restarted.shutdown()
     }
 }
 
-/// A small tmpfs mounted for one test (needs root), unmounted on release.
+/// A small tmpfs mounted for one test (needs root); ``with(kibibytes:_:)`` unmounts it on every path.
 final class Tmpfs {
     let path: String
     private let dir: TempDirectory
 
+    /// Whether a tmpfs can be mounted here: tried once (mount, unmount), synchronously, while Swift
+    /// Testing reads the test's `.enabled(if:)` trait.
     static let isAvailable: Bool = {
-        guard getuid() == 0, let fs = try? Tmpfs(kibibytes: 64) else { return false }
-        _ = fs
+        guard getuid() == 0 else { return false }
+        let dir = TempDirectory("tmpfs-probe")
+        guard (try? runBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir.path])) != nil else { return false }
+        try? runBlocking("/bin/umount", ["-l", dir.path])
         return true
     }()
 
-    init(kibibytes: Int) throws {
+    private init() {
         dir = TempDirectory("tmpfs")
         path = dir.path
-        try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kibibytes)k", "tmpfs", path])
     }
 
-    deinit { try? Self.run("/bin/umount", ["-l", path]) }
+    /// Runs `body` on a tmpfs of `kibibytes` mounted for it, then unmounts it, whether `body`
+    /// returned or threw.
+    static func with(kibibytes: Int, _ body: (Tmpfs) async throws -> Void) async throws {
+        let fs = Tmpfs()
+        try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kibibytes)k", "tmpfs", fs.path])
+        do {
+            try await body(fs)
+        } catch {
+            try? await run("/bin/umount", ["-l", fs.path])
+            throw error
+        }
+        try? await run("/bin/umount", ["-l", fs.path])
+    }
 
     /// Writes `path` until the file system is full.
     func fill(_ path: String) throws {
@@ -159,14 +175,27 @@ final class Tmpfs {
         try file.truncate(to: max(0, try file.size() - bytes))
     }
 
-    static func run(_ tool: String, _ args: [String]) throws {
+    static func run(_ tool: String, _ args: [String]) async throws {
+        let p = ChildProcess(tool, args)
+        p.process.standardOutput = FileHandle.nullDevice
+        p.process.standardError = FileHandle.nullDevice
+        try await p.start()
+        if !(await p.exited(within: .seconds(60))) { await p.kill9() }
+        let status = p.exitStatus ?? -1
+        guard status == 0 else { throw StorageError.io(tool, path: args.last ?? "", errno: status) }
+    }
+
+    @available(*, noasync, message: "blocks its thread: use the async run")
+    private static func runBlocking(_ tool: String, _ args: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in exited.signal() }
         try p.run()
-        p.waitUntilExit()
+        exited.wait()
         guard p.terminationStatus == 0 else { throw StorageError.io(tool, path: args.last ?? "", errno: p.terminationStatus) }
     }
 }

@@ -80,7 +80,7 @@ import Testing
         manager.shutdown()
     }
 
-    @Test func retentionRunsInTheBackground() throws {
+    @Test func retentionRunsInTheBackground() async throws {
         let dir = TempDirectory()
         var config = TestLog.config(segmentBytes: 1000)
         config.retentionMs = 1_000
@@ -92,12 +92,11 @@ import Testing
         settings.retentionCheckIntervalMs = 20
         manager.startBackgroundTasks(settings)
         defer { manager.shutdown() }
-        let deadline = Date().addingTimeInterval(20)
-        while log.logStartOffset < 12 && Date() < deadline { usleep(10_000) }
+        _ = await eventually(timeout: .seconds(20), every: .milliseconds(10)) { log.logStartOffset >= 12 }
         #expect(log.logStartOffset == 12)
     }
 
-    @Test func flushMessagesAndFlushMsMoveTheRecoveryPoint() throws {
+    @Test func flushMessagesAndFlushMsMoveTheRecoveryPoint() async throws {
         let dir = TempDirectory()
         var config = TestLog.config()
         config.flushMessages = 3
@@ -116,8 +115,7 @@ import Testing
         settings.flushCheckIntervalMs = 10
         manager.startBackgroundTasks(settings)
         defer { manager.shutdown() }
-        let deadline = Date().addingTimeInterval(20)
-        while (log2 as! DiskPartitionLog).recoveryPoint < 1 && Date() < deadline { usleep(10_000) }
+        _ = await eventually(timeout: .seconds(20), every: .milliseconds(10)) { (log2 as! DiskPartitionLog).recoveryPoint >= 1 }
         #expect((log2 as! DiskPartitionLog).recoveryPoint == 1)
     }
 }

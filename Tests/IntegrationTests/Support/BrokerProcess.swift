@@ -7,11 +7,18 @@ import Glibc
 ///
 /// The binary is `.build/debug/sluice` under the package root; build it first with
 /// `swift build --product sluice` (`.ci/run` does). Set `SLUICE_BINARY` to use another one.
-final class BrokerProcess {
+///
+/// Start it with ``with(extraArguments:arguments:_:)``, which stops it (and removes its directory)
+/// on every path; a test that starts one itself (`start()`) stops it itself (`stop()`).
+final class BrokerProcess: @unchecked Sendable {
+    // @unchecked: `child` and `port` change only in start(), which the one test that owns the
+    // broker awaits before anything else uses it (a shared broker is handed out started, and is
+    // never restarted); everything else is immutable.
     let dataDirectory: String
-    private(set) var process: Process?
+    private(set) var child: ChildProcess?
     private(set) var port: Int = 0
-    private(set) var stderrPath: String
+    let stderrPath: String
+    private let stdoutPath: String
     private let extraArguments: [String]
     private let replaceArguments: [String]?
 
@@ -34,75 +41,77 @@ final class BrokerProcess {
             .appendingPathComponent("sluice-it-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         stderrPath = dataDirectory + ".stderr"
+        stdoutPath = dataDirectory + ".stdout"
         self.extraArguments = extraArguments
         self.replaceArguments = arguments
     }
 
+    /// Runs `body` with a started broker, then stops it (SIGTERM, SIGKILL after 30 s) whether
+    /// `body` returned or threw; the directory goes with the object.
+    static func with<T>(extraArguments: [String] = [], arguments: [String]? = nil,
+                        _ body: (BrokerProcess) async throws -> T) async throws -> T {
+        let broker = try BrokerProcess(extraArguments: extraArguments, arguments: arguments)
+        return try await withResource(broker, stop: { await $0.stop() }) { broker in
+            try await broker.start()
+            return try await body(broker)
+        }
+    }
+
     var bootstrap: String { "127.0.0.1:\(port)" }
+
+    /// The process, once started: its exit status after it exited.
+    var process: Process? { child?.process }
 
     /// Starts the broker and waits (up to 60 s) for its "listening on" line; returns the time that took.
     @discardableResult
-    func start() throws -> TimeInterval {
+    func start() async throws -> TimeInterval {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw Failure(description: "\(Self.binary) is missing: run `swift build --product sluice` first")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = replaceArguments.map { ["broker"] + $0.map { $0.replacingOccurrences(of: "{dir}", with: dataDirectory) } }
+        let arguments = replaceArguments.map { ["broker"] + $0.map { $0.replacingOccurrences(of: "{dir}", with: dataDirectory) } }
             ?? ["broker", "--node-id", "1", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory,
                 "--exit-with-parent", "--log-level", "info"] + extraArguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
+        let child = ChildProcess(Self.binary, arguments)
+        // Files, not pipes: nothing has to drain them, and nothing blocks on a full one.
+        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        let started = Date()
-        try process.run()
-        self.process = process
-        let reader = LineReader(stdout.fileHandleForReading)
-        while let line = reader.nextLine(deadline: started.addingTimeInterval(60)) {
-            if let range = line.range(of: " listening on "),
-               let port = Int(line[range.upperBound...].split(separator: ":").last ?? "") {
-                self.port = port
-                // Keep draining stdout so that the broker never blocks on a full pipe.
-                reader.drainInBackground()
-                return Date().timeIntervalSince(started)
-            }
+        child.process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        child.process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        child.process.standardInput = FileHandle.nullDevice
+        let started = ContinuousClock.now
+        try await child.start()
+        self.child = child
+        let stdoutPath = stdoutPath
+        let listening = { () -> Int? in
+            let text = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+            guard let line = text.split(separator: "\n").first(where: { $0.contains(" listening on ") }),
+                  let range = line.range(of: " listening on ") else { return nil }
+            return Int(line[range.upperBound...].split(separator: ":").last ?? "")
         }
-        if process.isRunning { kill9() } else { Self.waitForExit(process, seconds: 10) }
+        _ = try? await poll(until: "the listening line", timeout: .seconds(60), every: .milliseconds(20)) {
+            listening() != nil || !child.isRunning
+        }
+        if let port = listening() {
+            self.port = port
+            return (ContinuousClock.now - started).timeInterval
+        }
+        if child.isRunning { await child.kill9() } else { await child.exited(within: .seconds(10)) }
         throw Failure(description: "the broker did not report readiness; stderr:\n\(stderrTail())")
     }
 
-    /// SIGKILL: a crash, no clean shutdown.
-    func kill9() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        Self.waitForExit(process, seconds: 30)
+    /// SIGKILL: a crash, no clean shutdown; returns once the process is reaped.
+    func kill9() async {
+        await child?.kill9()
     }
 
     /// SIGTERM and wait (up to 30 s, then SIGKILL) for the exit; returns the exit status, -1
-    /// when it had to be killed.
+    /// when it had to be killed (or never started).
     @discardableResult
-    func stop() -> Int32 {
-        guard let process else { return -1 }
-        if process.isRunning {
-            process.terminate()
-            if !Self.waitForExit(process, seconds: 30) {
-                kill9()
-                return -1
-            }
-        }
-        return process.terminationStatus
+    func stop() async -> Int32 {
+        await child?.stop(grace: .seconds(30)) ?? -1
     }
 
-    /// Polls instead of `waitUntilExit`, which can stall when several threads run processes.
-    @discardableResult
-    static func waitForExit(_ process: Process, seconds: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        return !process.isRunning
-    }
-
-    var isRunning: Bool { process?.isRunning ?? false }
+    var isRunning: Bool { child?.isRunning ?? false }
 
     func stderrTail(_ count: Int = 40) -> String {
         let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
@@ -111,50 +120,16 @@ final class BrokerProcess {
 
     /// The resident set size of the broker process in KiB (from /proc).
     func rssKiB() -> Int? {
-        guard let pid = process?.processIdentifier,
+        guard let pid = child?.pid,
               let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
         return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
     }
 
     deinit {
-        if process?.isRunning == true { kill9() }
+        // The child SIGKILLs a process still running when it goes (without waiting).
         try? FileManager.default.removeItem(atPath: dataDirectory)
         try? FileManager.default.removeItem(atPath: stderrPath)
-    }
-}
-
-/// Reads lines from a pipe with a deadline (poll(2) on the descriptor).
-final class LineReader {
-    // Used by one thread at a time: the test thread until drainInBackground hands it over.
-    private let handle: FileHandle
-    private var buffer = Data()
-
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    func nextLine(deadline: Date) -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                return line
-            }
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { return nil }
-            var pfd = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, Int32(min(remaining, 1) * 1000))
-            if ready < 0 { return nil }
-            if ready == 0 { continue }
-            let chunk = handle.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(chunk)
-        }
-    }
-
-    func drainInBackground() {
-        let handle = self.handle
-        Thread.detachNewThread {
-            while !handle.availableData.isEmpty {}
-        }
+        try? FileManager.default.removeItem(atPath: stdoutPath)
     }
 }

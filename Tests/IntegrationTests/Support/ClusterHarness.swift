@@ -5,12 +5,15 @@ import Glibc
 
 /// A multi-broker Sluice cluster of real processes (`sluice broker --config ... --exit-with-parent`)
 /// on free ports, with short timeouts, for fault tests: SIGKILL, restart, add a broker.
-final class ClusterHarness {
+/// ``with(brokers:sessionTimeoutMs:_:)`` stops every broker on every path.
+final class ClusterHarness: @unchecked Sendable {
+    // @unchecked: `nodes` changes only in addBrokerNode() and start(), which the one test that
+    // owns the cluster calls in sequence (awaiting each) with everything else it does.
     struct Node {
         var id: Int32
         var port: Int
         var controllerPort: Int?
-        var process: Process?
+        var process: ChildProcess?
     }
 
     let directory: String
@@ -32,6 +35,16 @@ final class ClusterHarness {
             nodes[id] = Node(id: id, port: try Self.freePort(), controllerPort: try Self.freePort())
         }
         for id in nodes.keys { try writeProperties(id) }
+    }
+
+    /// Runs `body` with a cluster of `brokers` (not started: `startAll()`), then stops every
+    /// broker (SIGTERM, SIGKILL after 15 s) whether `body` returned or threw.
+    static func with<T>(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT",
+                        extraProperties: [String] = [], parent: URL = FileManager.default.temporaryDirectory,
+                        _ body: (ClusterHarness) async throws -> T) async throws -> T {
+        try await withResource(try ClusterHarness(brokers: brokers, sessionTimeoutMs: sessionTimeoutMs, clientListener: clientListener,
+                                                  extraProperties: extraProperties, parent: parent),
+                               stop: { await $0.stopAll() }, body)
     }
 
     var bootstrap: String { nodes.values.sorted { $0.id < $1.id }.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") }
@@ -71,36 +84,33 @@ final class ClusterHarness {
     }
 
     /// Starts (or restarts) broker `id`; returns once it prints its listening line.
-    func start(_ id: Int32) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BrokerProcess.binary)
-        process.arguments = ["broker", "--config", "\(directory)/broker-\(id).properties", "--exit-with-parent"]
+    func start(_ id: Int32) async throws {
+        let child = ChildProcess(BrokerProcess.binary, ["broker", "--config", "\(directory)/broker-\(id).properties", "--exit-with-parent"])
         let out = "\(directory)/broker-\(id).out", err = "\(directory)/broker-\(id).log"
         FileManager.default.createFile(atPath: out, contents: nil)
         if !FileManager.default.fileExists(atPath: err) { FileManager.default.createFile(atPath: err, contents: nil) }
-        process.standardOutput = FileHandle(forWritingAtPath: out)
+        child.process.standardOutput = FileHandle(forWritingAtPath: out)
         let log = FileHandle(forWritingAtPath: err)
         log?.seekToEndOfFile()
-        process.standardError = log
-        try process.run()
-        nodes[id]!.process = process
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: out, encoding: .utf8), text.contains("listening on") { return }
-            guard process.isRunning else { break }
-            usleep(20_000)
+        child.process.standardError = log
+        try await child.start()
+        nodes[id]!.process = child
+        let listening = try? await poll(until: "broker \(id) listening", timeout: .seconds(30), every: .milliseconds(20)) {
+            if let text = try? String(contentsOfFile: out, encoding: .utf8), text.contains("listening on") { return true }
+            guard child.isRunning else { throw BrokerProcess.Failure(description: "exited") }
+            return false
         }
+        if listening != nil { return }
         throw BrokerProcess.Failure(description: "broker \(id) did not start:\n\(logTail(id))")
     }
 
-    func startAll() throws {
-        for id in nodes.keys.sorted() { try start(id) }
+    func startAll() async throws {
+        for id in nodes.keys.sorted() { try await start(id) }
     }
 
-    func kill9(_ id: Int32) {
-        guard let process = nodes[id]?.process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        BrokerProcess.waitForExit(process, seconds: 10)
+    /// SIGKILL broker `id`; returns once it is reaped.
+    func kill9(_ id: Int32) async {
+        await nodes[id]?.process?.kill9()
     }
 
     func isRunning(_ id: Int32) -> Bool { nodes[id]?.process?.isRunning ?? false }
@@ -112,15 +122,15 @@ final class ClusterHarness {
 
     func allLogs() -> String { nodes.keys.sorted().map { "--- broker \($0)\n\(logTail($0))" }.joined(separator: "\n") }
 
-    /// Polls `condition` every 50 ms until it holds or `seconds` pass; returns the time it took.
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass (an error thrown by it counts
+    /// as "not yet"); returns the time it took.
     @discardableResult
-    static func waitFor(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws -> Double {
-        let start = Date()
-        while Date().timeIntervalSince(start) < seconds {
-            if (try? condition()) == true { return Date().timeIntervalSince(start) }
-            usleep(50_000)
+    static func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws -> Double {
+        do {
+            return try await poll(until: what, timeout: .seconds(seconds)) { (try? await condition()) == true }.timeInterval
+        } catch is TimedOut {
+            throw BrokerProcess.Failure(description: "timed out after \(seconds) s waiting for \(what)")
         }
-        throw BrokerProcess.Failure(description: "timed out after \(seconds) s waiting for \(what)")
     }
 
     static func freePort() throws -> Int {
@@ -137,19 +147,17 @@ final class ClusterHarness {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func stopAll() {
-        for node in nodes.values {
-            guard let process = node.process, process.isRunning else { continue }
-            process.terminate()
-        }
-        for node in nodes.values {
-            guard let process = node.process else { continue }
-            if !BrokerProcess.waitForExit(process, seconds: 15) { kill(process.processIdentifier, SIGKILL) }
+    /// SIGTERM to every running broker, then up to 15 s for each to exit before SIGKILL.
+    func stopAll() async {
+        let running = nodes.values.compactMap(\.process).filter(\.isRunning)
+        for process in running { process.signal(SIGTERM) }
+        await withTaskGroup(of: Void.self) { group in
+            for process in running { group.addTask { _ = await process.stop(grace: .seconds(15)) } }
         }
     }
 
     deinit {
-        for node in nodes.values where node.process?.isRunning == true { kill(node.process!.processIdentifier, SIGKILL) }
+        // Each node's ChildProcess SIGKILLs its broker if it still runs.
         if ProcessInfo.processInfo.environment["SLUICE_KEEP_CLUSTER"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }

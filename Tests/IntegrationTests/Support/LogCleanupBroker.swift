@@ -10,24 +10,15 @@ import KafkaProtocol
 enum LogCleanupBroker {
     static let settings = ["--set", "log.retention.check.interval.ms=200", "--set", "log.cleaner.backoff.ms=100"]
 
-    nonisolated(unsafe) private static var instance: BrokerProcess?
-    private static let lock = NSLock()
+    private static let instance = SharedBrokerCell { try await BrokerProcess.started(extraArguments: settings) }
 
     /// One broker with the short intervals, shared by the tests that do not restart it.
-    static func shared() throws -> BrokerProcess {
-        lock.lock()
-        defer { lock.unlock() }
-        if let instance, instance.isRunning { return instance }
-        let broker = try BrokerProcess(extraArguments: settings)
-        try broker.start()
-        instance = broker
-        return broker
-    }
+    static func shared() async throws -> BrokerProcess { try await instance.get() }
 
     /// Runs a scenario of `log_cleanup.py`; returns its events by name (the last of each name).
     static func run(_ broker: BrokerProcess, _ scenario: String, topic: String,
-                    _ extra: [String] = []) throws -> [String: [String: Any]] {
-        let output = try ClientRunner.python(
+                    _ extra: [String] = []) async throws -> [String: [String: Any]] {
+        let output = try await ClientRunner.python(
             "log_cleanup.py", [scenario, "--bootstrap", broker.bootstrap, "--topic", topic] + extra, timeout: 90)
         var events: [String: [String: Any]] = [:]
         for record in output.records {
@@ -44,15 +35,15 @@ enum LogCleanupBroker {
 
     /// Every batch of partition 0 of `topic`, fetched raw from `offset` (the log start: a fetch
     /// below it is out of range).
-    static func storedBatches(_ broker: BrokerProcess, topic: String, from offset: Int64) throws -> [RecordBatch] {
-        let connection = try RawKafkaConnection(port: broker.port)
+    static func storedBatches(_ broker: BrokerProcess, topic: String, from offset: Int64) async throws -> [RecordBatch] {
+        let connection = try await RawKafkaConnection(port: broker.port)
         var batches: [RecordBatch] = []
         var next = offset
         while true {
             let request = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 64 << 20, topics: [
                 .init(topic: topic, partitions: [.init(partition: 0, fetchOffset: next, partitionMaxBytes: 64 << 20)]),
             ])
-            let partition = try connection.roundTrip(request, version: 11).responses[0].partitions[0]
+            let partition = try await connection.roundTrip(request, version: 11).responses[0].partitions[0]
             guard partition.errorCode == 0 else {
                 throw BrokerProcess.Failure(description: "fetch of \(topic) at \(next): error \(partition.errorCode)")
             }

@@ -6,7 +6,7 @@ import Testing
 /// keys, values, headers and timestamps of every record, and what the broker stored.
 enum RoundTripCheck {
     static func verify(_ output: ClientRunner.Output, topic: String, count: Int, size: Int, ts: Int64, codec: String,
-                       idempotent: Bool) throws {
+                       idempotent: Bool) async throws {
         let events = output.records
         let produced = events.first { $0["event"] as? String == "produced" }?["offsets"] as? [Int] ?? []
         let crcs = events.first { $0["event"] as? String == "expected" }?["crcs"] as? [Int] ?? []
@@ -23,7 +23,7 @@ enum RoundTripCheck {
         }
         // The broker stored the producer's batches as they came: compressed with the codec asked
         // for (clients send a batch uncompressed when compressing would not make it smaller).
-        let batches = try SharedBroker.storedBatches(try SharedBroker.get(), topic: topic)
+        let batches = try await SharedBroker.storedBatches(try await SharedBroker.get(), topic: topic)
         let expected = CompressionCodec(name: codec)
         // (lz4 too: librdkafka before 2.11.1 compresses with it only when FindCoordinator v0 is
         // advertised, which the broker does now that it has consumer groups.)

@@ -29,7 +29,13 @@ final class SecureBroker: @unchecked Sendable {
             lines += ["ssl.client.auth=required"]
         }
         try (lines + extra).joined(separator: "\n").write(toFile: directory + ".properties", atomically: true, encoding: .utf8)
-        try process.start()
+        try await process.start()
+    }
+
+    /// Runs `body` with a started broker, then stops it (and removes its files) whether `body`
+    /// returned or threw.
+    static func with<T>(listener: String, extra: [String] = [], _ body: (SecureBroker) async throws -> T) async throws -> T {
+        try await withResource(try await SecureBroker(listener: listener, extra: extra), stop: { await $0.stop() }, body)
     }
 
     var bootstrap: String { process.bootstrap }
@@ -58,8 +64,8 @@ final class SecureBroker: @unchecked Sendable {
         return path
     }
 
-    func stop() {
-        process.stop()
+    func stop() async {
+        await process.stop()
         try? FileManager.default.removeItem(atPath: directory)
         pki.remove()
     }

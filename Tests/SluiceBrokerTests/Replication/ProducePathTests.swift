@@ -47,7 +47,7 @@ import Testing
     /// append is answered once, none fails (a reordered batch would get
     /// OUT_OF_ORDER_SEQUENCE_NUMBER from the log), and the log holds each producer's records in
     /// its order.
-    @Test func queuedAppendsRunInSubmissionOrderWithOneAppender() throws {
+    @Test func queuedAppendsRunInSubmissionOrderWithOneAppender() async throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = try Self.log(dir)
@@ -85,7 +85,8 @@ import Testing
                 group.leave()
             }.start()
         }
-        group.wait()
+        // Awaited, not waited for: the producers' and appenders' threads are their own.
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
         let all = answers.withLockedValue { $0 }
         #expect(all.count == producers * each)
         let failures = all.compactMap { answer -> String? in
@@ -147,12 +148,10 @@ import Testing
 
     /// The fetchers and the AlterPartition sender reach the replica manager through a weak
     /// relay: once the broker lets go of the manager, it is freed with its engine.
-    @Test func theReplicaManagerIsFreedOnceReleased() throws {
+    @Test func theReplicaManagerIsFreedOnceReleased() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
-        defer { try? pool.syncShutdownGracefully() }
         weak var released: ReplicaManager?
         weak var engine: BrokerReplicaEngine?
         do {
@@ -164,6 +163,8 @@ import Testing
         }
         #expect(released == nil)
         #expect(engine == nil)
+        try await pool.shutdownGracefully()
+        try await group.shutdownGracefully()
     }
 }
 

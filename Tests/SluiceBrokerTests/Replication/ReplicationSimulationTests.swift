@@ -14,7 +14,7 @@ import Testing
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     @Test(arguments: 0..<shards)
-    func randomFaults(shard: Int) throws {
+    func randomFaults(shard: Int) async throws {
         var seeds: [UInt64] = []
         if let single = Self.environment["REPL_SIM_SEED"].flatMap(UInt64.init) {
             if shard == 0 { seeds = [single] }
@@ -25,18 +25,27 @@ import Testing
         }
         guard !seeds.isEmpty else { return }
         let started = ContinuousClock.now
-        var stats = ReplicationSimStats()
-        var failures = 0
-        for seed in seeds {
-            do {
-                stats.add(try RandomReplicationRun(seed: seed).run())
-            } catch let failure as ReplicationSimulationFailure {
-                failures += 1
-                print(failure.description)
-                Issue.record("\(failure.description)")
-                if failures >= 2 { break }
+        let runSeeds = seeds
+        // Seconds of pure computation: on a thread of its own, not one of the cooperative pool's
+        // few (where it would hold back every other test's awaits); issues are recorded back here.
+        let (stats, failed) = try await offPool { () throws -> (ReplicationSimStats, [ReplicationSimulationFailure]) in
+            var stats = ReplicationSimStats()
+            var failed: [ReplicationSimulationFailure] = []
+            for seed in runSeeds {
+                do {
+                    stats.add(try RandomReplicationRun(seed: seed).run())
+                } catch let failure as ReplicationSimulationFailure {
+                    failed.append(failure)
+                    if failed.count >= 2 { break }
+                }
             }
+            return (stats, failed)
         }
+        for failure in failed {
+            print(failure.description)
+            Issue.record("\(failure.description)")
+        }
+        let failures = failed.count
         print("ReplicationSimulation shard \(shard): \(seeds.count) runs in \(ContinuousClock.now - started), \(failures) failed; "
               + "acked batches \(stats.acked) (\(stats.ackedRecords) records), crashes \(stats.crashes), "
               + "partitions \(stats.partitions), leader changes \(stats.leaderChanges), ISR shrinks \(stats.isrShrinks), "

@@ -24,7 +24,7 @@ private struct WhoAmIHandler: ApiHandler {
 
 /// The principal of a connection, as handlers see it: `User:ANONYMOUS`, `User:` + a client
 /// certificate's RFC 2253 subject (after `ssl.principal.mapping.rules`), `User:` + the SASL user.
-@Suite(.serialized) struct CertificatePrincipalTests {
+@Suite(.serialized, .onTestThreads) struct CertificatePrincipalTests {
     /// A real ``BrokerServer`` (TLS handler, frame decoder, connection handler) with the WhoAmI
     /// registry, configured by Kafka's keys.
     func withServer(_ properties: [(key: String, value: String)], listener: String, pki: TestPKI,
@@ -128,17 +128,17 @@ private struct WhoAmIHandler: ApiHandler {
 
             #expect(who5 == "User:ANONYMOUS|SSL|SSL")
             // Plaintext Kafka bytes: the TLS layer refuses them and the connection closes.
-            let plain = try RawKafkaConnection(port: port)
-            plain.send(KafkaFrame.request(ApiVersionsRequest(), version: 3, correlationId: 1, clientId: "plain"))
-            #expect(plain.isClosedByPeer())
+            let plain = try await RawKafkaConnection(port: port)
+            await plain.send(KafkaFrame.request(ApiVersionsRequest(), version: 3, correlationId: 1, clientId: "plain"))
+            #expect(await plain.isClosedByPeer())
             // Garbage, and a handshake cut short.
-            let garbage = try RawKafkaConnection(port: port)
-            garbage.send(ByteBuffer(bytes: (0..<512).map { UInt8(truncatingIfNeeded: $0 &* 7919) }))
-            #expect(garbage.isClosedByPeer())
-            let truncated = try RawKafkaConnection(port: port)
-            truncated.send(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]))
+            let garbage = try await RawKafkaConnection(port: port)
+            await garbage.send(ByteBuffer(bytes: (0..<512).map { UInt8(truncatingIfNeeded: $0 &* 7919) }))
+            #expect(await garbage.isClosedByPeer())
+            let truncated = try await RawKafkaConnection(port: port)
+            await truncated.send(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]))
             truncated.finishSending()
-            #expect(truncated.isClosedByPeer())
+            #expect(await truncated.isClosedByPeer())
             let who6 = try await whoAmI(port: port, tlsClient)
 
             #expect(who6 == "User:ANONYMOUS|SSL|SSL")

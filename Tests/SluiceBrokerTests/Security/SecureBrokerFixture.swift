@@ -49,6 +49,14 @@ struct SecureBrokerFixture {
         return SecureBrokerFixture(broker: broker, pki: pki, server: server, directory: directory)
     }
 
+    /// Runs `body` with a started broker (as ``start(listener:properties:pki:)``), then stops it
+    /// and awaits the stop, whether `body` returned or threw.
+    static func with<T>(listener: String, properties: [(String, String)] = [], pki: TestPKI? = nil,
+                        _ body: (SecureBrokerFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(listener: listener, properties: properties, pki: pki)
+        return try await withResource(fixture, stop: { await $0.stop() }, body)
+    }
+
     var port: Int { broker.advertised.port }
 
     /// A client of this broker with `security`.
