@@ -12,7 +12,8 @@ reports, from the kill:
   meta     the first Metadata answer (from a surviving broker) naming a new leader
   maxgap   the longest time without an acknowledgement in the run
 and whether the killed broker was the active controller. Then it stops the cluster; a summary
-(median, min, max) follows the runs.
+(median, min, max) follows the runs. With FAILOVER_LOGS=DIR the brokers' logs of run N are kept
+as DIR/run-N/broker-<id>.log, with the kill's wall-clock time in DIR/run-N/killed-at.
 """
 import json
 import os
@@ -55,6 +56,7 @@ def controller_id(admin):
 
 
 def one_run(run):
+    killed_wall = None
     shutil.rmtree(DIR, ignore_errors=True)
     sluice("cluster", "up", "--brokers", "3", "--data-dir", DIR)
     try:
@@ -85,8 +87,11 @@ def one_run(run):
                 else:
                     errors.append(str(err))
 
-        producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
-                             "linger.ms": 0, "message.timeout.ms": 30000, "log_level": 0})
+        settings = {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+                    "linger.ms": 0, "message.timeout.ms": 30000, "log_level": 0}
+        if os.environ.get("FAILOVER_DEBUG"):  # librdkafka's debug contexts, e.g. metadata,topic,msg
+            settings.update({"debug": os.environ["FAILOVER_DEBUG"], "log_level": 7})
+        producer = Producer(settings)
         stop = threading.Event()
 
         def produce():
@@ -118,6 +123,7 @@ def one_run(run):
         survivor_admin = AdminClient({"bootstrap.servers": survivors, "log_level": 0})
         partition_state(survivor_admin)  # connected before the kill
         killed_at = time.monotonic()
+        killed_wall = time.time()
         os.kill(victim["pid"], signal.SIGKILL)
 
         meta = None
@@ -151,6 +157,15 @@ def one_run(run):
         return result
     finally:
         sluice("cluster", "down", "--data-dir", DIR, check=False)
+        keep = os.environ.get("FAILOVER_LOGS")
+        if keep:
+            target = os.path.join(keep, "run-%d" % run)
+            os.makedirs(target, exist_ok=True)
+            for name in os.listdir(DIR):
+                if name.endswith(".log"):
+                    shutil.copy(os.path.join(DIR, name), target)
+            if killed_wall is not None:
+                open(os.path.join(target, "killed-at"), "w").write("%.3f\n" % killed_wall)
         shutil.rmtree(DIR, ignore_errors=True)
 
 
