@@ -5,6 +5,7 @@ import Darwin
 #endif
 import NIOCore
 import NIOPosix
+import SluiceBase
 
 /// The controller's confirmation that a broker whose heartbeat connection closed is really gone:
 /// one TCP connect to each of its registered listeners. A process that died has closed its
@@ -34,7 +35,7 @@ final class BrokerLivenessProbe: Sendable {
     }
 
     /// Probes every address; `.gone` only when all of them refused.
-    func check(_ addresses: [HostAndPort]) -> EventLoopFuture<Verdict> {
+    func check(_ addresses: [BrokerAddress]) -> EventLoopFuture<Verdict> {
         let loop = group.next()
         guard !addresses.isEmpty else { return loop.makeSucceededFuture(.unknown) }
         let probes = addresses.map { probe($0, on: loop) }
@@ -45,7 +46,7 @@ final class BrokerLivenessProbe: Sendable {
         }
     }
 
-    private func probe(_ address: HostAndPort, on loop: any EventLoop) -> EventLoopFuture<Verdict> {
+    private func probe(_ address: BrokerAddress, on loop: any EventLoop) -> EventLoopFuture<Verdict> {
         ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .connect(host: address.host, port: address.port)

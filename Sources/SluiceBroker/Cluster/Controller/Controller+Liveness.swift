@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 // Fast failure detection: a broker process that dies closes its sockets, so its heartbeat
 // connection to the active controller closes at once. The controller confirms with a probe of
@@ -26,7 +27,7 @@ extension Controller {
     /// since `sinceMs`.
     private func confirmGone(_ broker: BrokerRegistration, because reason: String, sinceMs: Int64, driver: RaftDriver) {
         guard let probe = livenessProbe else { return }
-        let addresses = broker.endpoints.map { HostAndPort(host: $0.host, port: Int($0.port)) }
+        let addresses = broker.endpoints.map(\.address)
         let (id, epoch) = (broker.id, broker.epoch)
         probe.check(addresses).whenSuccess { [self] verdict in
             guard verdict == .gone else { return }
@@ -42,7 +43,7 @@ extension Controller {
         // A heartbeat that came after the hint proves the broker alive (it moved to a new
         // connection, or restarted on the same address).
         if let contact = heartbeats.lastContact(id, epoch: epoch), contact > sinceMs { return }
-        let listeners = broker.endpoints.map { "\($0.host):\($0.port)" }.joined(separator: ", ")
+        let listeners = broker.endpoints.map { "\($0.address)" }.joined(separator: ", ")
         fence(broker, driver: driver,
               why: "broker \(id) is gone (\(reason), and nothing listens at \(listeners)): fencing it")
     }
