@@ -77,7 +77,8 @@ public final class ClusterNode: Sendable {
             controllerSettings.uncleanLeaderElectionEnable = settings.uncleanLeaderElectionEnable
             controllerSettings.dataDirectory = config.dataDirectory
             controllerSettings.isSingleVoter = single
-            controller = Controller(nodeID: config.nodeId, settings: controllerSettings, logger: logger)
+            controller = Controller(nodeID: config.nodeId, settings: controllerSettings, logger: logger,
+                                    livenessProbe: BrokerLivenessProbe(group: quorumGroup))
         } else {
             controller = nil
         }

@@ -18,6 +18,10 @@ public struct RequestContext: Sendable {
     /// The connection's security state (the SASL handlers drive it); nil in tests that call
     /// handlers directly.
     var session: ConnectionSession?
+    /// Completes when the request's connection closes (nil for requests that came through no
+    /// connection: the local controller registry, tests calling handlers directly). The
+    /// controller watches heartbeat connections with it.
+    var connectionClosed: EventLoopFuture<Void>?
 
     public init(header: RequestHeader, eventLoop: any EventLoop, clientAddress: String,
                 principal: KafkaPrincipal = .anonymous, listenerName: String = "PLAINTEXT",

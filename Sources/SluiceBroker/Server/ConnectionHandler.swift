@@ -66,6 +66,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                                             principal: session.principal, listenerName: session.listenerName,
                                             securityProtocol: session.securityProtocol)
         requestContext.session = session
+        requestContext.connectionClosed = context.channel.closeFuture
         let future: EventLoopFuture<EncodedResponse?>
         do {
             future = try registry.dispatch(request, context: requestContext)

@@ -258,6 +258,11 @@ final class SimCluster {
         node.incarnation += 1
         stats.crashes += 1
         trace.record(.note(time: now, "node \(node.id) crashed"))
+        // A crashed process's connections reset: the others' transports tell their cores (as the
+        // broker's RaftTransport does), so followers of a crashed leader elect sooner.
+        for other in nodes where other.id != node.id && other.isUp {
+            other.raft?.peerUnreachable(node.id)
+        }
     }
 
     private func scheduleTick(_ node: SimNode) {

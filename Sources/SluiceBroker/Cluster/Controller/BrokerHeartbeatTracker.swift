@@ -15,6 +15,8 @@ final class BrokerHeartbeatTracker: Sendable {
     }
 
     private let contacts = NIOLockedValueBox<[Key: Int64]>([:])
+    /// The connection each broker (id and epoch) heartbeats on, once its close is watched.
+    private let connections = NIOLockedValueBox<[Key: ObjectIdentifier]>([:])
 
     /// A heartbeat from broker `id` at `epoch` arrived at `nowMs` (the driver's clock).
     func touch(_ id: Int32, epoch: Int64, nowMs: Int64) {
@@ -27,10 +29,24 @@ final class BrokerHeartbeatTracker: Sendable {
         contacts.withLockedValue { $0[Key(id: id, epoch: epoch)] }
     }
 
+    /// Broker `id` at `epoch` heartbeats on `connection`: true the first time (the caller then
+    /// watches that connection's close), false while it keeps using the same one.
+    func noteConnection(_ id: Int32, epoch: Int64, connection: ObjectIdentifier) -> Bool {
+        connections.withLockedValue { connections in
+            let key = Key(id: id, epoch: epoch)
+            guard connections[key] != connection else { return false }
+            connections[key] = connection
+            return true
+        }
+    }
+
     /// Forgets every epoch of broker `id` but `keeping` (a new registration replaced them).
     func forget(_ id: Int32, keeping: Int64? = nil) {
         contacts.withLockedValue { contacts in
             for key in contacts.keys where key.id == id && key.epoch != keeping { contacts[key] = nil }
+        }
+        connections.withLockedValue { connections in
+            for key in connections.keys where key.id == id && key.epoch != keeping { connections[key] = nil }
         }
     }
 }

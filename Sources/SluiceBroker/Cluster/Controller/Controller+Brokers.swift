@@ -119,11 +119,18 @@ extension Controller {
             }
             leases[broker.id] = deadline
             guard deadline < nowMs else { continue }
-            var records: [MetadataRecord] = [.fenceBroker(id: broker.id, epoch: broker.epoch)]
-            records += removalChanges(for: broker.id, unclean: true).map(MetadataRecord.partitionChange)
-            logger.warning("broker \(broker.id) missed its session timeout (\(settings.sessionTimeoutMs) ms): fencing it")
-            commit(records, driver: driver, name: "fencing broker \(broker.id)") { _ in }
+            fence(broker, driver: driver,
+                  why: "broker \(broker.id) missed its session timeout (\(settings.sessionTimeoutMs) ms): fencing it")
         }
+    }
+
+    /// Fences `broker` (it is gone): out of every ISR and leadership, new leaders elected, in
+    /// one metadata change.
+    func fence(_ broker: BrokerRegistration, driver: RaftDriver, why: String) {
+        var records: [MetadataRecord] = [.fenceBroker(id: broker.id, epoch: broker.epoch)]
+        records += removalChanges(for: broker.id, unclean: true).map(MetadataRecord.partitionChange)
+        logger.warning("\(why)")
+        commit(records, driver: driver, name: "fencing broker \(broker.id)") { _ in }
     }
 
     /// The changes that take `broker` out of every partition's ISR and leadership. `unclean`

@@ -29,14 +29,18 @@ final class Controller: @unchecked Sendable {
     /// Heartbeats as they arrive (any thread): a lease also lasts a session past the latest one.
     let heartbeats = BrokerHeartbeatTracker()
     var nextRebalanceCheckMs: Int64 = 0
+    /// Confirms that a broker whose heartbeat connection closed is gone (nil: only the session
+    /// timeout fences).
+    let livenessProbe: BrokerLivenessProbe?
 
     private struct Waiter {
         var epoch: Int32
         var done: (ApiError?) -> Void
     }
 
-    init(nodeID: Int32, settings: ControllerSettings, logger: Logger) {
+    init(nodeID: Int32, settings: ControllerSettings, logger: Logger, livenessProbe: BrokerLivenessProbe? = nil) {
         self.nodeID = nodeID
+        self.livenessProbe = livenessProbe
         self.settings = settings
         self.logger = logger
     }
@@ -126,6 +130,7 @@ final class Controller: @unchecked Sendable {
             commit([.abortTransaction(reason: "the controller that began it lost the leadership")], driver: driver) { _ in }
         }
         if image.clusterId == nil { bootstrapCluster(driver: driver) }
+        probeBrokersOnActivation(driver: driver)
     }
 
     private func deactivate(driver: RaftDriver) {

@@ -26,7 +26,8 @@ struct BrokerRegistrationHandler: ApiHandler {
 }
 
 /// BrokerHeartbeat (63), versions 0-1: lease renewal (counted from the request's arrival, see
-/// `BrokerHeartbeatTracker`), unfencing once caught up (`current_metadata_offset` ≥ the broker
+/// `BrokerHeartbeatTracker`), fencing at once when the connection it came on closes and a probe
+/// finds nothing listening at the broker's address (`Controller+Liveness`), unfencing once caught up (`current_metadata_offset` ≥ the broker
 /// epoch), controlled shutdown (`want_shut_down`).
 struct BrokerHeartbeatHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...1
@@ -34,7 +35,21 @@ struct BrokerHeartbeatHandler: ApiHandler {
 
     func handle(_ request: BrokerHeartbeatRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<BrokerHeartbeatResponse>> {
         // Noted now, on the event loop: the lease counts from here even if the controller is busy.
-        services.controller.heartbeats.touch(request.brokerId, epoch: request.brokerEpoch, nowMs: services.driver.nowMs)
+        let (id, epoch) = (request.brokerId, request.brokerEpoch)
+        let controller = services.controller
+        let driver = services.driver
+        controller.heartbeats.touch(id, epoch: epoch, nowMs: driver.nowMs)
+        // A broker process that dies closes this connection: the controller then confirms with a
+        // probe and fences it at once instead of waiting out the session (`Controller+Liveness`).
+        if let closed = context.connectionClosed,
+           controller.heartbeats.noteConnection(id, epoch: epoch, connection: ObjectIdentifier(closed)) {
+            closed.whenComplete { _ in
+                let closedAtMs = driver.nowMs
+                driver.submit { driver in
+                    controller.heartbeatConnectionClosed(id, epoch: epoch, closedAtMs: closedAtMs, driver: driver)
+                }
+            }
+        }
         return services.onController(context) { controller, driver, done in
             controller.heartbeat(request, driver: driver) { done(HandlerReply($0)) }
         }

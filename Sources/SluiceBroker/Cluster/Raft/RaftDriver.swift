@@ -229,6 +229,18 @@ final class RaftDriver: @unchecked Sendable {
         }
     }
 
+    /// The connection to `peer` broke or was refused (not a timeout): the core treats it as a hint
+    /// that the peer is gone (``RaftNode/peerUnreachable(_:)``: a follower of it elects sooner).
+    func peerUnreachable(_ peer: Int32) {
+        queue.async { [self] in
+            job("node \(peer) unreachable") {
+                guard !stopped, !failed else { return }
+                node.peerUnreachable(peer)
+                drive()
+            }
+        }
+    }
+
     /// A response to one of this node's requests arrived.
     func receiveResponse(_ envelope: RaftEnvelope) {
         queue.async { [self] in
@@ -305,7 +317,9 @@ final class RaftDriver: @unchecked Sendable {
             }
             for envelope in ready.messages {
                 if envelope.message.isRequest {
-                    transport?.send(envelope) { [weak self] response in self?.receiveResponse(response) }
+                    transport?.send(envelope, onUnreachable: { [weak self] peer in self?.peerUnreachable(peer) }) { [weak self] response in
+                        self?.receiveResponse(response)
+                    }
                 } else {
                     let key = PendingKey(peer: envelope.destination, correlationID: envelope.correlationID)
                     pending.removeValue(forKey: key)?.succeed(envelope.message)

@@ -29,7 +29,10 @@ final class RaftTransport: Sendable {
     }
 
     /// Sends one request envelope; `onResponse` gets the answer as an envelope addressed to us.
-    func send(_ envelope: RaftEnvelope, onResponse: @escaping @Sendable (RaftEnvelope) -> Void) {
+    /// `onUnreachable` hears of a connection to the destination that broke or was refused — a
+    /// process that died closes its sockets — but not of a timeout (a slow peer is not a dead one).
+    func send(_ envelope: RaftEnvelope, onUnreachable: @escaping @Sendable (Int32) -> Void = { _ in },
+              onResponse: @escaping @Sendable (RaftEnvelope) -> Void) {
         guard let address = voters[envelope.destination] else {
             logger.debug("no address for node \(envelope.destination); dropping \(envelope)")
             return
@@ -71,6 +74,7 @@ final class RaftTransport: Sendable {
                 onResponse(RaftEnvelope(source: source, destination: nodeID, correlationID: id, message: message))
             case .failure(let error):
                 logger.trace("request to node \(source) failed: \(error)")
+                if PeerConnectionError.meansPeerGone(error) { onUnreachable(source) }
             }
         }
     }

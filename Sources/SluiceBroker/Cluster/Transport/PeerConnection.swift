@@ -114,7 +114,7 @@ final class PeerConnection: Sendable {
             channel.writeAndFlush(frame).whenFailure { promise.fail($0) }
         }
         let timer = loop.scheduleTask(in: timeout) {
-            promise.fail(PeerConnectionError("\(R.apiKey) to \(self.address) timed out"))
+            promise.fail(PeerConnectionError("\(R.apiKey) to \(self.address) timed out", isTimeout: true))
             channel.close(promise: nil)
         }
         return promise.futureResult.always { _ in timer.cancel() }.flatMapThrowing { frame in
@@ -162,7 +162,21 @@ struct PeerTransportSecurity: Sendable {
 /// A request to a peer failed: no connection, a broken one, a timeout or a mismatched answer.
 struct PeerConnectionError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    /// Nothing came back in time (the peer may be alive but slow), as opposed to a connection
+    /// that broke or could not be made.
+    var isTimeout = false
+    init(_ description: String, isTimeout: Bool = false) {
+        self.description = description
+        self.isTimeout = isTimeout
+    }
+
+    /// Whether `error`, from a send to a peer, says the peer is gone — its connection reset or
+    /// refused — rather than slow (a request or connect timeout).
+    static func meansPeerGone(_ error: any Error) -> Bool {
+        if let error = error as? PeerConnectionError { return !error.isTimeout }
+        if let error = error as? ChannelError, case .connectTimeout = error { return false }
+        return true
+    }
 }
 
 /// Hands each response frame to the oldest waiting request; fails them all when the
