@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 /// Transactions in one partition's log: markers written by the leader for the transaction

@@ -104,7 +104,7 @@ struct LogCleaner: Sendable {
         defer {
             if !adopted {
                 out.close()
-                try? Posix.unlinkIfPresent(path)
+                try? FileSystem.unlinkIfPresent(path)
             }
         }
         try out.truncate(to: 0)

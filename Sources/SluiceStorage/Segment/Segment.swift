@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// One segment of a partition's log: the `.log` file of batches starting at `baseOffset`, with
 /// its sparse offset and time indexes.
@@ -101,9 +102,9 @@ final class Segment: @unchecked Sendable {
         let file = try StorageFile(path: path, create: true, faults: faults)
         do {
             try file.truncate(to: 0)
-            try Posix.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix))
-            try Posix.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.timeIndexSuffix))
-            try Posix.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.transactionIndexSuffix))
+            try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix))
+            try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.timeIndexSuffix))
+            try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.transactionIndexSuffix))
         } catch {
             file.close()
             throw error
@@ -438,7 +439,7 @@ final class Segment: @unchecked Sendable {
         try AtomicFile.write(offsetIndex.encoded(), to: indexPath, faults: file.faults, syncDirectory: false)
         try AtomicFile.write(timeIndex.encoded(), to: timeIndexPath, faults: file.faults, syncDirectory: false)
         if transactions.isEmpty {
-            try Posix.unlinkIfPresent(transactionIndexPath)
+            try FileSystem.unlinkIfPresent(transactionIndexPath)
         } else {
             try AtomicFile.write(transactions.encoded(), to: transactionIndexPath, faults: file.faults, syncDirectory: false)
         }
@@ -446,9 +447,9 @@ final class Segment: @unchecked Sendable {
     }
 
     func removeIndexFiles() throws {
-        try Posix.unlinkIfPresent(indexPath)
-        try Posix.unlinkIfPresent(timeIndexPath)
-        try Posix.unlinkIfPresent(transactionIndexPath)
+        try FileSystem.unlinkIfPresent(indexPath)
+        try FileSystem.unlinkIfPresent(timeIndexPath)
+        try FileSystem.unlinkIfPresent(transactionIndexPath)
         indexesPersisted = false
     }
 
@@ -471,9 +472,9 @@ final class Segment: @unchecked Sendable {
     func delete() throws {
         readHandles.close()
         file.close()
-        try Posix.unlinkIfPresent(logPath)
-        try Posix.unlinkIfPresent(indexPath)
-        try Posix.unlinkIfPresent(timeIndexPath)
-        try Posix.unlinkIfPresent(transactionIndexPath)
+        try FileSystem.unlinkIfPresent(logPath)
+        try FileSystem.unlinkIfPresent(indexPath)
+        try FileSystem.unlinkIfPresent(timeIndexPath)
+        try FileSystem.unlinkIfPresent(transactionIndexPath)
     }
 }
