@@ -25,6 +25,11 @@ public protocol PartitionLog: AnyObject, Sendable {
     var logEndOffset: Int64 { get }
     /// The offset below which records are committed (visible to consumers).
     var highWatermark: Int64 { get }
+    /// The offset below which every transaction is decided and its marker committed (Kafka's
+    /// LSO): the first offset of the earliest transaction still open, or whose marker is not yet
+    /// below the high watermark; the high watermark when there is none. `read_committed`
+    /// consumers read up to it. Never above the high watermark.
+    var lastStableOffset: Int64 { get }
     /// Total bytes of the partition's segments.
     var sizeInBytes: Int64 { get }
 
@@ -35,7 +40,11 @@ public protocol PartitionLog: AnyObject, Sendable {
     /// Throws ``LogAppendError`` for invalid batches and producer-state errors, ``StorageError``
     /// for I/O (KAFKA_STORAGE_ERROR) and for a `leaderEpoch` older than the log's latest
     /// (FENCED_LEADER_EPOCH).
-    func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo
+    ///
+    /// `origin` `.coordinator` is for this cluster's coordinators: transaction markers (control
+    /// batches, which clients may not send) and transactional offset commits, checked for epochs
+    /// and transaction state but not for sequence numbers.
+    func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64, origin: AppendOrigin) throws -> LogAppendInfo
 
     /// Appends batches fetched from the leader, whose offsets are already assigned. Batches are
     /// CRC-checked; their offsets must not go below `logEndOffset` and their leader epochs must
@@ -74,8 +83,22 @@ public protocol PartitionLog: AnyObject, Sendable {
 
     func updateConfig(_ config: LogConfig)
 
+    /// The aborted transactions a `read_committed` fetch from `offset` must list when it returns
+    /// records below `upperBound`: those ending at or after `offset` and starting before the bound.
+    func abortedTransactions(from offset: Int64, upTo upperBound: Int64) -> [AbortedTransaction]
+
+    /// The producers this partition knows (DescribeProducers), by producer id.
+    var producers: [ProducerSummary] { get }
+
     /// Writes buffered data and indexes to disk (fsync).
     func flush() throws
+}
+
+extension PartitionLog {
+    /// A client's append (see ``appendAsLeader(_:leaderEpoch:now:origin:)``).
+    public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
+        try appendAsLeader(batches, leaderEpoch: leaderEpoch, now: now, origin: .client)
+    }
 }
 
 /// What an append did.
@@ -168,6 +191,10 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
     case batchTooLarge(size: Int, limit: Int)
     case invalidTimestamp(Int64)
     case invalidBatch(RecordBatchError)
+    /// A non-transactional write from a producer with a transaction in progress here.
+    case invalidTxnState(String)
+    /// A marker from a transaction coordinator older than the one that wrote the producer's last.
+    case coordinatorFenced(current: Int32, received: Int32)
 
     public var errorCode: ErrorCode {
         switch self {
@@ -178,6 +205,8 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
         case .batchTooLarge: return .messageTooLarge
         case .invalidTimestamp: return .invalidTimestamp
         case let .invalidBatch(e): return e.errorCode
+        case .invalidTxnState: return .invalidTxnState
+        case .coordinatorFenced: return .transactionCoordinatorFenced
         }
     }
 
@@ -193,6 +222,9 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
             return "the record batch is \(size) bytes, larger than the limit of \(limit) bytes"
         case let .invalidTimestamp(timestamp): return "invalid timestamp \(timestamp)"
         case let .invalidBatch(e): return "\(e)"
+        case let .invalidTxnState(why): return why
+        case let .coordinatorFenced(current, received):
+            return "transaction marker from coordinator epoch \(received), older than the current \(current)"
         }
     }
 }

@@ -52,8 +52,13 @@ final class InMemoryLog: PartitionLog {
     var sizeInBytes: Int64 { state.withLockedValue { Int64($0.batches.reduce(0) { $0 + $1.totalSize }) } }
     var latestLeaderEpoch: Int32? { nil }
 
-    func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
-        let batches = try LeaderBatchValidation.validate(batches, config: config)
+    /// No transactions here: the last stable offset is the high watermark.
+    var lastStableOffset: Int64 { highWatermark }
+    func abortedTransactions(from offset: Int64, upTo upperBound: Int64) -> [AbortedTransaction] { [] }
+    var producers: [ProducerSummary] { [] }
+
+    func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64, origin: AppendOrigin) throws -> LogAppendInfo {
+        let batches = try LeaderBatchValidation.validate(batches, config: config, origin: origin)
         return state.withLockedValue { state in
             let first = state.end
             var bytes = 0

@@ -8,8 +8,10 @@ import SluiceStorage
 /// - v0-3: the batches are down-converted to messages of format 0 (v0-1) or 1 (v2-3), in memory
 ///   and uncompressed, record headers dropped (see `LegacyMessageSet`). v3+: `max_bytes`.
 ///   Old librdkafka (kcat) compresses with gzip or snappy only when v2 is advertised.
-/// - v4: magic 2 batches, isolation level, last stable offset (= the high watermark: no
-///   transactions) and aborted transactions (none: empty for read_committed, null otherwise).
+/// - v4: magic 2 batches, isolation level, last stable offset and aborted transactions:
+///   `isolation_level` 1 (read_committed) reads up to the last stable offset and lists the
+///   aborted transactions that overlap the records returned (null for read_uncommitted), so that
+///   the consumer drops their records; control batches go out as they are (clients skip them).
 ///   v5+: log start offset. v7+: fetch sessions — Sluice creates none (session id 0), so
 ///   clients send full fetches; a non-zero session id gets FETCH_SESSION_ID_NOT_FOUND.
 ///   v9+: current leader epoch: newer than this node's → UNKNOWN_LEADER_EPOCH, older →
@@ -19,7 +21,8 @@ import SluiceStorage
 ///   replica state (replica id and broker epoch). v16-17: leader hints and directory ids.
 /// - A replica id >= 0 is a follower: served by ``ReplicaManager/serveFollowerFetch`` (records
 ///   up to the log end, its position recorded for the ISR and the high watermark, long poll on
-///   the leader's log end). Consumers read up to the high watermark and long-poll on it.
+///   the leader's log end). Consumers read up to the high watermark (read_committed: the last
+///   stable offset) and long-poll on it.
 /// - Only the partition's leader serves fetches (consumers and follower replicas alike):
 ///   elsewhere NOT_LEADER_OR_FOLLOWER, with (v12+) the current leader and epoch per partition and
 ///   (v16+) the leaders' endpoints. Epoch checks use the epoch this broker's replica knows.
@@ -69,11 +72,11 @@ struct FetchHandler: ApiHandler {
         let shape = collectedShape
         let toLogEnd = false
         let maxBytes = Int(request.maxBytes)
-        let readCommitted = request.isolationLevel == 1
+        let readCommitted = version >= 4 && request.isolationLevel == 1
         let replicas = services.replicas
         let eventLoop = context.eventLoop
         let readAll: @Sendable () -> [PartitionRead] = {
-            let reads = replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd)
+            let reads = replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd, readCommitted: readCommitted)
             return version < 4 ? replicas.downConvert(reads, targets: targets, version: version) : reads
         }
         let first = replicas.offLoop(on: eventLoop, readAll)
@@ -107,8 +110,11 @@ struct FetchHandler: ApiHandler {
                 let partitions = reads[cursor..<cursor + count].map { read in
                     FetchResponse.PartitionData(
                         partitionIndex: read.tp.partition, errorCode: read.errorCode.rawValue,
-                        highWatermark: read.highWatermark, lastStableOffset: read.highWatermark,
-                        logStartOffset: read.logStartOffset, abortedTransactions: readCommitted ? [] : nil,
+                        highWatermark: read.highWatermark, lastStableOffset: read.lastStableOffset,
+                        logStartOffset: read.logStartOffset,
+                        abortedTransactions: read.abortedTransactions.map { list in
+                            list.map { .init(producerId: $0.producerId, firstOffset: $0.firstOffset) }
+                        } ?? (readCommitted ? [] : nil),
                         preferredReadReplica: -1, records: read.records)
                 }.map { data in
                     var data = data

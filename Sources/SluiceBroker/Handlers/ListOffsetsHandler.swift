@@ -6,13 +6,13 @@ import SluiceStorage
 /// ListOffsets (key 2), versions 0-10.
 ///
 /// - Only the partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere).
-/// - Timestamps: -2 earliest (the log start), -1 latest (the high watermark, which is also the
-///   last stable offset: no transactions), t >= 0 the first record whose timestamp is >= t
+/// - Timestamps: -2 earliest (the log start), -1 latest (the high watermark; for
+///   `isolation_level` 1, read_committed, the last stable offset), t >= 0 the first record whose timestamp is >= t
 ///   (found through the time index, inside compressed batches too; offset -1 and timestamp -1
 ///   when there is none).
 /// - v0: answers in `old_style_offsets` with at most one offset (Kafka listed segment starts;
 ///   Sluice gives the exact offset). v1+: one offset with its timestamp. v2+: isolation level
-///   (same answer). v4+: current leader epoch check (UNKNOWN_LEADER_EPOCH / FENCED_LEADER_EPOCH,
+///   (read_committed: latest is the last stable offset). v4+: current leader epoch check (UNKNOWN_LEADER_EPOCH / FENCED_LEADER_EPOCH,
 ///   before leadership, as Kafka does) and the leader epoch of the result. v6: flexible.
 ///   v7+: -3, the record with the largest timestamp (KIP-734). v8+: -4, the earliest local
 ///   offset (= the log start: no tiered storage). v9+: -5, the last tiered offset (-1: nothing
@@ -43,7 +43,9 @@ struct ListOffsetsHandler: ApiHandler {
                     }
                     let epoch = services.localReplicas.leadership(of: tp)?.leaderEpoch ?? metadata.partitions[Int(index)].leaderEpoch
                     do {
-                        let found = try Self.lookup(partition.timestamp, version: version, in: log, epoch: epoch)
+                        let readCommitted = version >= 2 && request.isolationLevel == 1
+                        let found = try Self.lookup(partition.timestamp, version: version, in: log, epoch: epoch,
+                                                    readCommitted: readCommitted)
                         var result = PartitionResponse(partitionIndex: index, errorCode: 0, timestamp: found.timestamp,
                                                        offset: found.offset, leaderEpoch: found.leaderEpoch)
                         if version == 0 {
@@ -62,12 +64,14 @@ struct ListOffsetsHandler: ApiHandler {
         }
     }
 
-    static func lookup(_ timestamp: Int64, version: Int16, in log: any PartitionLog, epoch: Int32) throws -> TimestampAndOffset {
+    static func lookup(_ timestamp: Int64, version: Int16, in log: any PartitionLog, epoch: Int32,
+                       readCommitted: Bool = false) throws -> TimestampAndOffset {
         switch timestamp {
         case -2, -4 where version >= 8:
             return TimestampAndOffset(timestamp: -1, offset: log.logStartOffset, leaderEpoch: epoch)
         case -1:
-            return TimestampAndOffset(timestamp: -1, offset: log.highWatermark, leaderEpoch: epoch)
+            return TimestampAndOffset(timestamp: -1, offset: readCommitted ? log.lastStableOffset : log.highWatermark,
+                                      leaderEpoch: epoch)
         case -3 where version >= 7:
             return try log.offset(forTimestamp: -3) ?? TimestampAndOffset(timestamp: -1, offset: -1, leaderEpoch: -1)
         case -5 where version >= 9:

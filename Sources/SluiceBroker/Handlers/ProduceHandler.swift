@@ -8,8 +8,10 @@ import SluiceStorage
 /// - v0-2: message sets of formats 0 and 1, converted to one magic-2 batch with the producer's
 ///   codec before the append (see `LegacyMessageSet`); v1+: throttle time; v2: log append time.
 ///   Old librdkafka (kcat) compresses with gzip or snappy only when v2 is advertised.
-/// - v3: magic 2 record batches, transactional id (transactions are not supported:
-///   transactional batches get INVALID_RECORD). v4-6: same layout. v7: zstd allowed (the broker
+/// - v3: magic 2 record batches, transactional id. The log stores transactional batches and the
+///   markers that end them, but this broker has no transaction coordinator yet: a produce with a
+///   transactional batch gets INVALID_RECORD, so that no transaction is opened that nothing
+///   could end (an open transaction holds the last stable offset of its partitions). v4-6: same layout. v7: zstd allowed (the broker
 ///   never decompresses anyway). v8+: per-batch record errors and an error message. v9+:
 ///   flexible. v10+: leader hints on NOT_LEADER_OR_FOLLOWER (the current leader and epoch per
 ///   partition, the leaders' endpoints; KIP-951). v11: same as v10.
@@ -63,6 +65,10 @@ struct ProduceHandler: ApiHandler {
                     futures.append(failed(.invalidRecord, "A produce request must carry record batches"))
                     continue
                 }
+                if Self.hasTransactionalBatch(records) {
+                    futures.append(failed(.invalidRecord, "transactional batches are not supported by this broker"))
+                    continue
+                }
                 let tp = TopicPartition(topic.name, index)
                 if let error = services.notLeaderError(tp) {
                     var response = Self.failure(index, error)
@@ -108,6 +114,20 @@ struct ProduceHandler: ApiHandler {
             }
             return HandlerReply(response)
         }
+    }
+
+    /// Whether a magic-2 batch of `records` has the transactional attribute (bit 4 of the
+    /// attributes at byte 21); legacy message sets and truncated input are left to the log.
+    static func hasTransactionalBatch(_ records: ByteBuffer) -> Bool {
+        var at = records.readerIndex
+        let end = records.writerIndex
+        while at + 23 <= end, let length = records.getInteger(at: at + 8, as: Int32.self), length > 0,
+              let magic = records.getInteger(at: at + 16, as: Int8.self), magic == 2,
+              let attributes = records.getInteger(at: at + 21, as: Int16.self) {
+            if attributes & 0x10 != 0 { return true }
+            at += 12 + Int(length)
+        }
+        return false
     }
 
     static func failure(_ index: Int32, _ error: ApiError) -> PartitionResponse {

@@ -17,7 +17,11 @@ struct PartitionRead: Sendable {
     var tp: TopicPartition
     var errorCode: ErrorCode
     var highWatermark: Int64 = -1
+    /// The last stable offset when the read was made (-1 when not read).
+    var lastStableOffset: Int64 = -1
     var logStartOffset: Int64 = -1
+    /// For read_committed reads: the aborted transactions overlapping the records returned.
+    var abortedTransactions: [AbortedTransaction]?
     var records: RecordsPayload = .bytes(ByteBuffer())
     var result: LogReadResult?
 
@@ -29,8 +33,10 @@ extension ReplicaManager {
     ///
     /// The first partition that has data returns at least its first whole batch even beyond the
     /// limits (KIP-74), so a consumer always makes progress; the others stop at the limits.
-    /// Consumers read up to the high watermark, replicas (`toLogEnd`) up to the log end.
-    func read(_ targets: [FetchTarget], maxBytes: Int, toLogEnd: Bool) -> [PartitionRead] {
+    /// Consumers read up to the high watermark (`readCommitted`: up to the last stable offset,
+    /// with the aborted transactions the records returned overlap), replicas (`toLogEnd`) up to
+    /// the log end.
+    func read(_ targets: [FetchTarget], maxBytes: Int, toLogEnd: Bool, readCommitted: Bool = false) -> [PartitionRead] {
         var remaining = max(0, maxBytes)
         var minOneBatch = true
         var reads: [PartitionRead] = []
@@ -46,18 +52,29 @@ extension ReplicaManager {
             }
             let limit = min(max(0, target.partitionMaxBytes), remaining)
             do {
-                let maxOffset = toLogEnd ? log.logEndOffset : log.highWatermark
+                // Read before the log end and watermark the read reports: it never exceeds them.
+                let lastStable = log.lastStableOffset
+                let maxOffset = toLogEnd ? log.logEndOffset : readCommitted ? lastStable : log.highWatermark
                 let result = try log.read(from: target.fetchOffset, maxBytes: limit, maxOffset: maxOffset,
                                           minOneBatch: minOneBatch)
                 let size = result.records.byteCount
                 if size > 0 { minOneBatch = false }
                 remaining = max(0, remaining - size)
+                // Kafka bounds the list by the offset after the records returned; the LSO bounds
+                // it from above (a few more entries than needed are harmless: a consumer uses an
+                // entry only when it meets that producer's batches).
+                let aborted = readCommitted && size > 0
+                    ? log.abortedTransactions(from: target.fetchOffset, upTo: lastStable) : []
                 reads.append(PartitionRead(tp: target.tp, errorCode: .noError, highWatermark: result.highWatermark,
-                                           logStartOffset: result.logStartOffset, records: result.records, result: result))
+                                           lastStableOffset: min(lastStable, result.highWatermark),
+                                           logStartOffset: result.logStartOffset,
+                                           abortedTransactions: readCommitted ? aborted : nil,
+                                           records: result.records, result: result))
             } catch let error as StorageError {
                 if !error.isOffsetOutOfRange { logger.error("read from \(target.tp) failed: \(error)") }
                 reads.append(PartitionRead(tp: target.tp, errorCode: error.errorCode,
-                                           highWatermark: log.highWatermark, logStartOffset: log.logStartOffset))
+                                           highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset,
+                                           logStartOffset: log.logStartOffset))
             } catch {
                 logger.error("read from \(target.tp) failed: \(error)")
                 reads.append(PartitionRead(tp: target.tp, errorCode: .unknownServerError))

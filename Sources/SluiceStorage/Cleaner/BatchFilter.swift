@@ -18,6 +18,12 @@ enum BatchFilter {
         case dropped
         /// The rewritten batch.
         case rewritten(ByteBuffer)
+
+        /// Whether the batch (or what is left of it) stays in the log.
+        var keepsBatch: Bool {
+            if case .dropped = self { return false }
+            return true
+        }
     }
 
     /// Filters `batch` with `keep(record, absolute offset)`. When no record survives but
@@ -30,8 +36,8 @@ enum BatchFilter {
               let records = try? RawRecords.parse(section, count: batch.recordCount) else { return .unchanged }
         let base = batch.baseOffset
         let survivors = records.filter { keep($0, base + Int64($0.offsetDelta)) }
-        if survivors.count == records.count { return .unchanged }
         if survivors.isEmpty && !retainEmpty { return .dropped }
+        if survivors.count == records.count { return .unchanged }
         var body = ByteBufferAllocator().buffer(capacity: survivors.reduce(0) { $0 + $1.bytes.readableBytes })
         for r in survivors { body.writeImmutableBuffer(r.bytes) }
         guard let compressed = try? codec.compress(body) else { return .unchanged }

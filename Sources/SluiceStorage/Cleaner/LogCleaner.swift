@@ -43,6 +43,7 @@ struct LogCleaner: Sendable {
         var stats = Result(firstDirty: plan.firstDirty, segmentsBefore: 0, segmentsAfter: 0, bytesRead: 0,
                            bytesWritten: 0, recordsRemoved: 0)
         guard let (map, mapEnd) = try buildMap(plan, of: log, throttle: &throttle, stats: &stats) else { return nil }
+        var transactions = TransactionCleaning()
         // Rewrite every segment holding offsets below the map's end, in groups.
         let sources = plan.sources.filter { $0.baseOffset < mapEnd }
         var groupStart = 0
@@ -55,7 +56,8 @@ struct LogCleaner: Sendable {
                 groupEnd += 1
             }
             let group = sources[groupStart..<groupEnd]
-            let swapped = try cleanGroup(group, of: log, plan: plan, map: map, now: now, throttle: &throttle, stats: &stats)
+            let swapped = try cleanGroup(group, of: log, plan: plan, map: map, now: now, transactions: &transactions,
+                                         throttle: &throttle, stats: &stats)
             guard swapped else { return nil }
             stats.segmentsBefore += group.count
             stats.segmentsAfter += 1
@@ -78,7 +80,7 @@ struct LogCleaner: Sendable {
             while let (_, batch) = try reader.nextBatch() {
                 stats.bytesRead += batch.totalSize
                 throttle.account(batch.totalSize)
-                guard batch.lastOffset >= plan.firstDirty else { continue }
+                guard batch.lastOffset >= plan.firstDirty, !plan.isAborted(batch) else { continue }
                 for (key, offset) in BatchFilter.keys(of: batch) ?? [] where !map.put(key, offset: offset) {
                     if map.count == 0 {
                         logger.warning("\(log.topicPartition): log.cleaner.dedupe.buffer.size cannot hold the keys of one batch")
@@ -93,7 +95,8 @@ struct LogCleaner: Sendable {
 
     /// Writes the survivors of `group` into a new segment and swaps it in.
     private func cleanGroup(_ group: ArraySlice<CleaningPlan.Source>, of log: DiskPartitionLog, plan: CleaningPlan,
-                            map: KeyOffsetMap, now: Int64, throttle: inout IoThrottle, stats: inout Result) throws -> Bool {
+                            map: KeyOffsetMap, now: Int64, transactions: inout TransactionCleaning,
+                            throttle: inout IoThrottle, stats: inout Result) throws -> Bool {
         let base = group.first!.baseOffset
         let path = SegmentFiles.path(log.directory, base, SegmentFiles.cleanedSuffix)
         let out = try StorageFile(path: path, create: true, faults: log.faults)
@@ -124,10 +127,17 @@ struct LogCleaner: Sendable {
                 stats.bytesRead += batch.totalSize
                 throttle.account(batch.totalSize)
                 let retainEmpty = batch.hasProducerId && plan.producerLastOffsets.contains(batch.lastOffset)
-                let outcome = BatchFilter.filter(batch, retainEmpty: retainEmpty) { record, offset in
-                    guard let key = record.key else { return false }
-                    if let latest = map.latestOffset(key), latest > offset { return false }
-                    return !(record.hasNullValue && dropTombstones)
+                let outcome: BatchFilter.Outcome
+                if batch.isControl {
+                    outcome = transactions.marker(batch, removable: dropTombstones) ? .dropped : .unchanged
+                } else {
+                    let aborted = plan.isAborted(batch)
+                    outcome = BatchFilter.filter(batch, retainEmpty: retainEmpty) { record, offset in
+                        guard !aborted, let key = record.key else { return false }
+                        if let latest = map.latestOffset(key), latest > offset { return false }
+                        return !(record.hasNullValue && dropTombstones)
+                    }
+                    transactions.data(batch, survived: outcome.keepsBatch, aborted: aborted)
                 }
                 switch outcome {
                 case .unchanged:
@@ -149,8 +159,52 @@ struct LogCleaner: Sendable {
         let cleaned = Segment.adopt(directory: log.directory, baseOffset: base, file: out, now: now)
         let (cut, reason) = try cleaned.recover(indexIntervalBytes: Int(plan.config.indexIntervalBytes))
         guard cut == 0 else { throw StorageError.corrupt(path: path, reason: "cleaner output failed validation: \(reason ?? "")") }
+        // The aborted transactions whose ABORT marker stays (a consumer told of an aborted
+        // transaction skips its producer's records until it meets that marker).
+        var index = TransactionIndex()
+        for source in group {
+            for entry in source.transactions.entries where !transactions.removedMarkers.contains(entry.lastOffset) {
+                index.append(entry)
+            }
+        }
+        cleaned.setTransactions(index)
         cleaned.syncedSize = cleaned.size
         adopted = try log.replaceSegments(group, with: cleaned)
         return adopted
+    }
+}
+
+/// What the cleaner tracks about transactions while it walks a log from its start (Kafka's
+/// `CleanedTransactionMetadata`): the records of aborted transactions go; a marker goes once no
+/// batch of its transaction is left (a data batch without its marker would reopen the
+/// transaction when producer state is replayed) and, like a tombstone, once it has been through
+/// a cleaning and is older than `delete.retention.ms`. An ABORT marker whose transaction's
+/// records this pass removed stays for now (the next pass may remove it).
+struct TransactionCleaning {
+    struct Open {
+        var survived = false
+        var sawAborted = false
+    }
+
+    private var open: [Int64: Open] = [:]
+    /// Offsets of the markers removed (their aborted transactions leave the index).
+    private(set) var removedMarkers: Set<Int64> = []
+
+    /// A transactional data batch was read; `survived` when something of it was written out.
+    mutating func data(_ batch: RecordBatch, survived: Bool, aborted: Bool) {
+        guard batch.isTransactional, batch.hasProducerId else { return }
+        var state = open[batch.producerId] ?? Open()
+        state.survived = state.survived || survived
+        state.sawAborted = state.sawAborted || aborted
+        open[batch.producerId] = state
+    }
+
+    /// A control batch was read; returns whether it is removed (`removable`: past the horizon).
+    mutating func marker(_ batch: RecordBatch, removable: Bool) -> Bool {
+        guard batch.hasProducerId, EndTransactionMarker(controlBatch: batch) != nil else { return false }
+        let state = open.removeValue(forKey: batch.producerId) ?? Open()
+        guard removable, !state.survived, !state.sawAborted else { return false }
+        removedMarkers.insert(batch.baseOffset)
+        return true
     }
 }

@@ -10,31 +10,34 @@ extension DiskPartitionLog {
     /// checked under it, against the log's state. With several batches, a duplicate anywhere
     /// answers ``LogAppendError/duplicate(_:)`` for the whole append (produce requests carry one
     /// batch per partition).
-    public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
-        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits })
+    public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64,
+                               origin: AppendOrigin) throws -> LogAppendInfo {
+        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits }, origin: origin)
         if batches.count == 1 && batches[0].totalSize <= Segment.smallWriteBytes {
-            return try appendOne(batches[0], leaderEpoch: leaderEpoch, now: now)
+            return try appendOne(batches[0], leaderEpoch: leaderEpoch, now: now, origin: origin)
         }
         var prepared = PreparedBatches(batches)
         var hasProducers = false
         for i in 0..<prepared.count {
             hasProducers = hasProducers || prepared.header(i).hasProducerId
         }
+        let markers = batches.map { $0.isControl ? EndTransactionMarker(controlBatch: $0) : nil }
         var pendingFlush = PendingFlush()
         let info: LogAppendInfo = try locked { state in
             let limits = state.limits
-            var validator = hasProducers ? ProducerAppendValidator(table: state.producers) : nil
+            var validator = hasProducers ? ProducerAppendValidator(table: state.producers, origin: origin) : nil
             var next = state.logEndOffset
             let firstOffset = next
             var records = 0
             for i in 0..<prepared.count {
                 let delta = Int64(prepared.header(i).lastOffsetDelta)
                 prepared.assign(i, baseOffset: next, leaderEpoch: leaderEpoch)
-                if validator != nil, case let .duplicate(original) = try validator!.validate(prepared.header(i)) {
+                if validator != nil,
+                   case let .duplicate(original) = try validator!.validate(prepared.header(i), marker: markers[i]) {
                     throw Self.duplicate(original, limits: limits, state: state)
                 }
                 if limits.logAppendTime { prepared.setLogAppendTime(i, timestamp: now) }
-                validator?.record(prepared.header(i))
+                validator?.record(prepared.header(i), marker: markers[i])
                 records += Int(prepared.header(i).recordCount)
                 next += delta + 1
             }
@@ -141,13 +144,25 @@ extension DiskPartitionLog {
         return flush
     }
 
-    /// Writes batches that fit `segment` and accounts for them (producers, unflushed messages).
+    /// Writes batches that fit `segment` and accounts for them (producers and their
+    /// transactions, unflushed messages).
     private func write(_ run: borrowing PreparedBatches, to segment: Segment, state: LogState) throws {
         try segment.append(run, indexIntervalBytes: state.limits.indexIntervalBytes)
         for i in 0..<run.count {
             let header = run.header(i)
-            if header.hasProducerId { state.producers.replay(header) }
+            if header.hasProducerId {
+                let marker = header.isControl ? (try? RecordBatch(bytes: run.batchBytes(i))).flatMap(EndTransactionMarker.init(controlBatch:)) : nil
+                recordProducer(header, marker: marker, in: segment, state: state)
+            }
             state.unflushedMessages += Int64(header.recordCount)
+        }
+    }
+
+    /// Updates producer state for a batch just written to `segment`; an aborted transaction
+    /// its marker ends goes into the segment's transaction index.
+    func recordProducer(_ header: BatchHeader, marker: EndTransactionMarker?, in segment: Segment, state: LogState) {
+        if let completed = state.producers.replay(header, marker: marker), completed.aborted {
+            segment.addAbortedTransaction(completed.abortedTransaction)
         }
     }
 

@@ -3,11 +3,12 @@ import NIOCore
 
 extension DiskPartitionLog {
     /// The common produce: one validated batch of at most ``Segment/smallWriteBytes``. The same
-    /// checks and the same effects as the general path of ``appendAsLeader(_:leaderEpoch:now:)``, with the
+    /// checks and the same effects as the general path of ``appendAsLeader(_:leaderEpoch:now:origin:)``, with the
     /// batch's final header written straight into the segment's write buffer instead of
     /// prepared beside the batch: at 1 KiB a batch costs a write(2) and little else.
-    func appendOne(_ batch: RecordBatch, leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
+    func appendOne(_ batch: RecordBatch, leaderEpoch: Int32, now: Int64, origin: AppendOrigin) throws -> LogAppendInfo {
         var pendingFlush = PendingFlush()
+        let marker = batch.isControl ? EndTransactionMarker(controlBatch: batch) : nil
         let info: LogAppendInfo = try locked { state in
             let limits = state.limits
             var header = BatchHeader(batch)
@@ -19,15 +20,15 @@ extension DiskPartitionLog {
                 header.maxTimestamp = now
             }
             if header.hasProducerId {
-                var validator = ProducerAppendValidator(table: state.producers)
-                if case let .duplicate(original) = try validator.validate(header) {
+                var validator = ProducerAppendValidator(table: state.producers, origin: origin)
+                if case let .duplicate(original) = try validator.validate(header, marker: marker) {
                     throw Self.duplicate(original, limits: limits, state: state)
                 }
             }
             try checkLeaderEpoch(leaderEpoch, at: firstOffset, state: state)
             if let rolledAt = try maybeRoll(state, first: header, now: now) { pendingFlush.rolledAt = rolledAt }
             try state.segments.active.append(batch, as: header, indexIntervalBytes: limits.indexIntervalBytes)
-            if header.hasProducerId { state.producers.replay(header) }
+            if header.hasProducerId { recordProducer(header, marker: marker, in: state.segments.active, state: state) }
             state.unflushedMessages += Int64(header.recordCount)
             pendingFlush.all = state.unflushedMessages >= limits.flushMessages
             return LogAppendInfo(

@@ -15,6 +15,8 @@ final class CleaningPlan {
         let maxTimestamp: Int64
         /// Whether the segment was already cleaned (it lies wholly below the first dirty offset).
         let isClean: Bool
+        /// The aborted transactions whose marker is in the segment.
+        let transactions: TransactionIndex
     }
 
     let sources: [Source]
@@ -25,9 +27,12 @@ final class CleaningPlan {
     let config: LogConfig
     /// Last offsets of each idempotent producer's last batch: those batches keep their header.
     let producerLastOffsets: Set<Int64>
+    /// Every aborted transaction of the log, by producer id (their records are dropped).
+    let abortedTransactions: [Int64: [AbortedTransaction]]
 
     init(sources: [Source], firstDirty: Int64, cleanableEnd: Int64, dirtyBytes: Int, cleanBytes: Int,
-         config: LogConfig, producerLastOffsets: Set<Int64>) {
+         config: LogConfig, producerLastOffsets: Set<Int64>, abortedTransactions: [Int64: [AbortedTransaction]] = [:]) {
+        self.abortedTransactions = abortedTransactions
         self.sources = sources
         self.firstDirty = firstDirty
         self.cleanableEnd = cleanableEnd
@@ -38,6 +43,12 @@ final class CleaningPlan {
     }
 
     var dirtyRatio: Double { dirtyBytes == 0 ? 0 : Double(dirtyBytes) / Double(dirtyBytes + cleanBytes) }
+
+    /// Whether `batch` belongs to an aborted transaction (a transactional data batch inside one).
+    func isAborted(_ batch: RecordBatch) -> Bool {
+        guard batch.isTransactional, !batch.isControl, let aborted = abortedTransactions[batch.producerId] else { return false }
+        return aborted.contains { $0.covers(producerId: batch.producerId, offset: batch.baseOffset) }
+    }
 }
 
 extension DiskPartitionLog {
@@ -53,7 +64,9 @@ extension DiskPartitionLog {
             let segments = state.segments
             var firstDirty = max(checkpointed ?? state.logStartOffset, state.logStartOffset)
             if firstDirty > state.logEndOffset { firstDirty = state.logStartOffset }
-            let uncleanable = min(segments.active.baseOffset, state.highWatermark)
+            // Undecided transactions (and decided ones whose marker is not committed yet) are not
+            // cleaned: whether their records stay is not known yet.
+            let uncleanable = min(segments.active.baseOffset, state.lastStableOffset)
             var sources: [CleaningPlan.Source] = []
             var dirtyBytes = 0
             var cleanBytes = 0
@@ -76,11 +89,15 @@ extension DiskPartitionLog {
                 sources.append(CleaningPlan.Source(
                     segment: segment, size: segment.size,
                     truncations: segment.truncations, baseOffset: segment.baseOffset, end: end,
-                    maxTimestamp: segment.maxTimestamp, isClean: isClean))
+                    maxTimestamp: segment.maxTimestamp, isClean: isClean, transactions: segment.transactions))
+            }
+            var aborted: [Int64: [AbortedTransaction]] = [:]
+            for segment in segments.segments {
+                for entry in segment.transactions.entries { aborted[entry.producerId, default: []].append(entry) }
             }
             let plan = CleaningPlan(sources: sources, firstDirty: firstDirty, cleanableEnd: sources.last?.end ?? firstDirty,
                                     dirtyBytes: dirtyBytes, cleanBytes: cleanBytes, config: config,
-                                    producerLastOffsets: state.producers.lastBatchOffsets)
+                                    producerLastOffsets: state.producers.lastBatchOffsets, abortedTransactions: aborted)
             // Forced cleanings also rewrite an all-clean log (dropping expired tombstones).
             guard dirtyBytes > 0 || (force && cleanBytes > 0) else { return nil }
             guard force || overdue || plan.dirtyRatio >= config.minCleanableDirtyRatio else { return nil }

@@ -55,18 +55,20 @@ extension DiskPartitionLog {
         }
         ProducerStateSnapshot.prune(directory: directory, above: logEnd, keep: 3)
         let loader = LogLoader(directory: directory, config: state.config, logger: logger, faults: faults, now: Posix.nowMs())
-        state.producers = try loader.rebuildProducerState(state.segments, logStart: state.logStartOffset, logEnd: logEnd)
+        state.producers = try loader.rebuildProducerState(state.segments, logStart: state.logStartOffset, logEnd: logEnd,
+                                                          highWatermark: state.highWatermark)
         state.unflushedMessages = 0
     }
 
     /// Moves the log start to `offset` (DeleteRecords). `offset` may not pass the high watermark
-    /// (OFFSET_OUT_OF_RANGE, as in Kafka). Segments wholly below the new start are deleted now;
-    /// reads below it fail with OFFSET_OUT_OF_RANGE.
+    /// (OFFSET_OUT_OF_RANGE, as in Kafka), nor the last stable offset: the records of a
+    /// transaction still undecided stay until it is decided. Segments wholly below the new start
+    /// are deleted now; reads below it fail with OFFSET_OUT_OF_RANGE.
     public func deleteRecords(before offset: Int64) throws {
         let moved: Bool = try locked { state in
-            guard offset <= state.highWatermark, offset >= 0 else {
-                throw StorageError.offsetOutOfRange(requested: offset, logStart: state.logStartOffset,
-                                                    logEnd: state.highWatermark)
+            let limit = state.lastStableOffset
+            guard offset <= limit, offset >= 0 else {
+                throw StorageError.offsetOutOfRange(requested: offset, logStart: state.logStartOffset, logEnd: limit)
             }
             guard offset > state.logStartOffset else { return false }
             state.logStartOffset = offset

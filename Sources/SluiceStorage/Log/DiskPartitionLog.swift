@@ -116,6 +116,27 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     public func updateHighWatermark(_ offset: Int64) {
         lock.withLock {
             state.highWatermark = min(max(offset, state.logStartOffset), state.logEndOffset)
+            state.producers.highWatermarkMoved(to: state.highWatermark)
+        }
+    }
+
+    public var lastStableOffset: Int64 { lock.withLock { state.lastStableOffset } }
+
+    public var producers: [ProducerSummary] { lock.withLock { state.producers.summaries } }
+
+    /// The segments from the one holding `offset` on are searched, in order, until an entry shows
+    /// that no later transaction can start below `upperBound` (Kafka's `collectAbortedTransactions`).
+    public func abortedTransactions(from offset: Int64, upTo upperBound: Int64) -> [AbortedTransaction] {
+        lock.withLock {
+            var found: [AbortedTransaction] = []
+            var index = state.segments.floorIndex(offset) ?? 0
+            while index < state.segments.count {
+                let (some, complete) = state.segments[index].transactions.collect(from: offset, upTo: upperBound)
+                found += some
+                if complete { break }
+                index += 1
+            }
+            return found
         }
     }
 
@@ -202,4 +223,10 @@ final class LogState {
     }
 
     var logEndOffset: Int64 { segments.active.nextOffset }
+
+    /// See ``PartitionLog/lastStableOffset``.
+    var lastStableOffset: Int64 {
+        guard let unstable = producers.firstUnstableOffset else { return highWatermark }
+        return min(max(unstable, logStartOffset), highWatermark)
+    }
 }

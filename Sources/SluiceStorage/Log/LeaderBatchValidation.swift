@@ -15,8 +15,8 @@ import SluiceBase
 /// - magic 2 (UNSUPPORTED_FOR_MESSAGE_FORMAT), the CRC-32C (CORRUPT_MESSAGE), a known codec
 ///   (UNSUPPORTED_COMPRESSION_TYPE), and exactly one record per offset of its range
 ///   (INVALID_RECORD), as ``RecordBatch/validateProduced()`` says;
-/// - no control batch (only the broker writes those) and no transactional batch (the log keeps
-///   no transaction state) (INVALID_RECORD);
+/// - no control batch from a client (only the leader writes markers, for the transaction
+///   coordinator) and no transactional batch without a producer id (INVALID_RECORD);
 /// - on a compacted topic, a key on every record (INVALID_RECORD).
 ///
 /// Nothing is decompressed except for the key check of compacted topics and for a batch whose
@@ -25,18 +25,18 @@ import SluiceBase
 /// time index would never find its records.
 public enum LeaderBatchValidation {
     /// Checks `batches` against `config`; returns them as they are to be appended.
-    public static func validate(_ batches: [RecordBatch], config: LogConfig) throws -> [RecordBatch] {
-        try validate(batches, limits: AppendLimits(config))
+    public static func validate(_ batches: [RecordBatch], config: LogConfig, origin: AppendOrigin = .client) throws -> [RecordBatch] {
+        try validate(batches, limits: AppendLimits(config), origin: origin)
     }
 
-    static func validate(_ batches: [RecordBatch], limits: AppendLimits) throws -> [RecordBatch] {
+    static func validate(_ batches: [RecordBatch], limits: AppendLimits, origin: AppendOrigin = .client) throws -> [RecordBatch] {
         guard !batches.isEmpty else {
             throw LogAppendError.invalidBatch(.invalidRecord("a produce request must have at least one record batch per partition"))
         }
         var repaired: [RecordBatch]?  // a copy only when a batch changes (rare)
         for i in batches.indices {
             let batch = batches[i]
-            try check(batch, limits: limits)
+            try check(batch, limits: limits, origin: origin)
             if needsMaxTimestamp(batch) {
                 if repaired == nil { repaired = batches }
                 repaired![i] = try repairingMaxTimestamp(batch)
@@ -45,7 +45,7 @@ public enum LeaderBatchValidation {
         return repaired ?? batches
     }
 
-    static func check(_ batch: RecordBatch, limits: AppendLimits) throws {
+    static func check(_ batch: RecordBatch, limits: AppendLimits, origin: AppendOrigin = .client) throws {
         guard batch.totalSize <= limits.maxBatchBytes else {
             throw LogAppendError.batchTooLarge(size: batch.totalSize, limit: limits.maxBatchBytes)
         }
@@ -55,13 +55,13 @@ public enum LeaderBatchValidation {
             throw LogAppendError.invalidBatch(error)
         }
         let attributes = batch.attributes
-        if attributes.isControl {
+        if attributes.isControl && origin == .client {
             throw LogAppendError.invalidBatch(.invalidRecord("clients cannot produce control batches"))
         }
-        if attributes.isTransactional {
-            throw LogAppendError.invalidBatch(.invalidRecord("transactional batches are not supported by this broker"))
+        if attributes.isTransactional && !batch.hasProducerId {
+            throw LogAppendError.invalidBatch(.invalidRecord("a transactional batch needs a producer id"))
         }
-        if limits.compacted { try CompactedTopicCheck.requireKeys(batch) }
+        if limits.compacted && !attributes.isControl { try CompactedTopicCheck.requireKeys(batch) }
     }
 
     /// A create-time batch with records whose max timestamp was left at -1.

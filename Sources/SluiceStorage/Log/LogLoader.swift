@@ -1,3 +1,4 @@
+import KafkaProtocol
 import Logging
 
 /// Opens a partition directory and brings it to a consistent state (Kafka's `LogLoader`).
@@ -91,6 +92,14 @@ struct LogLoader {
         }
         logStart = min(logStart, logEnd)
 
+        epochs.truncate(fromEnd: logEnd)
+        epochs.truncate(fromStart: logStart)
+        if epochs != epochsBefore { try epochs.write(directory: directory, faults: faults) }
+
+        let highWatermark = min(max(checkpointedHighWatermark ?? logStart, logStart), logEnd)
+        // The replay also puts the aborted transactions of recovered segments back into their index.
+        let producers = try rebuildProducerState(list, logStart: logStart, logEnd: logEnd, highWatermark: highWatermark,
+                                                 rebuilding: recovered)
         // Recovered data is durable once synced; inactive recovered segments get index files.
         for segment in recovered {
             try segment.sync()
@@ -99,12 +108,6 @@ struct LogLoader {
         if !recovered.isEmpty { try FileSystem.fsyncDirectory(directory) }
         let recoveryPointAfter = logEnd
 
-        epochs.truncate(fromEnd: logEnd)
-        epochs.truncate(fromStart: logStart)
-        if epochs != epochsBefore { try epochs.write(directory: directory, faults: faults) }
-
-        let producers = try rebuildProducerState(list, logStart: logStart, logEnd: logEnd)
-        let highWatermark = min(max(checkpointedHighWatermark ?? logStart, logStart), logEnd)
         return LogState(config: config, segments: list, logStartOffset: logStart, highWatermark: highWatermark,
                         recoveryPoint: recoveryPointAfter, producers: producers, epochs: epochs,
                         hasOffsetGaps: !gapless, now: now)
@@ -120,7 +123,8 @@ struct LogLoader {
             if name.hasSuffix(".tmp") || name.hasSuffix(SegmentFiles.cleanedSuffix) || name.hasSuffix(".deleted") {
                 try FileSystem.unlinkIfPresent(path)
             } else if let base = SegmentFiles.offset(in: name, suffix: SegmentFiles.indexSuffix)
-                        ?? SegmentFiles.offset(in: name, suffix: SegmentFiles.timeIndexSuffix),
+                        ?? SegmentFiles.offset(in: name, suffix: SegmentFiles.timeIndexSuffix)
+                        ?? SegmentFiles.offset(in: name, suffix: SegmentFiles.transactionIndexSuffix),
                       !logs.contains(base) {
                 try FileSystem.unlinkIfPresent(path)
             }
@@ -150,34 +154,56 @@ struct LogLoader {
 
     private func deleteSegments(_ bases: ArraySlice<Int64>) throws {
         for base in bases {
-            for suffix in [SegmentFiles.logSuffix, SegmentFiles.indexSuffix, SegmentFiles.timeIndexSuffix] {
+            for suffix in [SegmentFiles.logSuffix, SegmentFiles.indexSuffix, SegmentFiles.timeIndexSuffix,
+                           SegmentFiles.transactionIndexSuffix] {
                 try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, base, suffix))
             }
         }
     }
 
     /// The producer table at the log end: newest snapshot at or below it, then the batches after.
-    func rebuildProducerState(_ segments: SegmentList, logStart: Int64, logEnd: Int64) throws -> ProducerStateTable {
+    ///
+    /// `rebuilding` are segments whose transaction index is not trusted (recovered after an
+    /// unclean stop): the replay then starts at or below the first of them, so that every ABORT
+    /// marker in them finds its transaction and goes back into their index. Transactions whose
+    /// marker is below `highWatermark` are stable; later ones wait for it.
+    func rebuildProducerState(_ segments: SegmentList, logStart: Int64, logEnd: Int64, highWatermark: Int64 = 0,
+                              rebuilding: [Segment] = []) throws -> ProducerStateTable {
         ProducerStateSnapshot.prune(directory: directory, above: logEnd, keep: 3)
         var table = ProducerStateTable()
         var from = segments.first!.baseOffset
-        if let (offset, snapshot) = ProducerStateSnapshot.latest(atOrBelow: logEnd, directory: directory) {
+        let limit = min(logEnd, rebuilding.map(\.baseOffset).min() ?? logEnd)
+        if let (offset, snapshot) = ProducerStateSnapshot.latest(atOrBelow: limit, directory: directory) {
             table = snapshot
             from = offset
         }
-        try Self.replay(segments, from: from, into: &table)
+        let targets = Set(rebuilding.map(ObjectIdentifier.init))
+        try Self.replay(segments, from: from, into: &table) { segment, completed in
+            if completed.aborted && targets.contains(ObjectIdentifier(segment)) {
+                segment.addAbortedTransaction(completed.abortedTransaction)
+            }
+        }
+        table.highWatermarkMoved(to: highWatermark)
         return table
     }
 
-    /// Replays the headers of every batch at or after `offset` into `table`.
-    static func replay(_ segments: SegmentList, from offset: Int64, into table: inout ProducerStateTable) throws {
+    /// Replays every batch at or after `offset` into `table` (headers, plus the marker of each
+    /// control batch), calling `completed` for each transaction a marker ends, with its segment.
+    static func replay(_ segments: SegmentList, from offset: Int64, into table: inout ProducerStateTable,
+                       completed: (Segment, CompletedTransaction) -> Void = { _, _ in }) throws {
         guard let first = segments.floorIndex(offset) ?? (segments.isEmpty ? nil : 0) else { return }
         for i in first..<segments.count {
             let segment = segments[i]
             guard let (start, _) = try segment.translate(max(offset, segment.baseOffset)) else { continue }
             var reader = FileBatchReader(file: segment.file, from: start, end: segment.size, windowSize: 256 * 1024)
-            while let (_, header) = try reader.nextHeader() {
-                table.replay(header)
+            while let (position, header) = try reader.nextHeader() {
+                guard header.hasProducerId else { continue }
+                var marker: EndTransactionMarker?
+                if header.isControl {
+                    let batch = try RecordBatch(bytes: try segment.file.readBuffer(count: header.totalSize, at: position))
+                    marker = EndTransactionMarker(controlBatch: batch)
+                }
+                if let done = table.replay(header, marker: marker) { completed(segment, done) }
             }
         }
     }

@@ -1,8 +1,9 @@
 /// Kafka's retention rules over whole segments (`UnifiedLog.deleteOldSegments`), in its order:
 /// `retention.ms` (the segment's largest timestamp is older), then `retention.bytes` (the log
 /// stays above the limit without the segment), then the log start offset (the segment ends at or
-/// below it). Only a leading run of segments goes, each one only once the high watermark has
-/// passed its end, and never an empty active segment. Time and size rules apply when
+/// below it). Only a leading run of segments goes, each one only once the high watermark — and the
+/// last stable offset, so that no undecided transaction loses records — has passed its end, and
+/// never an empty active segment. Time and size rules apply when
 /// `cleanup.policy` includes `delete`; the log start rule always does.
 enum RetentionPolicy {
     struct Decision: Equatable {
@@ -62,7 +63,7 @@ extension DiskPartitionLog {
         let (count, moved): (Int, Bool) = try locked { state in
             let decision = RetentionPolicy.deletable(
                 state.segments, config: state.config, logStartOffset: state.logStartOffset,
-                highWatermark: state.highWatermark, logEndOffset: state.logEndOffset, now: now)
+                highWatermark: state.lastStableOffset, logEndOffset: state.logEndOffset, now: now)
             guard decision.count > 0 else { return (0, false) }
             let startBefore = state.logStartOffset
             try deleteLeadingSegments(state, count: decision.count)

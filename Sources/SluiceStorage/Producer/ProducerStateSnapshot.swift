@@ -4,13 +4,15 @@ import SluiceBase
 /// A producer state table saved at a log offset: `<offset, 20 digits>.snapshot` in the partition
 /// directory, written atomically on segment roll and clean shutdown.
 ///
-/// Format (big-endian): "SPST" magic, version: int16 (1), crc32c: uint32 of everything after it,
+/// Format (big-endian): "SPST" magic, version: int16 (2), crc32c: uint32 of everything after it,
 /// count: int32, then per producer: id: int64, epoch: int16, lastTimestamp: int64,
-/// batchCount: int8, and per batch: firstSeq: int32, lastSeq: int32, lastOffset: int64,
-/// offsetDelta: int32, timestamp: int64.
+/// coordinatorEpoch: int32, currentTxnFirstOffset: int64 (-1: none) — these two from version 2
+/// on, so that a transaction in progress survives a restart —, batchCount: int8, and per batch:
+/// firstSeq: int32, lastSeq: int32, lastOffset: int64, offsetDelta: int32, timestamp: int64.
+/// Version 1 (before transactions) is read too.
 enum ProducerStateSnapshot {
     static let magic: [UInt8] = Array("SPST".utf8)
-    static let version: Int16 = 1
+    static let version: Int16 = 2
 
     static func encode(_ table: ProducerStateTable) -> [UInt8] {
         var body: [UInt8] = []
@@ -19,6 +21,8 @@ enum ProducerStateSnapshot {
             appendBigEndian(entry.producerId, to: &body)
             appendBigEndian(entry.producerEpoch, to: &body)
             appendBigEndian(entry.lastTimestamp, to: &body)
+            appendBigEndian(entry.coordinatorEpoch, to: &body)
+            appendBigEndian(entry.currentTxnFirstOffset ?? -1, to: &body)
             appendBigEndian(Int8(entry.batches.count), to: &body)
             for b in entry.batches {
                 appendBigEndian(b.firstSequence, to: &body)
@@ -38,7 +42,8 @@ enum ProducerStateSnapshot {
     /// The table in `bytes`, or nil when the file is not a valid snapshot.
     static func decode(_ bytes: [UInt8]) -> ProducerStateTable? {
         guard bytes.count >= 14, Array(bytes[0..<4]) == magic else { return nil }
-        guard readBigEndian(bytes, at: 4) as Int16 == version else { return nil }
+        let fileVersion: Int16 = readBigEndian(bytes, at: 4)
+        guard fileVersion == 1 || fileVersion == version else { return nil }
         let crc: UInt32 = readBigEndian(bytes, at: 6)
         let body = Array(bytes[10...])
         guard CRC32C.checksum(body) == crc else { return nil }
@@ -51,9 +56,14 @@ enum ProducerStateSnapshot {
         guard let count = take(Int32.self), count >= 0 else { return nil }
         var table = ProducerStateTable()
         for _ in 0..<count {
-            guard let id = take(Int64.self), let epoch = take(Int16.self), let lastTs = take(Int64.self),
-                  let n = take(Int8.self), n >= 0 else { return nil }
+            guard let id = take(Int64.self), let epoch = take(Int16.self), let lastTs = take(Int64.self) else { return nil }
             var entry = ProducerStateEntry(producerId: id, producerEpoch: epoch, lastTimestamp: lastTs)
+            if fileVersion >= 2 {
+                guard let coordinatorEpoch = take(Int32.self), let txnFirst = take(Int64.self) else { return nil }
+                entry.coordinatorEpoch = coordinatorEpoch
+                entry.currentTxnFirstOffset = txnFirst >= 0 ? txnFirst : nil
+            }
+            guard let n = take(Int8.self), n >= 0 else { return nil }
             for _ in 0..<n {
                 guard let first = take(Int32.self), let last = take(Int32.self), let lastOffset = take(Int64.self),
                       let delta = take(Int32.self), let ts = take(Int64.self) else { return nil }

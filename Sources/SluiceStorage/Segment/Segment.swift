@@ -64,10 +64,26 @@ final class Segment: @unchecked Sendable {
     /// Counts truncations, so that a sync done outside the lock knows whether it still applies.
     @exclusivity(unchecked) private(set) var truncations = 0
     @exclusivity(unchecked) private(set) var indexesPersisted = false
+    /// The aborted transactions whose ABORT marker is in this segment (its `.txnindex`).
+    @exclusivity(unchecked) private(set) var transactions = TransactionIndex()
 
     var logPath: String { SegmentFiles.path(directory, baseOffset, SegmentFiles.logSuffix) }
     var indexPath: String { SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix) }
     var timeIndexPath: String { SegmentFiles.path(directory, baseOffset, SegmentFiles.timeIndexSuffix) }
+    var transactionIndexPath: String { SegmentFiles.path(directory, baseOffset, SegmentFiles.transactionIndexSuffix) }
+
+    /// Records an aborted transaction whose marker was just appended to this segment (or, during
+    /// recovery, replayed from it).
+    func addAbortedTransaction(_ transaction: AbortedTransaction) {
+        transactions.append(transaction)
+        indexesPersisted = false
+    }
+
+    /// Replaces the transaction index (the cleaner's output takes its sources' entries).
+    func setTransactions(_ index: TransactionIndex) {
+        transactions = index
+        indexesPersisted = false
+    }
 
     private init(directory: String, baseOffset: Int64, file: StorageFile, now: Int64) {
         self.directory = directory
@@ -88,6 +104,7 @@ final class Segment: @unchecked Sendable {
             try file.truncate(to: 0)
             try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix))
             try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.timeIndexSuffix))
+            try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.transactionIndexSuffix))
         } catch {
             file.close()
             throw error
@@ -288,6 +305,12 @@ final class Segment: @unchecked Sendable {
         guard next - baseOffset <= Int64(Int32.max) + 1,
               let times = TimeIndex.decode(timeBytes, baseOffset: baseOffset, nextOffset: next) else { return false }
         if !index.isEmpty && times.count == 0 { return false }
+        var aborted = TransactionIndex()
+        if let bytes = try AtomicFile.read(transactionIndexPath) {
+            guard let decoded = TransactionIndex.decode(bytes) else { return false }
+            aborted = decoded
+        }
+        transactions = aborted
         offsetIndex = index
         timeIndex = times
         nextOffset = next
@@ -326,6 +349,8 @@ final class Segment: @unchecked Sendable {
         batchCount = 0
         bytesSinceLastIndexEntry = 0
         firstBatchTimestamp = .some(nil)
+        // Rebuilt by the loader, which replays producer state over recovered segments.
+        transactions = TransactionIndex()
         var reader = FileBatchReader(file: file, from: 0, end: fileSize, windowSize: 1024 * 1024)
         var reason: String?
         var expected = expectedFirstOffset
@@ -380,6 +405,7 @@ final class Segment: @unchecked Sendable {
         try removeIndexFiles()
         offsetIndex.truncate(toPosition: position)
         timeIndex.truncate(toOffset: header.baseOffset)
+        transactions.truncate(to: header.baseOffset)
         // Re-derive the end and timestamps from the batches after the last surviving index entry.
         let tailStart = offsetIndex.last?.position ?? 0
         maxTimestamp = timeIndex.last?.timestamp ?? -1
@@ -412,12 +438,18 @@ final class Segment: @unchecked Sendable {
         sealTimeIndex()
         try AtomicFile.write(offsetIndex.encoded(), to: indexPath, faults: file.faults, syncDirectory: false)
         try AtomicFile.write(timeIndex.encoded(), to: timeIndexPath, faults: file.faults, syncDirectory: false)
+        if transactions.isEmpty {
+            try FileSystem.unlinkIfPresent(transactionIndexPath)
+        } else {
+            try AtomicFile.write(transactions.encoded(), to: transactionIndexPath, faults: file.faults, syncDirectory: false)
+        }
         indexesPersisted = true
     }
 
     func removeIndexFiles() throws {
         try FileSystem.unlinkIfPresent(indexPath)
         try FileSystem.unlinkIfPresent(timeIndexPath)
+        try FileSystem.unlinkIfPresent(transactionIndexPath)
         indexesPersisted = false
     }
 
@@ -443,5 +475,6 @@ final class Segment: @unchecked Sendable {
         try FileSystem.unlinkIfPresent(logPath)
         try FileSystem.unlinkIfPresent(indexPath)
         try FileSystem.unlinkIfPresent(timeIndexPath)
+        try FileSystem.unlinkIfPresent(transactionIndexPath)
     }
 }

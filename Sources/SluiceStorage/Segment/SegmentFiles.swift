@@ -1,6 +1,6 @@
 /// Names of the files in a partition directory.
 ///
-/// `<base-offset, 20 digits>.log|.index|.timeindex|.snapshot`; `<base>.log.cleaned` is a
+/// `<base-offset, 20 digits>.log|.index|.timeindex|.txnindex|.snapshot`; `<base>.log.cleaned` is a
 /// segment being written by the cleaner; `<base>-<end>.log.swap` is a cleaned segment that
 /// replaces every segment with a base offset in `[base, end)` (the swap is completed by the
 /// loader after a crash); `*.tmp` files are half-written atomic replacements.
@@ -9,6 +9,7 @@ enum SegmentFiles {
     static let indexSuffix = ".index"
     static let timeIndexSuffix = ".timeindex"
     static let snapshotSuffix = ".snapshot"
+    static let transactionIndexSuffix = ".txnindex"
     static let cleanedSuffix = ".log.cleaned"
     static let swapSuffix = ".log.swap"
 
