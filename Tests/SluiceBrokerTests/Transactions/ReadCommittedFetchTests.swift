@@ -9,18 +9,18 @@ import Testing
 /// Fetch and ListOffsets with `isolation_level`, against the real storage engine. The broker has
 /// no transaction coordinator yet, so the test writes the transactional batches and markers into
 /// the partition's log the way the leader appends them for the coordinator.
-@Suite struct ReadCommittedFetchTests {
+@Suite(.onTestThreads) struct ReadCommittedFetchTests {
     static func txn(_ value: String, pid: Int64) throws -> RecordBatch {
         var builder = RecordBatchBuilder(producerId: pid, producerEpoch: 0, baseSequence: 0, isTransactional: true)
         builder.append(key: nil, value: ByteBuffer(string: value), timestamp: 1_700_000_000_000)
         return try builder.build()
     }
 
-    static func fetch(_ connection: RawKafkaConnection, isolation: Int8, version: Int16 = 12) throws -> FetchResponse.PartitionData {
+    static func fetch(_ connection: RawKafkaConnection, isolation: Int8, version: Int16 = 12) async throws -> FetchResponse.PartitionData {
         let request = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: isolation, topics: [
             .init(topic: "rc", partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)]),
         ])
-        return try connection.roundTrip(request, version: version).responses[0].partitions[0]
+        return try await connection.roundTrip(request, version: version).responses[0].partitions[0]
     }
 
     static func baseOffsets(_ partition: FetchResponse.PartitionData) -> [Int64] {
@@ -28,21 +28,21 @@ import Testing
         return RecordBatchSequence(bytes).map(\.baseOffset)
     }
 
-    static func latest(_ connection: RawKafkaConnection, isolation: Int8) throws -> Int64 {
+    static func latest(_ connection: RawKafkaConnection, isolation: Int8) async throws -> Int64 {
         let request = ListOffsetsRequest(replicaId: -1, isolationLevel: isolation,
                                          topics: [.init(name: "rc", partitions: [.init(partitionIndex: 0, timestamp: -1)])])
-        return try connection.roundTrip(request, version: 5).topics[0].partitions[0].offset
+        return try await connection.roundTrip(request, version: 5).topics[0].partitions[0].offset
     }
 
     @Test func readCommittedStopsAtTheLastStableOffsetAndListsAbortedTransactions() async throws {
         try await DiskBrokerFixture.with { fixture in
-            let connection = try fixture.connect()
-            _ = try connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "rc", numPartitions: 1, replicationFactor: 1)]),
+            let connection = try await fixture.connect()
+            _ = try await connection.roundTrip(CreateTopicsRequest(topics: [.init(name: "rc", numPartitions: 1, replicationFactor: 1)]),
                                          version: 7)
-            let produced = try connection.roundTrip(produceRequest(topic: "rc", batch: try makeBatch(1)), version: 9)
+            let produced = try await connection.roundTrip(produceRequest(topic: "rc", batch: try makeBatch(1)), version: 9)
             #expect(produced.responses[0].partitionResponses[0].errorCode == 0)
             // Clients cannot open a transaction while there is no coordinator to end it.
-            let refused = try connection.roundTrip(produceRequest(topic: "rc", batch: try Self.txn("x", pid: 9)), version: 9)
+            let refused = try await connection.roundTrip(produceRequest(topic: "rc", batch: try Self.txn("x", pid: 9)), version: 9)
             #expect(refused.responses[0].partitionResponses[0].errorCode == ErrorCode.invalidRecord.rawValue)
 
             let log = try #require(fixture.logs.diskLog(for: TopicPartition("rc", 0)))
@@ -53,26 +53,26 @@ import Testing
             _ = try log.appendAsLeader([try Self.txn("open", pid: 2)], leaderEpoch: epoch, now: 0, origin: .client)      // 3
             log.updateHighWatermark(log.logEndOffset)
 
-            let committed = try Self.fetch(connection, isolation: 1)
+            let committed = try await Self.fetch(connection, isolation: 1)
             #expect(committed.errorCode == 0)
             #expect(committed.highWatermark == 4 && committed.lastStableOffset == 3)
             #expect(Self.baseOffsets(committed) == [0, 1, 2], "nothing at or past the open transaction")
             #expect(committed.abortedTransactions == [.init(producerId: 1, firstOffset: 1)])
 
-            let uncommitted = try Self.fetch(connection, isolation: 0)
+            let uncommitted = try await Self.fetch(connection, isolation: 0)
             #expect(Self.baseOffsets(uncommitted) == [0, 1, 2, 3])
             #expect(uncommitted.abortedTransactions == nil)
             #expect(uncommitted.lastStableOffset == 3)
 
-            #expect(try Self.latest(connection, isolation: 1) == 3)
-            #expect(try Self.latest(connection, isolation: 0) == 4)
+            #expect(try await Self.latest(connection, isolation: 1) == 3)
+            #expect(try await Self.latest(connection, isolation: 0) == 4)
 
             let commit = try EndTransactionMarker(commit: true, coordinatorEpoch: 0).batch(producerId: 2, producerEpoch: 0, timestamp: 0)
             _ = try log.appendAsLeader([commit], leaderEpoch: epoch, now: 0, origin: .coordinator)                   // 4
             log.updateHighWatermark(log.logEndOffset)
-            let after = try Self.fetch(connection, isolation: 1)
+            let after = try await Self.fetch(connection, isolation: 1)
             #expect(after.lastStableOffset == 5 && Self.baseOffsets(after) == [0, 1, 2, 3, 4])
-            #expect(try Self.latest(connection, isolation: 1) == 5)
+            #expect(try await Self.latest(connection, isolation: 1) == 5)
         }
     }
 }
