@@ -55,8 +55,9 @@ extension BrokerServices {
 
 extension HandlerRegistry {
     /// The group coordinator's APIs. ConsumerGroupHeartbeat (68) and ConsumerGroupDescribe (69),
-    /// the KIP-848 protocol, are not implemented and so not advertised: clients use the classic
-    /// protocol.
+    /// the KIP-848 protocol, only when `group.coordinator.rebalance.protocols` has `consumer`
+    /// (without them librdkafka 2.16 falls back to the classic protocol for admin calls, and a
+    /// `group.protocol=consumer` consumer fails).
     mutating func registerGroupHandlers(services: BrokerServices) {
         let coordinator = services.groups
         let access = services.requestAuthorization
@@ -72,6 +73,11 @@ extension HandlerRegistry {
         register(DescribeGroupsHandler(coordinator: coordinator, access: access))
         register(DeleteGroupsHandler(coordinator: coordinator, access: access))
         register(OffsetDeleteHandler(coordinator: coordinator, access: access))
+        if coordinator.config.consumerProtocolEnabled {
+            let image: @Sendable () -> MetadataImage = { [services] in services.metadata.snapshot }
+            register(ConsumerGroupHeartbeatHandler(coordinator: coordinator, image: image, access: access))
+            register(ConsumerGroupDescribeHandler(coordinator: coordinator, image: image, access: access))
+        }
     }
 }
 
