@@ -126,12 +126,14 @@ import Testing
     @Test func indexInsertsOnceAndRemoves() {
         var index = AclIndex()
         let binding = allow(alice, .read, .topic, "t-", .prefixed)
-        #expect(index.insert(binding))
-        #expect(!index.insert(binding))
+        let first = index.insert(binding)
+        let again = index.insert(binding)
+        #expect(first && !again)
         #expect(index.count == 1)
         #expect(index.entries(applyingTo: .topic, "t-1").count == 1)
-        #expect(!index.remove(allow(alice, .read, .topic, "t-")))
-        #expect(index.remove(binding))
+        let removedOther = index.remove(allow(alice, .read, .topic, "t-"))
+        let removed = index.remove(binding)
+        #expect(!removedOther && removed)
         #expect(index.isEmpty && index == AclIndex())
         #expect(index.entries(applyingTo: .topic, "t-1").isEmpty)
     }

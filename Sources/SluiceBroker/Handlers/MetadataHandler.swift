@@ -64,7 +64,6 @@ struct MetadataHandler: ApiHandler {
                     return (name, apiError.code == .topicAlreadyExists ? nil : apiError)
                 }
             }.map { [services] outcomes in
-                var creationErrors: [String: ApiError] = [:]
                 var creationErrors = refusals
                 for case let (name, error?) in outcomes { creationErrors[name] = error }
                 return HandlerReply(build(request, context: context, snapshot: services.metadata.snapshot,

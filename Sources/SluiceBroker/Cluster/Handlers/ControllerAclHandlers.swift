@@ -10,7 +10,7 @@ struct ControllerCreateAclsHandler: ApiHandler {
     let services: ControllerServices
 
     func handle(_ request: CreateAclsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<CreateAclsResponse>> {
-        let bindings = request.creations.map(AclBinding.init)
+        let bindings = request.creations.map { AclBinding($0) }
         return services.onController(context) { controller, driver, done in
             controller.createAcls(bindings, driver: driver) { errors in
                 var response = CreateAclsResponse()
@@ -28,14 +28,14 @@ struct ControllerDeleteAclsHandler: ApiHandler {
     let services: ControllerServices
 
     func handle(_ request: DeleteAclsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DeleteAclsResponse>> {
-        let filters = request.filters.map(AclBindingFilter.init)
+        let filters = request.filters.map { AclBindingFilter($0) }
         return services.onController(context) { controller, driver, done in
             controller.deleteAcls(filters, driver: driver) { results in
                 var response = DeleteAclsResponse()
                 response.filterResults = results.map { result in
                     switch result {
                     case .success(let bindings):
-                        return .init(errorCode: 0, errorMessage: nil, matchingAcls: bindings.map(DeleteAclsResponse.DeleteAclsMatchingAcl.init))
+                        return .init(errorCode: 0, errorMessage: nil, matchingAcls: bindings.map { DeleteAclsResponse.DeleteAclsMatchingAcl($0) })
                     case .failure(let error):
                         return .init(errorCode: error.code.rawValue, errorMessage: error.message, matchingAcls: [])
                     }

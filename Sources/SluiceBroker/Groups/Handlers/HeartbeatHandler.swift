@@ -17,7 +17,7 @@ struct HeartbeatHandler: ApiHandler {
         guard access(context, .read, .group(request.groupId)) else {
             return reply(HeartbeatResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue), context)
         }
-        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+        return handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
     }
 
     func handle(_ request: HeartbeatRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<HeartbeatResponse> {

@@ -21,7 +21,7 @@ struct JoinGroupHandler: ApiHandler {
         guard access(context, .read, .group(request.groupId)) else {
             return reply(Self.response(.failure(.groupAuthorizationFailed, memberId: ""), version: context.apiVersion), context)
         }
-        handle(request, version: context.apiVersion, clientId: context.clientId, clientHost: context.clientHost,
+        return handle(request, version: context.apiVersion, clientId: context.clientId, clientHost: context.clientHost,
                on: context.eventLoop).map { HandlerReply($0) }
     }
 

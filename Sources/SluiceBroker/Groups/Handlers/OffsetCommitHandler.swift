@@ -18,8 +18,8 @@ import SluiceStorage
 ///   OFFSET_METADATA_TOO_LARGE. The answer waits until the offsets are in `__consumer_offsets`.
 struct OffsetCommitHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...9
-    /// Whether a partition exists (commits for others are refused).
     let coordinator: GroupCoordinator
+    /// Whether a partition exists (commits for others are refused).
     let partitionExists: @Sendable (TopicPartition) -> Bool
     /// READ on the group and on each topic.
     var access = RequestAuthorization.allowAll

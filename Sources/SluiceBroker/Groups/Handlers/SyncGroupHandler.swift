@@ -19,7 +19,7 @@ struct SyncGroupHandler: ApiHandler {
         guard access(context, .read, .group(request.groupId)) else {
             return reply(Self.response(SyncGroupResult(error: .groupAuthorizationFailed)), context)
         }
-        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+        return handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
     }
 
     func handle(_ request: SyncGroupRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<SyncGroupResponse> {
