@@ -31,7 +31,7 @@ import Testing
         let deleted = result["deleted"] as? [[String: String]] ?? []
         #expect(deleted.map { $0["operation"] } == ["WRITE"], "\(result)")
         #expect(result["refused_after"] as? String == "TOPIC_AUTHORIZATION_FAILED", "\(result)")
-        #expect(result["user_describe_acls"] as? String == "CLUSTER_AUTHORIZATION_FAILED", "\(result)")
+        #expect(result["user_create_acls"] as? String == "CLUSTER_AUTHORIZATION_FAILED", "\(result)")
     }
 
     @Test(.enabled(if: Clients.shouldRun(Clients.kcat), "kcat is needed"))

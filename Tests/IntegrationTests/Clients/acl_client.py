@@ -4,7 +4,7 @@ refused, then allowed, then refused again.
     acl_client.py scenario BOOTSTRAP ADMIN_SETTINGS_JSON USER_SETTINGS_JSON TOPIC PRINCIPAL
 
 Prints one JSON object: the refusal before any ACL, the ACLs described, the produce result once
-allowed, the ACLs deleted, the refusal after the deletion, and what the user may not do with ACLs.
+allowed, the ACLs deleted, the refusal after the deletion, and the user's own CreateAcls refused.
 """
 import json
 import sys
@@ -75,10 +75,11 @@ def scenario(bootstrap, admin_settings, user_settings, topic, principal):
     out["refused_after"] = until(lambda r: r is not None, lambda: produce_once(bootstrap, user_settings, topic))
     user_admin = AdminClient(config(bootstrap, user_settings))
     try:
-        user_admin.describe_acls(any_filter).result(timeout=30)
-        out["user_describe_acls"] = None
+        for future in user_admin.create_acls(bindings[:1]).values():
+            future.result(timeout=30)
+        out["user_create_acls"] = None
     except KafkaException as e:
-        out["user_describe_acls"] = e.args[0].name()
+        out["user_create_acls"] = e.args[0].name()
     return out
 
 
