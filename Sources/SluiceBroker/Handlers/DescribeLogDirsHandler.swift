@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import SluiceSecurity
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// DescribeLogDirs (key 35), versions 0-4.

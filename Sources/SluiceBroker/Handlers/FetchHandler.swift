@@ -1,6 +1,7 @@
 import KafkaProtocol
 import SluiceSecurity
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Fetch (key 1), versions 0-17.
@@ -132,7 +133,7 @@ struct FetchHandler: ApiHandler {
             }
             let image = services.metadata.snapshot
             response.nodeEndpoints = hinted.sorted().compactMap { id in
-                image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.host, port: $0.port, rack: image.brokers[id]?.rack) }
+                image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
             }
             return HandlerReply(response, onWritten: { for read in reads { read.release() } })
         }

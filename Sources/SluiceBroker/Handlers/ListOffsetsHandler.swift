@@ -1,6 +1,7 @@
 import KafkaProtocol
 import SluiceSecurity
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// ListOffsets (key 2), versions 0-10.

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import SluiceSecurity
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// OffsetForLeaderEpoch (key 23), versions 0-4.

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import SluiceSecurity
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// OffsetDelete (key 47), version 0.
