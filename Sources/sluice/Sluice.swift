@@ -17,6 +17,7 @@ struct Sluice: AsyncParsableCommand {
             ConsumeCommand.self,
             GroupCommand.self,
             UserCommand.self,
+            AclCommand.self,
             ClusterCommand.self,
             BenchCommand.self,
             VerifyCommand.self,

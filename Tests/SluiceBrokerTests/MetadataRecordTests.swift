@@ -2,6 +2,7 @@ import KafkaProtocol
 import NIOCore
 import SluiceBase
 import SluiceRaft
+import SluiceSecurity
 import SluiceStorage
 import Testing
 @testable import SluiceBroker
@@ -25,12 +26,37 @@ import Testing
             .brokerShutdownChange(id: 1, epoch: 3, inControlledShutdown: true),
             .producerIds(brokerId: 1, brokerEpoch: 3, nextProducerId: 2000),
             .fenceBroker(id: 2, epoch: 4),
+            .accessControlEntry(id: aclId, binding: aclBinding),
         ]
+    }
+
+    static let aclId = KafkaUUID(high: 11, low: 12)
+    static let aclBinding = AclBinding(AclResourcePattern(.topic, "logs-", .prefixed),
+                                       AccessControlEntry(principal: "User:alice", host: "10.0.0.7", operation: .write, permission: .deny))
+
+    /// Kafka's AccessControlEntryRecord (type 18) and RemoveAccessControlEntryRecord (19), fields in
+    /// Kafka's order; replaying them fills and empties the authorizer's index.
+    @Test func aclRecordsFollowKafkasLayoutAndReplayIntoTheIndex() throws {
+        let bytes = MetadataRecordCodec.encode([.accessControlEntry(id: Self.aclId, binding: Self.aclBinding)])
+        // magic, format, count, record length, then type 18 and version 0.
+        #expect(Array(bytes[4..<8]) == [0, 18, 0, 0])
+        // Id (16 bytes), resource type 2, name (compact: length+1), pattern type 4, ...
+        #expect(bytes[24] == 2 && bytes[25] == 6 && Array(bytes[26..<31]) == Array("logs-".utf8) && bytes[31] == 4)
+        #expect(bytes.suffix(2) == [AclOperation.write.code, AclPermissionType.deny.code].map { UInt8($0) })
+        #expect(MetadataRecord.removeAccessControlEntry(id: Self.aclId).typeId == 19)
+        var image = MetadataImage()
+        #expect(image.apply(.accessControlEntry(id: Self.aclId, binding: Self.aclBinding)) == nil)
+        #expect(image.acls.entries(applyingTo: .topic, "logs-app") == [Self.aclBinding.entry])
+        #expect(image.apply(.accessControlEntry(id: Self.aclId, binding: Self.aclBinding)) != nil)
+        #expect(image.apply(.removeAccessControlEntry(id: Self.aclId)) == nil)
+        #expect(image.acls.isEmpty && image.aclsById.isEmpty)
+        #expect(image.apply(.removeAccessControlEntry(id: Self.aclId)) != nil)
     }
 
     @Test func recordsRoundTrip() throws {
         let records = Self.sampleRecords + [.removeTopic(id: Self.topicId), .unregisterBroker(id: 2, epoch: 4),
-                                            .config(resourceType: 4, resourceName: "", name: "x", value: nil)]
+                                            .config(resourceType: 4, resourceName: "", name: "x", value: nil),
+                                            .removeAccessControlEntry(id: Self.aclId)]
         #expect(try MetadataRecordCodec.decode(MetadataRecordCodec.encode(records)) == records)
     }
 

@@ -58,6 +58,8 @@ public struct BrokerConfig: Sendable, Equatable {
     public var replication = ReplicationConfig()
     /// The `ssl.*` and `sasl.*` settings, un-prefixed and per listener (`listener.name.<l>.*`).
     public var security = BrokerSecuritySettings()
+    /// `authorizer.class.name`, `super.users`, `allow.everyone.if.no.acl.found`.
+    public var authorization = AuthorizationSettings()
     /// `connection.failed.authentication.delay.ms`.
     public var failedAuthenticationDelayMs: Int32 = 100
     /// Broker settings given explicitly (file or command line), by Kafka key, as the table parsed

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 
 extension HandlerRegistry {
     /// Every API the broker implements. ApiVersions is registered last, with the final list.
@@ -19,10 +20,19 @@ extension HandlerRegistry {
         registry.register(IncrementalAlterConfigsHandler(services: services))
         registry.register(DescribeClusterHandler(services: services))
         registry.register(DeleteRecordsHandler(services: services))
-        registry.register(ForwardingHandler<AlterPartitionReassignmentsRequest>(services: services))
-        registry.register(ForwardingHandler<ListPartitionReassignmentsRequest>(services: services))
-        registry.register(ForwardingHandler<UnregisterBrokerRequest>(services: services))
-        registry.register(ForwardingHandler<DescribeQuorumRequest>(services: services))
+        // Cluster operations: ALTER to change, DESCRIBE to look (CLUSTER_AUTHORIZATION_FAILED otherwise).
+        registry.register(ForwardingHandler<AlterPartitionReassignmentsRequest>(services: services, requires: .alter) { _, error in
+            AlterPartitionReassignmentsResponse(errorCode: error.code.rawValue, errorMessage: error.message)
+        })
+        registry.register(ForwardingHandler<ListPartitionReassignmentsRequest>(services: services, requires: .describe) { _, error in
+            ListPartitionReassignmentsResponse(errorCode: error.code.rawValue, errorMessage: error.message)
+        })
+        registry.register(ForwardingHandler<UnregisterBrokerRequest>(services: services, requires: .alter) { _, error in
+            UnregisterBrokerResponse(errorCode: error.code.rawValue, errorMessage: error.message)
+        })
+        registry.register(ForwardingHandler<DescribeQuorumRequest>(services: services, requires: .describe) { _, error in
+            DescribeQuorumResponse(errorCode: error.code.rawValue, errorMessage: error.message)
+        })
         registry.registerGroupHandlers(services: services)
         registry.registerSecurityHandlers(services: services)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]

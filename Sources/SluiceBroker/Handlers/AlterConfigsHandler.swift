@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// AlterConfigs (key 33), versions 0-2.
@@ -21,6 +22,10 @@ struct AlterConfigsHandler: ApiHandler {
             let result = ResourceResult(errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                                 resourceName: resource.resourceName)
             let configs: [String: String]
+            // ALTER_CONFIGS on the topic, or on the cluster for broker resources.
+            if let refusal = services.alterConfigsRefusal(context, resourceType: resource.resourceType, name: resource.resourceName) {
+                return loop.makeSucceededFuture(Self.failed(result, refusal))
+            }
             do {
                 configs = try Self.overrides(resource)
             } catch {

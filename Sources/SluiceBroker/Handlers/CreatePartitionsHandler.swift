@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// CreatePartitions (key 37), versions 0-3.
@@ -29,6 +30,9 @@ struct CreatePartitionsHandler: ApiHandler {
             let result = TopicResult(name: topic.name)
             if counts[topic.name, default: 0] > 1 {
                 return loop.makeSucceededFuture(Self.failed(result, ApiError(.invalidRequest, "Duplicate topic in request: \(topic.name)")))
+            }
+            guard services.authorize(context, .alter, topic: topic.name) else {
+                return loop.makeSucceededFuture(Self.failed(result, .topicAuthorizationFailed(topic.name)))
             }
             return services.metadata.createPartitions(topic: topic.name, count: topic.count,
                                                       assignments: topic.assignments?.map(\.brokerIds),

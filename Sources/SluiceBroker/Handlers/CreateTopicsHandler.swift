@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// CreateTopics (key 19), versions 0-7.
@@ -30,10 +31,15 @@ struct CreateTopicsHandler: ApiHandler {
         if let refusal = TopicValidation.partitionsPerRequestRefusal(partitions, defaultPartitions: services.config.numPartitions) {
             return loop.makeSucceededFuture(HandlerReply(CreateTopicsResponse(topics: request.topics.map { Self.failed($0.name, refusal) })))
         }
+        // CREATE on the cluster allows every topic; otherwise CREATE on each topic.
+        let createAnywhere = services.authorize(context, .create, .cluster)
         return loop.sequentially(request.topics) { [services] topic -> EventLoopFuture<TopicResult> in
             if counts[topic.name, default: 0] > 1 {
                 return loop.makeSucceededFuture(Self.failed(topic.name, ApiError(
                     .invalidRequest, "Create topics request from client contains the topic \(topic.name) more than once.")))
+            }
+            if !createAnywhere && !services.authorize(context, .create, topic: topic.name) {
+                return loop.makeSucceededFuture(Self.failed(topic.name, .topicAuthorizationFailed(topic.name)))
             }
             var creation = TopicCreation(name: topic.name, numPartitions: topic.numPartitions,
                                          replicationFactor: topic.replicationFactor)

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -30,6 +31,8 @@ struct DeleteRecordsHandler: ApiHandler {
         let snapshot = services.metadata.snapshot
         let logs = services.replicas.logs
         let logger = services.logger
+        // DELETE on each topic, decided on the event loop.
+        let denied = Set(request.topics.map(\.name).filter { !services.authorize(context, .delete, topic: $0) })
         return services.offLoop(context) {
             var response = DeleteRecordsResponse()
             for topic in request.topics {
@@ -40,6 +43,7 @@ struct DeleteRecordsHandler: ApiHandler {
                     func failed(_ code: ErrorCode) -> PartitionResult {
                         PartitionResult(partitionIndex: index, lowWatermark: -1, errorCode: code.rawValue)
                     }
+                    if denied.contains(topic.name) { return failed(.topicAuthorizationFailed) }
                     guard let metadata, index >= 0, Int(index) < metadata.partitions.count,
                           let log = logs.log(for: tp) else {
                         return failed(.unknownTopicOrPartition)

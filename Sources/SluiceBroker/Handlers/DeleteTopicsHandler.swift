@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceStorage
 
@@ -32,6 +33,10 @@ struct DeleteTopicsHandler: ApiHandler {
                                                             ApiError(.unknownTopicId, "This server does not host this topic ID.")))
             }
             let named = TopicResult(name: name, topicId: target.id)
+            // DELETE on the topic (Kafka answers TOPIC_AUTHORIZATION_FAILED whether it exists or not).
+            guard services.authorize(context, .delete, topic: name) else {
+                return loop.makeSucceededFuture(Self.failed(named, .topicAuthorizationFailed(name)))
+            }
             return services.metadata.deleteTopic(name, on: loop).map { deleted in
                 var result = named
                 result.topicId = deleted.id

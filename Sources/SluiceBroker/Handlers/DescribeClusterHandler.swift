@@ -1,10 +1,13 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// DescribeCluster (key 60), versions 0-1.
 ///
 /// - v0: cluster id, the active controller's id (-1 while there is none) and the unfenced
-///   brokers, from the replicated metadata image. Authorized operations are not computed.
+///   brokers, from the replicated metadata image. Authorized operations when asked: without
+///   an authorizer all 7 cluster operations, with one those the principal may perform (0 when it
+///   may not DESCRIBE the cluster), as Kafka answers.
 ///   v1: `endpoint_type`; asking a broker for controller endpoints (2) gives
 ///   MISMATCHED_ENDPOINT_TYPE, as Kafka's brokers answer.
 struct DescribeClusterHandler: ApiHandler {
@@ -24,6 +27,10 @@ struct DescribeClusterHandler: ApiHandler {
         response.controllerId = services.cluster.controllerId ?? -1
         response.brokers = MetadataHandler.brokers(image, services: services).map {
             .init(brokerId: $0.nodeId, host: $0.host, port: $0.port, rack: $0.rack)
+        }
+        if request.includeClusterAuthorizedOperations {
+            response.clusterAuthorizedOperations = services.authorize(context, .describe, .cluster)
+                ? services.authorizedOperations(context, .cluster) : 0
         }
         return reply(response, context)
     }

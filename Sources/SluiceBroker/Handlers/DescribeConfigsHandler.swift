@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// DescribeConfigs (key 32), versions 0-4.
@@ -25,7 +26,14 @@ struct DescribeConfigsHandler: ApiHandler {
         for resource in request.resources {
             var result = DescribeConfigsResponse.DescribeConfigsResult(
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType, resourceName: resource.resourceName)
+            // DESCRIBE_CONFIGS on the topic, or on the cluster for broker resources.
+            let allowed = resource.resourceType == 2 ? services.authorize(context, .describeConfigs, topic: resource.resourceName)
+                : resource.resourceType == 4 ? services.authorize(context, .describeConfigs, .cluster) : true
             switch resource.resourceType {
+            case _ where !allowed:
+                let refusal: ApiError = resource.resourceType == 2 ? .topicAuthorizationFailed(resource.resourceName) : .clusterAuthorizationFailed
+                result.errorCode = refusal.code.rawValue
+                result.errorMessage = refusal.message
             case 2:
                 if let topic = services.metadata.topic(resource.resourceName) {
                     result.configs = describer.describe(topic, keys: resource.configurationKeys,

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -14,7 +15,11 @@ struct DescribeLogDirsHandler: ApiHandler {
     let services: BrokerServices
 
     func handle(_ request: DescribeLogDirsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeLogDirsResponse>> {
-        services.offLoop(context) { [services] in
+        // DESCRIBE on the cluster (Kafka answers CLUSTER_AUTHORIZATION_FAILED, and no directories).
+        guard services.authorize(context, .describe, .cluster) else {
+            return reply(DescribeLogDirsResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue, results: []), context)
+        }
+        return services.offLoop(context) { [services] in
             let logs = services.replicas.logs
             let snapshot = services.metadata.snapshot
             var wanted: [String: [Int32]] = [:]

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -42,7 +43,11 @@ struct FetchHandler: ApiHandler {
             return reply(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, sessionId: 0), context)
         }
         let snapshot = services.metadata.snapshot
-        if request.replica(version: version).id >= 0 {
+        let fromFollower = request.replica(version: version).id >= 0
+        // A follower needs CLUSTER_ACTION on the cluster (brokers have it as super users); a
+        // consumer READ on each topic. Refused partitions get TOPIC_AUTHORIZATION_FAILED, as Kafka answers both.
+        let followerDenied = fromFollower && !services.authorizeClusterAction(context)
+        if fromFollower && !followerDenied {
             // A follower replica: served by the replication engine (Replication/).
             let topics = request.topics.map { topic in
                 let metadata = version >= 13 ? snapshot.topic(id: topic.topicId) : snapshot.topics[topic.topic]
@@ -56,11 +61,14 @@ struct FetchHandler: ApiHandler {
         for topic in request.topics {
             let metadata = version >= 13 ? snapshot.topic(id: topic.topicId) : snapshot.topics[topic.topic]
             let name = metadata?.name ?? topic.topic
+            let readAllowed = !followerDenied && (metadata == nil && version >= 13 || services.authorize(context, .read, topic: name))
             collectedShape.append((name, topic.topicId, topic.partitions.count))
             for partition in topic.partitions {
                 var target = FetchTarget(tp: TopicPartition(name, partition.partition), fetchOffset: partition.fetchOffset,
                                          partitionMaxBytes: Int(partition.partitionMaxBytes))
-                if let metadata, partition.partition >= 0, Int(partition.partition) < metadata.partitions.count {
+                if !readAllowed {
+                    target.error = ApiError(.topicAuthorizationFailed)
+                } else if let metadata, partition.partition >= 0, Int(partition.partition) < metadata.partitions.count {
                     target.error = services.leaderError(target.tp, currentLeaderEpoch: partition.currentLeaderEpoch)
                 } else {
                     target.error = ApiError(version >= 13 && metadata == nil ? .unknownTopicId : .unknownTopicOrPartition)

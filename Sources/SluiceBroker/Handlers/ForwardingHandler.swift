@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// Requests a broker hands to the active controller as they are, at the client's version, and
 /// whose answer it returns unchanged (Kafka's brokers forward these too):
@@ -10,12 +11,20 @@ import NIOCore
 ///
 /// The controller channel follows the controller if it moves; if none answers within 30 s the
 /// connection is closed (these responses have no generic error slot).
+///
+/// With `requires`, the principal needs that operation on the cluster (Kafka's check before it
+/// forwards); `refused` builds the CLUSTER_AUTHORIZATION_FAILED answer otherwise.
 struct ForwardingHandler<Request: KafkaRequest>: ApiHandler {
     static var versions: ClosedRange<Int16> { Request.apiKey.specVersions }
     let services: BrokerServices
+    var requires: AclOperation? = nil
+    var refused: (@Sendable (Request, ApiError) -> Request.Response)? = nil
 
     func handle(_ request: Request, context: RequestContext) -> EventLoopFuture<HandlerReply<Request.Response>> {
-        services.cluster.client.sendFuture(request, version: context.apiVersion, timeoutMs: 30_000, on: context.eventLoop)
+        if let requires, let refused, !services.authorize(context, requires, .cluster) {
+            return reply(refused(request, .clusterAuthorizationFailed), context)
+        }
+        return services.cluster.client.sendFuture(request, version: context.apiVersion, timeoutMs: 30_000, on: context.eventLoop)
             .map { HandlerReply($0) }
     }
 }

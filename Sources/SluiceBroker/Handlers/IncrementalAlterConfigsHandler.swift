@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceStorage
 
@@ -25,6 +26,9 @@ struct IncrementalAlterConfigsHandler: ApiHandler {
                                 resourceName: resource.resourceName)
             let topic: TopicImage
             let configs: [String: String]
+            if let refusal = services.alterConfigsRefusal(context, resourceType: resource.resourceType, name: resource.resourceName) {
+                return loop.makeSucceededFuture(Self.failed(result, refusal))
+            }
             do {
                 guard resource.resourceType == 2 else {
                     throw ApiError(.invalidRequest, "Sluice brokers have no dynamic configs; only topic configs can be altered")

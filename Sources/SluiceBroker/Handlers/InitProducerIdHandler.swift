@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// InitProducerId (key 22), versions 0-5.
@@ -18,6 +19,16 @@ struct InitProducerIdHandler: ApiHandler {
     let services: BrokerServices
 
     func handle(_ request: InitProducerIdRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<InitProducerIdResponse>> {
+        // Transactional: WRITE on the transactional id. Idempotent: IDEMPOTENT_WRITE on the cluster,
+        // or WRITE on some topic (Kafka's authorizeByResourceType).
+        if let transactionalId = request.transactionalId, !transactionalId.isEmpty,
+           !services.authorize(context, .write, .transactionalId(transactionalId)) {
+            return reply(InitProducerIdResponse(errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue), context)
+        }
+        if request.transactionalId?.isEmpty ?? true, !services.authorize(context, .idempotentWrite, .cluster),
+           !services.authorizeByResourceType(context, .write, .topic) {
+            return reply(InitProducerIdResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue), context)
+        }
         if let transactionalId = request.transactionalId, !transactionalId.isEmpty {
             services.logger.info("InitProducerId for transactional id \(transactionalId): transactions are not supported")
             return reply(InitProducerIdResponse(errorCode: ErrorCode.invalidRequest.rawValue), context)

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -27,12 +28,17 @@ struct ListOffsetsHandler: ApiHandler {
         let version = context.apiVersion
         let snapshot = services.metadata.snapshot
         let logs = services.replicas.logs
+        // DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED otherwise), decided on the event loop.
+        let denied = Set(request.topics.map(\.name).filter { !services.authorize(context, .describe, topic: $0) })
         return services.offLoop(context) { [services] in
             var response = ListOffsetsResponse()
             for topic in request.topics {
                 let metadata = snapshot.topics[topic.name]
                 let partitions = topic.partitions.map { partition -> PartitionResponse in
                     let index = partition.partitionIndex
+                    if denied.contains(topic.name) {
+                        return PartitionResponse(partitionIndex: index, errorCode: ErrorCode.topicAuthorizationFailed.rawValue)
+                    }
                     guard let metadata, index >= 0, Int(index) < metadata.partitions.count,
                           let log = logs.log(for: TopicPartition(topic.name, index)) else {
                         return PartitionResponse(partitionIndex: index, errorCode: ErrorCode.unknownTopicOrPartition.rawValue)

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceStorage
 
@@ -8,9 +9,14 @@ import SluiceStorage
 ///   controller id (the active controller, -1 while there is none) and `is_internal`. v2+:
 ///   cluster id. v4+: `allow_auto_topic_creation` (before v4 auto-creation follows only
 ///   `auto.create.topics.enable`). v5+: offline replicas (replicas on fenced or unregistered
-///   brokers). v7+: leader epoch. v8-10: authorized operations are not computed (left at
-///   "unknown"). v9+: flexible. v10+: topic ids. v12: topics may be asked for by id (null
-///   name); an unknown id gives UNKNOWN_TOPIC_ID.
+///   brokers). v7+: leader epoch. v8+: topic authorized operations when asked (v8-10 cluster
+///   ones too): without an authorizer every operation the resource supports, with one the
+///   allowed set (cluster: 0 without DESCRIBE on it). v9+: flexible. v10+: topic ids. v12:
+///   topics may be asked for by id (null name); an unknown id gives UNKNOWN_TOPIC_ID.
+/// - Authorization: listing every topic shows only those the principal may DESCRIBE; a named
+///   topic it may not describe gets TOPIC_AUTHORIZATION_FAILED whether it exists or not; a
+///   missing topic is auto-created only with CREATE on the cluster or on the topic
+///   (TOPIC_AUTHORIZATION_FAILED otherwise).
 /// - Brokers: the registered, unfenced brokers with their client endpoints (as Kafka lists
 ///   alive brokers). A partition without a leader has leader -1 and LEADER_NOT_AVAILABLE.
 /// - Unknown topics are created when allowed and their names are valid (INVALID_TOPIC_EXCEPTION
@@ -31,10 +37,22 @@ struct MetadataHandler: ApiHandler {
         let snapshot = services.metadata.snapshot
         let allowAutoCreate = services.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation)
         let wantsAll = request.topics == nil || (version == 0 && request.topics?.isEmpty == true)
-        let missing = wantsAll ? [] : (request.topics ?? []).compactMap { topic -> String? in
-            guard let name = topic.name, snapshot.topics[name] == nil else { return nil }
+        var denied: [String: ApiError] = [:]
+        for case let name? in (wantsAll ? [] : (request.topics ?? []).map(\.name))
+        where !services.authorize(context, .describe, topic: name) {
+            denied[name] = .topicAuthorizationFailed(name)
+        }
+        var missing = wantsAll ? [] : (request.topics ?? []).compactMap { topic -> String? in
+            guard let name = topic.name, snapshot.topics[name] == nil, denied[name] == nil else { return nil }
             return name
         }
+        if allowAutoCreate && !missing.isEmpty && !services.authorize(context, .create, .cluster) {
+            for name in missing where !services.authorize(context, .create, topic: name) {
+                denied[name] = .topicAuthorizationFailed(name)
+            }
+            missing.removeAll { denied[$0] != nil }
+        }
+        let refusals = denied
         if allowAutoCreate && !missing.isEmpty {
             let loop = context.eventLoop
             return loop.sequentially(missing) { [services] name -> EventLoopFuture<(String, ApiError?)> in
@@ -46,44 +64,74 @@ struct MetadataHandler: ApiHandler {
                     return (name, apiError.code == .topicAlreadyExists ? nil : apiError)
                 }
             }.map { [services] outcomes in
-                var creationErrors: [String: ApiError] = [:]
+                var creationErrors = refusals
                 for case let (name, error?) in outcomes { creationErrors[name] = error }
-                return HandlerReply(build(request, version: version, snapshot: services.metadata.snapshot,
+                return HandlerReply(build(request, context: context, snapshot: services.metadata.snapshot,
                                           creationErrors: creationErrors))
             }
         }
-        return reply(build(request, version: version, snapshot: snapshot, creationErrors: [:]), context)
+        return reply(build(request, context: context, snapshot: snapshot, creationErrors: refusals), context)
     }
 
-    private func build(_ request: MetadataRequest, version: Int16, snapshot: MetadataImage,
+    /// The response; `creationErrors` also holds the topics refused by authorization.
+    private func build(_ request: MetadataRequest, context: RequestContext, snapshot: MetadataImage,
                        creationErrors: [String: ApiError]) -> MetadataResponse {
+        let version = context.apiVersion
         var response = MetadataResponse()
         response.brokers = Self.brokers(snapshot, services: services)
         response.clusterId = snapshot.clusterId
         response.controllerId = services.cluster.controllerId ?? -1
+        if version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations {
+            response.clusterAuthorizedOperations = services.authorize(context, .describe, .cluster)
+                ? services.authorizedOperations(context, .cluster) : 0
+        }
+        response.topics = topics(request, context: context, snapshot: snapshot, creationErrors: creationErrors)
+        if version >= 8 && request.includeTopicAuthorizedOperations {
+            for index in response.topics.indices where response.topics[index].errorCode == 0 {
+                if let name = response.topics[index].name {
+                    response.topics[index].topicAuthorizedOperations = services.authorizedOperations(context, .topic(name))
+                }
+            }
+        }
+        return response
+    }
+
+    private func topics(_ request: MetadataRequest, context: RequestContext, snapshot: MetadataImage,
+                        creationErrors: [String: ApiError]) -> [MetadataResponse.MetadataResponseTopic] {
+        let version = context.apiVersion
+        var topics: [MetadataResponse.MetadataResponseTopic] = []
         let wantsAll = request.topics == nil || (version == 0 && request.topics?.isEmpty == true)
         if wantsAll {
-            response.topics = snapshot.topics.values.sorted { $0.name < $1.name }.map { describe($0, snapshot) }
-            return response
+            return snapshot.topics.values.sorted { $0.name < $1.name }
+                .filter { services.authorize(context, .describe, topic: $0.name) }
+                .map { describe($0, snapshot) }
         }
         for requested in request.topics ?? [] {
             if let name = requested.name {
-                if let topic = snapshot.topics[name] {
-                    response.topics.append(describe(topic, snapshot))
+                if let refusal = creationErrors[name], refusal.code == .topicAuthorizationFailed {
+                    topics.append(.init(errorCode: refusal.code.rawValue, name: name, topicId: .zero))
+                } else if let topic = snapshot.topics[name] {
+                    topics.append(describe(topic, snapshot))
                 } else {
                     let error = creationErrors[name]
                         ?? (try? TopicValidation.validateName(name)).map { _ in ApiError(.unknownTopicOrPartition) }
                         ?? ApiError(.invalidTopicException)
-                    response.topics.append(.init(errorCode: error.code.rawValue, name: name, topicId: .zero))
+                    topics.append(.init(errorCode: error.code.rawValue, name: name, topicId: .zero))
                 }
             } else if let topic = snapshot.topic(id: requested.topicId) {
-                response.topics.append(describe(topic, snapshot))
+                guard services.authorize(context, .describe, topic: topic.name) else {
+                    // Kafka does not say that an id it may not describe exists.
+                    topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: nil,
+                                                 topicId: requested.topicId))
+                    continue
+                }
+                topics.append(describe(topic, snapshot))
             } else {
-                response.topics.append(.init(errorCode: ErrorCode.unknownTopicId.rawValue, name: nil,
+                topics.append(.init(errorCode: ErrorCode.unknownTopicId.rawValue, name: nil,
                                              topicId: requested.topicId))
             }
         }
-        return response
+        return topics
     }
 
     /// The unfenced brokers (this one always included once it serves requests).

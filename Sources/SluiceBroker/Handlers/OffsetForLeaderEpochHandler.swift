@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -29,12 +30,18 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
         let snapshot = services.metadata.snapshot
         let logs = services.replicas.logs
         let engine = services.replicas.engine
+        // Followers have CLUSTER_ACTION; consumers (KIP-320) need DESCRIBE on the topic.
+        let clusterAction = services.authorizeClusterAction(context)
+        let denied = clusterAction ? [] : Set(request.topics.map(\.topic).filter { !services.authorize(context, .describe, topic: $0) })
         return services.offLoop(context) { [services] in
             var response = OffsetForLeaderEpochResponse()
             for topic in request.topics {
                 let metadata = snapshot.topics[topic.topic]
                 let results = topic.partitions.map { partition -> Result in
                     let index = partition.partition
+                    if denied.contains(topic.topic) {
+                        return Result(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, partition: index)
+                    }
                     guard let metadata, index >= 0, Int(index) < metadata.partitions.count,
                           let log = logs.log(for: TopicPartition(topic.topic, index)) else {
                         return Result(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, partition: index)

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -45,8 +46,13 @@ struct ProduceHandler: ApiHandler {
         var futures: [EventLoopFuture<PartitionResponse>] = []
         var shape: [(name: String, count: Int)] = []
         var hinted: Set<Int32> = []
+        // A transactional produce needs WRITE on its transactional id (every partition fails
+        // otherwise); each topic needs WRITE (Kafka checks before existence, so an unauthorized
+        // client learns nothing about which topics exist).
+        let transactionAllowed = request.transactionalId.map { services.authorize(context, .write, .transactionalId($0)) } ?? true
         for topic in request.topicData {
             let metadata = services.metadata.topic(topic.name)
+            let writeAllowed = services.authorize(context, .write, topic: topic.name)
             shape.append((topic.name, topic.partitionData.count))
             for partition in topic.partitionData {
                 let index = partition.index
@@ -55,6 +61,14 @@ struct ProduceHandler: ApiHandler {
                 }
                 guard acks == 0 || acks == 1 || acks == -1 else {
                     futures.append(failed(.invalidRequiredAcks))
+                    continue
+                }
+                guard transactionAllowed else {
+                    futures.append(failed(.transactionalIdAuthorizationFailed, "Transactional Id authorization failed."))
+                    continue
+                }
+                guard writeAllowed else {
+                    futures.append(failed(.topicAuthorizationFailed, "Not authorized to access topics: [\(topic.name)]"))
                     continue
                 }
                 guard let metadata, index >= 0, Int(index) < metadata.partitions.count else {

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// DescribeUserScramCredentials (50), version 0, answered from this broker's metadata image (as
 /// Kafka's brokers do): each user's mechanisms and iteration counts — never salts or keys. A null
@@ -13,6 +14,11 @@ struct DescribeUserScramCredentialsHandler: ApiHandler {
         -> EventLoopFuture<HandlerReply<DescribeUserScramCredentialsResponse>> {
         let credentials = services.cluster.view.image.scramCredentials
         var response = DescribeUserScramCredentialsResponse()
+        guard services.authorize(context, .describe, .cluster) else {
+            response.errorCode = ErrorCode.clusterAuthorizationFailed.rawValue
+            response.errorMessage = ApiError.clusterAuthorizationFailed.message
+            return reply(response, context)
+        }
         response.errorMessage = nil
         let requested = request.users?.map(\.name) ?? []
         let names = requested.isEmpty ? credentials.keys.sorted() : requested

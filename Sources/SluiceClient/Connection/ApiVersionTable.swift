@@ -40,6 +40,9 @@ public struct ApiVersionTable: Sendable, Hashable {
         .saslAuthenticate: 0...2,
         .describeUserScramCredentials: 0...0,
         .alterUserScramCredentials: 0...0,
+        .describeAcls: 1...3,
+        .createAcls: 1...3,
+        .deleteAcls: 1...3,
         .consumerGroupHeartbeat: 0...1,
         .consumerGroupDescribe: 0...0,
     ]

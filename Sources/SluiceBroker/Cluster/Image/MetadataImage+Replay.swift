@@ -78,6 +78,10 @@ extension MetadataImage {
                 return "removal of unknown SCRAM credential \(name) \(mechanism.rawValue)"
             }
             if scramCredentials[name]?.isEmpty == true { scramCredentials[name] = nil }
+        case let .accessControlEntry(id, binding):
+            guard addAcl(id: id, binding) else { return "ACL \(id) exists already" }
+        case .removeAccessControlEntry(let id):
+            guard removeAcl(id: id) else { return "removal of unknown ACL \(id)" }
         case .beginTransaction, .endTransaction, .abortTransaction:
             // Framing: which records take effect together is the loader's business
             // (``MetadataLoader``); the records themselves change nothing.
@@ -105,6 +109,9 @@ extension MetadataImage {
             for (mechanism, credential) in credentials.sorted(by: { $0.key < $1.key }) {
                 records.append(.userScramCredential(name: name, mechanism: mechanism, credential: credential))
             }
+        }
+        for (id, binding) in aclsById.sorted(by: { $0.value < $1.value }) {
+            records.append(.accessControlEntry(id: id, binding: binding))
         }
         if nextProducerIdBlock > 0 {
             records.append(.producerIds(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerIdBlock))

@@ -24,10 +24,29 @@ public struct MetadataImage: Sendable, Equatable {
     /// SCRAM credentials by user and mechanism (`UserScramCredentialRecord`): what SCRAM
     /// authentication checks on every broker.
     public var scramCredentials: [String: [ScramMechanism: ScramCredential]] = [:]
+    /// ACLs by id (`AccessControlEntryRecord`): DeleteAcls removes them by id.
+    public private(set) var aclsById: [KafkaUUID: AclBinding] = [:]
+    /// The same ACLs arranged for the authorizer (``StandardAuthorizer``), on every broker.
+    public private(set) var acls = AclIndex()
 
     public init() {}
 
     public func topic(_ name: String) -> TopicImage? { topics[name] }
+
+    /// Adds an ACL; false when its id is taken.
+    mutating func addAcl(id: KafkaUUID, _ binding: AclBinding) -> Bool {
+        guard aclsById[id] == nil else { return false }
+        aclsById[id] = binding
+        acls.insert(binding)
+        return true
+    }
+
+    /// Removes the ACL of `id`; false when there is none.
+    mutating func removeAcl(id: KafkaUUID) -> Bool {
+        guard let binding = aclsById.removeValue(forKey: id) else { return false }
+        acls.remove(binding)
+        return true
+    }
 
     public func topic(id: KafkaUUID) -> TopicImage? { topicNames[id].flatMap { topics[$0] } }
 

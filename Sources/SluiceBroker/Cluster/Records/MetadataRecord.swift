@@ -37,6 +37,10 @@ public enum MetadataRecord: Sendable, Equatable {
     case userScramCredential(name: String, mechanism: ScramMechanism, credential: ScramCredential)
     /// A user's SCRAM credential for one mechanism removed (`RemoveUserScramCredentialRecord`).
     case removeUserScramCredential(name: String, mechanism: ScramMechanism)
+    /// An ACL added (Kafka's `AccessControlEntryRecord`): its id and its binding.
+    case accessControlEntry(id: KafkaUUID, binding: AclBinding)
+    /// An ACL removed by id (Kafka's `RemoveAccessControlEntryRecord`).
+    case removeAccessControlEntry(id: KafkaUUID)
     /// Kafka's `BeginTransactionRecord` (KIP-868): the records up to the matching
     /// `endTransaction`, over as many batches as they need, take effect together; `name` says
     /// what for (logs).
@@ -63,6 +67,8 @@ public enum MetadataRecord: Sendable, Equatable {
         case .userScramCredential: return 11
         case .removeUserScramCredential: return 12
         case .brokerShutdownChange: return 17
+        case .accessControlEntry: return 18
+        case .removeAccessControlEntry: return 19
         case .beginTransaction: return 23
         case .endTransaction: return 24
         case .abortTransaction: return 25

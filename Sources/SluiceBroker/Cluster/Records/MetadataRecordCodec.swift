@@ -119,6 +119,19 @@ public enum MetadataRecordCodec {
         case let .removeUserScramCredential(name, mechanism):
             w.writeString(name, compact: true)
             w.writeInt8(mechanism.wireType)
+        case let .accessControlEntry(id, binding):
+            // Kafka's field order: Id, ResourceType, ResourceName, PatternType, Principal, Host,
+            // Operation, PermissionType.
+            w.writeUUID(id)
+            w.writeInt8(binding.pattern.resourceType.code)
+            w.writeString(binding.pattern.name, compact: true)
+            w.writeInt8(binding.pattern.patternType.code)
+            w.writeString(binding.entry.principal, compact: true)
+            w.writeString(binding.entry.host, compact: true)
+            w.writeInt8(binding.entry.operation.code)
+            w.writeInt8(binding.entry.permission.code)
+        case .removeAccessControlEntry(let id):
+            w.writeUUID(id)
         case .beginTransaction(let name):
             w.writeNullableString(name, compact: true)
         case .endTransaction:
@@ -207,6 +220,24 @@ public enum MetadataRecordCodec {
             return .userScramCredential(name: name, mechanism: mechanism, credential: credential)
         case 12:
             return .removeUserScramCredential(name: try r.readString(compact: true), mechanism: try readScramMechanism(&r))
+        case 18:
+            let id = try r.readUUID()
+            let resourceType = try r.readInt8()
+            let name = try r.readString(compact: true)
+            let patternType = try r.readInt8()
+            let principal = try r.readString(compact: true)
+            let host = try r.readString(compact: true)
+            let operation = try r.readInt8()
+            let permission = try r.readInt8()
+            guard let type = AclResourceType(code: resourceType), let pattern = AclPatternType(code: patternType),
+                  let op = AclOperation(code: operation), let perm = AclPermissionType(code: permission) else {
+                throw MetadataRecordError("ACL record \(id) has unknown codes")
+            }
+            let binding = AclBinding(AclResourcePattern(type, name, pattern),
+                                     AccessControlEntry(principal: principal, host: host, operation: op, permission: perm))
+            return .accessControlEntry(id: id, binding: binding)
+        case 19:
+            return .removeAccessControlEntry(id: try r.readUUID())
         case 23:
             return .beginTransaction(name: try r.readNullableString(compact: true))
         case 24:

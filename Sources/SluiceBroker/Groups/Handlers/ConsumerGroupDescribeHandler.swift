@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// ConsumerGroupDescribe (key 69), version 0 (Kafka 4.0's v1 adds member types, which are not in
 /// the message specs Sluice is generated from).
@@ -15,13 +16,24 @@ struct ConsumerGroupDescribeHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...0
     let coordinator: GroupCoordinator
     let image: @Sendable () -> MetadataImage
+    /// DESCRIBE on each group (GROUP_AUTHORIZATION_FAILED otherwise); authorized operations are the principal's.
+    var access = RequestAuthorization.allowAll
 
     func handle(_ request: ConsumerGroupDescribeRequest,
                 context: RequestContext) -> EventLoopFuture<HandlerReply<ConsumerGroupDescribeResponse>> {
         let image = image()
         let groups = request.groupIds.map { groupId in
-            Self.describedGroup(coordinator.describeConsumerGroup(groupId), image: image,
-                                includeOperations: request.includeAuthorizedOperations)
+            guard access(context, .describe, .group(groupId)) else {
+                return ConsumerGroupDescribeResponse.DescribedGroup(
+                    errorCode: ErrorCode.groupAuthorizationFailed.rawValue, errorMessage: ApiError.groupAuthorizationFailed.message,
+                    groupId: groupId, authorizedOperations: Int32.min)
+            }
+            var described = Self.describedGroup(coordinator.describeConsumerGroup(groupId), image: image,
+                                                includeOperations: request.includeAuthorizedOperations)
+            if described.authorizedOperations != Int32.min {
+                described.authorizedOperations = access.operations(context, .group(groupId))
+            }
+            return described
         }
         return reply(ConsumerGroupDescribeResponse(groups: groups), context)
     }

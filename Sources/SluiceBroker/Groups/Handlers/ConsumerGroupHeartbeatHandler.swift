@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// ConsumerGroupHeartbeat (key 68), versions 0-1: KIP-848's consumer group protocol.
 ///
@@ -16,9 +17,14 @@ struct ConsumerGroupHeartbeatHandler: ApiHandler {
     let coordinator: GroupCoordinator
     /// The broker's metadata image (the group resolves topic names and ids against it).
     let image: @Sendable () -> MetadataImage
+    /// READ on the group (GROUP_AUTHORIZATION_FAILED otherwise), as Kafka checks.
+    var access = RequestAuthorization.allowAll
 
     func handle(_ request: ConsumerGroupHeartbeatRequest,
                 context: RequestContext) -> EventLoopFuture<HandlerReply<ConsumerGroupHeartbeatResponse>> {
+        guard access(context, .read, .group(request.groupId)) else {
+            return reply(Self.response(.failure(.groupAuthorizationFailed)), context)
+        }
         coordinator.noteTopics(image())
         let input = Self.input(request, version: context.apiVersion, clientId: context.clientId,
                                clientHost: context.clientHost)

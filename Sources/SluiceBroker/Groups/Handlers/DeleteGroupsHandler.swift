@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// DeleteGroups (key 42), versions 0-2.
@@ -6,11 +7,22 @@ import NIOCore
 /// - v0-1; v2: flexible. Each group: NONE once its offsets and metadata are tombstoned in
 ///   `__consumer_offsets`; NON_EMPTY_GROUP while it has members; GROUP_ID_NOT_FOUND when unknown.
 struct DeleteGroupsHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...2
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...2
 
     func handle(_ request: DeleteGroupsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<DeleteGroupsResponse>> {
-        handle(request, on: context.eventLoop).map { HandlerReply($0) }
+        // DELETE on each group: the refused ones are answered here, the others deleted.
+        var allowedRequest = request
+        allowedRequest.groupsNames = request.groupsNames.filter { access(context, .delete, .group($0)) }
+        return handle(allowedRequest, on: context.eventLoop).map { allowed in
+            var byGroup: [String: DeleteGroupsResponse.DeletableGroupResult] = [:]
+            for result in allowed.results { byGroup[result.groupId] = result }
+            return HandlerReply(DeleteGroupsResponse(results: request.groupsNames.map {
+                byGroup[$0] ?? .init(groupId: $0, errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
+            }))
+        }
     }
 
     func handle(_ request: DeleteGroupsRequest, on eventLoop: any EventLoop) -> EventLoopFuture<DeleteGroupsResponse> {

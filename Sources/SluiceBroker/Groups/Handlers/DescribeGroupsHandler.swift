@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// DescribeGroups (key 15), versions 0-5.
@@ -8,15 +9,29 @@ import NIOCore
 /// - As in Kafka, member metadata and assignments (returned byte for byte) are filled in only for
 ///   a stable group, and an unknown group is described as `Dead` with no error.
 struct DescribeGroupsHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...5
 
     /// READ (3), DELETE (6) and DESCRIBE (8) as Kafka's ACL operation bits.
     static let groupOperations: Int32 = (1 << 3) | (1 << 6) | (1 << 8)
 
     func handle(_ request: DescribeGroupsRequest,
                 context: RequestContext) -> EventLoopFuture<HandlerReply<DescribeGroupsResponse>> {
-        reply(handle(request, version: context.apiVersion), context)
+        var response = handle(request, version: context.apiVersion)
+        // DESCRIBE on each group; authorized operations are the principal's.
+        for index in response.groups.indices {
+            let group = AclResource.group(response.groups[index].groupId)
+            if !access(context, .describe, group) {
+                response.groups[index] = .init(errorCode: ErrorCode.groupAuthorizationFailed.rawValue,
+                                               groupId: response.groups[index].groupId, groupState: "", protocolType: "",
+                                               protocolData: "", members: [], authorizedOperations: Int32.min)
+            } else if context.apiVersion >= 3 && request.includeAuthorizedOperations {
+                response.groups[index].authorizedOperations = access.operations(context, group)
+            }
+        }
+        return reply(response, context)
     }
 
     func handle(_ request: DescribeGroupsRequest, version: Int16) -> DescribeGroupsResponse {

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceSecurity
 
 /// FindCoordinator (key 10), versions 0-6.
 ///
@@ -33,6 +34,19 @@ struct FindCoordinatorHandler: ApiHandler {
             return reply(Self.response(answers, version: version), context)
         }
         let services = services
+        // DESCRIBE on each group: refused keys are answered GROUP_AUTHORIZATION_FAILED.
+        let denied = Set(keys.filter { !services.authorize(context, .describe, .group($0)) })
+        if !denied.isEmpty {
+            let answers = keys.map { key -> Coordinator in
+                guard !denied.contains(key) else {
+                    return Coordinator(key: key, nodeId: -1, host: "", port: -1,
+                                       errorCode: ErrorCode.groupAuthorizationFailed.rawValue,
+                                       errorMessage: ApiError.groupAuthorizationFailed.message)
+                }
+                return Self.locate(key, topic: services.metadata.topic(OffsetsTopic.name), services: services)
+            }
+            return reply(Self.response(answers, version: version), context)
+        }
         if services.metadata.topic(OffsetsTopic.name) == nil {
             return services.ensureOffsetsTopic(on: context.eventLoop)
                 .map(Optional.some)

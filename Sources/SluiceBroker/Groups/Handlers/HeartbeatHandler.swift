@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// Heartbeat (key 12), versions 0-4.
@@ -7,11 +8,16 @@ import NIOCore
 /// - REBALANCE_IN_PROGRESS tells a member to rejoin; ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID and
 ///   FENCED_INSTANCE_ID that it is no longer a member of the current generation.
 struct HeartbeatHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...4
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...4
 
     func handle(_ request: HeartbeatRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<HeartbeatResponse>> {
-        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+        guard access(context, .read, .group(request.groupId)) else {
+            return reply(HeartbeatResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue), context)
+        }
+        return handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
     }
 
     func handle(_ request: HeartbeatRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<HeartbeatResponse> {

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// JoinGroup (key 11), versions 0-9.
@@ -11,11 +12,16 @@ import NIOCore
 ///   ignored here). v9: `skip_assignment` for a static leader rejoining a stable group.
 /// - Member metadata is returned to the leader byte for byte.
 struct JoinGroupHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...9
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...9
 
     func handle(_ request: JoinGroupRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<JoinGroupResponse>> {
-        handle(request, version: context.apiVersion, clientId: context.clientId, clientHost: context.clientHost,
+        guard access(context, .read, .group(request.groupId)) else {
+            return reply(Self.response(.failure(.groupAuthorizationFailed, memberId: ""), version: context.apiVersion), context)
+        }
+        return handle(request, version: context.apiVersion, clientId: context.clientId, clientHost: context.clientHost,
                on: context.eventLoop).map { HandlerReply($0) }
     }
 

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// LeaveGroup (key 13), versions 0-5.
@@ -7,11 +8,16 @@ import NIOCore
 ///   by member id and instance id (an empty member id removes a static member by its instance
 ///   id: KIP-345's admin removal), each with its own error. v4: flexible. v5: a reason per member.
 struct LeaveGroupHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...5
 
     func handle(_ request: LeaveGroupRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<LeaveGroupResponse>> {
-        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+        guard access(context, .read, .group(request.groupId)) else {
+            return reply(LeaveGroupResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue), context)
+        }
+        return handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
     }
 
     func handle(_ request: LeaveGroupRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<LeaveGroupResponse> {

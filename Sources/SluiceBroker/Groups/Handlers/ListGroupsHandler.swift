@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// ListGroups (key 16), versions 0-5.
@@ -10,11 +11,18 @@ import NIOCore
 /// - Groups that only store offsets are listed with an empty protocol type, as in Kafka.
 ///   COORDINATOR_LOAD_IN_PROGRESS while an offsets partition is still loading.
 struct ListGroupsHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...5
 
     func handle(_ request: ListGroupsRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<ListGroupsResponse>> {
-        reply(handle(request, version: context.apiVersion), context)
+        var response = handle(request, version: context.apiVersion)
+        // DESCRIBE on the cluster lists every group; otherwise those the principal may describe.
+        if !access(context, .describe, .cluster) {
+            response.groups = response.groups.filter { access(context, .describe, .group($0.groupId)) }
+        }
+        return reply(response, context)
     }
 
     func handle(_ request: ListGroupsRequest, version: Int16) -> ListGroupsResponse {

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -21,18 +22,32 @@ struct OffsetCommitHandler: ApiHandler {
     let coordinator: GroupCoordinator
     /// Whether a partition exists (commits for others are refused).
     let partitionExists: @Sendable (TopicPartition) -> Bool
+    /// READ on the group and on each topic.
+    var access = RequestAuthorization.allowAll
 
     func handle(_ request: OffsetCommitRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<OffsetCommitResponse>> {
-        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+        // READ on the group (every partition fails otherwise), READ on each topic.
+        guard access(context, .read, .group(request.groupId)) else {
+            var errors: [TopicPartition: ErrorCode] = [:]
+            for topic in request.topics {
+                for p in topic.partitions { errors[TopicPartition(topic.name, p.partitionIndex)] = .groupAuthorizationFailed }
+            }
+            return reply(Self.response(request, errors: errors), context)
+        }
+        let denied = Set(request.topics.map(\.name).filter { !access(context, .read, .topic($0)) })
+        return handle(request, version: context.apiVersion, on: context.eventLoop, deniedTopics: denied).map { HandlerReply($0) }
     }
 
-    func handle(_ request: OffsetCommitRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<OffsetCommitResponse> {
+    func handle(_ request: OffsetCommitRequest, version: Int16, on eventLoop: any EventLoop,
+                deniedTopics: Set<String> = []) -> EventLoopFuture<OffsetCommitResponse> {
         var refused: [TopicPartition: ErrorCode] = [:]
         var entries: [OffsetCommitEntry] = []
         for topic in request.topics {
             for p in topic.partitions {
                 let tp = TopicPartition(topic.name, p.partitionIndex)
-                if partitionExists(tp) {
+                if deniedTopics.contains(topic.name) {
+                    refused[tp] = .topicAuthorizationFailed
+                } else if partitionExists(tp) {
                     entries.append(Self.entry(p, topic: topic.name, version: version))
                 } else {
                     refused[tp] = .unknownTopicOrPartition

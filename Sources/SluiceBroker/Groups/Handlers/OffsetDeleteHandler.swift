@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -9,11 +10,32 @@ import SluiceStorage
 ///   subscribe to (GROUP_SUBSCRIBED_TO_TOPIC for the others). GROUP_ID_NOT_FOUND for unknown
 ///   groups; NON_EMPTY_GROUP for active groups of other protocol types.
 struct OffsetDeleteHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...0
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...0
 
     func handle(_ request: OffsetDeleteRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<OffsetDeleteResponse>> {
-        handle(request, on: context.eventLoop).map { HandlerReply($0) }
+        // DELETE on the group; READ on each topic (TOPIC_AUTHORIZATION_FAILED, its offsets kept).
+        guard access(context, .delete, .group(request.groupId)) else {
+            return reply(OffsetDeleteResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue), context)
+        }
+        let denied = Set(request.topics.map(\.name).filter { !access(context, .read, .topic($0)) })
+        guard !denied.isEmpty else { return handle(request, on: context.eventLoop).map { HandlerReply($0) } }
+        var allowedRequest = request
+        allowedRequest.topics = request.topics.filter { !denied.contains($0.name) }
+        return handle(allowedRequest, on: context.eventLoop).map { allowed in
+            var response = allowed
+            if response.errorCode == 0 {
+                response.topics = request.topics.map { topic in
+                    if let found = allowed.topics.first(where: { $0.name == topic.name }), !denied.contains(topic.name) { return found }
+                    return .init(name: topic.name, partitions: topic.partitions.map {
+                        .init(partitionIndex: $0.partitionIndex, errorCode: ErrorCode.topicAuthorizationFailed.rawValue)
+                    })
+                }
+            }
+            return HandlerReply(response)
+        }
     }
 
     func handle(_ request: OffsetDeleteRequest, on eventLoop: any EventLoop) -> EventLoopFuture<OffsetDeleteResponse> {

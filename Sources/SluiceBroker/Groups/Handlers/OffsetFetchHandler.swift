@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 import SluiceBase
 import SluiceStorage
@@ -14,11 +15,65 @@ import SluiceStorage
 /// - A partition without a committed offset gets offset -1, metadata "" and no error. Lag tools
 ///   pair these offsets with ListOffsets' end offsets.
 struct OffsetFetchHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...9
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...9
 
     func handle(_ request: OffsetFetchRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<OffsetFetchResponse>> {
-        reply(handle(request, version: context.apiVersion), context)
+        let version = context.apiVersion
+        var response = handle(request, version: version)
+        // DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), DESCRIBE on each topic: a topic asked
+        // for by name answers TOPIC_AUTHORIZATION_FAILED, one listed as "all" is left out.
+        let visible: (String) -> Bool = { access(context, .describe, .topic($0)) }
+        if version >= 8 {
+            for (index, group) in request.groups.enumerated() where index < response.groups.count {
+                if !access(context, .describe, .group(group.groupId)) {
+                    response.groups[index] = .init(groupId: group.groupId, topics: [],
+                                                   errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
+                } else {
+                    response.groups[index].topics = Self.restrict(response.groups[index].topics, all: group.topics == nil,
+                                                                  visible: visible)
+                }
+            }
+            return reply(response, context)
+        }
+        guard access(context, .describe, .group(request.groupId)) else {
+            let code = ErrorCode.groupAuthorizationFailed.rawValue
+            if version >= 2 { return reply(OffsetFetchResponse(topics: [], errorCode: code), context) }
+            return reply(OffsetFetchResponse(topics: (request.topics ?? []).map { topic in
+                .init(name: topic.name, partitions: topic.partitionIndexes.map {
+                    .init(partitionIndex: $0, committedOffset: -1, committedLeaderEpoch: -1, metadata: "", errorCode: code)
+                })
+            }), context)
+        }
+        let all = version >= 2 && request.topics == nil
+        response.topics = response.topics.compactMap { topic in
+            if visible(topic.name) { return topic }
+            if all { return nil }
+            var refused = topic
+            refused.partitions = topic.partitions.map {
+                .init(partitionIndex: $0.partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+                      errorCode: ErrorCode.topicAuthorizationFailed.rawValue)
+            }
+            return refused
+        }
+        return reply(response, context)
+    }
+
+    /// v8+ topics: those the principal may not describe are left out of "all", refused when named.
+    private static func restrict(_ topics: [OffsetFetchResponse.OffsetFetchResponseTopics], all: Bool,
+                                 visible: (String) -> Bool) -> [OffsetFetchResponse.OffsetFetchResponseTopics] {
+        topics.compactMap { topic in
+            if visible(topic.name) { return topic }
+            if all { return nil }
+            var refused = topic
+            refused.partitions = topic.partitions.map {
+                .init(partitionIndex: $0.partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+                      errorCode: ErrorCode.topicAuthorizationFailed.rawValue)
+            }
+            return refused
+        }
     }
 
     func handle(_ request: OffsetFetchRequest, version: Int16) -> OffsetFetchResponse {

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceSecurity
 import NIOCore
 
 /// SyncGroup (key 14), versions 0-5.
@@ -9,11 +10,16 @@ import NIOCore
 /// - The leader's assignments are written to `__consumer_offsets` before anyone gets theirs;
 ///   each member's assignment comes back byte for byte.
 struct SyncGroupHandler: ApiHandler {
-    static let versions: ClosedRange<Int16> = 0...5
     let coordinator: GroupCoordinator
+    /// Authorization (Kafka's checks on this API).
+    var access = RequestAuthorization.allowAll
+    static let versions: ClosedRange<Int16> = 0...5
 
     func handle(_ request: SyncGroupRequest, context: RequestContext) -> EventLoopFuture<HandlerReply<SyncGroupResponse>> {
-        handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
+        guard access(context, .read, .group(request.groupId)) else {
+            return reply(Self.response(SyncGroupResult(error: .groupAuthorizationFailed)), context)
+        }
+        return handle(request, version: context.apiVersion, on: context.eventLoop).map { HandlerReply($0) }
     }
 
     func handle(_ request: SyncGroupRequest, version: Int16, on eventLoop: any EventLoop) -> EventLoopFuture<SyncGroupResponse> {

@@ -57,21 +57,23 @@ extension HandlerRegistry {
     /// `group.protocol=consumer` consumer fails).
     mutating func registerGroupHandlers(services: BrokerServices) {
         let coordinator = services.groups
+        let access = services.requestAuthorization
         register(FindCoordinatorHandler(services: services))
-        register(JoinGroupHandler(coordinator: coordinator))
-        register(SyncGroupHandler(coordinator: coordinator))
-        register(HeartbeatHandler(coordinator: coordinator))
-        register(LeaveGroupHandler(coordinator: coordinator))
-        register(OffsetCommitHandler(coordinator: coordinator, partitionExists: { [services] in services.partitionExists($0) }))
-        register(OffsetFetchHandler(coordinator: coordinator))
-        register(ListGroupsHandler(coordinator: coordinator))
-        register(DescribeGroupsHandler(coordinator: coordinator))
-        register(DeleteGroupsHandler(coordinator: coordinator))
-        register(OffsetDeleteHandler(coordinator: coordinator))
+        register(JoinGroupHandler(coordinator: coordinator, access: access))
+        register(SyncGroupHandler(coordinator: coordinator, access: access))
+        register(HeartbeatHandler(coordinator: coordinator, access: access))
+        register(LeaveGroupHandler(coordinator: coordinator, access: access))
+        register(OffsetCommitHandler(coordinator: coordinator, partitionExists: { [services] in services.partitionExists($0) },
+                                     access: access))
+        register(OffsetFetchHandler(coordinator: coordinator, access: access))
+        register(ListGroupsHandler(coordinator: coordinator, access: access))
+        register(DescribeGroupsHandler(coordinator: coordinator, access: access))
+        register(DeleteGroupsHandler(coordinator: coordinator, access: access))
+        register(OffsetDeleteHandler(coordinator: coordinator, access: access))
         if coordinator.config.consumerProtocolEnabled {
             let image: @Sendable () -> MetadataImage = { [services] in services.metadata.snapshot }
-            register(ConsumerGroupHeartbeatHandler(coordinator: coordinator, image: image))
-            register(ConsumerGroupDescribeHandler(coordinator: coordinator, image: image))
+            register(ConsumerGroupHeartbeatHandler(coordinator: coordinator, image: image, access: access))
+            register(ConsumerGroupDescribeHandler(coordinator: coordinator, image: image, access: access))
         }
     }
 }
