@@ -167,6 +167,9 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
     case batchTooLarge(size: Int, limit: Int)
     case invalidTimestamp(Int64)
     case invalidBatch(RecordBatchError)
+    /// Records of a batch refused one by one (KIP-467): nothing is appended, and the producer
+    /// learns which records were at fault (Kafka's `RecordValidationException`).
+    case recordsRejected(RejectedRecords)
 
     public var errorCode: ErrorCode {
         switch self {
@@ -177,6 +180,7 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
         case .batchTooLarge: return .messageTooLarge
         case .invalidTimestamp: return .invalidTimestamp
         case let .invalidBatch(e): return e.errorCode
+        case let .recordsRejected(r): return r.errorCode
         }
     }
 
@@ -192,6 +196,7 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
             return "the record batch is \(size) bytes, larger than the limit of \(limit) bytes"
         case let .invalidTimestamp(timestamp): return "invalid timestamp \(timestamp)"
         case let .invalidBatch(e): return "\(e)"
+        case let .recordsRejected(r): return r.message
         }
     }
 }

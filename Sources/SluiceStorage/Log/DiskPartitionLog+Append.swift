@@ -10,7 +10,8 @@ extension DiskPartitionLog {
     /// answers ``LogAppendError/duplicate(_:)`` for the whole append (produce requests carry one
     /// batch per partition).
     public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64) throws -> LogAppendInfo {
-        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits })
+        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits }, now: now,
+                                                         partition: topicPartition.description)
         if batches.count == 1 && batches[0].totalSize <= Segment.smallWriteBytes {
             return try appendOne(batches[0], leaderEpoch: leaderEpoch, now: now)
         }
