@@ -19,12 +19,15 @@ final class ClusterHarness {
     /// The client listener's name and the lines added to every broker's properties (security).
     let clientListener: String
     let extraProperties: [String]
+    /// Lines added to one broker's properties (e.g. its `broker.rack`), by broker id.
+    let brokerProperties: [Int32: [String]]
 
     /// `parent`: where the cluster's directory goes (the temporary directory by default).
     init(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT", extraProperties: [String] = [],
-         parent: URL = FileManager.default.temporaryDirectory) throws {
+         brokerProperties: [Int32: [String]] = [:], parent: URL = FileManager.default.temporaryDirectory) throws {
         self.clientListener = clientListener
         self.extraProperties = extraProperties
+        self.brokerProperties = brokerProperties
         directory = parent.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.sessionTimeoutMs = sessionTimeoutMs
@@ -57,7 +60,7 @@ final class ClusterHarness {
             controller.quorum.fetch.timeout.ms=1000
             group.consumer.heartbeat.interval.ms=500
             group.consumer.session.timeout.ms=6000
-            """ + extraProperties.map { "\n" + $0 }.joined()
+            """ + (extraProperties + (brokerProperties[id] ?? [])).map { "\n" + $0 }.joined()
         try text.write(toFile: "\(directory)/broker-\(id).properties", atomically: true, encoding: .utf8)
     }
 
