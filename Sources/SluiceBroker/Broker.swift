@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceSecurity
 import SluiceStorage
 
@@ -17,7 +18,7 @@ import SluiceStorage
 public final class Broker: Sendable {
     public let config: BrokerConfig
     /// The address clients are told to connect to (bound port filled in).
-    public let advertised: HostAndPort
+    public let advertised: BrokerAddress
     /// The address the client listener is bound to.
     public let boundAddress: SocketAddress
     /// The controller listener's bound address, on voters that have one.
@@ -35,7 +36,7 @@ public final class Broker: Sendable {
     private let logs: any LogDirectory
     private let certificateReload: RepeatedTask?
 
-    private init(config: BrokerConfig, advertised: HostAndPort, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
+    private init(config: BrokerConfig, advertised: BrokerAddress, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
                  cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
                  group: MultiThreadedEventLoopGroup, quorumGroup: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
                  logs: any LogDirectory, certificateReload: RepeatedTask?) {

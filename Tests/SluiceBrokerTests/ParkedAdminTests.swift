@@ -5,6 +5,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceStorage
 import Testing
 @testable import SluiceBroker
@@ -20,7 +21,7 @@ import Testing
 /// waits for a controller.
 @Suite struct ParkedAdminTests {
     static let topic = "stable"
-    static let tp = SluiceStorage.TopicPartition(topic, 0)
+    static let tp = TopicPartition(topic, 0)
 
     @Test func fetchesAndReplicationGoOnWhileAdminRequestsWaitForTheController() async throws {
         // Two I/O threads per broker: fewer than the admin requests parked on each.

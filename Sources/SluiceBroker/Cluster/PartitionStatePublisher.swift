@@ -61,8 +61,6 @@ final class PartitionStatePublisher: Sendable {
         if first { queue.async { [self] in deliverLatest() } }
     }
 
-    var isStarted: Bool { state.withLockedValue { $0.started } }
-
     /// Completes (on `loop`) once everything published so far has been delivered: a job queued
     /// behind the deliveries already queued. Nothing waits on a thread meanwhile — listeners may
     /// take a while (creating or deleting logs), and the caller may be an event loop.
