@@ -15,6 +15,12 @@ public struct LogConfig: Sendable, Equatable {
     public var indexIntervalBytes: Int32 = 4096
     public var maxMessageBytes: Int32 = 1_048_588
     public var messageTimestampType: String = "CreateTime"
+    /// How far before / after the broker's clock a create-time timestamp may be (KIP-937);
+    /// unbounded by default, as in Kafka. See ``effectiveTimestampBeforeMaxMs``.
+    public var messageTimestampBeforeMaxMs: Int64 = Int64.max
+    public var messageTimestampAfterMaxMs: Int64 = Int64.max
+    /// Deprecated (Kafka 3.6+): the bound on both sides when the two above are left unbounded.
+    public var messageTimestampDifferenceMaxMs: Int64 = Int64.max
     public var minCleanableDirtyRatio: Double = 0.5
     public var minCompactionLagMs: Int64 = 0
     public var maxCompactionLagMs: Int64 = Int64.max
@@ -27,6 +33,12 @@ public struct LogConfig: Sendable, Equatable {
     public var segmentJitterMs: Int64 = 0
     public var uncleanLeaderElectionEnable: Bool = false
     public var preallocate: Bool = false
+    /// Deprecated keys Kafka 3.9 still accepts (KIP-724): stored and described, never applied.
+    /// `message.format.version` has no effect once the cluster speaks magic 2 only (Kafka ignores
+    /// it from 3.0 on); Sluice always converts batches for Fetch v0-3, whatever
+    /// `message.downconversion.enable` says.
+    public var messageFormatVersion: String = "3.0-IV1"
+    public var messageDownconversionEnable: Bool = true
 
     public init() {}
 
@@ -39,6 +51,16 @@ public struct LogConfig: Sendable, Equatable {
     }
 
     public var usesLogAppendTime: Bool { messageTimestampType == "LogAppendTime" }
+
+    /// `message.timestamp.before.max.ms`, or the deprecated `message.timestamp.difference.max.ms`
+    /// when it is left unbounded (Kafka 3.9's `LogConfig` rule); likewise for after.
+    public var effectiveTimestampBeforeMaxMs: Int64 {
+        messageTimestampBeforeMaxMs != Int64.max ? messageTimestampBeforeMaxMs : messageTimestampDifferenceMaxMs
+    }
+
+    public var effectiveTimestampAfterMaxMs: Int64 {
+        messageTimestampAfterMaxMs != Int64.max ? messageTimestampAfterMaxMs : messageTimestampDifferenceMaxMs
+    }
 
     /// Sets one config by its Kafka name, validating the value.
     public mutating func set(_ key: String, to value: String) throws {
@@ -159,6 +181,19 @@ extension LogConfig {
         }),
         int64("max.compaction.lag.ms", broker: "log.cleaner.max.compaction.lag.ms", min: 1, \.maxCompactionLagMs),
         int64("min.compaction.lag.ms", broker: "log.cleaner.min.compaction.lag.ms", min: 0, \.minCompactionLagMs),
+        bool("message.downconversion.enable", broker: "log.message.downconversion.enable", \.messageDownconversionEnable),
+        ConfigDefinition(name: "message.format.version", brokerKey: "log.message.format.version",
+                         read: { $0.messageFormatVersion }, apply: { text, c in
+            let v = text.trimmingCharacters(in: .whitespaces)
+            guard isKafkaVersion(v) else {
+                throw StorageError.invalidConfig("Invalid value \(text) for configuration message.format.version: Version \(text) is not a valid version")
+            }
+            c.messageFormatVersion = v
+        }),
+        int64("message.timestamp.after.max.ms", broker: "log.message.timestamp.after.max.ms", min: 0, \.messageTimestampAfterMaxMs),
+        int64("message.timestamp.before.max.ms", broker: "log.message.timestamp.before.max.ms", min: 0, \.messageTimestampBeforeMaxMs),
+        int64("message.timestamp.difference.max.ms", broker: "log.message.timestamp.difference.max.ms", min: 0,
+              \.messageTimestampDifferenceMaxMs),
         oneOf("message.timestamp.type", broker: "log.message.timestamp.type", ["CreateTime", "LogAppendTime"], \.messageTimestampType),
         int32("min.insync.replicas", broker: "min.insync.replicas", min: 1, \.minInsyncReplicas),
         bool("preallocate", broker: "log.preallocate", \.preallocate),
@@ -170,4 +205,21 @@ extension LogConfig {
         int64("segment.ms", broker: "log.roll.ms", min: 1, \.segmentMs),
         bool("unclean.leader.election.enable", broker: "unclean.leader.election.enable", \.uncleanLeaderElectionEnable),
     ]
+}
+
+extension LogConfig {
+    /// A version as Kafka's `MetadataVersionValidator` accepts it: `0.10.2`, `2.8`, `3.0-IV1`.
+    static func isKafkaVersion(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if let iv = rest.range(of: "-IV") {
+            guard !rest[iv.upperBound...].isEmpty, rest[iv.upperBound...].allSatisfy(\.isASCIIDigit) else { return false }
+            rest = rest[..<iv.lowerBound]
+        }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        return (2...3).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }
+    }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

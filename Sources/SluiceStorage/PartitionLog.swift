@@ -195,6 +195,9 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidTxnState(String)
     /// A marker from a transaction coordinator older than the one that wrote the producer's last.
     case coordinatorFenced(current: Int32, received: Int32)
+    /// Records of a batch refused one by one (KIP-467): nothing is appended, and the producer
+    /// learns which records were at fault (Kafka's `RecordValidationException`).
+    case recordsRejected(RejectedRecords)
 
     public var errorCode: ErrorCode {
         switch self {
@@ -207,6 +210,7 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .invalidBatch(e): return e.errorCode
         case .invalidTxnState: return .invalidTxnState
         case .coordinatorFenced: return .transactionCoordinatorFenced
+        case let .recordsRejected(r): return r.errorCode
         }
     }
 
@@ -225,6 +229,7 @@ public enum LogAppendError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .invalidTxnState(why): return why
         case let .coordinatorFenced(current, received):
             return "transaction marker from coordinator epoch \(received), older than the current \(current)"
+        case let .recordsRejected(r): return r.message
         }
     }
 }

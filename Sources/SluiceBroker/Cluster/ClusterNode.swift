@@ -63,7 +63,7 @@ public final class ClusterNode: Sendable {
         driver = try RaftDriver(config: raftConfig, store: store, tickMs: tick, logger: logger, onFatalError: onFatalError)
         voters = config.quorumVoters
         view = MetadataView()
-        publisher = PartitionStatePublisher(broker: config.nodeId, logDefaults: config.logDefaults, logger: logger)
+        publisher = PartitionStatePublisher(broker: config.nodeId, config: config, logger: logger)
         if config.isController {
             var controllerSettings = ControllerSettings()
             controllerSettings.sessionTimeoutMs = settings.brokerSessionTimeoutMs

@@ -14,11 +14,13 @@ enum LocalPartitionDeltaBuilder {
     /// The differences among what `delta` names — in time proportional to the delta, not to the
     /// image (Kafka's `ReplicaManager.applyDelta` works from the `TopicsDelta` the same way). A
     /// full delta compares every topic of both images.
+    /// `logDefaultsChanged`: the broker's log defaults differ from those of `previous` (dynamic
+    /// broker configs), so every topic is compared and its partitions get their config again.
     static func changes(from previous: MetadataImage, to image: MetadataImage, delta: MetadataDelta, broker: Int32,
-                        logDefaults: LogConfig) -> [LocalPartitionChange] {
+                        logDefaults: LogConfig, logDefaultsChanged: Bool = false) -> [LocalPartitionChange] {
         var changes: [LocalPartitionChange] = []
         // Topics are compared by id: one re-created under the same name is a different topic.
-        let touched: Set<KafkaUUID> = delta.isFull
+        let touched: Set<KafkaUUID> = delta.isFull || logDefaultsChanged
             ? Set(image.topicNames.keys).union(previous.topicNames.keys)
             : Set(delta.partitions.keys).union(delta.configs).union(delta.removedTopics)
         for id in touched {
@@ -30,7 +32,7 @@ enum LocalPartitionDeltaBuilder {
                 }
                 continue
             }
-            let configChanged = before.map { $0.configs != topic.configs } ?? false
+            let configChanged = before.map { $0.configs != topic.configs || logDefaultsChanged } ?? false
             // A config change concerns every partition (their logs take the new config).
             let indexes: [Int32] = delta.isFull || configChanged
                 ? Array(0..<Int32(max(topic.partitions.count, before?.partitions.count ?? 0)))

@@ -22,14 +22,16 @@ final class PartitionStatePublisher: Sendable {
     }
 
     private let broker: Int32
-    private let logDefaults: LogConfig
+    /// The broker's configuration, with the image's dynamic broker configs on top: topics' log
+    /// defaults follow dynamic changes of `log.retention.ms` and the like.
+    private let brokerConfig: BrokerConfigInForce
     private let logger: Logger
     private let queue: DispatchQueue
     private let state = NIOLockedValueBox(State())
 
-    init(broker: Int32, logDefaults: LogConfig, logger: Logger) {
+    init(broker: Int32, config: BrokerConfig, logger: Logger) {
         self.broker = broker
-        self.logDefaults = logDefaults
+        self.brokerConfig = BrokerConfigInForce(base: config)
         self.logger = logger
         self.queue = DispatchQueue(label: "sluice.metadata.publisher.\(broker)")
     }
@@ -78,8 +80,13 @@ final class PartitionStatePublisher: Sendable {
         }
         guard !delta.isEmpty else { return }
         // In time proportional to the change: only the partitions `delta` names are compared.
+        let logDefaults = brokerConfig.config(for: image).logDefaults
+        // Dynamic broker configs changed: every local partition whose topic has no override of
+        // the changed default gets its new config (found by comparing all of them).
+        let defaultsChanged = delta.brokerConfigsChanged
+            && brokerConfig.base.inForce(on: broker, image: previous).logDefaults != logDefaults
         let changes = LocalPartitionDeltaBuilder.changes(from: previous, to: image, delta: delta, broker: broker,
-                                                         logDefaults: logDefaults)
+                                                         logDefaults: logDefaults, logDefaultsChanged: defaultsChanged)
         guard !changes.isEmpty else { return }
         logger.debug("partition changes: \(changes.map(\.description).joined(separator: "; "))")
         let local = LocalPartitionDelta(image: image, previous: previous, changes: changes)

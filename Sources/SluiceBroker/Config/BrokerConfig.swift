@@ -36,6 +36,8 @@ public struct BrokerConfig: Sendable, Equatable {
     public var dataDirectory: String = "/tmp/sluice-logs"
     /// `broker.rack`.
     public var rack: String?
+    /// `replica.selector.class`: nil reads from leaders only (Kafka's default).
+    public var replicaSelector: ReplicaSelector?
     /// `num.partitions`: partitions of auto-created topics and of CreateTopics with -1.
     public var numPartitions: Int32 = 1
     /// `default.replication.factor`.

@@ -86,6 +86,15 @@ extension BrokerConfigKey {
             support: .applied,
             apply: { value, config in config.rack = value.string.isEmpty ? nil : value.string },
             read: { $0.rack }),
+        BrokerConfigKey(
+            name: "replica.selector.class", type: .class, defaultValue: nil, kafka: .same,
+            validator: .oneOf([ReplicaSelector.rackAwareClass, ReplicaSelector.leaderClass]),
+            updateMode: .readOnly, importance: .medium,
+            documentation: "Which replica a consumer reads from (KIP-392): with Kafka's RackAwareReplicaSelector, "
+                + "an in-sync replica in the consumer's rack (client.rack); unset or LeaderSelector: the leader.",
+            support: .applied,
+            apply: { value, config in config.replicaSelector = ReplicaSelector(className: value.string) },
+            read: { $0.replicaSelector?.className }),
         .integer("num.partitions", .int, Int32(1), min: 1, .readOnly, .medium,
                  "Partitions of topics created without a count (auto-created ones, CreateTopics with -1).", \.numPartitions),
         .integer("default.replication.factor", .int, Int16(1), min: 1, .readOnly, .medium,

@@ -68,8 +68,10 @@ struct BrokerServices: Sendable {
     /// does: FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH even on a follower; then
     /// NOT_LEADER_OR_FOLLOWER (or UNKNOWN_TOPIC_OR_PARTITION) with ``notLeaderError(_:)``'s
     /// message. Never waits on a partition's lock: callable from an event loop.
-    func leaderError(_ tp: TopicPartition, currentLeaderEpoch: Int32) -> ApiError? {
-        let code = replicas.engine.partition(tp)?.leaderCheck(currentLeaderEpoch: currentLeaderEpoch) ?? .notLeaderOrFollower
+    func leaderError(_ tp: TopicPartition, currentLeaderEpoch: Int32, followerMayServe: Bool = false) -> ApiError? {
+        let partition = replicas.engine.partition(tp)
+        let code = (followerMayServe ? partition?.replicaCheck(currentLeaderEpoch: currentLeaderEpoch)
+            : partition?.leaderCheck(currentLeaderEpoch: currentLeaderEpoch)) ?? .notLeaderOrFollower
         switch code {
         case .noError:
             return nil

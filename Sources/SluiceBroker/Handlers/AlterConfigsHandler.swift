@@ -6,9 +6,10 @@ import NIOCore
 ///
 /// - v0-1: replaces all config overrides of each resource with the given set (configs not
 ///   listed return to their defaults), or only validates. v2+: flexible.
-/// - Topic resources only (type 2): an unknown topic gives UNKNOWN_TOPIC_OR_PARTITION, an
-///   invalid value INVALID_CONFIG. Broker resources (type 4) get INVALID_REQUEST: Sluice has no
-///   dynamic broker configs (they are read-only, set in `broker.properties`).
+/// - Topics (type 2): an unknown topic gives UNKNOWN_TOPIC_OR_PARTITION, an invalid value
+///   INVALID_CONFIG. Brokers (type 4, an id or "" for the cluster-wide defaults): the resource's
+///   whole set of dynamic broker configs (``DynamicBrokerConfig``); keys that are not dynamically
+///   updatable get INVALID_REQUEST with Kafka's message.
 /// - Each resource is forwarded to the controller in turn; nothing blocks while it waits.
 struct AlterConfigsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...2
@@ -31,22 +32,26 @@ struct AlterConfigsHandler: ApiHandler {
             } catch {
                 return loop.makeSucceededFuture(Self.failed(result, ApiError(wrapping: error)))
             }
-            return services.metadata.setTopicConfigs(topic: resource.resourceName, to: configs,
+            let change = resource.resourceType == 4
+                ? services.metadata.setBrokerConfigs(resource: resource.resourceName, to: configs,
                                                      validateOnly: request.validateOnly, on: loop)
+                : services.metadata.setTopicConfigs(topic: resource.resourceName, to: configs,
+                                                    validateOnly: request.validateOnly, on: loop)
+            return change
                 .map { result }
                 .recover { Self.failed(result, ApiError(wrapping: $0)) }
         }.map { HandlerReply(AlterConfigsResponse(responses: $0)) }
     }
 
-    /// The resource's new override set; topics only, no null values.
+    /// The resource's new override set; topics and brokers, no null values.
     private static func overrides(_ resource: AlterConfigsRequest.AlterConfigsResource) throws -> [String: String] {
-        guard resource.resourceType == 2 else {
-            throw ApiError(.invalidRequest, "Sluice brokers have no dynamic configs; only topic configs can be altered")
+        guard resource.resourceType == 2 || resource.resourceType == 4 else {
+            throw ApiError(.invalidRequest, "Unsupported resource type \(resource.resourceType)")
         }
         var configs: [String: String] = [:]
         for config in resource.configs {
             guard let value = config.value else {
-                throw ApiError(.invalidConfig, "Null value not supported for topic configs: \(config.name)")
+                throw ApiError(.invalidConfig, "Null value not supported for configs: \(config.name)")
             }
             configs[config.name] = value
         }

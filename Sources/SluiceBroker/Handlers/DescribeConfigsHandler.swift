@@ -8,11 +8,13 @@ import NIOCore
 ///   override, static broker setting, default). v3+: config types and, when
 ///   `include_documentation`, each config's documentation line. v4+: flexible.
 /// - Topics (type 2; unknown → UNKNOWN_TOPIC_OR_PARTITION): every topic config.
-/// - This broker (type 4, by node id): every key of `BrokerConfigKey.table`, `STATIC_BROKER_CONFIG`
-///   when given in broker.properties or on the command line, `DEFAULT_CONFIG` otherwise; all
-///   read-only, passwords null and sensitive. An empty name asks for the cluster-wide dynamic
-///   defaults: none (Sluice has no dynamic broker configs), so no entries, as Kafka answers when
-///   none are set. Another id or a non-numeric name → INVALID_REQUEST. Broker loggers (8) and
+/// - This broker (type 4, by node id): every key of `BrokerConfigKey.table` with the value in
+///   force and its source — `DYNAMIC_BROKER_CONFIG`, `DYNAMIC_DEFAULT_BROKER_CONFIG` (set with
+///   AlterConfigs / IncrementalAlterConfigs), `STATIC_BROKER_CONFIG` (broker.properties or the
+///   command line), `DEFAULT_CONFIG` —, Kafka's synonyms in that order, read-only unless Kafka can
+///   change the key at run time, passwords null and sensitive. An empty name asks for the
+///   cluster-wide dynamic defaults: the keys set (none: no entries, as Kafka answers). Another id
+///   or a non-numeric name → INVALID_REQUEST. Broker loggers (8) and
 ///   other types → INVALID_REQUEST.
 struct DescribeConfigsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...4
@@ -44,7 +46,9 @@ struct DescribeConfigsHandler: ApiHandler {
                     result.errorMessage = "Topic \(resource.resourceName) does not exist."
                 }
             case 4 where resource.resourceName.isEmpty:
-                result.configs = []
+                result.configs = describer.describeBrokerDefaults(keys: resource.configurationKeys,
+                                                                  includeSynonyms: request.includeSynonyms,
+                                                                  includeDocumentation: documentation)
             case 4 where Int32(resource.resourceName) == services.nodeId:
                 result.configs = describer.describeBroker(keys: resource.configurationKeys,
                                                           includeSynonyms: request.includeSynonyms,

@@ -16,7 +16,8 @@ import SluiceStorage
 ///   v5+: log start offset. v7+: fetch sessions — Sluice creates none (session id 0), so
 ///   clients send full fetches; a non-zero session id gets FETCH_SESSION_ID_NOT_FOUND.
 ///   v9+: current leader epoch: newer than this node's → UNKNOWN_LEADER_EPOCH, older →
-///   FENCED_LEADER_EPOCH (checked before leadership, as Kafka does: a follower answers them too). v10: zstd allowed. v11: rack id (ignored, no preferred read replica).
+///   FENCED_LEADER_EPOCH (checked before leadership, as Kafka does: a follower answers them too). v10: zstd allowed.
+///   v11: rack id and preferred read replica (KIP-392, below).
 ///   v12+: flexible; last fetched epoch (followers: the leader answers a diverging epoch when
 ///   their log diverges, KIP-320). v13+: topics by id (UNKNOWN_TOPIC_ID when unknown). v15+:
 ///   replica state (replica id and broker epoch). v16-17: leader hints and directory ids.
@@ -24,9 +25,14 @@ import SluiceStorage
 ///   up to the log end, its position recorded for the ISR and the high watermark, long poll on
 ///   the leader's log end). Consumers read up to the high watermark (read_committed: the last
 ///   stable offset) and long-poll on it.
-/// - Only the partition's leader serves fetches (consumers and follower replicas alike):
-///   elsewhere NOT_LEADER_OR_FOLLOWER, with (v12+) the current leader and epoch per partition and
-///   (v16+) the leaders' endpoints. Epoch checks use the epoch this broker's replica knows.
+/// - The partition's leader serves fetches; from v11, a follower serves consumers too, up to the
+///   high watermark it knows (fetch from follower, KIP-392). Elsewhere NOT_LEADER_OR_FOLLOWER,
+///   with (v12+) the current leader and epoch per partition and (v16+) the leaders' endpoints.
+///   Epoch checks use the epoch this broker's replica knows.
+/// - With `replica.selector.class` = Kafka's `RackAwareReplicaSelector`, the leader answers a
+///   consumer whose `rack_id` names another rack than the leader's with `preferred_read_replica`:
+///   an in-sync follower of that rack holding the fetch offset (``ReplicaSelector``), no records,
+///   at once; the consumer then fetches from it.
 /// - Long poll: when less than `min_bytes` is available the fetch waits in the
 ///   ``FetchPurgatory`` until appends bring enough or `max_wait_ms` passes, then reads again.
 /// - Limits: `max_bytes` in total and `partition_max_bytes` each, except the first batch found,
@@ -69,7 +75,9 @@ struct FetchHandler: ApiHandler {
                 if !readAllowed {
                     target.error = ApiError(.topicAuthorizationFailed)
                 } else if let metadata, partition.partition >= 0, Int(partition.partition) < metadata.partitions.count {
-                    target.error = services.leaderError(target.tp, currentLeaderEpoch: partition.currentLeaderEpoch)
+                    // KIP-392: consumers sending Fetch v11+ may read from a follower too.
+                    target.error = services.leaderError(target.tp, currentLeaderEpoch: partition.currentLeaderEpoch,
+                                                        followerMayServe: version >= 11)
                 } else {
                     target.error = ApiError(version >= 13 && metadata == nil ? .unknownTopicId : .unknownTopicOrPartition)
                 }
@@ -83,7 +91,15 @@ struct FetchHandler: ApiHandler {
         let readCommitted = version >= 4 && request.isolationLevel == 1
         let replicas = services.replicas
         let eventLoop = context.eventLoop
+        // KIP-392: a consumer in a rack may be sent to an in-sync replica of its rack.
+        let selector = version >= 11 && !request.rackId.isEmpty ? services.config.replicaSelector : nil
+        let clientRack = request.rackId
+        let metadata = services.metadata
         let readAll: @Sendable () -> [PartitionRead] = {
+            var targets = targets
+            if let selector {
+                replicas.choosePreferredReadReplicas(&targets, selector: selector, clientRack: clientRack, image: metadata.snapshot)
+            }
             let reads = replicas.read(targets, maxBytes: maxBytes, toLogEnd: toLogEnd, readCommitted: readCommitted)
             return version < 4 ? replicas.downConvert(reads, targets: targets, version: version) : reads
         }
@@ -91,7 +107,9 @@ struct FetchHandler: ApiHandler {
         return first.flatMap { reads in
             let available = reads.reduce(0) { $0 + $1.records.byteCount }
             let hasError = reads.contains { $0.errorCode != .noError }
-            if request.maxWaitMs <= 0 || available >= Int(request.minBytes) || hasError || targets.isEmpty {
+            // As Kafka: a partition redirected to another replica answers at once.
+            let redirected = reads.contains { $0.preferredReadReplica >= 0 }
+            if request.maxWaitMs <= 0 || available >= Int(request.minBytes) || hasError || redirected || targets.isEmpty {
                 return eventLoop.makeSucceededFuture(reads)
             }
             // Not enough yet: wait for appends (or the timeout), then read again.
@@ -123,7 +141,7 @@ struct FetchHandler: ApiHandler {
                         abortedTransactions: read.abortedTransactions.map { list in
                             list.map { .init(producerId: $0.producerId, firstOffset: $0.firstOffset) }
                         } ?? (readCommitted ? [] : nil),
-                        preferredReadReplica: -1, records: read.records)
+                        preferredReadReplica: read.preferredReadReplica, records: read.records)
                 }.map { data in
                     var data = data
                     let moved: Set<Int16> = [ErrorCode.notLeaderOrFollower.rawValue, ErrorCode.fencedLeaderEpoch.rawValue]

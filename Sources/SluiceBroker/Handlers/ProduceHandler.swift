@@ -25,8 +25,9 @@ import SluiceStorage
 ///   NOT_LEADER_OR_FOLLOWER.
 /// - Each partition's record set must be whole batches; the log validates them
 ///   (`LeaderBatchValidation`: magic 2, CRC-32C, a known codec, one record per offset, at most
-///   `max.message.bytes` — MESSAGE_TOO_LARGE —, no control or transactional batches) and
-///   assigns offsets. Idempotent producers' sequence errors come from the log; a duplicate batch
+///   `max.message.bytes` — MESSAGE_TOO_LARGE —, no control or transactional batches; keys on
+///   compacted topics and timestamps within `message.timestamp.before/after.max.ms`, refused
+///   records named by index in `record_errors`, v8+, KIP-467) and assigns offsets. Idempotent producers' sequence errors come from the log; a duplicate batch
 ///   is answered with the offsets it got the first time. No per-record work, no decompression.
 /// - Only the partition's leader appends: elsewhere NOT_LEADER_OR_FOLLOWER, with (v10+) the
 ///   current leader and epoch per partition and the leaders' endpoints, so that the client goes
@@ -148,9 +149,10 @@ struct ProduceHandler: ApiHandler {
         var response = PartitionResponse(index: index, errorCode: error.code.rawValue, baseOffset: -1,
                                          logAppendTimeMs: -1, logStartOffset: -1)
         response.errorMessage = error.message
-        if error.code == .invalidRecord || error.code == .corruptMessage {
-            response.recordErrors = [.init(batchIndex: 0, batchIndexErrorMessage: error.message)]
-        }
+        // Only records refused one by one are named, as Kafka does: a client fails those and
+        // (librdkafka) the rest of their batch with _INVALID_DIFFERENT_RECORD, which it may
+        // produce again; a batch-level error (a bad CRC, a bad count) fails the whole batch.
+        response.recordErrors = error.recordErrors.map { .init(batchIndex: $0.batchIndex, batchIndexErrorMessage: $0.message) }
         return response
     }
 }

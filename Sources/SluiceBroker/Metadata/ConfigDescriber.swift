@@ -35,18 +35,35 @@ struct ConfigDescriber {
         return brokerKey.flatMap(BrokerConfigKey.named).flatMap { ConfigType(rawValue: $0.type.wireValue) } ?? .long
     }
 
-    /// The broker keys whose static settings and defaults stand behind `name`, finest first.
-    static func brokerSynonyms(of name: String, in config: BrokerConfig, sensitive: Bool) -> [Synonym] {
+    /// The dynamic broker configs that apply to this broker: its own and the cluster-wide defaults.
+    struct Dynamic {
+        var own: [String: String] = [:]
+        var defaults: [String: String] = [:]
+    }
+
+    var dynamic: Dynamic {
+        let image = services.metadata.snapshot
+        return Dynamic(own: image.brokerConfigs[services.nodeId] ?? [:], defaults: image.brokerDefaults)
+    }
+
+    /// The broker keys whose settings stand behind `name` (finest unit first), in Kafka's order:
+    /// every one's dynamic per-broker value, then dynamic cluster-wide defaults, then static
+    /// settings, then defaults (Kafka's `ConfigHelper.configSynonyms`).
+    static func brokerSynonyms(of name: String, in config: BrokerConfig, dynamic: Dynamic = Dynamic(),
+                               sensitive: Bool) -> [Synonym] {
         let names = BrokerConfigKey.synonyms(of: name)
-        let given = names.compactMap { key in
-            config.explicitSettings[key].map { Synonym(name: key, value: sensitive ? nil : $0, source: ConfigSource.staticBroker.rawValue) }
+        func from(_ values: [String: String], _ source: ConfigSource) -> [Synonym] {
+            names.compactMap { key in
+                values[key].map { Synonym(name: key, value: sensitive ? nil : $0, source: source.rawValue) }
+            }
         }
         let defaults = names.compactMap { key in
             BrokerConfigKey.named(key)?.defaultValue.map {
                 Synonym(name: key, value: sensitive ? nil : $0, source: ConfigSource.defaultConfig.rawValue)
             }
         }
-        return given + defaults
+        return from(dynamic.own, .dynamicBroker) + from(dynamic.defaults, .dynamicDefaultBroker)
+            + from(config.explicitSettings, .staticBroker) + defaults
     }
 
     /// One topic's configs; `keys` nil means all.
@@ -57,6 +74,7 @@ struct ConfigDescriber {
     func describe(_ topic: TopicImage, keys: [String]?, includeSynonyms: Bool, version: Int16,
                   includeDocumentation: Bool = false) -> [Entry] {
         let effective = services.metadata.logConfig(for: topic)
+        let dynamic = self.dynamic
         var results: [Entry] = []
         for definition in LogConfig.definitions where keys == nil || keys!.contains(definition.name) {
             let name = definition.name
@@ -65,7 +83,7 @@ struct ConfigDescriber {
                 synonyms.append(.init(name: name, value: override, source: ConfigSource.dynamicTopic.rawValue))
             }
             if let brokerKey = definition.brokerKey {
-                synonyms += Self.brokerSynonyms(of: brokerKey, in: services.config, sensitive: false)
+                synonyms += Self.brokerSynonyms(of: brokerKey, in: services.config, dynamic: dynamic, sensitive: false)
             }
             let source = synonyms.first?.source ?? ConfigSource.defaultConfig.rawValue
             results.append(.init(name: name, value: effective.value(of: name), readOnly: false,
@@ -90,13 +108,15 @@ struct ConfigDescriber {
     }
 
     /// This broker's configs: every key of the table; `keys` nil means all. Values are the ones
-    /// in force (or given, or the default); passwords are null. Every key is read-only: Sluice
-    /// reads its configuration once at start-up (Kafka's update modes are in the table for when
-    /// it does not).
+    /// in force (dynamic, static or default); passwords are null. Keys Kafka 3.9 cannot change
+    /// at run time are read-only; the others can be set with AlterConfigs and
+    /// IncrementalAlterConfigs (``DynamicBrokerConfig``).
     func describeBroker(keys: [String]?, includeSynonyms: Bool, includeDocumentation: Bool) -> [Entry] {
         let config = services.config
+        let inForce = services.metadata.configInForce
+        let dynamic = self.dynamic
         return BrokerConfigKey.table.filter { keys == nil || keys!.contains($0.name) }.map { key in
-            var synonyms = Self.brokerSynonyms(of: key.name, in: config, sensitive: key.isSensitive)[...]
+            var synonyms = Self.brokerSynonyms(of: key.name, in: config, dynamic: dynamic, sensitive: key.isSensitive)[...]
             if !BrokerConfigKey.showsTimeGroupInForce(key.name) {
                 // As Kafka: the synonyms ranked before the key itself (a finer unit) are not its own.
                 // The finest unit keeps them all: it shows the value in force, and they say where
@@ -104,10 +124,25 @@ struct ConfigDescriber {
                 synonyms = synonyms.drop { $0.name != key.name }
             }
             let source = synonyms.first?.source ?? ConfigSource.defaultConfig.rawValue
-            let value = key.isSensitive ? nil : (key.read?(config) ?? config.explicitSettings[key.name] ?? key.defaultValue)
-            return Entry(name: key.name, value: value, readOnly: true,
+            let given = dynamic.own[key.name] ?? dynamic.defaults[key.name] ?? config.explicitSettings[key.name]
+            let value = key.isSensitive ? nil : (key.read?(inForce) ?? given ?? key.defaultValue)
+            return Entry(name: key.name, value: value, readOnly: key.updateMode == .readOnly,
                          isDefault: source == ConfigSource.defaultConfig.rawValue, configSource: source,
                          isSensitive: key.isSensitive, synonyms: includeSynonyms ? Array(synonyms) : [],
+                         configType: key.type.wireValue, documentation: includeDocumentation ? key.documentation : nil)
+        }
+    }
+
+    /// The cluster-wide dynamic defaults (a BROKER resource named ""): only the keys set, as Kafka
+    /// answers, each from DYNAMIC_DEFAULT_BROKER_CONFIG.
+    func describeBrokerDefaults(keys: [String]?, includeSynonyms: Bool, includeDocumentation: Bool) -> [Entry] {
+        dynamic.defaults.sorted { $0.key < $1.key }.compactMap { name, value in
+            guard keys == nil || keys!.contains(name), let key = BrokerConfigKey.named(name) else { return nil }
+            let source = ConfigSource.dynamicDefaultBroker.rawValue
+            let shown = key.isSensitive ? nil : value
+            return Entry(name: name, value: shown, readOnly: false, isDefault: false, configSource: source,
+                         isSensitive: key.isSensitive,
+                         synonyms: includeSynonyms ? [Synonym(name: name, value: shown, source: source)] : [],
                          configType: key.type.wireValue, documentation: includeDocumentation ? key.documentation : nil)
         }
     }

@@ -137,4 +137,39 @@ extension MetadataManager {
             }
         }
     }
+
+    /// Replaces a BROKER resource's dynamic configs (`name` "" for the cluster-wide defaults, or a
+    /// broker id), validated here and by the controller, as Kafka's brokers and controller both do.
+    public func setBrokerConfigs(resource name: String, to configs: [String: String], validateOnly: Bool,
+                                 on loop: any EventLoop) -> EventLoopFuture<Void> {
+        do {
+            try DynamicBrokerConfig.validate(configs, resourceName: name)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        var request = AlterConfigsRequest()
+        request.resources = [.init(resourceType: 4, resourceName: name,
+                                   configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })]
+        request.validateOnly = validateOnly
+        return tracking {
+            forward(request, version: 2, on: loop).flatMap { [self] response in
+                guard let result = response.responses.first else {
+                    return loop.makeFailedFuture(ApiError(.unknownServerError, "the controller answered no resource"))
+                }
+                if result.errorCode != 0 {
+                    return loop.makeFailedFuture(ApiError(ErrorCode(result.errorCode), result.errorMessage))
+                }
+                if validateOnly { return loop.makeSucceededVoidFuture() }
+                return awaitImage(on: loop) { image in
+                    (name.isEmpty ? image.brokerDefaults : image.brokerConfigs[Int32(name) ?? -1] ?? [:]) == configs
+                }
+            }
+        }
+    }
+
+    /// A BROKER resource's dynamic configs in this node's image.
+    public func brokerConfigs(resource name: String) -> [String: String] {
+        let image = snapshot
+        return name.isEmpty ? image.brokerDefaults : image.brokerConfigs[Int32(name) ?? -1] ?? [:]
+    }
 }

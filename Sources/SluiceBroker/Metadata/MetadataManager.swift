@@ -15,6 +15,8 @@ import SluiceStorage
 public final class MetadataManager: Sendable {
     let nodeId: Int32
     let config: BrokerConfig
+    /// `config` with the dynamic broker configs of the image on top (``DynamicBrokerConfig``).
+    let inForce: BrokerConfigInForce
     let cluster: ClusterNode
     let logger: Logger
     /// The producer-id block and the callers waiting for the next one.
@@ -28,6 +30,7 @@ public final class MetadataManager: Sendable {
     init(config: BrokerConfig, cluster: ClusterNode, logger: Logger) {
         self.nodeId = config.nodeId
         self.config = config
+        self.inForce = BrokerConfigInForce(base: config)
         self.cluster = cluster
         self.logger = logger
     }
@@ -37,9 +40,14 @@ public final class MetadataManager: Sendable {
 
     public func topic(_ name: String) -> TopicImage? { cluster.view.image.topics[name] }
 
-    /// The effective log config of a topic: its overrides on top of the broker's defaults.
+    /// This broker's configuration in force: the static one with the dynamic broker configs.
+    public var configInForce: BrokerConfig { inForce.config(for: snapshot) }
+
+    /// The effective log config of a topic: its overrides on top of the broker's defaults in force
+    /// (static, or changed dynamically).
     public func logConfig(for topic: TopicImage) -> LogConfig {
-        (try? LogConfig(overrides: topic.configs, defaults: config.logDefaults)) ?? config.logDefaults
+        let defaults = configInForce.logDefaults
+        return (try? LogConfig(overrides: topic.configs, defaults: defaults)) ?? defaults
     }
 
     /// Changes (and producer-id requests) under way: waiting for the controller or for this node's

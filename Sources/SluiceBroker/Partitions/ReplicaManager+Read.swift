@@ -10,6 +10,9 @@ struct FetchTarget: Sendable {
     var partitionMaxBytes: Int
     /// An error found before reading (unknown topic, fenced epoch): the partition is not read.
     var error: ApiError?
+    /// A replica the consumer should read from instead (KIP-392): the partition is not read,
+    /// only its watermarks are answered.
+    var preferredReadReplica: Int32 = -1
 }
 
 /// What a fetch read from one partition. `release()` closes the file handles behind `records`.
@@ -24,6 +27,7 @@ struct PartitionRead: Sendable {
     var abortedTransactions: [AbortedTransaction]?
     var records: RecordsPayload = .bytes(ByteBuffer())
     var result: LogReadResult?
+    var preferredReadReplica: Int32 = -1
 
     func release() { result?.release() }
 }
@@ -48,6 +52,11 @@ extension ReplicaManager {
             }
             guard let log = logs.log(for: target.tp) else {
                 reads.append(PartitionRead(tp: target.tp, errorCode: .unknownTopicOrPartition))
+                continue
+            }
+            if target.preferredReadReplica >= 0 {
+                reads.append(PartitionRead(tp: target.tp, errorCode: .noError, highWatermark: log.highWatermark,
+                                           logStartOffset: log.logStartOffset, preferredReadReplica: target.preferredReadReplica))
                 continue
             }
             let limit = min(max(0, target.partitionMaxBytes), remaining)
@@ -103,6 +112,29 @@ extension ReplicaManager {
                 converted.records = .bytes(ByteBuffer())
             }
             return converted
+        }
+    }
+}
+
+extension ReplicaManager {
+    /// As the leader of each target: the replica a consumer in `clientRack` should read from
+    /// instead (``ReplicaSelector``), set on the targets that get one. Candidates are in-sync
+    /// followers that hold the fetch offset, on live (unfenced) brokers with a client endpoint.
+    /// Takes the partitions' locks: call on the I/O pool.
+    func choosePreferredReadReplicas(_ targets: inout [FetchTarget], selector: ReplicaSelector, clientRack: String,
+                                     image: MetadataImage) {
+        for i in targets.indices where targets[i].error == nil {
+            let tp = targets[i].tp
+            guard let partition = engine.partition(tp), let registration = image.partition(tp),
+                  let followers = partition.readReplicaCandidates(fetchOffset: targets[i].fetchOffset) else { continue }
+            let candidates = followers.compactMap { follower -> ReplicaSelector.Candidate? in
+                guard let broker = image.brokers[follower.id], !broker.fenced, broker.clientEndpoint != nil else { return nil }
+                return .init(id: follower.id, rack: broker.rack, logEndOffset: follower.logEndOffset)
+            }
+            if let chosen = selector.select(leader: registration.leader, leaderRack: image.brokers[registration.leader]?.rack,
+                                            candidates: candidates, clientRack: clientRack) {
+                targets[i].preferredReadReplica = chosen
+            }
         }
     }
 }

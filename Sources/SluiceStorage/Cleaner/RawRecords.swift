@@ -54,33 +54,3 @@ enum RawRecords {
         return out
     }
 }
-
-/// Kafka's rule for compacted topics: every record needs a key (`LogValidator`), since the
-/// cleaner keeps the latest record per key and drops keyless ones.
-enum CompactedTopicCheck {
-    static func requireKeys(_ batch: RecordBatch) throws {
-        if batch.isControl { return }
-        let section: ByteBuffer
-        do {
-            section = try RawRecords.section(of: batch)
-        } catch is CompressionError {
-            // A codec this build lacks: accept (the cleaner keeps such batches whole). A codec it
-            // has, failing on these bytes: the batch is corrupt.
-            guard let codec = batch.compression, (try? codec.compress(ByteBuffer())) != nil else { return }
-            throw LogAppendError.invalidBatch(.invalidRecord("the \(codec) records of the batch do not decompress"))
-        } catch let e as RecordBatchError {
-            throw LogAppendError.invalidBatch(e)
-        }
-        let records: [RawRecord]
-        do {
-            records = try RawRecords.parse(section, count: batch.recordCount)
-        } catch let e as RecordBatchError {
-            throw LogAppendError.invalidBatch(e)
-        } catch {
-            throw LogAppendError.invalidBatch(.invalidRecord("\(error)"))
-        }
-        if records.contains(where: { $0.key == nil }) {
-            throw LogAppendError.invalidBatch(.invalidRecord("compacted topic cannot accept a record without a key"))
-        }
-    }
-}

@@ -12,7 +12,8 @@ extension DiskPartitionLog {
     /// batch per partition).
     public func appendAsLeader(_ batches: [RecordBatch], leaderEpoch: Int32, now: Int64,
                                origin: AppendOrigin) throws -> LogAppendInfo {
-        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits }, origin: origin)
+        let batches = try LeaderBatchValidation.validate(batches, limits: lock.withLock { state.limits }, origin: origin, now: now,
+                                                         partition: topicPartition.description)
         if batches.count == 1 && batches[0].totalSize <= Segment.smallWriteBytes {
             return try appendOne(batches[0], leaderEpoch: leaderEpoch, now: now, origin: origin)
         }

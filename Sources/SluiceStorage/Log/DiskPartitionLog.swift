@@ -165,6 +165,10 @@ struct AppendLimits {
     var flushMessages: Int64
     var logAppendTime: Bool
     var compacted: Bool
+    var timestampBeforeMaxMs: Int64
+    var timestampAfterMaxMs: Int64
+    /// Whether create-time timestamps are bounded (Kafka leaves them unbounded by default).
+    var checksTimestamps: Bool
 
     init(_ config: LogConfig) {
         maxBatchBytes = Int(min(config.maxMessageBytes, config.segmentBytes))
@@ -175,6 +179,10 @@ struct AppendLimits {
         flushMessages = config.flushMessages
         logAppendTime = config.usesLogAppendTime
         compacted = config.cleanupPolicy.contains(.compact)
+        timestampBeforeMaxMs = config.effectiveTimestampBeforeMaxMs
+        timestampAfterMaxMs = config.effectiveTimestampAfterMaxMs
+        checksTimestamps = !config.usesLogAppendTime
+            && (timestampBeforeMaxMs != Int64.max || timestampAfterMaxMs != Int64.max)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaProtocol
 import NIOCore
 import SluiceBase
@@ -17,19 +18,26 @@ import SluiceBase
 ///   (INVALID_RECORD), as ``RecordBatch/validateProduced()`` says;
 /// - no control batch from a client (only the leader writes markers, for the transaction
 ///   coordinator) and no transactional batch without a producer id (INVALID_RECORD);
-/// - on a compacted topic, a key on every record (INVALID_RECORD).
+/// - on a compacted topic, a key on every record (INVALID_RECORD), and with bounded
+///   `message.timestamp.before/after.max.ms`, create-time timestamps within them
+///   (INVALID_TIMESTAMP): refused records are reported by index (``RecordChecks``,
+///   ``RejectedRecords``, KIP-467).
 ///
-/// Nothing is decompressed except for the key check of compacted topics and for a batch whose
+/// Nothing is decompressed except for those record checks and for a batch whose
 /// max timestamp is -1 although its records have timestamps (sarama before 1.24): its maximum is
 /// computed from the records and written into the batch with a new CRC, as Kafka does, or the
 /// time index would never find its records.
 public enum LeaderBatchValidation {
     /// Checks `batches` against `config`; returns them as they are to be appended.
-    public static func validate(_ batches: [RecordBatch], config: LogConfig, origin: AppendOrigin = .client) throws -> [RecordBatch] {
-        try validate(batches, limits: AppendLimits(config), origin: origin)
+    /// `now` is the broker's clock (for the timestamp limits), `partition` names the partition in
+    /// error messages.
+    public static func validate(_ batches: [RecordBatch], config: LogConfig, origin: AppendOrigin = .client,
+                                now: Int64 = Int64(Date().timeIntervalSince1970 * 1000), partition: String = "") throws -> [RecordBatch] {
+        try validate(batches, limits: AppendLimits(config), origin: origin, now: now, partition: partition)
     }
 
-    static func validate(_ batches: [RecordBatch], limits: AppendLimits, origin: AppendOrigin = .client) throws -> [RecordBatch] {
+    static func validate(_ batches: [RecordBatch], limits: AppendLimits, origin: AppendOrigin = .client, now: Int64,
+                         partition: String) throws -> [RecordBatch] {
         guard !batches.isEmpty else {
             throw LogAppendError.invalidBatch(.invalidRecord("a produce request must have at least one record batch per partition"))
         }
@@ -37,6 +45,11 @@ public enum LeaderBatchValidation {
         for i in batches.indices {
             let batch = batches[i]
             try check(batch, limits: limits, origin: origin)
+            // Markers (control batches, written for the coordinator) are the broker's own records.
+            if !batch.attributes.isControl, RecordChecks.needed(limits),
+               let rejected = try RecordChecks.rejected(batch, limits: limits, now: now, partition: partition) {
+                throw LogAppendError.recordsRejected(rejected)
+            }
             if needsMaxTimestamp(batch) {
                 if repaired == nil { repaired = batches }
                 repaired![i] = try repairingMaxTimestamp(batch)
@@ -61,7 +74,6 @@ public enum LeaderBatchValidation {
         if attributes.isTransactional && !batch.hasProducerId {
             throw LogAppendError.invalidBatch(.invalidRecord("a transactional batch needs a producer id"))
         }
-        if limits.compacted && !attributes.isControl { try CompactedTopicCheck.requireKeys(batch) }
     }
 
     /// A create-time batch with records whose max timestamp was left at -1.

@@ -22,12 +22,15 @@ final class ClusterHarness: @unchecked Sendable {
     /// The client listener's name and the lines added to every broker's properties (security).
     let clientListener: String
     let extraProperties: [String]
+    /// Lines added to one broker's properties (e.g. its `broker.rack`), by broker id.
+    let brokerProperties: [Int32: [String]]
 
     /// `parent`: where the cluster's directory goes (the temporary directory by default).
     init(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT", extraProperties: [String] = [],
-         parent: URL = FileManager.default.temporaryDirectory) throws {
+         brokerProperties: [Int32: [String]] = [:], parent: URL = FileManager.default.temporaryDirectory) throws {
         self.clientListener = clientListener
         self.extraProperties = extraProperties
+        self.brokerProperties = brokerProperties
         directory = parent.appendingPathComponent("sluice-cluster-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.sessionTimeoutMs = sessionTimeoutMs
@@ -40,10 +43,12 @@ final class ClusterHarness: @unchecked Sendable {
     /// Runs `body` with a cluster of `brokers` (not started: `startAll()`), then stops every
     /// broker (SIGTERM, SIGKILL after 15 s) whether `body` returned or threw.
     static func with<T>(brokers: Int, sessionTimeoutMs: Int = 2000, clientListener: String = "PLAINTEXT",
-                        extraProperties: [String] = [], parent: URL = FileManager.default.temporaryDirectory,
+                        extraProperties: [String] = [], brokerProperties: [Int32: [String]] = [:],
+                        parent: URL = FileManager.default.temporaryDirectory,
                         _ body: (ClusterHarness) async throws -> T) async throws -> T {
         try await withResource(try ClusterHarness(brokers: brokers, sessionTimeoutMs: sessionTimeoutMs, clientListener: clientListener,
-                                                  extraProperties: extraProperties, parent: parent),
+                                                  extraProperties: extraProperties, brokerProperties: brokerProperties,
+                                                  parent: parent),
                                stop: { await $0.stopAll() }, body)
     }
 
@@ -70,7 +75,7 @@ final class ClusterHarness: @unchecked Sendable {
             controller.quorum.fetch.timeout.ms=1000
             group.consumer.heartbeat.interval.ms=500
             group.consumer.session.timeout.ms=6000
-            """ + extraProperties.map { "\n" + $0 }.joined()
+            """ + (extraProperties + (brokerProperties[id] ?? [])).map { "\n" + $0 }.joined()
         try text.write(toFile: "\(directory)/broker-\(id).properties", atomically: true, encoding: .utf8)
     }
 

@@ -115,7 +115,8 @@ struct ControllerCreatePartitionsHandler: ApiHandler {
     }
 }
 
-/// AlterConfigs (33) on the controller listener, versions 0-2: replaces topic overrides.
+/// AlterConfigs (33) on the controller listener, versions 0-2: replaces topic overrides or a
+/// BROKER resource's dynamic configs (type 4, "" or a broker id).
 struct ControllerAlterConfigsHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...2
     let services: ControllerServices
@@ -126,9 +127,9 @@ struct ControllerAlterConfigsHandler: ApiHandler {
             sequentially(request.resources, done: { done(HandlerReply(response)) }) { resource, next in
                 var entry = AlterConfigsResponse.AlterConfigsResourceResponse(
                     errorCode: 0, errorMessage: nil, resourceType: resource.resourceType, resourceName: resource.resourceName)
-                guard resource.resourceType == 2 else {
+                guard resource.resourceType == 2 || resource.resourceType == 4 else {
                     entry.errorCode = ErrorCode.invalidRequest.rawValue
-                    entry.errorMessage = "Sluice brokers have no dynamic configs; only topic configs can be altered"
+                    entry.errorMessage = "Unsupported resource type \(resource.resourceType)"
                     response.responses.append(entry)
                     return next()
                 }
@@ -136,18 +137,24 @@ struct ControllerAlterConfigsHandler: ApiHandler {
                 for config in resource.configs {
                     guard let value = config.value else {
                         entry.errorCode = ErrorCode.invalidConfig.rawValue
-                        entry.errorMessage = "Null value not supported for topic configs: \(config.name)"
+                        entry.errorMessage = "Null value not supported for configs: \(config.name)"
                         response.responses.append(entry)
                         return next()
                     }
                     configs[config.name] = value
                 }
-                controller.setTopicConfigs(topic: resource.resourceName, to: configs, validateOnly: request.validateOnly,
-                                           driver: driver) { error in
+                let finish: (ApiError?) -> Void = { error in
                     entry.errorCode = error?.code.rawValue ?? 0
                     entry.errorMessage = error?.message
                     response.responses.append(entry)
                     next()
+                }
+                if resource.resourceType == 4 {
+                    controller.setBrokerConfigs(resource: resource.resourceName, to: configs,
+                                                validateOnly: request.validateOnly, driver: driver, done: finish)
+                } else {
+                    controller.setTopicConfigs(topic: resource.resourceName, to: configs, validateOnly: request.validateOnly,
+                                               driver: driver, done: finish)
                 }
             }
         }

@@ -19,6 +19,9 @@ public struct MetadataDelta: Sendable, Equatable {
     public var removedTopics: Set<KafkaUUID> = []
     /// A broker registered, left, was fenced or unfenced, or started a controlled shutdown.
     public var brokersChanged = false
+    /// Dynamic broker configs changed (cluster-wide defaults or a broker's own): the log defaults
+    /// of every topic without overrides may have changed with them.
+    public var brokerConfigsChanged = false
 
     public init() {}
 
@@ -31,6 +34,7 @@ public struct MetadataDelta: Sendable, Equatable {
 
     public var isEmpty: Bool {
         !isFull && partitions.isEmpty && configs.isEmpty && removedTopics.isEmpty && !brokersChanged
+            && !brokerConfigsChanged
     }
 
     /// Records what `record` is about to change in `image`.
@@ -44,6 +48,8 @@ public struct MetadataDelta: Sendable, Equatable {
             removedTopics.insert(id)
         case .config(2, let name, _, _):
             if let id = image.topics[name]?.id { configs.insert(id) }
+        case .config(4, _, _, _):
+            brokerConfigsChanged = true
         case .registerBroker, .unregisterBroker, .fenceBroker, .unfenceBroker, .brokerShutdownChange:
             brokersChanged = true
         case .topic, .config, .clusterId, .producerIds, .userScramCredential, .removeUserScramCredential,
@@ -59,6 +65,7 @@ public struct MetadataDelta: Sendable, Equatable {
         isFull = isFull || later.isFull
         for (id, indexes) in later.partitions { partitions[id, default: []].formUnion(indexes) }
         configs.formUnion(later.configs)
+        brokerConfigsChanged = brokerConfigsChanged || later.brokerConfigsChanged
         removedTopics.formUnion(later.removedTopics)
         brokersChanged = brokersChanged || later.brokersChanged
     }

@@ -66,6 +66,10 @@ extension MetadataImage {
                 topics[resource]!.configs[name] = value
             case 4 where resource.isEmpty:
                 brokerDefaults[name] = value
+            case 4 where Int32(resource) != nil:
+                let id = Int32(resource)!
+                brokerConfigs[id, default: [:]][name] = value
+                if brokerConfigs[id]?.isEmpty == true { brokerConfigs[id] = nil }
             default:
                 return "config of unsupported resource \(type)/\(resource)"
             }
@@ -104,6 +108,11 @@ extension MetadataImage {
         }
         for (name, value) in brokerDefaults.sorted(by: { $0.key < $1.key }) {
             records.append(.config(resourceType: 4, resourceName: "", name: name, value: value))
+        }
+        for (id, configs) in brokerConfigs.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in configs.sorted(by: { $0.key < $1.key }) {
+                records.append(.config(resourceType: 4, resourceName: String(id), name: name, value: value))
+            }
         }
         for (name, credentials) in scramCredentials.sorted(by: { $0.key < $1.key }) {
             for (mechanism, credential) in credentials.sorted(by: { $0.key < $1.key }) {

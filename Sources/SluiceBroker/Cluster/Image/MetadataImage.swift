@@ -21,6 +21,8 @@ public struct MetadataImage: Sendable, Equatable {
     public var nextProducerIdBlock: Int64 = 0
     /// Cluster-wide dynamic broker configs (`ConfigRecord` with an empty broker name).
     public var brokerDefaults: [String: String] = [:]
+    /// Per-broker dynamic configs (`ConfigRecord` naming a broker id), by broker id.
+    public var brokerConfigs: [Int32: [String: String]] = [:]
     /// SCRAM credentials by user and mechanism (`UserScramCredentialRecord`): what SCRAM
     /// authentication checks on every broker.
     public var scramCredentials: [String: [ScramMechanism: ScramCredential]] = [:]

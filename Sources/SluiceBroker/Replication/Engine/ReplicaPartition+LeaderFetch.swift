@@ -85,4 +85,24 @@ extension ReplicaPartition {
                                     logged: { self.log.endOffset(forLeaderEpoch: $0) })
         }
     }
+
+    /// Whether this broker may serve a consumer's fetch as a replica (KIP-392: leader or
+    /// follower, for Fetch v11+), with the same epoch checks as ``leaderCheck(currentLeaderEpoch:)``.
+    func replicaCheck(currentLeaderEpoch: Int32) -> ErrorCode {
+        let now = leadership.withLockedValue { $0 }
+        return Self.leaderCheck(currentLeaderEpoch: currentLeaderEpoch, knownEpoch: now.knownEpoch,
+                                leads: now.leads || now.knownEpoch >= 0)
+    }
+
+    /// As the leader: the in-sync followers that hold `fetchOffset` (their log end past it, their
+    /// log start not beyond it) and their log end offsets, the replicas that may serve a consumer
+    /// instead (Kafka's `findPreferredReadReplica`). Nil when this broker does not lead.
+    func readReplicaCandidates(fetchOffset: Int64) -> [(id: Int32, logEndOffset: Int64)]? {
+        lock.withLock {
+            guard case let .leader(leader) = role else { return nil }
+            return leader.followers.values
+                .filter { leader.isr.contains($0.replicaId) && $0.logEndOffset >= fetchOffset && $0.logStartOffset <= fetchOffset }
+                .map { ($0.replicaId, $0.logEndOffset) }
+        }
+    }
 }

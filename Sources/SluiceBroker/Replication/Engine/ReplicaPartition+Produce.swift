@@ -33,6 +33,8 @@ extension ReplicaPartition {
                 uncommitted.appended(endOffset: info.lastOffset + 1, bytes: info.byteCount)
             } catch LogAppendError.duplicate(let original) {
                 info = original
+            } catch LogAppendError.recordsRejected(let rejected) {
+                return refused(ApiError(rejected))
             } catch let error as LogAppendError {
                 return refused(ApiError(error.errorCode, "\(error)"))
             } catch let error as StorageError {
