@@ -5,7 +5,9 @@ import Testing
 /// A consumer group survives a SIGKILL of its coordinator: the leadership of the group's
 /// `__consumer_offsets` partition moves to another replica, that broker loads the group from its
 /// copy of the log, and the members (confluent-kafka, synchronous commits) find it, rejoin and
-/// go on from their committed offsets.
+/// go on from their committed offsets. Both protocols: classic (the members rejoin) and KIP-848's
+/// consumer protocol (the group's epochs and assignments come back from the log; the members
+/// heartbeat on with their epochs).
 @Suite(.serialized) struct ClusterCoordinatorFailoverTests {
     static func coordinator(_ cluster: ClusterHarness, group: String, avoiding: Set<Int32> = []) throws -> Int32 {
         for node in cluster.nodes.values.sorted(by: { $0.id < $1.id }) where !avoiding.contains(node.id) && cluster.isRunning(node.id) {
@@ -42,7 +44,8 @@ import Testing
         var distinct: Int { Set(consumed.map { "\($0.partition)/\($0.offset)" }).count }
     }
 
-    @Test func groupSurvivesCoordinatorKill() throws {
+    @Test(arguments: ["classic", "consumer"])
+    func groupSurvivesCoordinatorKill(_ groupProtocol: String) throws {
         guard Clients.shouldRun(Clients.confluentKafka) else {
             print("skipped: confluent-kafka is not installed")
             return
@@ -58,14 +61,14 @@ import Testing
         let first = try ClientRunner.python("coordinator_failover.py", ["produce", cluster.bootstrap, "orders", "300"], timeout: 90)
         #expect(first.records.first?["delivered"] as? Int == 300, "\(first.stdout)")
 
-        let group = "failover-group"
+        let group = "failover-group-\(groupProtocol)"
         let stopFile = cluster.directory + "/stop-members", markFile = cluster.directory + "/coordinator-killed"
         let outputs = (1...2).map { cluster.directory + "/member-\($0).out" }
         let members = try outputs.map { path -> Process in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", ClientRunner.clientsDirectory.appendingPathComponent("coordinator_failover.py").path,
-                                 "member", cluster.bootstrap, "orders", group, stopFile, markFile]
+                                 "member", cluster.bootstrap, "orders", group, stopFile, markFile, groupProtocol]
             // librdkafka's log lines go to a file of their own: two handles on one file overwrite each other.
             FileManager.default.createFile(atPath: path, contents: nil)
             FileManager.default.createFile(atPath: path + ".err", contents: nil)
@@ -112,7 +115,7 @@ import Testing
         let reread = events.consumed.filter { $0.phase == 1 && $0.offset < (committed[$0.partition] ?? 0) }
         #expect(reread.isEmpty, "read again below acknowledged commits \(committed): \(reread.prefix(10))")
         #expect(events.commits.contains { $0.phase == 1 }, "commits acknowledged by the new coordinator")
-        print("group across the coordinator kill: \(events.distinct) messages, \(events.consumed.count) deliveries, "
+        print("\(groupProtocol) group across the coordinator kill: \(events.distinct) messages, \(events.consumed.count) deliveries, "
               + "commit failures \(events.summaries.map { $0["commitFailures"] as? Int ?? -1 })")
     }
 }

@@ -43,4 +43,53 @@ import Testing
         let again = try SluiceCLI.ok(["consume", topic, "--group", group, "-n", "10"], bootstrap: b)
         #expect(again.lines.count == 10)
     }
+
+    /// `sluice consume --group G --group-protocol consumer` (KIP-848) and what `sluice group`
+    /// shows of such a group: its type, member epochs, current and target assignments.
+    @Test func consumerProtocolGroup() async throws {
+        let b = try SharedBroker.get().bootstrap
+        let topic = SharedBroker.topic("cli-kip848")
+        let group = "g-" + topic
+        try SluiceCLI.ok(["topic", "create", topic, "-p", "2"], bootstrap: b)
+        try SluiceCLI.ok(["produce", topic, "-k", ":"], bootstrap: b, input: (0..<10).map { "k\($0):v\($0)" }.joined(separator: "\n"))
+
+        let first = try SluiceCLI.ok(["consume", topic, "--group", group, "--group-protocol", "consumer", "--from-beginning",
+                                      "-n", "6", "-k", ":"], bootstrap: b)
+        #expect(first.lines.count == 6)
+        let lag = try SluiceCLI.json(try SluiceCLI.ok(["group", "lag", group, "--json"], bootstrap: b)) as! [String: Any]
+        #expect(lag["totalLag"] as? Int == 4)
+        let rest = try SluiceCLI.ok(["consume", topic, "--group", group, "--group-protocol", "consumer", "-n", "4", "-k", ":"],
+                                    bootstrap: b)
+        #expect(Set(first.lines + rest.lines) == Set((0..<10).map { "k\($0):v\($0)" }))
+        let list = try SluiceCLI.json(try SluiceCLI.ok(["group", "list", "--json"], bootstrap: b)) as! [[String: Any]]
+        #expect(list.first { $0["group"] as? String == group }?["type"] as? String == "consumer")
+
+        // A member that stays: the group shows it with its epoch, holding its whole target.
+        let member = Process()
+        // Through the wrapper that clears the signal mask inherited from the test runner, so that
+        // SIGINT reaches it (Ctrl-C: commit, leave, exit 0).
+        member.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        member.arguments = ["python3", "-c", GroupMember.execUnblocked, BrokerProcess.binary, "consume", topic, "--group", group, "--group-protocol", "consumer", "--remote-assignor", "range"]
+        member.environment = ["SLUICE_BOOTSTRAP": b, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+        member.standardOutput = FileHandle.nullDevice
+        member.standardError = FileHandle.nullDevice
+        try member.run()
+        defer { if member.isRunning { kill(member.processIdentifier, SIGKILL) } }
+        var described: [String: Any] = [:]
+        try GroupBroker.waitUntil("the member holding its target, now \(described)") {
+            described = try SluiceCLI.json(try SluiceCLI.ok(["group", "describe", group, "--json"], bootstrap: b)) as! [String: Any]
+            let members = described["members"] as? [[String: Any]] ?? []
+            return members.count == 1 && (members[0]["partitions"] as? [String])?.count == 2
+                && (members[0]["memberEpoch"] as? Int ?? 0) > 0
+                && members[0]["partitions"] as? [String] == members[0]["targetPartitions"] as? [String]
+        }
+        #expect(described["type"] as? String == "consumer" && described["state"] as? String == "Stable")
+        #expect(described["assignor"] as? String == "range")
+        #expect((described["groupEpoch"] as? Int ?? 0) >= 1 && described["assignmentEpoch"] as? Int == described["groupEpoch"] as? Int)
+        let text = try SluiceCLI.ok(["group", "describe", group], bootstrap: b).stdout
+        #expect(text.contains("type: consumer") && text.contains("EPOCH") && text.contains("TARGET"), "\(text)")
+        kill(member.processIdentifier, SIGINT)
+        _ = BrokerProcess.waitForExit(member, seconds: 20)
+        #expect(member.terminationStatus == 0)
+    }
 }

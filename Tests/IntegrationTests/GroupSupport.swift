@@ -2,11 +2,14 @@ import Foundation
 import KafkaProtocol
 
 /// A broker process for the consumer-group interop tests: short session timeouts allowed and no
-/// initial rebalance delay, so that rebalances take about a second; 8 offsets partitions.
+/// initial rebalance delay, so that rebalances take about a second; 8 offsets partitions. KIP-848
+/// members heartbeat every 500 ms and are removed after 6 s of silence.
 enum GroupBroker {
+    static let consumerSessionTimeoutMs = 6_000
     static let arguments = [
         "--set", "offsets.topic.num.partitions=8", "--set", "group.initial.rebalance.delay.ms=0",
-        "--set", "group.min.session.timeout.ms=1000",
+        "--set", "group.min.session.timeout.ms=1000", "--set", "group.consumer.heartbeat.interval.ms=500",
+        "--set", "group.consumer.session.timeout.ms=\(consumerSessionTimeoutMs)",
     ]
 
     nonisolated(unsafe) private static var instance: BrokerProcess?
@@ -99,9 +102,10 @@ final class GroupMember {
     private let outPath: String
     private let errPath: String
 
-    /// Starts a member of `group` consuming `topic`.
+    /// Starts a member of `group` consuming `topic`; `groupProtocol` "consumer" makes a
+    /// confluent-kafka member use KIP-848's protocol (`assignor` is then its remote assignor).
     init(_ kind: Kind, name: String, broker: BrokerProcess, group: String, topic: String, assignor: String? = nil,
-         instance: String? = nil, sessionMs: Int = 3000) throws {
+         instance: String? = nil, sessionMs: Int = 3000, groupProtocol: String? = nil) throws {
         self.kind = kind
         self.name = name
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-member-\(UUID().uuidString.prefix(8))")
@@ -124,6 +128,7 @@ final class GroupMember {
                              "--topic", topic, "--session-ms", "\(sessionMs)"]
             if let assignor { arguments += ["--assignor", assignor] }
             if let instance { arguments += ["--instance", instance] }
+            if let groupProtocol { arguments += ["--protocol", groupProtocol] }
             process.arguments = arguments
         }
         process.standardOutput = FileHandle(forWritingAtPath: outPath)

@@ -16,12 +16,12 @@ import Testing
         #expect(advertised[ApiKey.fetch.rawValue] == 0...17)
         #expect(advertised[ApiKey.metadata.rawValue] == 0...12)
         #expect(advertised[ApiKey.offsetForLeaderEpoch.rawValue] == 0...4)
-        // The classic group protocol, down to the v0s librdkafka 2.0.2 looks for; not KIP-848's
-        // ConsumerGroupHeartbeat and ConsumerGroupDescribe (kafka-python's admin raises on unknown keys).
+        // The classic group protocol, down to the v0s librdkafka 2.0.2 looks for, and KIP-848's
+        // ConsumerGroupHeartbeat (librdkafka 2.16 asks for v1 exactly) and ConsumerGroupDescribe.
         #expect(advertised[ApiKey.findCoordinator.rawValue] == 0...6)
         #expect(advertised[ApiKey.joinGroup.rawValue] == 0...9)
-        #expect(advertised[ApiKey.consumerGroupHeartbeat.rawValue] == nil)
-        #expect(advertised[ApiKey.consumerGroupDescribe.rawValue] == nil)
+        #expect(advertised[ApiKey.consumerGroupHeartbeat.rawValue] == 0...1)
+        #expect(advertised[ApiKey.consumerGroupDescribe.rawValue] == 0...0)
         // Every advertised key answers at its maximum version on a live connection.
         let again = try connection.roundTrip(ApiVersionsRequest(), version: 0)
         #expect(again.apiKeys.count == response.apiKeys.count)
@@ -53,9 +53,9 @@ import Testing
         let connection = try fixture.connect()
         _ = try connection.send(MetadataRequest(topics: nil), version: 13)
         #expect(connection.isClosedByPeer())
-        // An API Sluice does not implement (ConsumerGroupHeartbeat) closes too.
+        // An API Sluice does not implement (DescribeTransactions) closes too.
         let second = try fixture.connect()
-        _ = try second.send(ConsumerGroupHeartbeatRequest(groupId: "g"), version: 0)
+        _ = try second.send(DescribeTransactionsRequest(transactionalIds: ["t"]), version: 0)
         #expect(second.isClosedByPeer())
         // The broker still answers new connections.
         let fresh = try fixture.connect()

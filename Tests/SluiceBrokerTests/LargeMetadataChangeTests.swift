@@ -237,6 +237,10 @@ import Testing
 
     /// The Raft queue answers (here: DescribeQuorum, served from the core's state) while the
     /// controller is busy with a long operation — the two no longer share a queue.
+    ///
+    /// The controller operation runs until the answer arrives (at most 120 s), and the question
+    /// is asked from a thread the operation itself starts, so that a starved test task (the
+    /// cooperative pool is shared by the whole suite) cannot make the check pass or fail late.
     @Test func raftKeepsAnsweringWhileTheControllerWorks() async throws {
         let fixture = try await BrokerFixture.start { $0.controllerListener = HostAndPort(host: "127.0.0.1", port: 0) }
         defer { Task { await fixture.stop() } }
@@ -244,21 +248,22 @@ import Testing
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let released = NIOLockedValueBox(false)
         let finished = NIOLockedValueBox(false)
-        let started = loop.makePromise(of: Void.self)
-        // A controller operation that takes as long as it is allowed to (at most 20 s).
+        let answer = loop.makePromise(of: (DescribeQuorumResponse, Bool).self)
         fixture.broker.cluster.driver.submit { _ in
-            started.succeed(())
-            let deadline = Date().addingTimeInterval(20)
+            Thread {
+                answer.completeWith(Result {
+                    let response = try RawKafkaConnection(port: controllerPort, timeoutSeconds: 60).roundTrip(
+                        DescribeQuorumRequest(topics: [.init(topicName: "__cluster_metadata",
+                                                             partitions: [.init(partitionIndex: 0)])]), version: 1)
+                    return (response, !finished.withLockedValue { $0 })
+                })
+                released.withLockedValue { $0 = true }
+            }.start()
+            let deadline = Date().addingTimeInterval(120)
             while !released.withLockedValue({ $0 }) && Date() < deadline { usleep(5_000) }
             finished.withLockedValue { $0 = true }
         }
-        try await started.futureResult.get()
-        let quorum = try await onThread(loop) {
-            try RawKafkaConnection(port: controllerPort, timeoutSeconds: 30).roundTrip(DescribeQuorumRequest(topics: [
-                .init(topicName: "__cluster_metadata", partitions: [.init(partitionIndex: 0)])]), version: 1)
-        }.get()
-        let answeredWhileBusy = !finished.withLockedValue { $0 }
-        released.withLockedValue { $0 = true }
+        let (quorum, answeredWhileBusy) = try await answer.futureResult.get()
         #expect(answeredWhileBusy, "DescribeQuorum waited for the controller's operation")
         #expect(quorum.topics.first?.partitions.first?.leaderId == fixture.broker.cluster.nodeID)
     }

@@ -85,6 +85,42 @@ import Testing
         print("console groups: quit in \(Format.duration(Clocks.monotonic() - quitting))")
     }
 
+    /// A KIP-848 group (`sluice consume --group-protocol consumer`): the Groups view shows its type;
+    /// a second member's arrival is an incremental rebalance that Events reports with the
+    /// partitions moving.
+    @Test func aConsumerProtocolGroupShowsItsTypeAndItsRebalance() throws {
+        let dataDir = ConsoleTmuxTests.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let (tmux, _) = try ConsoleTmuxTests.launch(dataDir: dataDir + "/console")
+        try tmux.waitFor("brokers 1/1 up")
+        let bootstrap = try String(contentsOfFile: dataDir + "/console/bootstrap", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let sluice = try ConsoleTmuxTests.sluiceBinary()
+        let topic = "tmux-848", group = "tmux-848-readers"
+        try TmuxSession.run(sluice, ["topic", "create", topic, "--partitions", "4", "--bootstrap", bootstrap])
+        let first = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-1.log",
+                                          useKcat: false, group: group, topic: topic, groupProtocol: "consumer")
+        defer { first.stop() }
+        try tmux.send("4")
+        try tmux.waitFor("the consumer group, Stable with 1 member", note: first.failureNote) {
+            let row = Self.row($0, group: group)
+            return row?.type == "consumer" && row?.state == "Stable" && row?.members == 1
+        }
+        let second = try GroupMember.start(sluice: sluice, bootstrap: bootstrap, log: dataDir + "/member-2.log",
+                                           useKcat: false, group: group, topic: topic, groupProtocol: "consumer")
+        defer { second.stop() }
+        try tmux.waitFor("2 members", note: second.failureNote) {
+            Self.row($0, group: group)?.state == "Stable" && Self.row($0, group: group)?.members == 2
+        }
+        try tmux.send("6")
+        try tmux.waitFor("the rebalance in Events") { $0.contains("Group \(group) rebalancing") && $0.contains("moving") }
+        second.stop()
+        first.stop()
+        try tmux.send("q")
+        try tmux.waitFor("console exited 0", seconds: 30)
+    }
+
     /// Produces `count` records to each of the topic's two partitions with `sluice produce`.
     static func produce(_ count: Int, _ label: String, sluice: String, bootstrap: String) throws {
         for partition in 0..<2 {
@@ -95,7 +131,7 @@ import Testing
 
     /// A row of the Groups view, read by the header's column positions (left-aligned columns start
     /// under their title, right-aligned ones end under it; everything left of the trend is ASCII).
-    struct GroupRow { var state: String; var members: Int?; var lag: String; var trend: String }
+    struct GroupRow { var type: String; var state: String; var members: Int?; var lag: String; var trend: String }
 
     static func row(_ screen: String, group: String = group) -> GroupRow? {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
@@ -115,7 +151,7 @@ import Testing
         }
         let trendStart = column("Lag trend") ?? line.count
         let trend = trendStart < line.count ? String(line[trendStart...]).trimmingCharacters(in: .whitespaces) : ""
-        return GroupRow(state: left("State"), members: Int(right("Members")), lag: right("Lag"), trend: trend)
+        return GroupRow(type: left("Type"), state: left("State"), members: Int(right("Members")), lag: right("Lag"), trend: trend)
     }
 
     /// The group detail's rows: partition, committed, end, lag.
@@ -143,12 +179,14 @@ final class GroupMember {
         self.log = log
     }
 
-    static func start(sluice: String, bootstrap: String, log: String, useKcat: Bool = true) throws -> GroupMember {
+    static func start(sluice: String, bootstrap: String, log: String, useKcat: Bool = true,
+                      group: String = ConsoleGroupsTmuxTests.group, topic: String = ConsoleGroupsTmuxTests.topic,
+                      groupProtocol: String = "classic") throws -> GroupMember {
         let kcat = "/usr/bin/kcat"
         let arguments = useKcat && FileManager.default.isExecutableFile(atPath: kcat)
-            ? [kcat, "-b", bootstrap, "-G", ConsoleGroupsTmuxTests.group, "-q", "-X", "auto.offset.reset=earliest",
-               "-X", "auto.commit.interval.ms=200", "-X", "heartbeat.interval.ms=500", ConsoleGroupsTmuxTests.topic]
-            : [sluice, "consume", ConsoleGroupsTmuxTests.topic, "--group", ConsoleGroupsTmuxTests.group, "--from-beginning",
+            ? [kcat, "-b", bootstrap, "-G", group, "-q", "-X", "auto.offset.reset=earliest",
+               "-X", "auto.commit.interval.ms=200", "-X", "heartbeat.interval.ms=500", topic]
+            : [sluice, "consume", topic, "--group", group, "--group-protocol", groupProtocol, "--from-beginning",
                "--bootstrap", bootstrap]
         return GroupMember(pid: try ProcessSpawner.spawn(arguments, logFile: log), log: log)
     }

@@ -70,6 +70,16 @@ enum Fixtures {
             ], committed: billing),
             ObservedGroup(id: "audit-export", state: "Empty", assignor: "", members: [],
                           committed: [PartitionKey("payments", 0): 100, PartitionKey("payments", 1): 480]),
+            // A KIP-848 consumer group in the middle of an incremental rebalance: fraud-1 still
+            // holds payments-1, which its target gives to fraud-2; payments-2 is free and waits for
+            // fraud-2.
+            ObservedGroup(id: "fraud-scoring", state: "Reconciling", type: "consumer", assignor: "uniform", members: [
+                ObservedMember(memberID: "Kq3d", clientID: "fraud-1", host: "/127.0.0.1",
+                               assignment: [PartitionKey("payments", 0), PartitionKey("payments", 1)], memberEpoch: 4,
+                               target: [PartitionKey("payments", 0)]),
+                ObservedMember(memberID: "Zr8m", clientID: "fraud-2", host: "/127.0.0.1", assignment: [], memberEpoch: 5,
+                               target: [PartitionKey("payments", 1), PartitionKey("payments", 2)]),
+            ], committed: [PartitionKey("payments", 0): 90, PartitionKey("payments", 1): 470], groupEpoch: 5, assignmentEpoch: 5),
         ]
         return ClusterObservation(
             takenAt: t0 + t, monotonic: 1000 + t, clusterID: "5Qx3vKp0RmW8yq1dZt7LAg", controllerID: 1, brokers: brokers,

@@ -122,4 +122,33 @@ import Testing
         #expect(GroupsView.table(state).emptyMessage
                 == "Groups could not be listed: the group coordinator is loading its groups (retrying)")
     }
+
+    /// A KIP-848 consumer group mid-rebalance: the model tells the partitions being given up from
+    /// those waiting for their new holder; the view counts them after the state; the event says
+    /// how many move.
+    @Test func aConsumerGroupsIncrementalRebalance() {
+        let t0 = PartitionKey("t", 0), t1 = PartitionKey("t", 1), t2 = PartitionKey("t", 2)
+        func consumerGroup(_ state: String, a: [PartitionKey], aTarget: [PartitionKey], b: [PartitionKey],
+                           bTarget: [PartitionKey]) -> ObservedGroup {
+            ObservedGroup(id: "g", state: state, type: "consumer", assignor: "uniform", members: [
+                ObservedMember(memberID: "A", clientID: "a", host: "/h", assignment: a, memberEpoch: 3, target: aTarget),
+                ObservedMember(memberID: "B", clientID: "b", host: "/h", assignment: b, memberEpoch: 4, target: bTarget),
+            ], committed: [:], groupEpoch: 4, assignmentEpoch: 4)
+        }
+        let stable = SnapshotBuilder.build(observation(at: 0, hw: 10, groups: [
+            consumerGroup("Stable", a: [t0, t1, t2], aTarget: [t0, t1, t2], b: [], bTarget: []),
+        ]), previous: nil)
+        let moving = SnapshotBuilder.build(observation(at: 1, hw: 10, groups: [
+            consumerGroup("Reconciling", a: [t0, t1], aTarget: [t0], b: [], bTarget: [t1, t2]),
+        ]), previous: stable)
+        let g = moving.groups[0]
+        #expect(g.type == "consumer" && g.isRebalancing)
+        #expect(g.revoking == [t1] && g.assigning == [t2])
+        #expect(g.offsets.first { $0.key == t1 }?.owner == "a" && g.offsets.first { $0.key == t1 }?.target == "b")
+        #expect(GroupsView.stateText(g) == "Reconciling -1 +1")
+        let events = EventDeriver.events(from: stable, to: moving)
+        #expect(events.contains { $0.text == "Group g rebalancing: Stable → Reconciling, 2 members, 2 partitions moving" },
+                "\(events.map(\.text))")
+        #expect(!stable.groups[0].isRebalancing && stable.groups[0].revoking.isEmpty)
+    }
 }

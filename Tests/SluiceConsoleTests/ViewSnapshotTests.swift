@@ -12,6 +12,7 @@ import Testing
         ("partitions-of-orders", .partitions(.topic("orders"))),
         ("groups", .groups),
         ("group-billing", .groupDetail("billing")),
+        ("group-fraud-scoring", .groupDetail("fraud-scoring")),
         ("tail", .tail),
         ("message-detail", .messageDetail("1:20001")),
         ("events", .events),

@@ -136,6 +136,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let invalidVoterKey = ErrorCode(125)
     public static let duplicateVoter = ErrorCode(126)
     public static let voterNotFound = ErrorCode(127)
+    public static let invalidRegularExpression = ErrorCode(128)
 
     /// Kafka's name, e.g. `NOT_LEADER_OR_FOLLOWER`; `UNKNOWN_ERROR_CODE_n` for codes not in the table.
     public var name: String { Self.table[rawValue]?.name ?? "UNKNOWN_ERROR_CODE_\(rawValue)" }
@@ -286,5 +287,6 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         (125, "INVALID_VOTER_KEY", false, "The voter key does not match the receiving replica's."),
         (126, "DUPLICATE_VOTER", false, "The voter is already in the voter set."),
         (127, "VOTER_NOT_FOUND", false, "The voter is not in the voter set."),
+        (128, "INVALID_REGULAR_EXPRESSION", false, "The regular expression is not valid."),
     ]
 }

@@ -11,6 +11,8 @@ final class GroupCoordinatorListener: PartitionStateListener, Sendable {
     }
 
     func partitionsChanged(_ delta: LocalPartitionDelta) {
+        // Consumer groups (KIP-848) resolve subscriptions against the topics: known before loading.
+        groups.noteTopics(delta.image)
         guard let topic = delta.image.topics[OffsetsTopic.name] else {
             for case .stopReplica(let tp, _, _) in delta.changes where tp.topic == OffsetsTopic.name {
                 groups.resigned(partition: tp.partition)

@@ -65,6 +65,7 @@ extension BrokerConfig {
         }
         try validateCluster()
         try validateSecurity()
+        try groups.validate()
         for group in BrokerConfigKey.timeSynonyms {
             // The finest unit given wins, as in Kafka.
             guard let (key, millis) = group.units.first(where: { given[$0.key] != nil }),

@@ -2,7 +2,7 @@
 extension BrokerConfigKey {
     /// Every broker config Sluice knows, sorted by name.
     public static let table: [BrokerConfigKey] = (nodeKeys + clusterKeys + storageKeys + topicDefaultKeys
-        + coordinationKeys + securityKeys + ignoredKeys).sorted { $0.name < $1.name }
+        + coordinationKeys + consumerGroupKeys + securityKeys + ignoredKeys).sorted { $0.name < $1.name }
 
     private static let byName: [String: BrokerConfigKey] = Dictionary(uniqueKeysWithValues: table.map { ($0.name, $0) })
 

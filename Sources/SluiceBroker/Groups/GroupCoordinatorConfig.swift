@@ -31,6 +31,25 @@ public struct GroupCoordinatorConfig: Sendable, Equatable {
     /// `offsets.topic.segment.bytes`.
     public var offsetsTopicSegmentBytes: Int32 = 104_857_600
 
+    // KIP-848 consumer groups.
+
+    /// `group.coordinator.rebalance.protocols`: `consumer` enables ConsumerGroupHeartbeat and
+    /// ConsumerGroupDescribe (advertised only then); `classic` is always on.
+    public var rebalanceProtocols: [String] = ["classic", "consumer"]
+    /// `group.consumer.session.timeout.ms`: a consumer group member that does not heartbeat for
+    /// this long is removed.
+    public var consumerSessionTimeoutMs: Int32 = 45_000
+    /// `group.consumer.heartbeat.interval.ms`: how often members heartbeat (told in every answer).
+    public var consumerHeartbeatIntervalMs: Int32 = 5_000
+    /// `group.consumer.assignors`: the server-side assignors members may ask for; the first is
+    /// the default.
+    public var consumerAssignorList: [ServerAssignor] = [.uniform, .range]
+    /// `group.consumer.max.size`.
+    public var consumerMaxGroupSize: Int32 = Int32.max
+
+    /// Whether the KIP-848 protocol is on.
+    public var consumerProtocolEnabled: Bool { rebalanceProtocols.contains("consumer") }
+
     public init() {}
 
     public var offsetsRetentionMs: Int64 { offsetsRetentionMinutes &* 60_000 }

@@ -123,6 +123,8 @@ public struct GroupListing: Sendable, Hashable {
     /// Empty when the broker does not report states (ListGroups before v4).
     public var state: String
     public var coordinator: Int32
+    /// `classic` or `consumer` (KIP-848); empty when the broker does not say (ListGroups before v5).
+    public var type: String = ""
 }
 
 /// A group member, with its subscription and assignment decoded when it is a consumer.
@@ -132,18 +134,41 @@ public struct GroupMemberDescription: Sendable, Hashable {
     public var clientId: String
     public var clientHost: String
     public var subscribedTopics: [String]
+    /// What the member holds now (with the consumer protocol: including partitions it is
+    /// still giving up).
     public var assignment: [TopicPartition]
+    /// Consumer protocol only: the member's epoch and the partitions the broker's assignor gave
+    /// it; while they differ from `assignment`, partitions are moving.
+    public var memberEpoch: Int32? = nil
+    public var targetAssignment: [TopicPartition]? = nil
+
+    /// Partitions the member holds but must give up (consumer protocol).
+    public var revoking: [TopicPartition] {
+        guard let target = targetAssignment else { return [] }
+        return assignment.filter { !target.contains($0) }
+    }
+
+    /// Partitions the member is to get, once their holders have given them up (consumer protocol).
+    public var assigning: [TopicPartition] {
+        guard let target = targetAssignment else { return [] }
+        return target.filter { !assignment.contains($0) }
+    }
 }
 
-/// A group as DescribeGroups reports it.
+/// A group as DescribeGroups (classic) or ConsumerGroupDescribe (consumer) reports it.
 public struct GroupDescription: Sendable, Hashable {
     public var groupId: String
     public var state: String
     public var protocolType: String
-    /// The assignor (for consumer groups).
+    /// The assignor (for consumer groups: the client's; with the consumer protocol: the broker's).
     public var protocolName: String
     public var members: [GroupMemberDescription]
     public var coordinator: Int32
+    /// `classic` or `consumer` (KIP-848).
+    public var type: String = "classic"
+    /// Consumer protocol only: the group's epoch and its target assignment's.
+    public var groupEpoch: Int32? = nil
+    public var assignmentEpoch: Int32? = nil
 }
 
 /// A partition's committed offset, log end and the lag between them.

@@ -13,7 +13,8 @@ extension KafkaAdmin {
                     }
                     try ErrorCode(response.errorCode).check(resource: "broker \(broker.nodeId)")
                     return response.groups.map {
-                        GroupListing(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState, coordinator: broker.nodeId)
+                        GroupListing(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState,
+                                     coordinator: broker.nodeId, type: $0.groupType)
                     }
                 }
             }
@@ -23,11 +24,18 @@ extension KafkaAdmin {
     }
 
     /// Describes groups (state, assignor, members and their assignments); a group that does not
-    /// exist comes back in state `Dead` with no members, as Kafka reports it.
+    /// exist comes back in state `Dead` with no members, as Kafka reports it. As librdkafka does,
+    /// ConsumerGroupDescribe is asked first (where the broker has it): a consumer group (KIP-848)
+    /// comes back with its epochs and each member's target; for a classic group it answers
+    /// GROUP_ID_NOT_FOUND, and DescribeGroups is asked.
     public func describeGroups(_ groupIds: [String]) async throws -> [GroupDescription] {
         var result: [GroupDescription] = []
         for groupId in groupIds {
             let coordinator = GroupCoordinator(client: client, groupId: groupId)
+            if let described = try await describeConsumerGroup(groupId, coordinator) {
+                result.append(described)
+                continue
+            }
             let response = try await coordinator.send(DescribeGroupsRequest(groups: [groupId], includeAuthorizedOperations: false)) {
                 $0.groups.first?.errorCode
             }
@@ -46,6 +54,33 @@ extension KafkaAdmin {
             }
         }
         return result
+    }
+
+    /// A consumer group (KIP-848) through ConsumerGroupDescribe; nil when the broker does not
+    /// have the API or the group is not one.
+    private func describeConsumerGroup(_ groupId: String, _ coordinator: GroupCoordinator) async throws -> GroupDescription? {
+        guard try await coordinator.connection().version(for: .consumerGroupDescribe) != nil else { return nil }
+        let response = try await coordinator.send(ConsumerGroupDescribeRequest(groupIds: [groupId])) {
+            $0.groups.first?.errorCode
+        }
+        guard let group = response.groups.first else { return nil }
+        let code = ErrorCode(group.errorCode)
+        if code == .groupIdNotFound { return nil }
+        try code.check(resource: "group '\(groupId)'", message: group.errorMessage)
+        func partitions(_ a: ConsumerGroupDescribeResponse.Assignment) -> [TopicPartition] {
+            a.topicPartitions.flatMap { t in t.partitions.map { TopicPartition(t.topicName, $0) } }.sorted()
+        }
+        let members = group.members.map { m in
+            GroupMemberDescription(
+                memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost,
+                subscribedTopics: m.subscribedTopicNames + (m.subscribedTopicRegex.map { ["/\($0)/"] } ?? []),
+                assignment: partitions(m.assignment), memberEpoch: m.memberEpoch,
+                targetAssignment: partitions(m.targetAssignment))
+        }.sorted { $0.memberId < $1.memberId }
+        let node = try await coordinator.connection().nodeId ?? -1
+        return GroupDescription(groupId: group.groupId, state: group.groupState, protocolType: "consumer",
+                                protocolName: group.assignorName, members: members, coordinator: node, type: "consumer",
+                                groupEpoch: group.groupEpoch, assignmentEpoch: group.assignmentEpoch)
     }
 
     /// Deletes empty groups (and their committed offsets).

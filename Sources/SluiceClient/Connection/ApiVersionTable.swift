@@ -22,7 +22,7 @@ public struct ApiVersionTable: Sendable, Hashable {
         .leaveGroup: 0...5,
         .syncGroup: 0...5,
         .describeGroups: 0...5,
-        .listGroups: 0...4,
+        .listGroups: 0...5,
         .apiVersions: 0...3,
         .createTopics: 2...7,
         .deleteTopics: 1...5,
@@ -40,6 +40,8 @@ public struct ApiVersionTable: Sendable, Hashable {
         .saslAuthenticate: 0...2,
         .describeUserScramCredentials: 0...0,
         .alterUserScramCredentials: 0...0,
+        .consumerGroupHeartbeat: 0...1,
+        .consumerGroupDescribe: 0...0,
     ]
 
     /// The broker's advertised ranges.

@@ -53,6 +53,16 @@ public enum AssignmentStrategy: String, Sendable, CaseIterable {
     case roundRobin = "roundrobin"
 }
 
+/// The consumer group protocol (`group.protocol`).
+public enum ConsumerGroupProtocol: String, Sendable, CaseIterable {
+    /// JoinGroup/SyncGroup with a client-side assignor; every rebalance stops the whole group
+    /// (this client rebalances eagerly).
+    case classic
+    /// KIP-848's ConsumerGroupHeartbeat: the broker assigns, and rebalances are incremental (a
+    /// member gives up only what moves, the others keep consuming).
+    case consumer
+}
+
 /// Consumer settings, named after Kafka's consumer configs.
 public struct ConsumerConfiguration: Sendable {
     /// `group.id`: needed for ``KafkaConsumer/subscribe(topics:)`` and for commits.
@@ -66,8 +76,13 @@ public struct ConsumerConfiguration: Sendable {
     public var sessionTimeout: Duration
     public var rebalanceTimeout: Duration
     public var heartbeatInterval: Duration
-    /// `partition.assignment.strategy`, in order of preference.
+    /// `partition.assignment.strategy`, in order of preference (classic protocol).
     public var assignmentStrategies: [AssignmentStrategy]
+    /// `group.protocol`.
+    public var groupProtocol: ConsumerGroupProtocol
+    /// `group.remote.assignor`: the broker's assignor to ask for (consumer protocol; nil for the
+    /// broker's default). `sessionTimeout` and `heartbeatInterval` are the broker's then.
+    public var groupRemoteAssignor: String?
     /// `fetch.min.bytes`, `fetch.max.wait.ms`, `fetch.max.bytes`, `max.partition.fetch.bytes`.
     public var fetchMinBytes: Int32
     public var fetchMaxWait: Duration
@@ -89,6 +104,8 @@ public struct ConsumerConfiguration: Sendable {
         rebalanceTimeout: Duration = .seconds(60),
         heartbeatInterval: Duration = .seconds(3),
         assignmentStrategies: [AssignmentStrategy] = [.range, .roundRobin],
+        groupProtocol: ConsumerGroupProtocol = .classic,
+        groupRemoteAssignor: String? = nil,
         fetchMinBytes: Int32 = 1,
         fetchMaxWait: Duration = .milliseconds(500),
         fetchMaxBytes: Int32 = 50 * 1024 * 1024,
@@ -104,6 +121,8 @@ public struct ConsumerConfiguration: Sendable {
         self.rebalanceTimeout = rebalanceTimeout
         self.heartbeatInterval = heartbeatInterval
         self.assignmentStrategies = assignmentStrategies
+        self.groupProtocol = groupProtocol
+        self.groupRemoteAssignor = groupRemoteAssignor
         self.fetchMinBytes = fetchMinBytes
         self.fetchMaxWait = fetchMaxWait
         self.fetchMaxBytes = fetchMaxBytes

@@ -14,12 +14,17 @@ import NIOCore
 ///
 /// Fetching runs ahead of `poll` in the background (one loop per leader broker). With
 /// `enableAutoCommit`, what `poll` handed out is committed every `autoCommitInterval`, before a
-/// rebalance and on ``close()``. Cancelling the task waiting in `poll` makes it throw
-/// `CancellationError` at once.
+/// rebalance (with the consumer protocol: before partitions are given up) and on ``close()``.
+/// Cancelling the task waiting in `poll` makes it throw `CancellationError` at once.
 public final class KafkaConsumer: Sendable {
-    private enum Mode: Sendable { case idle, manual, group(GroupMembership, Task<Void, Never>) }
+    enum Mode: Sendable {
+        case idle, manual
+        case group(GroupMembership, Task<Void, Never>)
+        /// KIP-848's consumer protocol.
+        case consumerGroup(ConsumerProtocolMembership, Task<Void, Never>)
+    }
 
-    private struct State: Sendable {
+    struct State: Sendable {
         var mode: Mode = .idle
         /// The offset after the last record handed out, per assigned partition.
         var consumed: [TopicPartition: Int64] = [:]
@@ -29,10 +34,10 @@ public final class KafkaConsumer: Sendable {
 
     public let client: KafkaClient
     public let configuration: ConsumerConfiguration
-    private let state = NIOLockedValueBox(State())
-    private let buffer: RecordBuffer
-    private let fetcher: Fetcher
-    private let coordinator: GroupCoordinator?
+    let state = NIOLockedValueBox(State())
+    let buffer: RecordBuffer
+    let fetcher: Fetcher
+    let coordinator: GroupCoordinator?
 
     public init(client: KafkaClient, configuration: ConsumerConfiguration = ConsumerConfiguration()) {
         self.client = client
@@ -74,6 +79,10 @@ public final class KafkaConsumer: Sendable {
             throw KafkaClientError(.invalidArgument, "subscribing needs a group id (ConsumerConfiguration.groupId)")
         }
         guard !topics.isEmpty else { throw KafkaClientError(.invalidArgument, "no topics to subscribe to") }
+        if configuration.groupProtocol == .consumer {
+            try await subscribeWithConsumerProtocol(coordinator, topics: topics)
+            return
+        }
         let membership = GroupMembership(coordinator: coordinator, configuration: configuration, topics: topics)
         try await rejoin(membership)
         let task = Task { await self.coordinate(membership) }
@@ -128,7 +137,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Turns start positions into offsets.
-    private func resolve(_ partitions: [TopicPartition: StartPosition]) async throws -> [TopicPartition: Int64] {
+    func resolve(_ partitions: [TopicPartition: StartPosition]) async throws -> [TopicPartition: Int64] {
         var result: [TopicPartition: Int64] = [:]
         var queries: [TopicPartition: OffsetQuery] = [:]
         var fromCommits: [TopicPartition] = []
@@ -218,8 +227,10 @@ public final class KafkaConsumer: Sendable {
     public func commit(_ offsets: [TopicPartition: Int64]) async throws {
         guard let coordinator else { throw KafkaClientError(.invalidArgument, "committing needs a group id") }
         var identity: (generation: Int32, memberId: String) = (-1, "")
-        if case let .group(membership, _) = state.withLockedValue({ $0.mode }) {
-            identity = await membership.identity
+        switch state.withLockedValue({ $0.mode }) {
+        case let .group(membership, _): identity = await membership.identity
+        case let .consumerGroup(membership, _): identity = await membership.identity
+        case .idle, .manual: break
         }
         try await coordinator.commit(offsets.mapValues { CommittedOffset(offset: $0) },
                                      generation: identity.generation, memberId: identity.memberId)
@@ -238,13 +249,21 @@ public final class KafkaConsumer: Sendable {
             return s.mode
         }
         fetcher.stop()
-        if case let .group(membership, task) = mode {
+        switch mode {
+        case let .group(membership, task):
             task.cancel()
             await task.value
             if configuration.enableAutoCommit { try? await commit() }
             await membership.leave()
-        } else if case .manual = mode, configuration.enableAutoCommit, coordinator != nil {
+        case let .consumerGroup(membership, task):
+            task.cancel()
+            await task.value
+            if configuration.enableAutoCommit { try? await commit() }
+            await membership.leave()
+        case .manual where configuration.enableAutoCommit && coordinator != nil:
             try? await commit()
+        case .manual, .idle:
+            break
         }
         buffer.close()
     }

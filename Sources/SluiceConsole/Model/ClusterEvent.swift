@@ -131,11 +131,13 @@ public enum EventDeriver {
                 continue
             }
             if o.state != g.state {
-                let rebalancing = g.state.contains("Rebalance")
+                let rebalancing = g.isRebalancing
+                // A consumer group's rebalance is incremental: say which partitions move.
+                let moving = g.revoking.count + g.assigning.count
                 out.append(ClusterEvent(
                     time: t, kind: .group, severity: rebalancing ? .warning : .info,
                     text: "Group \(g.id) \(rebalancing ? "rebalancing" : "is \(g.state)"): \(o.state) → \(g.state), "
-                        + plural(g.members.count, "member")
+                        + plural(g.members.count, "member") + (moving > 0 ? ", \(plural(moving, "partition")) moving" : "")
                 ))
             } else if g.stale == nil,  // a stale group's members are the ones seen before: no news
                       o.members.map(\.memberID).sorted() != g.members.map(\.memberID).sorted() {

@@ -141,8 +141,14 @@ public struct ObservedPartition: Sendable, Equatable {
 
 public struct ObservedGroup: Sendable, Equatable {
     public var id: String
-    /// Kafka's group state name: "Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead".
+    /// Kafka's group state name: "Stable", "PreparingRebalance", "CompletingRebalance", "Empty",
+    /// "Dead"; for consumer groups (KIP-848) "Assigning" and "Reconciling" while partitions move.
     public var state: String
+    /// The group protocol: "classic", "consumer" (KIP-848), or "" when the cluster does not say.
+    public var type: String
+    /// Consumer groups only: the group epoch and the target assignment's epoch.
+    public var groupEpoch: Int32?
+    public var assignmentEpoch: Int32?
     public var protocolType: String
     /// The chosen assignment strategy (e.g. "range", "roundrobin", "cooperative-sticky").
     public var assignor: String
@@ -155,12 +161,16 @@ public struct ObservedGroup: Sendable, Equatable {
     public var unanswered: String?
 
     public init(
-        id: String, state: String, protocolType: String = "consumer", assignor: String = "",
-        members: [ObservedMember] = [], committed: [PartitionKey: Int64] = [:], unanswered: String? = nil
+        id: String, state: String, type: String = "classic", protocolType: String = "consumer", assignor: String = "",
+        members: [ObservedMember] = [], committed: [PartitionKey: Int64] = [:], unanswered: String? = nil,
+        groupEpoch: Int32? = nil, assignmentEpoch: Int32? = nil
     ) {
         self.unanswered = unanswered
         self.id = id
         self.state = state
+        self.type = type
+        self.groupEpoch = groupEpoch
+        self.assignmentEpoch = assignmentEpoch
         self.protocolType = protocolType
         self.assignor = assignor
         self.members = members
@@ -172,13 +182,21 @@ public struct ObservedMember: Sendable, Equatable {
     public var memberID: String
     public var clientID: String
     public var host: String
-    /// Partitions assigned to this member (decoded from the consumer protocol's assignment, when it is one).
+    /// Partitions assigned to this member (decoded from the consumer protocol's assignment, when it
+    /// is one; for a consumer group, what it holds now, partitions it is giving up included).
     public var assignment: [PartitionKey]
+    /// Consumer groups only: the member's epoch and the partitions its target gives it. While
+    /// target and assignment differ, partitions are moving.
+    public var memberEpoch: Int32?
+    public var target: [PartitionKey]?
 
-    public init(memberID: String, clientID: String, host: String, assignment: [PartitionKey] = []) {
+    public init(memberID: String, clientID: String, host: String, assignment: [PartitionKey] = [],
+                memberEpoch: Int32? = nil, target: [PartitionKey]? = nil) {
         self.memberID = memberID
         self.clientID = clientID
         self.host = host
         self.assignment = assignment
+        self.memberEpoch = memberEpoch
+        self.target = target
     }
 }

@@ -196,6 +196,8 @@ public struct PartitionSnapshot: Equatable, Sendable {
 public struct GroupSnapshot: Equatable, Sendable {
     public var id: String
     public var state: String
+    /// "classic", "consumer" (KIP-848), or "" when the cluster does not say.
+    public var type: String
     public var protocolType: String
     public var assignor: String
     public var members: [ObservedMember]
@@ -217,11 +219,12 @@ public struct GroupSnapshot: Equatable, Sendable {
     public var offsetResets: [PartitionKey: Int64]
 
     public init(
-        id: String, state: String, protocolType: String = "consumer", assignor: String = "",
+        id: String, state: String, type: String = "classic", protocolType: String = "consumer", assignor: String = "",
         members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
         lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0, commitHistory: CommitHistory = CommitHistory(),
         stale: String? = nil, offsetResets: [PartitionKey: Int64] = [:]
     ) {
+        self.type = type
         self.offsetResets = offsetResets
         self.commitHistory = commitHistory
         self.stale = stale
@@ -243,9 +246,28 @@ public struct GroupSnapshot: Equatable, Sendable {
 
     /// Topics the group has offsets on or is assigned.
     public var topics: [String] { Array(Set(offsets.map(\.key.topic))).sorted() }
+
+    /// A rebalance under way: a classic group's join or sync phase, a consumer group computing
+    /// its target or moving partitions towards it.
+    public var isRebalancing: Bool {
+        state.contains("Rebalance") || state == "Assigning" || state == "Reconciling"
+    }
+
+    /// Partitions their holder is giving up, and partitions waiting for their new holder
+    /// (consumer groups, during a rebalance).
+    public var revoking: [PartitionKey] { offsets.filter { $0.move == .revoking }.map(\.key) }
+    public var assigning: [PartitionKey] { offsets.filter { $0.move == .assigning }.map(\.key) }
 }
 
 public struct GroupPartitionOffset: Equatable, Sendable {
+    /// How a partition moves in a consumer group's rebalance (KIP-848).
+    public enum Move: Equatable, Sendable {
+        /// Its holder (`owner`) is giving it up; `target` takes it next.
+        case revoking
+        /// Nobody holds it; `target` gets it on its next heartbeat.
+        case assigning
+    }
+
     public var key: PartitionKey
     /// nil when the group never committed on this partition.
     public var committed: Int64?
@@ -253,12 +275,19 @@ public struct GroupPartitionOffset: Equatable, Sendable {
     public var end: Int64?
     /// The member the partition is assigned to, if any (its client id).
     public var owner: String?
+    /// Consumer groups: the member the target assignment gives the partition to (its client id).
+    public var target: String?
+    /// Consumer groups: whether the partition is moving, and how.
+    public var move: Move?
 
-    public init(key: PartitionKey, committed: Int64?, end: Int64?, owner: String? = nil) {
+    public init(key: PartitionKey, committed: Int64?, end: Int64?, owner: String? = nil, target: String? = nil,
+                move: Move? = nil) {
         self.key = key
         self.committed = committed
         self.end = end
         self.owner = owner
+        self.target = target
+        self.move = move
     }
 
     /// end − committed, when both are known.

@@ -119,23 +119,31 @@ public enum SnapshotBuilder {
         return (obs.groups.sorted(by: { $0.id < $1.id }).map { group in
             let before = prev?.group(group.id)
             if let why = group.unanswered {
-                var g = before ?? GroupSnapshot(id: group.id, state: group.state, protocolType: group.protocolType)
+                var g = before ?? GroupSnapshot(id: group.id, state: group.state, type: group.type, protocolType: group.protocolType)
                 if !group.state.isEmpty { g.state = group.state }
                 g.stale = why
                 return g
             }
-            var owners: [PartitionKey: String] = [:]
+            var owners: [PartitionKey: ObservedMember] = [:]
+            var targets: [PartitionKey: ObservedMember] = [:]
             for member in group.members {
-                for key in member.assignment { owners[key] = member.clientID }
+                for key in member.assignment { owners[key] = member }
+                for key in member.target ?? [] { targets[key] = member }
             }
-            let keys = Set(group.committed.keys).union(owners.keys).sorted()
+            let keys = Set(group.committed.keys).union(owners.keys).union(targets.keys).sorted()
             let resets = offsetResets(group, before: before)
             let history = (before?.commitHistory ?? CommitHistory()).rebasing(group.committed.filter { resets[$0.key] != nil })
                 .appending(group.committed, at: now)
             return GroupSnapshot(
-                id: group.id, state: group.state, protocolType: group.protocolType, assignor: group.assignor,
+                id: group.id, state: group.state, type: group.type, protocolType: group.protocolType, assignor: group.assignor,
                 members: group.members,
-                offsets: keys.map { GroupPartitionOffset(key: $0, committed: group.committed[$0], end: nil, owner: owners[$0]) },
+                offsets: keys.map { key in
+                    let owner = owners[key], target = targets[key]
+                    var move: GroupPartitionOffset.Move?
+                    if let target, target.memberID != owner?.memberID { move = owner == nil ? .assigning : .revoking }
+                    return GroupPartitionOffset(key: key, committed: group.committed[key], end: nil, owner: owner?.clientID,
+                                                target: target?.clientID, move: move)
+                },
                 lagTrend: before?.lagTrend ?? RateSeries(),
                 messagesPerSecond: history.ratePerPartition.values.reduce(0, +), commitHistory: history,
                 offsetResets: resets

@@ -181,7 +181,8 @@ public struct KafkaClusterSource: Sendable {
     }
 
     /// Groups with their state, members, assignor and committed offsets: ListGroups, then for each
-    /// group DescribeGroups and OffsetFetch to its coordinator, in parallel, within one step timeout
+    /// group ConsumerGroupDescribe (KIP-848 groups: epochs, current and target assignments) or
+    /// DescribeGroups, and OffsetFetch to its coordinator, in parallel, within one step timeout
     /// per group. Returns the groups, why groups are unsupported (if so), why they could not be
     /// listed this time (if so), and the errors in words. A group coordinator that is still
     /// loading its groups (after a broker start) makes the listing or a group fail for a moment:
@@ -208,7 +209,7 @@ public struct KafkaClusterSource: Sendable {
                         }, nil)
                     } catch {
                         let why = Self.groupFailure(error)
-                        return (ObservedGroup(id: id, state: listed.state, protocolType: listed.protocolType,
+                        return (ObservedGroup(id: id, state: listed.state, type: listed.type, protocolType: listed.protocolType,
                                               unanswered: why), "group \(id): \(why)")
                     }
                 }
@@ -230,12 +231,13 @@ public struct KafkaClusterSource: Sendable {
         guard let d = try await description else { throw KafkaClientError.broker(.groupIdNotFound, resource: "group '\(id)'") }
         let members = d.members.map {
             ObservedMember(memberID: $0.memberId, clientID: $0.clientId, host: $0.clientHost,
-                           assignment: $0.assignment.map { PartitionKey($0.topic, $0.partition) })
+                           assignment: $0.assignment.map { PartitionKey($0.topic, $0.partition) },
+                           memberEpoch: $0.memberEpoch, target: $0.targetAssignment?.map { PartitionKey($0.topic, $0.partition) })
         }
         var offsets: [PartitionKey: Int64] = [:]
         for (tp, c) in try await committed where c.offset >= 0 { offsets[PartitionKey(tp.topic, tp.partition)] = c.offset }
-        return ObservedGroup(id: id, state: d.state, protocolType: d.protocolType, assignor: d.protocolName,
-                             members: members, committed: offsets)
+        return ObservedGroup(id: id, state: d.state, type: d.type, protocolType: d.protocolType, assignor: d.protocolName,
+                             members: members, committed: offsets, groupEpoch: d.groupEpoch, assignmentEpoch: d.assignmentEpoch)
     }
 
     /// A group request's failure in words; a coordinator loading its groups is named as such.

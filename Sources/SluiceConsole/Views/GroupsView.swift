@@ -1,10 +1,12 @@
-/// View 4: consumer groups with state, members, assignor, total lag and its trend.
+/// View 4: consumer groups with their type (classic, or consumer for KIP-848), state, members,
+/// assignor, total lag and its trend. A consumer group moving partitions shows how many are being
+/// revoked and assigned after its state ("Reconciling -2 +2"); Enter shows which.
 public enum GroupsView {
     static let trendWidth = 16
 
     public static func table(_ state: AppState) -> TableModel {
         let filter = state.filter(.groups)
-        var groups = (state.snapshot?.groups ?? []).filter { ListSorts.matches(filter, [$0.id, $0.state]) }
+        var groups = (state.snapshot?.groups ?? []).filter { ListSorts.matches(filter, [$0.id, $0.state, $0.type]) }
         groups = ListSorts.apply(groups, order: state.sort(.groups), by: [
             { $0.id < $1.id },
             { ($0.totalLag ?? -1) < ($1.totalLag ?? -1) },
@@ -14,6 +16,7 @@ public enum GroupsView {
         let rows = groups.map { g -> TableRow in
             TableRow(id: g.id, cells: [
                 [Span(g.id, .text)],
+                [Span(g.type.isEmpty ? "-" : g.type, g.type.isEmpty ? .muted : .text)],
                 [Span(stateText(g), g.stale == nil ? stateRole(g.state) : .warn)],
                 [Span("\(g.members.count)", .text)],
                 [Span(g.assignor.isEmpty ? "-" : g.assignor, g.assignor.isEmpty ? .muted : .text)],
@@ -26,6 +29,7 @@ public enum GroupsView {
         }
         let columns = [
             TableColumn("Group", width: 16, flex: 1, priority: 100),
+            TableColumn("Type", width: 8, priority: 85),
             TableColumn("State", width: 19, priority: 95),
             TableColumn("Members", width: 7, right: true, priority: 90),
             TableColumn("Assignor", width: 10, priority: 60),
@@ -49,7 +53,10 @@ public enum GroupsView {
     /// ("loading" while its coordinator loads the groups after a broker start).
     static func stateText(_ g: GroupSnapshot) -> String {
         switch g.stale {
-        case nil: return g.state
+        case nil:
+            let (revoking, assigning) = (g.revoking.count, g.assigning.count)
+            guard revoking + assigning > 0 else { return g.state }
+            return g.state + (revoking > 0 ? " -\(revoking)" : "") + (assigning > 0 ? " +\(assigning)" : "")
         case GroupSnapshot.coordinatorLoading?: return "loading"
         case GroupSnapshot.notListed?: return "not listed"
         default: return "no answer"

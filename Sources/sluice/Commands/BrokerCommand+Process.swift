@@ -54,23 +54,13 @@ final class ShutdownSignals {
     }
 }
 
-/// `--exit-with-parent`: the kernel sends SIGTERM when the parent dies (`PR_SET_PDEATHSIG`);
-/// a parent that died before that was set is caught by comparing `getppid()`. The kernel ties
-/// that signal to the parent *thread* (a broker spawned from a thread that later exits is stopped
-/// early), so a watchdog thread also polls `getppid()` twice a second and requests the same
-/// clean shutdown when it changes.
+/// `--exit-with-parent`: a watchdog thread polls `getppid()` twice a second and requests a clean
+/// shutdown (as SIGTERM does) when the parent is gone; a parent that died before it started is
+/// caught at once. Not `PR_SET_PDEATHSIG`: the kernel ties that signal to the parent *thread*, so
+/// a broker spawned from a thread that later exits (an idle thread of Swift's cooperative pool,
+/// five seconds after its last job) was stopped while its parent process lived on.
 enum ParentWatch {
     static func install(expectedParent: pid_t) {
-        #if os(Linux)
-        // prctl is variadic in C, which Swift cannot call directly; its integer arguments are
-        // passed the same way through a fixed-arity pointer on Linux's ABIs.
-        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-        let PR_SET_PDEATHSIG: Int32 = 1
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") {
-            let prctl = unsafeBitCast(symbol, to: Prctl.self)
-            _ = prctl(PR_SET_PDEATHSIG, UInt(SIGTERM), 0, 0, 0)
-        }
-        #endif
         if getppid() != expectedParent {
             FileHandle.standardError.write(Data("sluice broker: the parent process is gone; exiting\n".utf8))
             exit(1)

@@ -13,11 +13,14 @@ struct ConsumeCommand: AsyncParsableCommand {
             Without --group the command reads every partition (or those given with --partition) \
             from the end, or from where --from-beginning, --offset or --timestamp say. With \
             --group it joins that consumer group, starts from the group's committed offsets and \
-            commits what it printed. Ctrl-C stops cleanly (commit, leave the group) with exit code 0.
+            commits what it printed; --group-protocol consumer uses KIP-848's protocol (the broker \
+            assigns, rebalances are incremental). Ctrl-C stops cleanly (commit, leave the group) with \
+            exit code 0.
             """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum GroupProtocolOption: String, ExpressibleByArgument, CaseIterable { case classic, consumer }
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "The topic.") var topic: String
@@ -29,6 +32,10 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Start at the first record at or after this time: milliseconds since the epoch, or ISO 8601.")
     var timestamp: String?
     @Option(name: [.short, .long], help: "Join this consumer group and commit progress.") var group: String?
+    @Option(name: .long, help: "With --group: classic (JoinGroup/SyncGroup) or consumer (KIP-848, group.protocol=consumer).")
+    var groupProtocol: GroupProtocolOption = .classic
+    @Option(name: .long, help: "With --group-protocol consumer: the broker's assignor to ask for (uniform, range).")
+    var remoteAssignor: String?
     @Option(name: .long, help: "Output: text (value per line) or json (one object per line).") var format: Format = .text
     @Option(name: [.short, .customLong("key-separator")], help: "Text format: print key, separator, value.")
     var keySeparator: String?
@@ -52,6 +59,12 @@ struct ConsumeCommand: AsyncParsableCommand {
         if group != nil && (offset != nil || timestamp != nil || !partitions.isEmpty) {
             throw ValidationError("--group starts from the group's commits; --offset, --timestamp and --partition need no group")
         }
+        if group == nil && groupProtocol != .classic {
+            throw ValidationError("--group-protocol needs --group")
+        }
+        if remoteAssignor != nil && groupProtocol != .consumer {
+            throw ValidationError("--remote-assignor needs --group-protocol consumer")
+        }
     }
 
     static func parseTimestamp(_ text: String) -> Int64? {
@@ -72,10 +85,13 @@ struct ConsumeCommand: AsyncParsableCommand {
         else { start = .latest }
         let options = (topic: topic, partitions: partitions, group: group, format: format, separator: keySeparator,
                        count: count, exitAtEnd: exitAtEnd, fromBeginning: fromBeginning,
-                       apiTimeout: Duration.milliseconds(defaultApiTimeoutMs))
+                       groupProtocol: ConsumerGroupProtocol(rawValue: groupProtocol.rawValue) ?? .classic,
+                       remoteAssignor: remoteAssignor, apiTimeout: Duration.milliseconds(defaultApiTimeoutMs))
         let printed = try await client.run { client -> Int in
             let configuration = ConsumerConfiguration(groupId: options.group,
                                                       autoOffsetReset: options.fromBeginning ? .earliest : .latest,
+                                                      groupProtocol: options.groupProtocol,
+                                                      groupRemoteAssignor: options.remoteAssignor,
                                                       defaultApiTimeout: options.apiTimeout)
             let consumer = KafkaConsumer(client: client, configuration: configuration)
             let admin = KafkaAdmin(client: client)

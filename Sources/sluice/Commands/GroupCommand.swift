@@ -22,13 +22,17 @@ struct GroupListCommand: AsyncParsableCommand {
         let groups = try await client.run { client in try await KafkaAdmin(client: client).listGroups() }
         if output.json {
             Console.printJSON(groups.map {
-                ["group": $0.groupId, "state": $0.state, "protocolType": $0.protocolType, "coordinator": Int($0.coordinator)] as [String: Any]
+                ["group": $0.groupId, "type": $0.type, "state": $0.state, "protocolType": $0.protocolType,
+                 "coordinator": Int($0.coordinator)] as [String: Any]
             })
             return
         }
-        var table = TablePrinter(["GROUP", "STATE", "TYPE", "COORDINATOR"], alignments: [.left, .left, .left, .right])
+        // TYPE: the group protocol (classic, or consumer for KIP-848); PROTOCOL: the protocol type
+        // its members declare (consumer for consumers, connect for Kafka Connect, ...).
+        var table = TablePrinter(["GROUP", "TYPE", "STATE", "PROTOCOL", "COORDINATOR"], alignments: [.left, .left, .left, .left, .right])
         for g in groups {
-            table.add([g.groupId, g.state.isEmpty ? "?" : g.state, g.protocolType.isEmpty ? "-" : g.protocolType, String(g.coordinator)])
+            table.add([g.groupId, g.type.isEmpty ? "?" : g.type, g.state.isEmpty ? "?" : g.state,
+                       g.protocolType.isEmpty ? "-" : g.protocolType, String(g.coordinator)])
         }
         Console.print(table.isEmpty ? "no groups" : table.render())
     }
@@ -51,24 +55,51 @@ struct GroupDescribeCommand: AsyncParsableCommand {
             return d
         }
         if output.json {
-            Console.printJSON([
-                "group": description.groupId, "state": description.state, "protocolType": description.protocolType,
-                "assignor": description.protocolName, "coordinator": Int(description.coordinator),
-                "members": description.members.map {
-                    ["memberId": $0.memberId, "clientId": $0.clientId, "host": $0.clientHost, "topics": $0.subscribedTopics,
-                     "partitions": $0.assignment.map(\.description)] as [String: Any]
+            var json: [String: Any] = [
+                "group": description.groupId, "type": description.type, "state": description.state,
+                "protocolType": description.protocolType, "assignor": description.protocolName,
+                "coordinator": Int(description.coordinator),
+                "members": description.members.map { m -> [String: Any] in
+                    var member: [String: Any] = ["memberId": m.memberId, "clientId": m.clientId, "host": m.clientHost,
+                                                 "topics": m.subscribedTopics, "partitions": m.assignment.map(\.description)]
+                    if let epoch = m.memberEpoch { member["memberEpoch"] = Int(epoch) }
+                    if let target = m.targetAssignment { member["targetPartitions"] = target.map(\.description) }
+                    return member
                 },
-            ])
+            ]
+            if let epoch = description.groupEpoch { json["groupEpoch"] = Int(epoch) }
+            if let epoch = description.assignmentEpoch { json["assignmentEpoch"] = Int(epoch) }
+            Console.printJSON(json)
             return
         }
-        var lines = ["group: \(description.groupId)   state: \(description.state)   assignor: \(description.protocolName.isEmpty ? "-" : description.protocolName)"
-            + "   coordinator: \(description.coordinator)   members: \(description.members.count)"]
+        var header = "group: \(description.groupId)   type: \(description.type)   state: \(description.state)"
+            + "   assignor: \(description.protocolName.isEmpty ? "-" : description.protocolName)"
+            + "   coordinator: \(description.coordinator)   members: \(description.members.count)"
+        if let epoch = description.groupEpoch, let target = description.assignmentEpoch {
+            header += "\ngroup epoch: \(epoch)   target assignment epoch: \(target)"
+        }
+        var lines = [header]
         if !description.members.isEmpty {
-            var table = TablePrinter(["MEMBER", "CLIENT ID", "HOST", "PARTITIONS"])
-            for m in description.members {
-                table.add([m.memberId, m.clientId, m.clientHost, m.assignment.map(\.description).joined(separator: ",")])
+            func list(_ partitions: [TopicPartition]) -> String {
+                partitions.isEmpty ? "-" : partitions.map(\.description).joined(separator: ",")
             }
-            lines.append(table.render())
+            if description.type == "consumer" {
+                // Current vs target: while they differ, the member is giving up (REVOKING) or
+                // waiting for (ASSIGNING) partitions.
+                var table = TablePrinter(["MEMBER", "CLIENT ID", "HOST", "EPOCH", "PARTITIONS", "TARGET", "REVOKING", "ASSIGNING"],
+                                         alignments: [.left, .left, .left, .right, .left, .left, .left, .left])
+                for m in description.members {
+                    table.add([m.memberId, m.clientId, m.clientHost, m.memberEpoch.map(String.init) ?? "-", list(m.assignment),
+                               list(m.targetAssignment ?? []), list(m.revoking), list(m.assigning)])
+                }
+                lines.append(table.render())
+            } else {
+                var table = TablePrinter(["MEMBER", "CLIENT ID", "HOST", "PARTITIONS"])
+                for m in description.members {
+                    table.add([m.memberId, m.clientId, m.clientHost, m.assignment.map(\.description).joined(separator: ",")])
+                }
+                lines.append(table.render())
+            }
         }
         Console.print(lines.joined(separator: "\n"))
     }

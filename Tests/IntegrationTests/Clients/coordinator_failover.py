@@ -1,7 +1,8 @@
 """A confluent-kafka group member for the coordinator-failover test (ClusterCoordinatorFailoverTests).
 
-  coordinator_failover.py member BOOTSTRAP TOPIC GROUP STOP_FILE MARK_FILE
-      Consumes in GROUP and commits synchronously after every message until STOP_FILE appears.
+  coordinator_failover.py member BOOTSTRAP TOPIC GROUP STOP_FILE MARK_FILE [PROTOCOL]
+      Consumes in GROUP and commits synchronously after every message until STOP_FILE appears;
+      PROTOCOL is librdkafka's group.protocol, classic (the default) or consumer (KIP-848).
       Prints one JSON line per event, tagged with the phase (0 before MARK_FILE exists, 1 after):
         {"c": [partition, offset, phase]}     consumed
         {"k": [partition, next_offset, phase]} a commit the coordinator acknowledged
@@ -17,10 +18,14 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 
 
-def member(bootstrap, topic, group, stop_file, mark_file):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-                         "enable.auto.commit": False, "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
-                         "topic.metadata.refresh.interval.ms": 1000})
+def member(bootstrap, topic, group, stop_file, mark_file, protocol="classic"):
+    conf = {"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+            "enable.auto.commit": False, "topic.metadata.refresh.interval.ms": 1000}
+    if protocol == "consumer":
+        conf["group.protocol"] = "consumer"  # session and heartbeat timings come from the broker
+    else:
+        conf.update({"session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+    consumer = Consumer(conf)
     consumer.subscribe([topic])
     count, commit_failures, errors = 0, 0, []
     out = sys.stdout
@@ -46,6 +51,7 @@ def member(bootstrap, topic, group, stop_file, mark_file):
             commit_failures += 1
             if not e.args[0].retriable() and e.args[0].code() not in (
                     KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
+                    KafkaError.STALE_MEMBER_EPOCH, KafkaError.FENCED_MEMBER_EPOCH,
                     KafkaError._TRANSPORT, KafkaError._NO_OFFSET, KafkaError._ASSIGNMENT_LOST, KafkaError._DESTROY):
                 errors.append("commit: " + str(e))
         out.flush()

@@ -9,6 +9,9 @@ next consumes it again. Prints JSON lines:
     {"event": "record", "partition": p, "offset": o, "value": "..."}
     {"event": "stopped"}                           after a clean close (which leaves the group)
 
+With --protocol consumer (confluent-kafka only) the member uses KIP-848's protocol
+(group.protocol=consumer): the broker assigns, and rebalances are incremental.
+
 SIGTERM closes the consumer cleanly; SIGKILL is a crash.
 """
 import argparse
@@ -51,10 +54,17 @@ def run_confluent(args):
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     conf = {"bootstrap.servers": args.bootstrap, "group.id": args.group, "auto.offset.reset": "earliest",
-            "enable.auto.commit": False, "session.timeout.ms": args.session_ms,
-            "heartbeat.interval.ms": args.heartbeat_ms, "topic.metadata.refresh.interval.ms": 1000}
-    if args.assignor:
-        conf["partition.assignment.strategy"] = args.assignor
+            "enable.auto.commit": False, "topic.metadata.refresh.interval.ms": 1000}
+    if args.protocol == "consumer":
+        # KIP-848: the broker assigns and sets the session and heartbeat timings; librdkafka
+        # refuses the classic settings with this protocol.
+        conf["group.protocol"] = "consumer"
+        if args.assignor:
+            conf["group.remote.assignor"] = args.assignor
+    else:
+        conf.update({"session.timeout.ms": args.session_ms, "heartbeat.interval.ms": args.heartbeat_ms})
+        if args.assignor:
+            conf["partition.assignment.strategy"] = args.assignor
     if args.instance:
         conf["group.instance.id"] = args.instance
     consumer = Consumer(conf)
@@ -188,7 +198,9 @@ def main():
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--group", required=True)
     parser.add_argument("--topic", required=True)
-    parser.add_argument("--assignor")
+    parser.add_argument("--assignor", help="classic: partition.assignment.strategy; consumer: group.remote.assignor")
+    parser.add_argument("--protocol", choices=["classic", "consumer"], default="classic",
+                        help="group.protocol (confluent-kafka only)")
     parser.add_argument("--instance")
     parser.add_argument("--session-ms", type=int, default=3000)
     parser.add_argument("--heartbeat-ms", type=int, default=300)

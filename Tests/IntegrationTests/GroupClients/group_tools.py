@@ -5,6 +5,11 @@
     lag       --client X --bootstrap B --group G --topic T
               {"partition": p, "committed": c, "end": e, "lag": e - c} per partition, through
               the client's own admin and consumer APIs (OffsetFetch and ListOffsets)
+    describe  --bootstrap B --group G
+              confluent-kafka's AdminClient.describe_consumer_groups: the group's type, state and
+              members with their partitions (ConsumerGroupDescribe, or DescribeGroups for classic)
+    list      --bootstrap B
+              confluent-kafka's AdminClient.list_consumer_groups: each group's id, type and state
     offsets-topic --bootstrap B
               reads __consumer_offsets from the start, as Burrow does, decoding keys and values
               by hand from Kafka's schemas (not with Sluice's code), and prints the last
@@ -84,6 +89,26 @@ def lag(args):
     for p in partitions:
         c = committed.get(p, -1)
         emit(event="lag", partition=p, committed=c, end=end[p], lag=end[p] - (c if c >= 0 else 0))
+
+
+def describe(args):
+    from confluent_kafka.admin import AdminClient
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    d = admin.describe_consumer_groups([args.group], request_timeout=20)[args.group].result()
+    emit(event="group", group=d.group_id, type=d.type.name, state=d.state.name, assignor=d.partition_assignor,
+         members=[dict(member_id=m.member_id, client_id=m.client_id,
+                       partitions=sorted(tp.partition for tp in m.assignment.topic_partitions),
+                       target=sorted(tp.partition for tp in (m.target_assignment.topic_partitions
+                                                             if getattr(m, "target_assignment", None) else [])))
+                  for m in d.members])
+
+
+def list_groups(args):
+    from confluent_kafka.admin import AdminClient
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    result = admin.list_consumer_groups(request_timeout=20).result()
+    for g in result.valid:
+        emit(event="listed", group=g.group_id, type=g.type.name, state=g.state.name)
 
 
 def read_string(buf, pos):
@@ -188,7 +213,7 @@ def offsets_topic(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["produce", "lag", "offsets-topic"])
+    parser.add_argument("command", choices=["produce", "lag", "offsets-topic", "describe", "list"])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic")
     parser.add_argument("--group")
@@ -197,7 +222,8 @@ def main():
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=0)
     args = parser.parse_args()
-    {"produce": produce, "lag": lag, "offsets-topic": offsets_topic}[args.command](args)
+    {"produce": produce, "lag": lag, "offsets-topic": offsets_topic, "describe": describe,
+     "list": list_groups}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ final class ClusterHarness {
             broker.heartbeat.interval.ms=250
             controller.quorum.election.timeout.ms=500
             controller.quorum.fetch.timeout.ms=1000
+            group.consumer.heartbeat.interval.ms=500
+            group.consumer.session.timeout.ms=6000
             """ + extraProperties.map { "\n" + $0 }.joined()
         try text.write(toFile: "\(directory)/broker-\(id).properties", atomically: true, encoding: .utf8)
     }

@@ -38,4 +38,35 @@ import Testing
             #expect("\(error)".contains("offsets.retention.minutes"))
         }
     }
+
+    @Test func consumerGroupSettings() throws {
+        var config = BrokerConfig()
+        let warnings = try config.apply([
+            ("group.consumer.session.timeout.ms", "6000"), ("group.consumer.heartbeat.interval.ms", "500"),
+            ("group.consumer.assignors", "range, org.apache.kafka.coordinator.group.assignor.UniformAssignor"),
+            ("group.consumer.max.size", "4"), ("group.coordinator.rebalance.protocols", "classic"),
+        ])
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(config.groups.consumerSessionTimeoutMs == 6000 && config.groups.consumerHeartbeatIntervalMs == 500)
+        #expect(config.groups.consumerAssignorList == [.range, .uniform] && config.groups.consumerMaxGroupSize == 4)
+        #expect(!config.groups.consumerProtocolEnabled)
+        let defaults = GroupCoordinatorConfig()
+        #expect(defaults.consumerSessionTimeoutMs == 45_000 && defaults.consumerHeartbeatIntervalMs == 5_000)
+        #expect(defaults.consumerAssignorList == [.uniform, .range] && defaults.consumerProtocolEnabled)
+
+        var bad = BrokerConfig()
+        do {
+            try bad.apply([("group.consumer.assignors", "sticky")])
+            Issue.record("accepted an unknown assignor")
+        } catch {
+            #expect("\(error)".contains("group.consumer.assignors"))
+        }
+        do {
+            try bad.apply([("group.consumer.heartbeat.interval.ms", "50000")])
+            Issue.record("accepted a heartbeat interval above the session timeout")
+        } catch {
+            #expect("\(error)".contains("group.consumer.heartbeat.interval.ms"))
+        }
+        #expect(throws: BrokerConfigError.self) { try bad.apply([("group.coordinator.rebalance.protocols", "consumer")]) }
+    }
 }

@@ -27,6 +27,8 @@ struct GroupHarness {
     /// When true, loads wait in `heldLoads` until `completeHeldLoads`.
     var holdLoads = false
     var heldLoads: [(partition: Int32, id: LoadID)] = []
+    /// The version of the last ``ConsumerTopics`` sent (``setTopics(_:)``).
+    var topicsVersion: Int64 = 0
 
     init(config: GroupCoordinatorConfig = .testing, leading partitions: [Int32]? = nil) {
         state = GroupCoordinatorState(config: config)
@@ -98,8 +100,10 @@ struct GroupHarness {
         }
     }
 
-    /// Gives up every partition and takes it back, reloading all groups from the log.
+    /// Gives up every partition and takes it back, reloading all groups from the log. Appends
+    /// still held are lost, as a leader's unreplicated writes are when its leadership moves.
     mutating func reload() {
+        heldAppends = []
         for p in state.activePartitions {
             send(.resigned(partition: p))
             send(.becameLeader(partition: p))

@@ -3,9 +3,10 @@ import NIOCore
 
 /// ListGroups (key 16), versions 0-5.
 ///
-/// - v0; v1-2: throttle time; v3: flexible; v4: a states filter and each group's state; v5: a
-///   types filter and each group's type (always `classic`: the KIP-848 protocol is not
-///   implemented, so ConsumerGroupHeartbeat and ConsumerGroupDescribe are not advertised).
+/// - v0; v1-2: throttle time; v3: flexible; v4: a states filter and each group's state (classic:
+///   Empty, PreparingRebalance, CompletingRebalance, Stable; consumer: Empty, Assigning,
+///   Reconciling, Stable); v5: a types filter and each group's type (`classic` or `consumer`).
+///   Filters are case-insensitive; an unknown value matches nothing.
 /// - Groups that only store offsets are listed with an empty protocol type, as in Kafka.
 ///   COORDINATOR_LOAD_IN_PROGRESS while an offsets partition is still loading.
 struct ListGroupsHandler: ApiHandler {

@@ -8,7 +8,9 @@ import SluiceStorage
 ///   member id, and a commit timestamp per partition (-1: now). v2-4: a retention time (-1: the
 ///   broker's `offsets.retention.minutes`; otherwise written as value version 1 with an expire
 ///   timestamp, as Kafka does). v3: throttle time. v5: no retention time. v6: the committed leader
-///   epoch. v7: `group_instance_id`. v8: flexible. v9: same as v8 for classic groups.
+///   epoch. v7: `group_instance_id`. v8: flexible. v9: same as v8 for classic groups; members of
+///   consumer groups (KIP-848) must use it, with their member epoch as the generation
+///   (STALE_MEMBER_EPOCH, FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID; UNSUPPORTED_VERSION below v9).
 /// - Commits from non-members (generation -1, empty member id) are accepted for empty or unknown
 ///   groups; members must name the current generation. Partitions of unknown topics get
 ///   UNKNOWN_TOPIC_OR_PARTITION; metadata longer than `offset.metadata.max.bytes`,
@@ -41,7 +43,7 @@ struct OffsetCommitHandler: ApiHandler {
             memberId: version >= 1 ? request.memberId : "",
             groupInstanceId: version >= 7 ? request.groupInstanceId : nil,
             retentionTimeMs: (2...4).contains(version) && request.retentionTimeMs != -1 ? request.retentionTimeMs : nil,
-            offsets: entries)
+            offsets: entries, apiVersion: version)
         guard !entries.isEmpty else {
             return eventLoop.makeSucceededFuture(Self.response(request, errors: refused))
         }

@@ -8,7 +8,8 @@ import SluiceStorage
 ///   each). v2: a null topic list asks for every committed offset; a group-level error field.
 ///   v3-4: throttle time. v5: committed leader epochs. v6: flexible. v7: `require_stable`
 ///   (no transactions here, so every offset is stable). v8: several groups in one request
-///   (KIP-709). v9: member id and epoch, ignored for classic groups.
+///   (KIP-709). v9: member id and epoch, ignored for classic groups and checked for consumer
+///   groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH, FENCED_MEMBER_EPOCH as the group's error).
 /// - A partition without a committed offset gets offset -1, metadata "" and no error. Lag tools
 ///   pair these offsets with ListOffsets' end offsets.
 struct OffsetFetchHandler: ApiHandler {
@@ -25,7 +26,8 @@ struct OffsetFetchHandler: ApiHandler {
                 let asked = group.topics.map { topics in
                     topics.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } }
                 }
-                let result = coordinator.fetchOffsets(groupId: group.groupId, partitions: asked)
+                let member = version >= 9 ? (id: group.memberId, epoch: group.memberEpoch) : nil
+                let result = coordinator.fetchOffsets(groupId: group.groupId, partitions: asked, member: member)
                 return .init(groupId: group.groupId, topics: Self.grouped(result).map { name, partitions in
                     .init(name: name, partitions: partitions.map { tp, o in
                         .init(partitionIndex: tp.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch,

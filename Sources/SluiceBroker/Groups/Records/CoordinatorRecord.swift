@@ -2,17 +2,19 @@ import KafkaProtocol
 import NIOCore
 
 /// One record of `__consumer_offsets` as the group coordinator reads and writes it: an offset
-/// commit or a group's metadata, each with a nil value for a tombstone (deletion; compaction
-/// later drops the key).
+/// commit, a classic group's metadata, or one of a consumer group's (KIP-848) records, each with
+/// a nil value for a tombstone (deletion; compaction later drops the key).
 public enum CoordinatorRecord: Hashable, Sendable {
     case offsetCommit(OffsetCommitKey, OffsetCommitValue?)
     case groupMetadata(GroupMetadataKey, GroupMetadataValue?)
+    case consumerGroup(ConsumerGroupRecord)
 
     /// The group the record belongs to.
     public var groupId: String {
         switch self {
         case let .offsetCommit(key, _): return key.group
         case let .groupMetadata(key, _): return key.group
+        case let .consumerGroup(record): return record.groupId
         }
     }
 
@@ -22,6 +24,7 @@ public enum CoordinatorRecord: Hashable, Sendable {
         switch self {
         case let .offsetCommit(key, _): key.encode(to: &writer)
         case let .groupMetadata(key, _): key.encode(to: &writer)
+        case let .consumerGroup(record): record.encodeKey(to: &writer)
         }
         return writer.buffer
     }
@@ -31,11 +34,12 @@ public enum CoordinatorRecord: Hashable, Sendable {
         switch self {
         case let .offsetCommit(_, value): return value?.encoded()
         case let .groupMetadata(_, value): return value?.encoded()
+        case let .consumerGroup(record): return record.valueBytes
         }
     }
 
     /// Decodes a record of the topic. Returns nil for keys of other kinds (key versions Sluice
-    /// does not know, such as Kafka's KIP-848 records), which a reader skips, as Kafka does for
+    /// does not know, such as share groups' records), which a reader skips, as Kafka does for
     /// records it cannot interpret. Throws for a key or value that is malformed.
     public init?(key: ByteBuffer?, value: ByteBuffer?) throws {
         guard let key else { throw WireError.invalidValue("__consumer_offsets record without a key") }
@@ -47,6 +51,8 @@ public enum CoordinatorRecord: Hashable, Sendable {
         } else if version == GroupMetadataKey.version {
             let k = try GroupMetadataKey(fieldsFrom: &reader)
             self = .groupMetadata(k, try value.map(GroupMetadataValue.init(bytes:)))
+        } else if ConsumerGroupRecord.keyVersions.contains(version) {
+            self = .consumerGroup(try ConsumerGroupRecord(keyVersion: version, keyFields: &reader, value: value))
         } else {
             return nil
         }

@@ -55,8 +55,9 @@ extension BrokerServices {
 
 extension HandlerRegistry {
     /// The group coordinator's APIs. ConsumerGroupHeartbeat (68) and ConsumerGroupDescribe (69),
-    /// the KIP-848 protocol, are not implemented and so not advertised: clients use the classic
-    /// protocol.
+    /// the KIP-848 protocol, only when `group.coordinator.rebalance.protocols` has `consumer`
+    /// (without them librdkafka 2.16 falls back to the classic protocol for admin calls, and a
+    /// `group.protocol=consumer` consumer fails).
     mutating func registerGroupHandlers(services: BrokerServices) {
         let coordinator = services.groups
         register(FindCoordinatorHandler(services: services))
@@ -70,6 +71,11 @@ extension HandlerRegistry {
         register(DescribeGroupsHandler(coordinator: coordinator))
         register(DeleteGroupsHandler(coordinator: coordinator))
         register(OffsetDeleteHandler(coordinator: coordinator))
+        if coordinator.config.consumerProtocolEnabled {
+            let image: @Sendable () -> MetadataImage = { [services] in services.metadata.snapshot }
+            register(ConsumerGroupHeartbeatHandler(coordinator: coordinator, image: image))
+            register(ConsumerGroupDescribeHandler(coordinator: coordinator, image: image))
+        }
     }
 }
 

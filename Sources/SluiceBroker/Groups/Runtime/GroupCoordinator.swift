@@ -148,6 +148,32 @@ public final class GroupCoordinator: Sendable {
         box.withLockedValue { $0.machine.listGroups(states: states, types: types) }
     }
 
+    // MARK: Consumer groups (KIP-848)
+
+    /// OffsetFetch for one group, checking the member (id, epoch) against a consumer group.
+    public func fetchOffsets(groupId: String, partitions: [TopicPartition]?,
+                             member: (id: String?, epoch: Int32)?) -> OffsetFetchResult {
+        box.withLockedValue { $0.machine.fetchOffsets(groupId: groupId, partitions: partitions, member: member) }
+    }
+
+    public func describeConsumerGroup(_ groupId: String) -> ConsumerGroupDescription {
+        box.withLockedValue { $0.machine.describeConsumerGroup(groupId) }
+    }
+
+    /// Tells the coordinator the cluster's topics when the metadata image moved on since it
+    /// last heard (cheap when it has not: one comparison).
+    public func noteTopics(_ image: MetadataImage) {
+        let version = image.offset
+        let stale = box.withLockedValue { $0.machine.topics.version < version }
+        guard stale else { return }
+        var topics: [String: ConsumerTopics.Topic] = [:]
+        for (name, topic) in image.topics {
+            topics[name] = ConsumerTopics.Topic(id: topic.id, partitions: Int32(topic.partitions.count),
+                                                isInternal: topic.isInternal)
+        }
+        run(.topicsChanged(ConsumerTopics(version: version, topics)))
+    }
+
     // MARK: The loop
 
     private func run(_ event: GroupCoordinatorEvent) {

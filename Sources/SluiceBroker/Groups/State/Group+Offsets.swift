@@ -30,6 +30,50 @@ extension Group {
         if has(input.memberId) {
             renewSession(input.memberId, &ctx)
         }
+        writeCommit(request, input, &ctx)
+    }
+
+    /// Offsets past their retention, as Kafka decides it: for an empty consumer group, counted from
+    /// when it emptied; for a stable consumer group, only topics it no longer subscribes to, from
+    /// their commit; for standalone consumers, from the commit. Commits being written never expire.
+    func expiredOffsets(now: Int64, retentionMs: Int64) -> [TopicPartition] {
+        let base: (OffsetCommitValue) -> Int64
+        var onlyTopicsOutside: Set<String>?
+        if protocolType != nil && state == .empty {
+            base = { [stateTimestamp] in stateTimestamp >= 0 ? stateTimestamp : $0.commitTimestamp }
+        } else if protocolType == nil {
+            base = { $0.commitTimestamp }
+        } else if protocolType == "consumer", state == .stable, let topics = subscribedTopics() {
+            base = { $0.commitTimestamp }
+            onlyTopicsOutside = topics
+        } else {
+            return []
+        }
+        return offsets.compactMap { tp, value in
+            if pendingCommits[tp] != nil { return nil }
+            if let subscribed = onlyTopicsOutside, subscribed.contains(tp.topic) { return nil }
+            let expired = value.expireTimestamp.map { now >= $0 } ?? (now - base(value) >= retentionMs)
+            return expired ? tp : nil
+        }.sorted()
+    }
+}
+
+/// A group that holds committed offsets: classic and consumer groups keep theirs the same way.
+protocol OffsetHolder {
+    var groupId: String { get }
+    var incarnation: UInt64 { get }
+    var offsets: [TopicPartition: OffsetCommitValue] { get set }
+    /// Partitions with a commit being written, and how many.
+    var pendingCommits: [TopicPartition: Int] { get set }
+}
+
+extension Group: OffsetHolder {}
+extension ConsumerGroup: OffsetHolder {}
+
+extension OffsetHolder {
+    /// Writes a commit that passed validation: its records are appended, and the offsets apply
+    /// (and the request is answered) once they are in the log.
+    mutating func writeCommit(_ request: RequestID, _ input: OffsetCommitInput, _ ctx: inout GroupContext) {
         var errors: [TopicPartition: ErrorCode] = [:]
         var values: [TopicPartition: OffsetCommitValue] = [:]
         var order: [TopicPartition] = []
@@ -82,30 +126,6 @@ extension Group {
             return offsets.keys.sorted().map { ($0, committed(offsets[$0]!)) }
         }
         return partitions.map { tp in (tp, offsets[tp].map(committed) ?? .none) }
-    }
-
-    /// Offsets past their retention, as Kafka decides it: for an empty consumer group, counted from
-    /// when it emptied; for a stable consumer group, only topics it no longer subscribes to, from
-    /// their commit; for standalone consumers, from the commit. Commits being written never expire.
-    func expiredOffsets(now: Int64, retentionMs: Int64) -> [TopicPartition] {
-        let base: (OffsetCommitValue) -> Int64
-        var onlyTopicsOutside: Set<String>?
-        if protocolType != nil && state == .empty {
-            base = { [stateTimestamp] in stateTimestamp >= 0 ? stateTimestamp : $0.commitTimestamp }
-        } else if protocolType == nil {
-            base = { $0.commitTimestamp }
-        } else if protocolType == "consumer", state == .stable, let topics = subscribedTopics() {
-            base = { $0.commitTimestamp }
-            onlyTopicsOutside = topics
-        } else {
-            return []
-        }
-        return offsets.compactMap { tp, value in
-            if pendingCommits[tp] != nil { return nil }
-            if let subscribed = onlyTopicsOutside, subscribed.contains(tp.topic) { return nil }
-            let expired = value.expireTimestamp.map { now >= $0 } ?? (now - base(value) >= retentionMs)
-            return expired ? tp : nil
-        }.sorted()
     }
 
     /// Tombstones for these partitions' offsets.

@@ -40,6 +40,10 @@ enum PendingAppend: Sendable {
                        result: OffsetDeleteResult)
     /// Expired offsets, removed once the tombstones are written.
     case expiration([String: (incarnation: UInt64, partitions: [TopicPartition])])
+    /// A consumer group's records from a ConsumerGroupHeartbeat, answered once written.
+    case consumerHeartbeat(request: RequestID, group: String, incarnation: UInt64, result: ConsumerGroupHeartbeatResult)
+    /// A consumer group's records from a timer (a member removed).
+    case consumerGroupWrite(group: String, incarnation: UInt64)
 }
 
 extension ErrorCode {
@@ -49,6 +53,18 @@ extension ErrorCode {
         case .unknownTopicOrPartition, .notEnoughReplicas, .notEnoughReplicasAfterAppend: return .coordinatorNotAvailable
         case .notLeaderOrFollower, .kafkaStorageError: return .notCoordinator
         case .messageTooLarge, .recordListTooLarge, .invalidFetchSize: return .invalidCommitOffsetSize
+        default: return self
+        }
+    }
+
+    /// Kafka's translation of a failed write of a consumer group's records into the
+    /// ConsumerGroupHeartbeat error (retriable coordinator errors make the member try again).
+    var forConsumerGroupWrite: ErrorCode {
+        switch self {
+        case .unknownTopicOrPartition, .notEnoughReplicas, .notEnoughReplicasAfterAppend, .requestTimedOut:
+            return .coordinatorNotAvailable
+        case .notLeaderOrFollower, .kafkaStorageError: return .notCoordinator
+        case .messageTooLarge, .recordListTooLarge, .invalidFetchSize: return .unknownServerError
         default: return self
         }
     }

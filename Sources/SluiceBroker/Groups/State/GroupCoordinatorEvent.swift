@@ -10,6 +10,10 @@ public enum GroupCoordinatorEvent: Sendable, Equatable {
     case commit(RequestID, OffsetCommitInput)
     case deleteGroup(RequestID, groupId: String)
     case deleteOffsets(RequestID, OffsetDeleteInput)
+    /// ConsumerGroupHeartbeat (KIP-848): join, heartbeat or leave a consumer group.
+    case consumerHeartbeat(RequestID, ConsumerGroupHeartbeatInput)
+    /// The cluster's topics changed (consumer groups resolve their subscriptions against them).
+    case topicsChanged(ConsumerTopics)
 
     /// A timer the coordinator scheduled (``GroupCoordinatorAction/schedule(_:at:)``) fired.
     case timerFired(CoordinatorTimer)
@@ -55,6 +59,10 @@ public enum GroupTimer: Hashable, Sendable {
     case sync(group: String)
     /// Periodic expiry of old offsets (`offsets.retention.check.interval.ms`).
     case offsetExpiration
+    /// A consumer group member's session (`group.consumer.session.timeout.ms`).
+    case consumerSession(group: String, member: String)
+    /// A consumer group member revoking partitions must be done within its rebalance timeout.
+    case consumerRevocation(group: String, member: String)
 }
 
 public struct CoordinatorTimer: Hashable, Sendable {

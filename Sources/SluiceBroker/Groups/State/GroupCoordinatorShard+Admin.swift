@@ -5,6 +5,16 @@ import SluiceStorage
 /// The administrative side: describing, listing and deleting groups, fetching and deleting offsets.
 extension GroupCoordinatorShard {
     mutating func deleteGroup(_ request: RequestID, _ groupId: String, _ ctx: inout GroupContext) {
+        if let group = consumerGroups[groupId] {
+            guard group.members.isEmpty else {
+                ctx.respond(request, .deleteGroup(.nonEmptyGroup))
+                return
+            }
+            let partitions = Set(group.offsets.keys).union(group.pendingCommits.keys).sorted()
+            consumerGroups.removeValue(forKey: groupId)
+            ctx.append(group.offsetTombstones(partitions) + group.deletionTombstones, for: .deleteGroup(request: request))
+            return
+        }
         guard let group = groups[groupId], group.state != .dead else {
             ctx.respond(request, .deleteGroup(.groupIdNotFound))
             return
@@ -22,6 +32,12 @@ extension GroupCoordinatorShard {
     }
 
     mutating func deleteOffsets(_ request: RequestID, _ input: OffsetDeleteInput, _ ctx: inout GroupContext) {
+        if let group = consumerGroups[input.groupId] {
+            // Offsets of topics the members subscribe to stay (all may go once it is empty).
+            let subscribed = group.subscribedTopicNames
+            deleteOffsets(request, input, of: group, subscribed: { subscribed.contains($0) }, &ctx)
+            return
+        }
         guard let group = groups[input.groupId], group.state != .dead else {
             ctx.respond(request, .deleteOffsets(OffsetDeleteResult(error: .groupIdNotFound)))
             return
@@ -49,6 +65,27 @@ extension GroupCoordinatorShard {
             return
         }
         for tp in deletable { errors[tp] = .noError }
+        writeOffsetDeletion(request, input.groupId, group, deletable: deletable, errors: errors, &ctx)
+    }
+
+    private func deleteOffsets(_ request: RequestID, _ input: OffsetDeleteInput, of group: some OffsetHolder,
+                               subscribed: (String) -> Bool, _ ctx: inout GroupContext) {
+        var errors: [TopicPartition: ErrorCode] = [:]
+        var deletable: [TopicPartition] = []
+        for tp in input.partitions {
+            if subscribed(tp.topic) {
+                errors[tp] = .groupSubscribedToTopic
+            } else {
+                deletable.append(tp)
+                errors[tp] = .noError
+            }
+        }
+        writeOffsetDeletion(request, input.groupId, group, deletable: deletable, errors: errors, &ctx)
+    }
+
+    private func writeOffsetDeletion(_ request: RequestID, _ groupId: String, _ group: some OffsetHolder,
+                                     deletable: [TopicPartition], errors: [TopicPartition: ErrorCode],
+                                     _ ctx: inout GroupContext) {
         let result = OffsetDeleteResult(error: .noError, partitions: errors)
         let present = deletable.filter { group.offsets[$0] != nil || group.pendingCommits[$0] != nil }
         if present.isEmpty {
@@ -56,10 +93,17 @@ extension GroupCoordinatorShard {
             return
         }
         ctx.append(group.offsetTombstones(present), for: .deleteOffsets(
-            request: request, group: input.groupId, incarnation: group.incarnation, partitions: present, result: result))
+            request: request, group: groupId, incarnation: group.incarnation, partitions: present, result: result))
     }
 
-    func fetchOffsets(groupId: String, partitions: [TopicPartition]?) -> OffsetFetchResult {
+    /// OffsetFetch; `member` (id, epoch) is checked against a consumer group's member (v9+).
+    func fetchOffsets(groupId: String, partitions: [TopicPartition]?, member: (id: String?, epoch: Int32)? = nil) -> OffsetFetchResult {
+        if let group = consumerGroups[groupId] {
+            if let member, let (error, _) = group.validateFetch(memberId: member.id, memberEpoch: member.epoch) {
+                return OffsetFetchResult(error: error)
+            }
+            return OffsetFetchResult(error: .noError, offsets: group.fetchOffsets(partitions))
+        }
         guard let group = groups[groupId] else {
             return OffsetFetchResult(error: .noError, offsets: (partitions ?? []).map { ($0, .none) })
         }
@@ -89,6 +133,8 @@ extension GroupCoordinatorShard {
         groups.values.map {
             GroupListing(groupId: $0.groupId, protocolType: $0.protocolType ?? "", state: $0.state.rawValue,
                          type: "classic")
+        } + consumerGroups.values.map {
+            GroupListing(groupId: $0.groupId, protocolType: "consumer", state: $0.state.rawValue, type: "consumer")
         }
     }
 }

@@ -19,7 +19,7 @@ extension GroupCoordinatorShard {
     }
 
     /// Writes tombstones for expired offsets (removed from memory once written), and removes
-    /// empty groups that are left with no offsets.
+    /// empty groups (classic or consumer) that are left with no offsets.
     mutating func expireOffsets(_ ctx: inout GroupContext) {
         var records: [CoordinatorRecord] = []
         var expired: [String: (incarnation: UInt64, partitions: [TopicPartition])] = [:]
@@ -32,6 +32,18 @@ extension GroupCoordinatorShard {
                 records += group.offsetTombstones(partitions)
                 records.append(.groupMetadata(GroupMetadataKey(group: groupId), nil))
                 groups.removeValue(forKey: groupId)
+            } else if !partitions.isEmpty {
+                records += group.offsetTombstones(partitions)
+                expired[groupId] = (group.incarnation, partitions)
+            }
+        }
+        for groupId in consumerGroups.keys.sorted() {
+            let group = consumerGroups[groupId]!
+            let partitions = group.expiredOffsets(now: ctx.now, retentionMs: config.offsetsRetentionMs)
+            if group.members.isEmpty && group.pendingCommits.isEmpty && group.offsets.count == partitions.count {
+                // Empty and left without offsets: the group goes, as Kafka deletes it.
+                records += group.offsetTombstones(partitions) + group.deletionTombstones
+                consumerGroups.removeValue(forKey: groupId)
             } else if !partitions.isEmpty {
                 records += group.offsetTombstones(partitions)
                 expired[groupId] = (group.incarnation, partitions)

@@ -9,9 +9,11 @@ extension GroupCoordinatorShard {
     /// members come back stable, with their generation and assignments; their members must
     /// heartbeat within their session timeout from `now`.
     static func load(partition: Int32, incarnation: UInt64, config: GroupCoordinatorConfig,
-                     records: [CoordinatorRecord], now: Int64) -> (GroupCoordinatorShard, [GroupCoordinatorAction]) {
+                     records: [CoordinatorRecord], now: Int64,
+                     topics: ConsumerTopics = .none) -> (GroupCoordinatorShard, [GroupCoordinatorAction]) {
         var offsets: [String: [TopicPartition: OffsetCommitValue]] = [:]
         var metadata: [String: GroupMetadataValue] = [:]
+        var consumer: [String: ConsumerGroupReplay] = [:]
         for record in records {
             switch record {
             case let .offsetCommit(key, value):
@@ -23,12 +25,24 @@ extension GroupCoordinatorShard {
                 }
             case let .groupMetadata(key, value):
                 metadata[key.group] = value
+            case let .consumerGroup(record):
+                consumer[record.groupId, default: ConsumerGroupReplay()].apply(record)
             }
         }
 
         var shard = GroupCoordinatorShard(partition: partition, incarnation: incarnation, config: config)
+        shard.topics = topics
         var ctx = shard.context(now: now)
-        let groupIds = Set(metadata.keys).union(offsets.filter { !$0.value.isEmpty }.keys)
+        // A group whose consumer group metadata survived is a consumer group (a conversion wrote
+        // tombstones for the records of the kind it left).
+        let consumerIds = Set(consumer.filter { $0.value.epoch != nil }.keys)
+        for groupId in consumerIds.sorted() {
+            shard.nextGroupIncarnation += 1
+            var group = consumer[groupId]!.group(groupId, incarnation: shard.nextGroupIncarnation, now: now, &ctx)
+            group.offsets = offsets[groupId] ?? [:]
+            shard.consumerGroups[groupId] = group
+        }
+        let groupIds = Set(metadata.keys).union(offsets.filter { !$0.value.isEmpty }.keys).subtracting(consumerIds)
         for groupId in groupIds.sorted() {
             var group = shard.createGroup(groupId, now: now)
             group.offsets = offsets[groupId] ?? [:]

@@ -4,13 +4,17 @@ import SluiceStorage
 
 /// The groups of one `__consumer_offsets` partition that this broker leads, and the appends to
 /// that partition not yet finished. Pure: ``GroupCoordinatorState`` feeds it events and collects
-/// its actions.
+/// its actions. A group id names a classic group (`groups`) or a consumer group
+/// (`consumerGroups`, KIP-848), never both.
 struct GroupCoordinatorShard: Sendable {
     let partition: Int32
     /// Tells this leadership's appends from an earlier one's.
     let incarnation: UInt64
     let config: GroupCoordinatorConfig
     var groups: [String: Group] = [:]
+    var consumerGroups: [String: ConsumerGroup] = [:]
+    /// The cluster's topics, as last reported (consumer groups subscribe to them).
+    var topics: ConsumerTopics = .none
     var pendingAppends: [UInt64: PendingAppend] = [:]
     var nextAppendSequence: UInt64 = 0
     var nextGroupIncarnation: UInt64 = 0
@@ -84,6 +88,8 @@ struct GroupCoordinatorShard: Sendable {
                 ctx.respond(request, .leave(LeaveGroupResult(error: .noError, members: results)))
             }
             withGroup(input.groupId, &ctx) { $0.leave(request, input, &$1) }
+        case let .commit(request, input) where consumerGroups[input.groupId] != nil:
+            consumerGroups[input.groupId]!.commit(request, input, &ctx)
         case let .commit(request, input):
             if groups[input.groupId] == nil {
                 guard input.generationId < 0 else {
@@ -100,11 +106,13 @@ struct GroupCoordinatorShard: Sendable {
             deleteGroup(request, groupId, &ctx)
         case let .deleteOffsets(request, input):
             deleteOffsets(request, input, &ctx)
+        case let .consumerHeartbeat(request, input):
+            consumerHeartbeat(request, input, &ctx)
         case let .timerFired(timer):
             timerFired(timer.timer, &ctx)
         case let .appendCompleted(_, id, error):
             appendCompleted(id.sequence, error, &ctx)
-        case .becameLeader, .resigned, .loaded, .loadFailed:
+        case .becameLeader, .resigned, .loaded, .loadFailed, .topicsChanged:
             break  // handled by GroupCoordinatorState
         }
         return finish(ctx)
@@ -115,6 +123,15 @@ struct GroupCoordinatorShard: Sendable {
         else {
             ctx.respond(request, .join(.failure(.invalidSessionTimeout, memberId: input.memberId)))
             return
+        }
+        if let consumerGroup = consumerGroups[input.groupId] {
+            // A consumer group takes no classic members; an empty one becomes a classic group.
+            guard consumerGroup.members.isEmpty, input.memberId.isEmpty else {
+                ctx.respond(request, .join(.failure(consumerGroup.members.isEmpty ? .unknownMemberId : .inconsistentGroupProtocol,
+                                                    memberId: input.memberId)))
+                return
+            }
+            convertToClassicGroup(input.groupId, &ctx)
         }
         if groups[input.groupId] == nil {
             // Only a member joining for the first time may create the group.
@@ -141,6 +158,8 @@ struct GroupCoordinatorShard: Sendable {
             withGroup(groupId, &ctx) { $0.syncTimerFired(&$1) }
         case .offsetExpiration:
             expirationTimerFired(&ctx)
+        case .consumerSession, .consumerRevocation:
+            consumerTimerFired(timer, &ctx)
         }
     }
 
@@ -152,6 +171,8 @@ struct GroupCoordinatorShard: Sendable {
         case let .commit(request, groupId, incarnation, values, errors):
             if groups[groupId]?.incarnation == incarnation {
                 groups[groupId]!.completeCommit(values, error: error)
+            } else if consumerGroups[groupId]?.incarnation == incarnation {
+                consumerGroups[groupId]!.completeCommit(values, error: error)
             }
             var all = errors
             for tp in values.keys {
@@ -174,6 +195,17 @@ struct GroupCoordinatorShard: Sendable {
             }
         case .groupMetadata:
             break
+        case let .consumerHeartbeat(request, groupId, incarnation, result):
+            if error == .noError {
+                ctx.respond(request, .consumerHeartbeat(result))
+            } else {
+                if consumerGroups[groupId]?.incarnation == incarnation { consumerGroups[groupId]!.needsFullWrite = true }
+                ctx.respond(request, .consumerHeartbeat(.failure(error.forConsumerGroupWrite)))
+            }
+        case let .consumerGroupWrite(groupId, incarnation):
+            if error != .noError, consumerGroups[groupId]?.incarnation == incarnation {
+                consumerGroups[groupId]!.needsFullWrite = true
+            }
         case let .deleteGroup(request):
             ctx.respond(request, .deleteGroup(error == .noError ? .noError : error.forOffsetCommit))
         case let .deleteOffsets(request, groupId, incarnation, partitions, result):
@@ -181,13 +213,21 @@ struct GroupCoordinatorShard: Sendable {
                 for tp in partitions {
                     groups[groupId]!.offsets.removeValue(forKey: tp)
                 }
+            } else if error == .noError, consumerGroups[groupId]?.incarnation == incarnation {
+                for tp in partitions {
+                    consumerGroups[groupId]!.offsets.removeValue(forKey: tp)
+                }
             }
             ctx.respond(request, .deleteOffsets(error == .noError ? result : OffsetDeleteResult(error: error.forOffsetCommit)))
         case let .expiration(expired):
             guard error == .noError else { return }
-            for (groupId, entry) in expired where groups[groupId]?.incarnation == entry.incarnation {
+            for (groupId, entry) in expired {
                 for tp in entry.partitions {
-                    groups[groupId]!.offsets.removeValue(forKey: tp)
+                    if groups[groupId]?.incarnation == entry.incarnation {
+                        groups[groupId]!.offsets.removeValue(forKey: tp)
+                    } else if consumerGroups[groupId]?.incarnation == entry.incarnation {
+                        consumerGroups[groupId]!.offsets.removeValue(forKey: tp)
+                    }
                 }
             }
         }
@@ -211,12 +251,15 @@ struct GroupCoordinatorShard: Sendable {
                 ctx.respond(request, .deleteGroup(.notCoordinator))
             case let .deleteOffsets(request, _, _, _, _):
                 ctx.respond(request, .deleteOffsets(OffsetDeleteResult(error: .notCoordinator)))
-            case .assignment, .groupMetadata, .expiration:
+            case let .consumerHeartbeat(request, _, _, _):
+                ctx.respond(request, .consumerHeartbeat(.failure(.notCoordinator)))
+            case .assignment, .groupMetadata, .expiration, .consumerGroupWrite:
                 break
             }
         }
         pendingAppends = [:]
         groups = [:]
+        consumerGroups = [:]
         return ctx.actions
     }
 }

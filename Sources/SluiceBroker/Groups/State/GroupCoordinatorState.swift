@@ -27,6 +27,8 @@ public struct GroupCoordinatorState: Sendable {
 
     var partitions: [Int32: PartitionStatus] = [:]
     var nextIncarnation: UInt64 = 0
+    /// The cluster's topics as last reported (``GroupCoordinatorEvent/topicsChanged(_:)``).
+    public private(set) var topics: ConsumerTopics = .none
     /// The partitions `__consumer_offsets` has: `offsets.topic.num.partitions` until the topic
     /// is found with another count.
     public private(set) var partitionCount: Int32
@@ -104,6 +106,21 @@ public struct GroupCoordinatorState: Sendable {
             return route(groupId, event, now) { .deleteGroup($0) }
         case let .deleteOffsets(_, input):
             return route(input.groupId, event, now) { .deleteOffsets(OffsetDeleteResult(error: $0)) }
+        case let .consumerHeartbeat(request, input):
+            if input.groupId.isEmpty {
+                return [.respond(request, .consumerHeartbeat(.failure(.invalidGroupId, "GroupId can't be empty.")))]
+            }
+            return route(input.groupId, event, now) { .consumerHeartbeat(.failure($0)) }
+        case let .topicsChanged(topics):
+            guard topics.version >= self.topics.version else { return [] }
+            self.topics = topics
+            for p in activePartitions {
+                _ = withShard(p) { shard in
+                    shard.topics = topics
+                    return []
+                }
+            }
+            return []
         case let .timerFired(timer):
             return withShard(timer.partition) { $0.handle(event, now: now) }
         case let .appendCompleted(partition, id, _):
@@ -127,7 +144,7 @@ public struct GroupCoordinatorState: Sendable {
         case let .loaded(partition, id, records):
             guard case let .loading(expected) = partitions[partition], expected == id else { return [] }
             let (shard, actions) = GroupCoordinatorShard.load(
-                partition: partition, incarnation: id.value, config: config, records: records, now: now)
+                partition: partition, incarnation: id.value, config: config, records: records, now: now, topics: topics)
             partitions[partition] = .active(shard)
             return actions
         case let .loadFailed(partition, id):
@@ -160,12 +177,23 @@ public struct GroupCoordinatorState: Sendable {
     // MARK: Queries
 
     /// OffsetFetch for one group: the offsets asked for (-1 where none is committed), or all of the
-    /// group's offsets when `partitions` is nil.
-    public func fetchOffsets(groupId: String, partitions asked: [TopicPartition]?) -> OffsetFetchResult {
+    /// group's offsets when `partitions` is nil. `member` (OffsetFetch v9: member id, epoch) is
+    /// checked against a consumer group's members.
+    public func fetchOffsets(groupId: String, partitions asked: [TopicPartition]?,
+                             member: (id: String?, epoch: Int32)? = nil) -> OffsetFetchResult {
         guard case let .active(shard) = partitions[partition(for: groupId)] else {
             return OffsetFetchResult(error: status(of: groupId))
         }
-        return shard.fetchOffsets(groupId: groupId, partitions: asked)
+        return shard.fetchOffsets(groupId: groupId, partitions: asked, member: member)
+    }
+
+    /// ConsumerGroupDescribe for one group: GROUP_ID_NOT_FOUND for classic and unknown groups.
+    public func describeConsumerGroup(_ groupId: String) -> ConsumerGroupDescription {
+        if groupId.isEmpty { return .failure(groupId, .invalidGroupId, "GroupId can't be empty.") }
+        guard case let .active(shard) = partitions[partition(for: groupId)] else {
+            return .failure(groupId, status(of: groupId))
+        }
+        return shard.describeConsumerGroup(groupId)
     }
 
     /// DescribeGroups for one group; an unknown group is described as `Dead`, as Kafka does.
@@ -207,7 +235,7 @@ extension GroupCoordinatorEvent {
     var requestID: RequestID? {
         switch self {
         case let .join(id, _), let .sync(id, _), let .heartbeat(id, _), let .leave(id, _), let .commit(id, _),
-             let .deleteGroup(id, _), let .deleteOffsets(id, _):
+             let .deleteGroup(id, _), let .deleteOffsets(id, _), let .consumerHeartbeat(id, _):
             return id
         default:
             return nil

@@ -146,15 +146,19 @@ public struct OffsetCommitInput: Sendable, Equatable {
     /// OffsetCommit v2–v4's retention time; nil for the broker's retention.
     public var retentionTimeMs: Int64?
     public var offsets: [OffsetCommitEntry]
+    /// The request's version: members of consumer groups (KIP-848) must commit with v9+, where
+    /// `generationId` is their member epoch.
+    public var apiVersion: Int16
 
     public init(groupId: String, generationId: Int32 = -1, memberId: String = "", groupInstanceId: String? = nil,
-                retentionTimeMs: Int64? = nil, offsets: [OffsetCommitEntry]) {
+                retentionTimeMs: Int64? = nil, offsets: [OffsetCommitEntry], apiVersion: Int16 = 9) {
         self.groupId = groupId
         self.generationId = generationId
         self.memberId = memberId
         self.groupInstanceId = groupInstanceId
         self.retentionTimeMs = retentionTimeMs
         self.offsets = offsets
+        self.apiVersion = apiVersion
     }
 }
 

@@ -118,6 +118,7 @@ public enum GroupResponse: Hashable, Sendable {
     case commit(PartitionErrors)
     case deleteGroup(ErrorCode)
     case deleteOffsets(OffsetDeleteResult)
+    case consumerHeartbeat(ConsumerGroupHeartbeatResult)
 }
 
 /// A committed offset as OffsetFetch returns it.
@@ -193,6 +194,6 @@ public struct GroupListing: Hashable, Sendable {
     public var groupId: String
     public var protocolType: String
     public var state: String
-    /// Always `classic`: Sluice implements the classic protocol only.
+    /// `classic` or `consumer` (KIP-848).
     public var type: String
 }
