@@ -16,7 +16,7 @@ import Testing
         }
     }
 
-    static let parserAvailable = ClientRunner.pythonModule("prometheus_client")
+    static let parserAvailable = Clients.pythonModule("prometheus_client")
 
     static func scrape(_ url: String, openMetrics: Bool = false) throws -> Scrape {
         let output = try ClientRunner.python("scrape_metrics.py", [url] + (openMetrics ? ["openmetrics"] : []), timeout: 60)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func everyBrokerOfAClusterUpServesMetricsAndHealth() throws {
-        guard ClientRunner.shouldRun(Self.parserAvailable) else {
+        guard Clients.shouldRun(Self.parserAvailable) else {
             print("skipped: python's prometheus_client is not installed")
             return
         }

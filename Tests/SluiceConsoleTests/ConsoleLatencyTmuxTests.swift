@@ -29,7 +29,7 @@ import Testing
         #expect(ConsoleTmuxTests.brokers(of: console).count == 3)
         // The metrics ports are in cluster.json, where `sluice cluster status` finds them too.
         let layout = try String(contentsOfFile: dataDir + "/cluster.json", encoding: .utf8)
-        #expect(layout.components(separatedBy: "\"metricsPort\"").count == 4, layout)
+        #expect(layout.components(separatedBy: "\"metricsPort\"").count == 4, "\(layout)")
 
         try tmux.send("l")  // the demo load: a producer and a consumer group
         func figures(_ screen: String) -> [String] {
