@@ -60,6 +60,14 @@ enum HTTPTestClient {
         return try parse(raw)
     }
 
+    /// ``get(port:_:headers:method:)`` on a thread of its own, so that an async test polling the
+    /// endpoint never blocks a thread of the (two-thread) cooperative pool.
+    static func getOffPool(port: Int, _ path: String) async throws -> HTTPTestResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try get(port: port, path) }) }.start()
+        }
+    }
+
     static func parse(_ raw: String) throws -> HTTPTestResponse {
         guard let split = raw.range(of: "\r\n\r\n") else { throw Failure(description: "no header end in: \(raw.prefix(200))") }
         let lines = raw[..<split.lowerBound].components(separatedBy: "\r\n")

@@ -43,6 +43,6 @@ import Testing
         let seen = figures(first)
         try tmux.waitFor("the p99 figures change", seconds: 30) { figures($0) != seen && !figures($0).isEmpty }
         try tmux.send("q")
-        try tmux.waitFor("console exited 0", seconds: 40)
+        try tmux.waitFor("console exited 0", seconds: 120)
     }
 }
