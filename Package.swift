@@ -6,7 +6,6 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let collections: Target.Dependency = .product(name: "Collections", package: "swift-collections")
-let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
 let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
@@ -23,7 +22,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
@@ -39,9 +37,12 @@ let package = Package(
         .target(name: "CCRC32C"),
         // zstd through the system's libzstd.so.1, loaded at run time (no headers needed to build).
         .target(name: "CZstd", linkerSettings: [.linkedLibrary("dl")]),
+        // The values every layer shares (TopicPartition, BrokerAddress), CRC-32C and the POSIX
+        // file calls: no package dependencies, so storage, Raft and the client can all sit on it.
+        .target(name: "SluiceBase", dependencies: ["CCRC32C"]),
         .target(
             name: "KafkaProtocol",
-            dependencies: ["CCRC32C", "CZstd", nioCore, .product(name: "CompressNIO", package: "compress-nio")]
+            dependencies: ["SluiceBase", "CZstd", nioCore, .product(name: "CompressNIO", package: "compress-nio")]
         ),
         // The generator of Sources/KafkaProtocol/Generated, and its command.
         .target(name: "KafkaProtocolCodegen"),
@@ -49,31 +50,32 @@ let package = Package(
 
         // MARK: Server side
 
-        .target(name: "SluiceStorage", dependencies: ["KafkaProtocol", nioCore, nioConcurrency, logging, collections]),
-        .target(name: "SluiceRaft"),
+        .target(name: "SluiceStorage", dependencies: ["SluiceBase", "KafkaProtocol", nioCore, nioConcurrency, logging]),
+        // Core/ imports nothing; Persistence/ imports SluiceBase (CRC-32C, POSIX file calls).
+        .target(name: "SluiceRaft", dependencies: ["SluiceBase"]),
         // TLS settings, X.509 subject names, SASL (PLAIN, SCRAM): shared by the broker's both
         // sides and the client.
         .target(name: "SluiceSecurity", dependencies: [nioCore, nioSSL, crypto]),
         .target(
             name: "SluiceBroker",
             dependencies: [
-                "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceSecurity",
+                "SluiceBase", "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceSecurity",
                 nioCore, nioPosix, nioConcurrency, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                logging, collections, atomics,
+                logging, collections,
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
         // MARK: Client side
 
-        .target(name: "SluiceClient", dependencies: ["KafkaProtocol", "SluiceSecurity", nioCore, nioPosix, nioConcurrency, nioSSL, logging]),
+        .target(name: "SluiceClient", dependencies: ["SluiceBase", "KafkaProtocol", "SluiceSecurity", nioCore, nioPosix, nioConcurrency, nioSSL, logging]),
         // The layout and configuration of a local cluster (`sluice cluster up`, the console's embedded one).
         .target(name: "SluiceLocalCluster"),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "SluiceConsole",
-            dependencies: ["SluiceClient", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, nioPosix, .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["SluiceBase", "SluiceClient", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, nioPosix, .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
         // MARK: The command
@@ -81,7 +83,8 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole", "SluiceLocalCluster",
+                "SluiceBase", "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceBroker", "SluiceClient", "SluiceConsole",
+                "SluiceLocalCluster",
                 "SluiceSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -91,23 +94,24 @@ let package = Package(
 
         // MARK: Tests
 
+        .testTarget(name: "SluiceBaseTests", dependencies: ["SluiceBase"]),
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: [
-                "KafkaProtocol", "KafkaProtocolCodegen", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+                "SluiceBase", "KafkaProtocol", "KafkaProtocolCodegen", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             // Captured bytes and the scripts that captured them; read through #filePath.
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
-        .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceRaft"]),
+        .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceBase", "SluiceStorage", "KafkaProtocol", nioCore, nioConcurrency]),
+        .testTarget(name: "SluiceRaftTests", dependencies: ["SluiceBase", "SluiceRaft"]),
         .testTarget(name: "SluiceSecurityTests", dependencies: ["SluiceSecurity", nioCore, nioSSL]),
-        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBroker", "SluiceClient", "SluiceSecurity", "KafkaProtocol", nioCore, nioPosix, nioSSL]),
-        .testTarget(name: "SluiceClientTests", dependencies: ["SluiceClient", "KafkaProtocol", nioCore]),
-        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceLocalCluster", "SluiceClient", "KafkaProtocol"]),
+        .testTarget(name: "SluiceBrokerTests", dependencies: ["SluiceBase", "SluiceBroker", "SluiceClient", "SluiceSecurity", "KafkaProtocol", nioCore, nioPosix, nioSSL]),
+        .testTarget(name: "SluiceClientTests", dependencies: ["SluiceBase", "SluiceClient", "KafkaProtocol", nioCore]),
+        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceBase", "SluiceConsole", "SluiceLocalCluster", "SluiceClient", "KafkaProtocol"]),
         // End-to-end: real `sluice` processes, real Kafka clients (kcat, Python), tmux.
         .testTarget(
-            name: "IntegrationTests", dependencies: ["KafkaProtocol", "SluiceClient", "SluiceConsole", "SluiceSecurity", nioCore],
+            name: "IntegrationTests", dependencies: ["SluiceBase", "KafkaProtocol", "SluiceClient", "SluiceConsole", "SluiceSecurity", nioCore],
             // The client scripts and programs the tests run (read through #filePath).
             exclude: ["Clients", "README.md"]
         ),

@@ -60,11 +60,6 @@ indirect enum FieldType: Equatable {
         default: self = .structure(text)
         }
     }
-
-    var isStruct: Bool {
-        if case .structure = self { return true }
-        return false
-    }
 }
 
 /// A version range as the specs write it: "0+", "3-7", "5", or "none".

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceSecurity
 import SluiceStorage
 
@@ -18,7 +19,7 @@ import SluiceStorage
 public final class Broker: Sendable {
     public let config: BrokerConfig
     /// The address clients are told to connect to (bound port filled in).
-    public let advertised: HostAndPort
+    public let advertised: BrokerAddress
     /// The address the client listener is bound to.
     public let boundAddress: SocketAddress
     /// The controller listener's bound address, on voters that have one.
@@ -39,7 +40,7 @@ public final class Broker: Sendable {
     private let certificateReload: RepeatedTask?
     private let metricsServer = NIOLockedValueBox<(server: MetricsHTTPServer, address: SocketAddress)?>(nil)
 
-    private init(config: BrokerConfig, advertised: HostAndPort, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
+    private init(config: BrokerConfig, advertised: BrokerAddress, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
                  cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
                  group: MultiThreadedEventLoopGroup, quorumGroup: MultiThreadedEventLoopGroup, pool: NIOThreadPool,
                  logs: any LogDirectory, certificateReload: RepeatedTask?) {
@@ -181,7 +182,7 @@ public final class Broker: Sendable {
     /// Open client connections (the client listener).
     var clientConnectionCount: Int { server.connectionCount }
 
-    private func startMetricsServer(_ listener: HostAndPort, logger: Logger) async throws {
+    private func startMetricsServer(_ listener: BrokerAddress, logger: Logger) async throws {
         // Weak: the server lives inside this broker; it must not keep it alive.
         let endpoints = MetricsEndpoints(
             scrape: { [weak self] loop in

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBase
 
 /// Finds the bootstrap servers when none are given on the command line.
 ///

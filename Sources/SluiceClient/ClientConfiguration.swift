@@ -1,52 +1,22 @@
-/// A broker address, `host:port`.
-public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+import Foundation
+import SluiceBase
 
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Parses `host:port` (`[v6addr]:port` for IPv6); a missing port means 9092.
-    public init?(parsing text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        guard !text.isEmpty else { return nil }
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if rest.isEmpty { port = 9092; return }
-            guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (1...65535).contains(p) else { return nil }
-            port = p
-            return
-        }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, !parts[0].isEmpty else { return nil }
-        host = String(parts[0])
-        if parts.count == 2 {
-            guard let p = Int(parts[1]), (1...65535).contains(p) else { return nil }
-            port = p
-        } else {
-            port = 9092
-        }
-    }
-
-    /// Parses a comma-separated list; throws on any malformed entry or an empty list.
+extension BrokerAddress {
+    /// Parses a comma-separated bootstrap list (`bootstrap.servers`), each entry as
+    /// ``BrokerAddress/init(bootstrapServer:)`` reads it; throws on any malformed entry or an
+    /// empty list.
     public static func parseList(_ text: String) throws -> [BrokerAddress] {
         let entries = text.split(separator: ",").map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !entries.isEmpty else {
             throw KafkaClientError(.invalidArgument, "empty bootstrap server list")
         }
         return try entries.map { entry in
-            guard let address = BrokerAddress(parsing: entry) else {
+            guard let address = BrokerAddress(bootstrapServer: entry) else {
                 throw KafkaClientError(.invalidArgument, "'\(entry)' is not host:port")
             }
             return address
         }
     }
-
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// How often and how patiently to retry a retriable failure.

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 /// Which offset of a partition to look up.
 public enum OffsetQuery: Sendable, Hashable {

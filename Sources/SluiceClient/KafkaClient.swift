@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import SluiceBase
 
 /// The shared core of the producer, the consumer and the admin client: connections to the
 /// brokers, the metadata cache, version negotiation and retries.
@@ -85,22 +86,6 @@ public final class KafkaClient: Sendable {
             throw KafkaClientError(.broker(.brokerNotAvailable), "broker \(nodeId) is not in the cluster's metadata")
         }
         return try await pool.connection(node: nodeId, address: broker.address)
-    }
-
-    /// The connection to the leader of a partition; throws a retriable error when there is none.
-    public func leaderConnection(for tp: TopicPartition) async throws -> BrokerConnection {
-        let metadata = try await metadata(topics: [tp.topic])
-        guard let topic = metadata.topics[tp.topic] else {
-            throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "topic '\(tp.topic)'")
-        }
-        try topic.error.check(resource: "topic '\(tp.topic)'")
-        guard let partition = topic.partition(tp.partition) else {
-            throw KafkaClientError.broker(.unknownTopicOrPartition, resource: "partition \(tp)")
-        }
-        guard partition.leader >= 0 else {
-            throw KafkaClientError.broker(.leaderNotAvailable, resource: "partition \(tp)")
-        }
-        return try await connection(toNode: partition.leader)
     }
 
     /// Drops a connection that failed, and marks metadata stale.

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// The log of one partition: an append-only sequence of record batches, each at its offsets.
 ///

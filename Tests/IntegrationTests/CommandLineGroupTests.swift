@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import SluiceBase
 import SluiceClient
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOPosix
+import SluiceBase
 import SluiceClient
 import Testing
 

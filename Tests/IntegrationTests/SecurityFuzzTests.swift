@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceClient
 import SluiceSecurity
 import Testing

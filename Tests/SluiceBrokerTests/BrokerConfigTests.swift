@@ -1,3 +1,4 @@
+import SluiceBase
 import SluiceSecurity
 import Testing
 @testable import SluiceBroker
@@ -22,7 +23,7 @@ import Testing
         var config = BrokerConfig()
         let warnings = try config.apply(PropertiesFile.parse(text))
         #expect(config.nodeId == 3)
-        #expect(config.listener == HostAndPort(host: "127.0.0.1", port: 19092))
+        #expect(config.listener == BrokerAddress(host: "127.0.0.1", port: 19092))
         #expect(config.dataDirectory == "/tmp/a")
         #expect(config.numPartitions == 4)
         #expect(config.logDefaults.retentionMs == 300_000)  // minutes win over hours
@@ -32,7 +33,7 @@ import Testing
         #expect(warnings.contains { $0.contains("made.up.key") })
         // process.roles and the CONTROLLER listener are understood (a single node without voters).
         #expect(!warnings.contains { $0.contains("process.roles") })
-        #expect(config.controllerListener == HostAndPort(host: "127.0.0.1", port: 19093))
+        #expect(config.controllerListener == BrokerAddress(host: "127.0.0.1", port: 19093))
         #expect(config.isController && config.quorumVoters.isEmpty)
     }
 
@@ -51,10 +52,10 @@ import Testing
             """
         var config = BrokerConfig()
         try config.apply(PropertiesFile.parse(text))
-        #expect(config.quorumVoters[3] == HostAndPort(host: "10.0.0.3", port: 9093))
-        #expect(config.listener == HostAndPort(host: "0.0.0.0", port: 9092))
-        #expect(config.controllerListener == HostAndPort(host: "0.0.0.0", port: 9093))
-        #expect(config.advertisedListener == HostAndPort(host: "10.0.0.2", port: 9092))
+        #expect(config.quorumVoters[3] == BrokerAddress(host: "10.0.0.3", port: 9093))
+        #expect(config.listener == BrokerAddress(host: "0.0.0.0", port: 9092))
+        #expect(config.controllerListener == BrokerAddress(host: "0.0.0.0", port: 9093))
+        #expect(config.advertisedListener == BrokerAddress(host: "10.0.0.2", port: 9092))
         #expect(config.rack == "r2")
         #expect(config.cluster.brokerSessionTimeoutMs == 3000)
         #expect(!config.cluster.autoLeaderRebalanceEnable)
@@ -159,9 +160,9 @@ import Testing
     }
 
     @Test func parsesAddresses() {
-        #expect(HostAndPort(parsing: "PLAINTEXT://[::1]:9092") == HostAndPort(host: "::1", port: 9092))
-        #expect(HostAndPort(parsing: "localhost:0") == HostAndPort(host: "localhost", port: 0))
-        #expect(HostAndPort(parsing: "localhost") == nil)
-        #expect(HostAndPort(parsing: "h:70000") == nil)
+        #expect(BrokerAddress(listener: "PLAINTEXT://[::1]:9092") == BrokerAddress(host: "::1", port: 9092))
+        #expect(BrokerAddress(listener: "localhost:0") == BrokerAddress(host: "localhost", port: 0))
+        #expect(BrokerAddress(listener: "localhost") == nil)
+        #expect(BrokerAddress(listener: "h:70000") == nil)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOCore
+import SluiceBase
 @testable import SluiceBroker
 
 /// An in-process broker on an ephemeral port, with in-memory logs and a temporary data directory.
@@ -16,7 +17,7 @@ struct BrokerFixture {
             .appendingPathComponent("sluice-broker-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var config = BrokerConfig()
-        config.listener = HostAndPort(host: "127.0.0.1", port: 0)
+        config.listener = BrokerAddress(host: "127.0.0.1", port: 0)
         config.dataDirectory = dir
         config.ioThreads = 2
         configure(&config)

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 import Testing
 @testable import SluiceBroker
@@ -15,7 +16,7 @@ import Testing
 
         static func start(sessionTimeoutMs: Int64 = 9000) async throws -> Harness {
             let fixture = try await BrokerFixture.start { config in
-                config.controllerListener = HostAndPort(host: "127.0.0.1", port: 0)
+                config.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0)
                 config.cluster.brokerSessionTimeoutMs = sessionTimeoutMs
                 config.cluster.brokerHeartbeatIntervalMs = min(2000, sessionTimeoutMs / 4)
                 config.cluster.autoLeaderRebalanceEnable = false

@@ -3,6 +3,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// An in-process broker over the real storage engine (a `LogManager` in a temporary data
@@ -39,7 +40,7 @@ final class DiskBrokerFixture {
 
     private static func launch(directory: String, configure: (inout BrokerConfig) -> Void) async throws -> (Broker, LogManager) {
         var config = BrokerConfig()
-        config.listener = HostAndPort(host: "127.0.0.1", port: 0)
+        config.listener = BrokerAddress(host: "127.0.0.1", port: 0)
         config.dataDirectory = directory
         config.ioThreads = 2
         config.groups.offsetsTopicPartitions = 1

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 import SluiceBroker
 import SluiceStorage
 

@@ -8,6 +8,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// Brokers of one cluster in this process, each over the real storage engine in a temporary
@@ -59,11 +60,11 @@ final class InProcessCluster {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = BrokerConfig()
         config.nodeId = id
-        config.listener = HostAndPort(host: "127.0.0.1", port: 0)
+        config.listener = BrokerAddress(host: "127.0.0.1", port: 0)
         config.dataDirectory = directory
         config.isController = id == 1
-        config.quorumVoters = [1: HostAndPort(host: "127.0.0.1", port: controllerPort)]
-        if id == 1 { config.controllerListener = HostAndPort(host: "127.0.0.1", port: controllerPort) }
+        config.quorumVoters = [1: BrokerAddress(host: "127.0.0.1", port: controllerPort)]
+        if id == 1 { config.controllerListener = BrokerAddress(host: "127.0.0.1", port: controllerPort) }
         config.cluster.brokerSessionTimeoutMs = 6000
         config.cluster.brokerHeartbeatIntervalMs = 500
         config.cluster.autoLeaderRebalanceEnable = false

@@ -3,6 +3,7 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceRaft
 import SluiceStorage
 import Testing
@@ -197,7 +198,7 @@ import Testing
     }
 
     @Test func tooManyPartitionsInOneRequestAreRefusedUpFront() async throws {
-        let fixture = try await BrokerFixture.start { $0.controllerListener = HostAndPort(host: "127.0.0.1", port: 0) }
+        let fixture = try await BrokerFixture.start { $0.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0) }
         defer { Task { await fixture.stop() } }
         let port = fixture.port
         let controllerPort = try #require(fixture.broker.controllerAddress?.port)
@@ -242,7 +243,7 @@ import Testing
     /// is asked from a thread the operation itself starts, so that a starved test task (the
     /// cooperative pool is shared by the whole suite) cannot make the check pass or fail late.
     @Test func raftKeepsAnsweringWhileTheControllerWorks() async throws {
-        let fixture = try await BrokerFixture.start { $0.controllerListener = HostAndPort(host: "127.0.0.1", port: 0) }
+        let fixture = try await BrokerFixture.start { $0.controllerListener = BrokerAddress(host: "127.0.0.1", port: 0) }
         defer { Task { await fixture.stop() } }
         let controllerPort = try #require(fixture.broker.controllerAddress?.port)
         let loop = MultiThreadedEventLoopGroup.singleton.next()

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceRaft
 import SluiceStorage
 import Testing
@@ -14,7 +15,7 @@ import Testing
         [
             .clusterId("c-1"),
             .registerBroker(BrokerRegistration(id: 1, incarnationId: "i1", epoch: 3, endpoints: [
-                BrokerEndpoint(name: "PLAINTEXT", host: "10.0.0.1", port: 9092)], rack: "r1", fenced: true)),
+                BrokerEndpoint(name: "PLAINTEXT", address: BrokerAddress(host: "10.0.0.1", port: 9092))], rack: "r1", fenced: true)),
             .registerBroker(BrokerRegistration(id: 2, incarnationId: "i2", epoch: 4, endpoints: [], rack: nil, fenced: true)),
             .unfenceBroker(id: 1, epoch: 3),
             .topic(name: "t", id: topicId),

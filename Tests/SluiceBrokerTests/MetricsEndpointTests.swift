@@ -4,13 +4,14 @@ import Logging
 import NIOCore
 import Testing
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// The broker's HTTP endpoint (`metrics.listener`): what a Prometheus scrape sees after real
 /// produce and fetch requests, readiness at start-up, and requests it must survive.
 @Suite struct MetricsEndpointTests {
     static func startWithMetrics() async throws -> (BrokerFixture, Int) {
-        let fixture = try await BrokerFixture.start { $0.metricsListener = HostAndPort(host: "127.0.0.1", port: 0) }
+        let fixture = try await BrokerFixture.start { $0.metricsListener = BrokerAddress(host: "127.0.0.1", port: 0) }
         return (fixture, fixture.broker.metricsAddress!.port!)
     }
 
@@ -112,13 +113,13 @@ import SluiceStorage
         func config(_ id: Int32) -> BrokerConfig {
             var config = BrokerConfig()
             config.nodeId = id
-            config.listener = HostAndPort(host: "127.0.0.1", port: 0)
+            config.listener = BrokerAddress(host: "127.0.0.1", port: 0)
             config.dataDirectory = root + "/node-\(id)"
             config.isController = id == 1
-            config.quorumVoters = [1: HostAndPort(host: "127.0.0.1", port: controllerPort)]
-            if id == 1 { config.controllerListener = HostAndPort(host: "127.0.0.1", port: controllerPort) }
+            config.quorumVoters = [1: BrokerAddress(host: "127.0.0.1", port: controllerPort)]
+            if id == 1 { config.controllerListener = BrokerAddress(host: "127.0.0.1", port: controllerPort) }
             config.cluster.brokerHeartbeatIntervalMs = 200
-            config.metricsListener = HostAndPort(host: "127.0.0.1", port: 0)
+            config.metricsListener = BrokerAddress(host: "127.0.0.1", port: 0)
             return config
         }
         var logger = Logger(label: "test.ready")

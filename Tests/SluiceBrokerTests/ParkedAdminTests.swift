@@ -5,6 +5,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceStorage
 import Testing
 @testable import SluiceBroker
@@ -20,7 +21,7 @@ import Testing
 /// waits for a controller.
 @Suite struct ParkedAdminTests {
     static let topic = "stable"
-    static let tp = SluiceStorage.TopicPartition(topic, 0)
+    static let tp = TopicPartition(topic, 0)
 
     @Test func fetchesAndReplicationGoOnWhileAdminRequestsWaitForTheController() async throws {
         // Two I/O threads per broker: fewer than the admin requests parked on each.
@@ -107,8 +108,17 @@ import Testing
         for future in parked {
             let outcome = try await future.get()
             switch outcome {
-            case let .createTopics(code), let .metadata(code):
-                #expect(code == 0 || code == ErrorCode.requestTimedOut.rawValue, "\(outcome): \(ErrorCode(code))")
+            case let .createTopics(code):
+                // TOPIC_ALREADY_EXISTS: the controller that created it lost its leadership before
+                // answering (a loaded machine), and the broker's retry reached the next one — as
+                // Kafka's forwarding does.
+                #expect([0, ErrorCode.requestTimedOut.rawValue, ErrorCode.topicAlreadyExists.rawValue].contains(code),
+                        "\(outcome): \(ErrorCode(code))")
+                codes.append("\(ErrorCode(code))")
+            case let .metadata(code):
+                // Retriable answers a client asks again after, when the topic's creation is late.
+                #expect([0, ErrorCode.requestTimedOut.rawValue, ErrorCode.leaderNotAvailable.rawValue,
+                         ErrorCode.unknownTopicOrPartition.rawValue].contains(code), "\(outcome): \(ErrorCode(code))")
                 codes.append("\(ErrorCode(code))")
             case let .initProducerId(code, id):
                 #expect(code == 0 || code == ErrorCode.kafkaStorageError.rawValue, "\(outcome): \(ErrorCode(code))")
@@ -119,11 +129,12 @@ import Testing
         print("the parked admin requests, once the controller was back: \(codes.joined(separator: ", ")); producer ids \(producerIds)")
         #expect(Set(producerIds).count == producerIds.count, "distinct producer ids: \(producerIds)")
         if producerIds.count == 4 {
-            // Each broker asked the controller for one block, shared by its concurrent callers.
+            // Each broker asked the controller for one block, shared by its concurrent callers: two
+            // blocks (a third when a controller change made a broker ask again), never one per caller.
             let blockSize = ControllerSettings().producerIdBlockSize
             let blocks = { cluster.broker(1).cluster.image.nextProducerIdBlock / blockSize }
             _ = try? await waitUntil("the controller's image has both blocks", timeout: .seconds(5)) { blocks() >= 2 }
-            #expect(blocks() == 2, "producer-id blocks handed out: \(blocks())")
+            #expect(blocks() >= 2 && blocks() < producerIds.count, "producer-id blocks handed out: \(blocks())")
         }
         #expect(waiting() == 0)
         #expect(try await createTopics([.init(name: "after", numPartitions: 1, replicationFactor: 1)], at: leader, loop: loop) == 0)

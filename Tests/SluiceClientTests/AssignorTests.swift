@@ -1,3 +1,4 @@
+import SluiceBase
 import Testing
 @testable import SluiceClient
 

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import Testing
 @testable import SluiceClient
 
@@ -78,7 +79,7 @@ import Testing
         #expect(try BrokerAddress.parseList("a:1, b:2,c") == [
             BrokerAddress(host: "a", port: 1), BrokerAddress(host: "b", port: 2), BrokerAddress(host: "c", port: 9092),
         ])
-        #expect(BrokerAddress(parsing: "[::1]:9093") == BrokerAddress(host: "::1", port: 9093))
+        #expect(BrokerAddress(bootstrapServer: "[::1]:9093") == BrokerAddress(host: "::1", port: 9093))
         #expect(throws: KafkaClientError.self) { try BrokerAddress.parseList("a:notaport") }
         #expect(throws: KafkaClientError.self) { try BrokerAddress.parseList(" , ") }
     }

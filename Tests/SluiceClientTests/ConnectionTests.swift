@@ -2,6 +2,7 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 import Testing
 @testable import SluiceClient
 

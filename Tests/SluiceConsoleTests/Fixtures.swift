@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBase
 @testable import SluiceConsole
 
 /// A fixed cluster for view and reducer tests: three brokers (3 was killed), four topics (one
@@ -48,11 +49,11 @@ enum Fixtures {
             ObservedTopic(name: "audit-log", partitions: audit),
             ObservedTopic(name: "clicks", partitions: clicks),
         ]
-        var logDirs: [Int32: [PartitionKey: Int64]] = [:]
+        var logDirs: [Int32: [TopicPartition: Int64]] = [:]
         for topic in topics {
             for p in topic.partitions {
                 for r in p.replicas where !(brokerDown && r == 3) {
-                    logDirs[r, default: [:]][PartitionKey(topic.name, p.partition)] = (p.highWatermark ?? 4242) * 180
+                    logDirs[r, default: [:]][TopicPartition(topic.name, p.partition)] = (p.highWatermark ?? 4242) * 180
                 }
             }
         }
@@ -60,8 +61,8 @@ enum Fixtures {
         if !brokerDown { brokers.append(ObservedBroker(id: 3, host: "127.0.0.1", port: 19303)) }
         var probes: [Int32: BrokerProbe] = [1: .answered(rtt: 0.0008), 2: .answered(rtt: 0.0021)]
         probes[3] = brokerDown ? .failed("connection refused") : .answered(rtt: 0.0015)
-        let consumed = orders.map { PartitionKey("orders", $0.partition) }
-        var billing: [PartitionKey: Int64] = [:]
+        let consumed = orders.map { TopicPartition("orders", $0.partition) }
+        var billing: [TopicPartition: Int64] = [:]
         for (n, key) in consumed.enumerated() { billing[key] = (orders[n].highWatermark ?? 0) - Int64(40 + n * 15 + (i % 5) * 10) }
         let groups = [
             ObservedGroup(id: "billing", state: "Stable", assignor: "range", members: [
@@ -69,17 +70,17 @@ enum Fixtures {
                 ObservedMember(memberID: "billing-2-bb", clientID: "billing-2", host: "/127.0.0.1", assignment: Array(consumed.suffix(3))),
             ], committed: billing),
             ObservedGroup(id: "audit-export", state: "Empty", assignor: "", members: [],
-                          committed: [PartitionKey("payments", 0): 100, PartitionKey("payments", 1): 480]),
+                          committed: [TopicPartition("payments", 0): 100, TopicPartition("payments", 1): 480]),
             // A KIP-848 consumer group in the middle of an incremental rebalance: fraud-1 still
             // holds payments-1, which its target gives to fraud-2; payments-2 is free and waits for
             // fraud-2.
             ObservedGroup(id: "fraud-scoring", state: "Reconciling", type: "consumer", assignor: "uniform", members: [
                 ObservedMember(memberID: "Kq3d", clientID: "fraud-1", host: "/127.0.0.1",
-                               assignment: [PartitionKey("payments", 0), PartitionKey("payments", 1)], memberEpoch: 4,
-                               target: [PartitionKey("payments", 0)]),
+                               assignment: [TopicPartition("payments", 0), TopicPartition("payments", 1)], memberEpoch: 4,
+                               target: [TopicPartition("payments", 0)]),
                 ObservedMember(memberID: "Zr8m", clientID: "fraud-2", host: "/127.0.0.1", assignment: [], memberEpoch: 5,
-                               target: [PartitionKey("payments", 1), PartitionKey("payments", 2)]),
-            ], committed: [PartitionKey("payments", 0): 90, PartitionKey("payments", 1): 470], groupEpoch: 5, assignmentEpoch: 5),
+                               target: [TopicPartition("payments", 1), TopicPartition("payments", 2)]),
+            ], committed: [TopicPartition("payments", 0): 90, TopicPartition("payments", 1): 470], groupEpoch: 5, assignmentEpoch: 5),
         ]
         return ClusterObservation(
             takenAt: t0 + t, monotonic: 1000 + t, clusterID: "5Qx3vKp0RmW8yq1dZt7LAg", controllerID: 1, brokers: brokers,

@@ -1,10 +1,11 @@
+import SluiceBase
 import Testing
 @testable import SluiceConsole
 
 /// Consumer groups in the model: consumption rates from commits that come in steps, and groups a
 /// poll could not see (a coordinator loading its groups after a broker start) kept, not lost.
 @Suite struct GroupModelTests {
-    static let key = PartitionKey("t", 0)
+    static let key = TopicPartition("t", 0)
 
     func observation(at t: Double, hw: Int64, groups: [ObservedGroup], unlisted: String? = nil) -> ClusterObservation {
         ClusterObservation(
@@ -127,9 +128,9 @@ import Testing
     /// those waiting for their new holder; the view counts them after the state; the event says
     /// how many move.
     @Test func aConsumerGroupsIncrementalRebalance() {
-        let t0 = PartitionKey("t", 0), t1 = PartitionKey("t", 1), t2 = PartitionKey("t", 2)
-        func consumerGroup(_ state: String, a: [PartitionKey], aTarget: [PartitionKey], b: [PartitionKey],
-                           bTarget: [PartitionKey]) -> ObservedGroup {
+        let t0 = TopicPartition("t", 0), t1 = TopicPartition("t", 1), t2 = TopicPartition("t", 2)
+        func consumerGroup(_ state: String, a: [TopicPartition], aTarget: [TopicPartition], b: [TopicPartition],
+                           bTarget: [TopicPartition]) -> ObservedGroup {
             ObservedGroup(id: "g", state: state, type: "consumer", assignor: "uniform", members: [
                 ObservedMember(memberID: "A", clientID: "a", host: "/h", assignment: a, memberEpoch: 3, target: aTarget),
                 ObservedMember(memberID: "B", clientID: "b", host: "/h", assignment: b, memberEpoch: 4, target: bTarget),

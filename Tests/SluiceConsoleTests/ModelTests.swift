@@ -1,3 +1,4 @@
+import SluiceBase
 import Testing
 @testable import SluiceConsole
 
@@ -12,8 +13,8 @@ import Testing
                 ObservedTopic(name: name, partitions: [ObservedPartition(partition: 0, leader: leader, replicas: [1, 2], isr: isr,
                                                                         highWatermark: hw, logStartOffset: 0)])
             },
-            logDirs: [leader: [PartitionKey("t", 0): size]],
-            groups: committed.map { [ObservedGroup(id: "g", state: groupState, committed: [PartitionKey("t", 0): $0])] } ?? []
+            logDirs: [leader: [TopicPartition("t", 0): size]],
+            groups: committed.map { [ObservedGroup(id: "g", state: groupState, committed: [TopicPartition("t", 0): $0])] } ?? []
         )
     }
 

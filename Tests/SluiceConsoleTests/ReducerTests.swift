@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBase
 import SluiceClient
 import Testing
 @testable import SluiceConsole
@@ -285,7 +286,7 @@ import Testing
     }
 
     @Test func aTimeBefore1970AsksListOffsetsForTheBeginning() async throws {
-        let client = KafkaClient(configuration: ClientConfiguration(bootstrapServers: [BrokerAddress(parsing: "127.0.0.1:1")!]))
+        let client = KafkaClient(configuration: ClientConfiguration(bootstrapServers: [BrokerAddress(bootstrapServer: "127.0.0.1:1")!]))
         let tp = TopicPartition("t", 0)
         let starts = try await TailRunner.startPositions(.timestamp(0), [tp], client: client)
         #expect(starts == [tp: .earliest])

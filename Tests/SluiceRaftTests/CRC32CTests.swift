@@ -1,8 +1,10 @@
+import SluiceBase
 import Testing
 @testable import SluiceRaft
 
-/// The store's checksum: CRC-32C's check value, and the slicing-by-8 loop against the plain
-/// byte-at-a-time definition for every length and alignment around its 8-byte steps.
+/// The store's checksum (SluiceBase's `CRC32C` through the generic entry point the store calls):
+/// CRC-32C's check value, and the hardware and slicing-by-8 loops against the plain
+/// byte-at-a-time definition for every length and alignment around their 8-byte steps.
 @Suite struct CRC32CTests {
     static func reference(_ bytes: some Collection<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF

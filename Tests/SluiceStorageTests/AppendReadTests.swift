@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 @Suite struct AppendReadTests {

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 /// Random damage to segment and index files after an unclean stop: truncations at random byte

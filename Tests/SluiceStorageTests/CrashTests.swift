@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 /// kill -9 at random moments: a child `sluice log crash-writer` appends and reports each batch

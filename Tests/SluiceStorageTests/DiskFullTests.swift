@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 /// A full disk or a failing one: appends fail with KAFKA_STORAGE_ERROR, nothing half-written is

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 /// The log validates what a leader appends (``LeaderBatchValidation``): a caller that skips every

@@ -1,5 +1,6 @@
 import KafkaProtocol
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 @Suite struct LogManagerTests {

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 @Suite struct RecoveryTests {

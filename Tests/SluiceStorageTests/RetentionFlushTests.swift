@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 @Suite struct RetentionFlushTests {

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 @testable import SluiceStorage
+import SluiceBase
 import Testing
 
 /// Redpanda-style randomized test: a seeded sequence of appends, reads, truncations, rolls,

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOCore
+import SluiceBase
 @testable import SluiceStorage
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceBase
 
 /// A record batch (magic 2) as it travels on the wire and lies in a segment file, viewed in
 /// place: reading a field reads the bytes, and nothing is decoded until asked for.

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceBase
 
 /// Builds a record batch (magic 2) from records.
 ///
@@ -39,9 +40,6 @@ public struct RecordBatchBuilder {
 
     public var recordCount: Int { Int(count) }
     public var isEmpty: Bool { count == 0 }
-
-    /// Uncompressed size of the records so far, plus the header: what the batch would take uncompressed.
-    public var estimatedSize: Int { RecordBatch.headerSize + body.buffer.readableBytes }
 
     /// Appends a record with the next offset delta.
     public mutating func append(key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader] = [], timestamp: Int64) {

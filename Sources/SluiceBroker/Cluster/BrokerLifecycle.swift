@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// This broker's membership: it registers with the active controller once the metadata log
 /// has a cluster id, heartbeats every `broker.heartbeat.interval.ms` with its metadata offset
@@ -56,11 +57,11 @@ final class BrokerLifecycle: Sendable {
     /// Completes when the controller has unfenced this broker (it may lead partitions).
     var ready: EventLoopFuture<Void> { unfenced.futureResult }
 
-    func start(advertised: HostAndPort) {
+    func start(advertised: BrokerAddress) {
         loop.execute { [self] in register(advertised: advertised) }
     }
 
-    private func register(advertised: HostAndPort) {
+    private func register(advertised: BrokerAddress) {
         guard !state.withLockedValue({ $0.stopping }) else { return }
         guard let clusterId = view.image.clusterId else {
             loop.scheduleTask(in: .milliseconds(20)) { [self] in register(advertised: advertised) }
@@ -97,7 +98,7 @@ final class BrokerLifecycle: Sendable {
         }
     }
 
-    private func heartbeat(advertised: HostAndPort) {
+    private func heartbeat(advertised: BrokerAddress) {
         let (epoch, stopping) = state.withLockedValue { ($0.epoch, $0.stopping) }
         guard !stopping else { return }
         var request = BrokerHeartbeatRequest()

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOCore
+import SluiceBase
 import SluiceRaft
 
 /// One node's part of the cluster: the metadata quorum (a ``RaftDriver`` over the
@@ -28,7 +29,7 @@ public final class ClusterNode: Sendable {
     private let metadataLog: MetadataLog
     private let transport: RaftTransport
     /// The voters' controller listeners (empty addresses for a single node without one).
-    let voters: [Int32: HostAndPort]
+    let voters: [Int32: BrokerAddress]
 
     /// Opens (or creates) `<data-dir>/__cluster_metadata-0` and prepares the quorum; nothing runs
     /// until ``start(advertised:)``.
@@ -133,7 +134,7 @@ public final class ClusterNode: Sendable {
     }
 
     /// Starts the quorum and the broker's registration (with its advertised client address).
-    func start(advertised: HostAndPort) {
+    func start(advertised: BrokerAddress) {
         driver.start(application: metadataLog, transport: transport)
         lifecycle.start(advertised: advertised)
     }

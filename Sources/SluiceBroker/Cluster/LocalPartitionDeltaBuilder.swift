@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// Compares two images from one broker's point of view: which partitions it must now lead,

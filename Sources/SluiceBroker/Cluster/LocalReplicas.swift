@@ -1,6 +1,7 @@
 import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import SluiceBase
 import SluiceStorage
 
 /// This broker's role for one partition, as the metadata log last said.

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 // The seam between the cluster metadata (this directory) and the partition layer
@@ -67,7 +68,7 @@ public struct LocalPartition: Sendable, Equatable, CustomStringConvertible {
 /// One published metadata change as it concerns this broker's partitions.
 public struct LocalPartitionDelta: Sendable {
     /// The image after the change (brokers' endpoints for fetching from a leader are in
-    /// `image.brokers[leader]?.endpoint(named: "PLAINTEXT")`).
+    /// `image.brokers[leader]?.clientEndpoint`).
     public var image: MetadataImage
     /// The image before it.
     public var previous: MetadataImage

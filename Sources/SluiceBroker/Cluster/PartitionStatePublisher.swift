@@ -62,8 +62,6 @@ final class PartitionStatePublisher: Sendable {
         if first { queue.async { [self] in deliverLatest() } }
     }
 
-    var isStarted: Bool { state.withLockedValue { $0.started } }
-
     /// Whether the listeners have been given the whole image once since ``start()`` (the broker's
     /// partition logs are open and recovered for the image it caught up with).
     var hasDeliveredFirstImage: Bool { state.withLockedValue { $0.firstDelivered } }

@@ -1,12 +1,13 @@
 import Foundation
+import SluiceBase
 
 /// The parsers of the keys with a shape of their own (listeners, voters, data directories), and
 /// the checks that need several keys at once.
 extension BrokerConfig {
     /// `NAME://host:port` entries of a comma-separated list, with their names.
-    static func namedListeners(_ key: String, _ value: String) throws -> [(name: String, address: HostAndPort)] {
+    static func namedListeners(_ key: String, _ value: String) throws -> [(name: String, address: BrokerAddress)] {
         let entries = try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { entry in
-            guard let address = HostAndPort(parsing: entry) else {
+            guard let address = BrokerAddress(listener: entry) else {
                 throw BrokerConfigError("invalid value for \(key): '\(value)' (expected NAME://host:port, e.g. PLAINTEXT://127.0.0.1:9092)")
             }
             let name = entry.range(of: "://").map { String(entry[..<$0.lowerBound]).uppercased() } ?? "PLAINTEXT"
@@ -30,11 +31,11 @@ extension BrokerConfig {
     }
 
     /// `1@host:port` entries of `controller.quorum.voters`.
-    static func voters(_ key: String, _ entries: [String]) throws -> [Int32: HostAndPort] {
-        var voters: [Int32: HostAndPort] = [:]
+    static func voters(_ key: String, _ entries: [String]) throws -> [Int32: BrokerAddress] {
+        var voters: [Int32: BrokerAddress] = [:]
         for entry in entries {
             let parts = entry.split(separator: "@", maxSplits: 1)
-            guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let address = HostAndPort(parsing: String(parts[1])) else {
+            guard parts.count == 2, let id = Int32(parts[0]), id >= 0, let address = BrokerAddress(listener: String(parts[1])) else {
                 throw BrokerConfigError("invalid value for \(key): '\(entry)' (expected id@host:port, e.g. 1@127.0.0.1:9093)")
             }
             guard voters[id] == nil else { throw BrokerConfigError("invalid value for \(key): voter \(id) is listed twice") }

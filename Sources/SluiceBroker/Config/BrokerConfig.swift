@@ -1,4 +1,5 @@
 import Foundation
+import SluiceBase
 import SluiceStorage
 
 /// A broker's settings, under Kafka's names where Kafka has one.
@@ -12,17 +13,17 @@ public struct BrokerConfig: Sendable, Equatable {
     public var nodeId: Int32 = 1
     /// The client (and replication) listener's address (the first `listeners` entry that is not
     /// a controller listener). Port 0 binds an ephemeral port.
-    public var listener = HostAndPort(host: "127.0.0.1", port: 9092)
+    public var listener = BrokerAddress(host: "127.0.0.1", port: 9092)
     /// That listener's name (`PLAINTEXT` unless `listeners` names it otherwise).
     public var listenerName = "PLAINTEXT"
     /// The address given to clients (`advertised.listeners`); nil means the bound listener address.
-    public var advertisedListener: HostAndPort?
+    public var advertisedListener: BrokerAddress?
     /// The controller listener (`listeners` entry named in `controller.listener.names`), where
     /// the metadata quorum, registrations, heartbeats and forwarded admin requests arrive. Nil on
     /// a single node without one, and on a broker-only node.
-    public var controllerListener: HostAndPort?
+    public var controllerListener: BrokerAddress?
     /// `metrics.listener` (Sluice's own): the HTTP endpoint of `/metrics` and `/health/*`; nil: none.
-    public var metricsListener: HostAndPort?
+    public var metricsListener: BrokerAddress?
     /// `controller.listener.names`.
     public var controllerListenerNames = ["CONTROLLER"]
     /// `process.roles`: `broker,controller` (combined, the default) or `broker` (a metadata
@@ -30,7 +31,7 @@ public struct BrokerConfig: Sendable, Equatable {
     public var isController = true
     /// `controller.quorum.voters` (`1@host:port,...`): the voters' controller listeners. Empty
     /// means a single node that is its own one-voter quorum.
-    public var quorumVoters: [Int32: HostAndPort] = [:]
+    public var quorumVoters: [Int32: BrokerAddress] = [:]
     /// The cluster settings: sessions, quorum timing, leader balancing.
     public var cluster = ClusterSettings()
     /// The data directory (`log.dirs`, first entry; Sluice uses one directory per broker).
@@ -68,36 +69,11 @@ public struct BrokerConfig: Sendable, Equatable {
     public init() {}
 
     /// The address clients are told to connect to, once the listener's port is known.
-    public func advertised(boundPort: Int) -> HostAndPort {
+    public func advertised(boundPort: Int) -> BrokerAddress {
         if let advertisedListener { return advertisedListener }
         let host = listener.host.isEmpty || listener.host == "0.0.0.0" ? "127.0.0.1" : listener.host
-        return HostAndPort(host: host, port: boundPort)
+        return BrokerAddress(host: host, port: boundPort)
     }
-}
-
-/// A host and a port, as in `127.0.0.1:9092` or `PLAINTEXT://[::1]:9092`.
-public struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Parses `host:port`, `[v6]:port` or `NAME://host:port`; nil when malformed.
-    public init?(parsing text: String) {
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
-        guard let colon = rest.lastIndex(of: ":") else { return nil }
-        var host = String(rest[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard let port = Int(rest[rest.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        self.host = host
-        self.port = port
-    }
-
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// A configuration problem that stops start-up; the message names the key.

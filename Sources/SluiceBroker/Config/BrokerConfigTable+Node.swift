@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// The node: identity, roles, listeners, data directory, topic creation, request limits.
 extension BrokerConfigKey {
     static let nodeKeys: [BrokerConfigKey] = [
@@ -56,7 +58,7 @@ extension BrokerConfigKey {
             documentation: "Sluice's own: the HTTP address serving GET /metrics (Prometheus; OpenMetrics on request), /health/live and /health/ready; port 0 picks a free port; unset serves none.",
             support: .applied,
             apply: { value, config in
-                guard let address = HostAndPort(parsing: value.string), !value.string.contains("://") else {
+                guard let address = BrokerAddress(listener: value.string), !value.string.contains("://") else {
                     throw BrokerConfigError("invalid value for metrics.listener: '\(value.string)' (expected host:port)")
                 }
                 config.metricsListener = address

@@ -1,13 +1,14 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// What the handlers share: this node's identity and address, the metadata, the partitions, the
 /// group coordinator and this node's part of the cluster.
 struct BrokerServices: Sendable {
     let config: BrokerConfig
-    private let advertisedBox: NIOLockedValueBox<HostAndPort>
+    private let advertisedBox: NIOLockedValueBox<BrokerAddress>
     let metadata: MetadataManager
     let replicas: ReplicaManager
     /// Consumer groups and committed offsets (`Groups/`).
@@ -35,10 +36,10 @@ struct BrokerServices: Sendable {
     var nodeId: Int32 { config.nodeId }
 
     /// The host and port clients are told to use (the advertised listener, or the bound address).
-    var advertised: HostAndPort { advertisedBox.withLockedValue { $0 } }
+    var advertised: BrokerAddress { advertisedBox.withLockedValue { $0 } }
 
     /// Set once the listener is bound (its port is known only then when configured as 0).
-    func setAdvertised(_ address: HostAndPort) { advertisedBox.withLockedValue { $0 = address } }
+    func setAdvertised(_ address: BrokerAddress) { advertisedBox.withLockedValue { $0 = address } }
 
     /// Runs blocking disk work (log reads, fsync) on the I/O pool. Never for waiting on the network
     /// or on another component (the controller, a metadata image): that waits on futures, so the

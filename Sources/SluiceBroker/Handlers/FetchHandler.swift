@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Fetch (key 1), versions 0-17.
@@ -125,7 +126,7 @@ struct FetchHandler: ApiHandler {
             }
             let image = services.metadata.snapshot
             response.nodeEndpoints = hinted.sorted().compactMap { id in
-                image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.host, port: $0.port, rack: image.brokers[id]?.rack) }
+                image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
             }
             return HandlerReply(response, onWritten: { for read in reads { read.release() } })
         }

@@ -89,7 +89,7 @@ struct MetadataHandler: ApiHandler {
     /// The unfenced brokers (this one always included once it serves requests).
     static func brokers(_ image: MetadataImage, services: BrokerServices) -> [MetadataResponse.MetadataResponseBroker] {
         var brokers = image.brokers.values.filter { !$0.fenced }.sorted { $0.id < $1.id }.compactMap { broker in
-            broker.clientEndpoint.map { MetadataResponse.MetadataResponseBroker(nodeId: broker.id, host: $0.host, port: $0.port, rack: broker.rack) }
+            broker.clientEndpoint.map { MetadataResponse.MetadataResponseBroker(nodeId: broker.id, host: $0.address.host, port: Int32($0.address.port), rack: broker.rack) }
         }
         if !brokers.contains(where: { $0.nodeId == services.nodeId }) {
             let advertised = services.advertised

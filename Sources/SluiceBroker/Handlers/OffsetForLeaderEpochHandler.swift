@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// OffsetForLeaderEpoch (key 23), versions 0-4.

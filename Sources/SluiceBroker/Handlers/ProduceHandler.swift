@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Produce (key 0), versions 0-11.
@@ -88,7 +89,7 @@ struct ProduceHandler: ApiHandler {
         let shapeDone = shape
         let image = services.metadata.snapshot
         let endpoints: [ProduceResponse.NodeEndpoint] = hinted.sorted().compactMap { id in
-            image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.host, port: $0.port, rack: image.brokers[id]?.rack) }
+            image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
         }
         let metrics = services.metrics
         return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { served in

@@ -1,4 +1,3 @@
-import Atomics
 import CoreMetrics
 import KafkaProtocol
 import NIOConcurrencyHelpers
@@ -10,14 +9,15 @@ import Prometheus
 ///
 /// Hot-path cost: the request path bumps a handful of atomic counters per request and per topic
 /// of a request — never per record — and looks a topic's counters up in one of 16 shards (a short
-/// lock on a dictionary); an API's metrics are reached through a lock-free lazy reference.
+/// lock on a dictionary); an API's metrics through a lock of that API's own (held for a load).
 public final class BrokerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: BrokerMetricsFactory
     private let shards: [NIOLockedValueBox<[String: TopicMetrics]>]
     /// The broker's totals (`topic=""`).
     let allTopics: TopicMetrics
-    private let apis: [ManagedAtomicLazyReference<RequestMetrics>]
+    /// One slot per API key, each behind its own lock (requests of different APIs never meet).
+    private let apis: [NIOLockedValueBox<RequestMetrics?>]
     let isrShrinks: CoreMetrics.Counter
     let isrExpands: CoreMetrics.Counter
     let gauges: StateGauges
@@ -30,7 +30,7 @@ public final class BrokerMetrics: Sendable {
         self.shards = (0..<16).map { _ in NIOLockedValueBox([:]) }
         self.allTopics = TopicMetrics(topic: "", factory: factory)
         let highest = Int(ApiKey.allCases.map(\.rawValue).max() ?? 0)
-        self.apis = (0...highest).map { _ in ManagedAtomicLazyReference() }
+        self.apis = (0...highest).map { _ in NIOLockedValueBox(nil) }
         self.isrShrinks = CoreMetrics.Counter(label: MetricCatalog.isrShrinks, factory: factory)
         self.isrExpands = CoreMetrics.Counter(label: MetricCatalog.isrExpands, factory: factory)
         self.gauges = StateGauges(factory: factory)
@@ -54,9 +54,12 @@ public final class BrokerMetrics: Sendable {
 
     /// The metrics of one API, created on first use.
     func requestMetrics(_ key: ApiKey) -> RequestMetrics {
-        let slot = apis[Int(key.rawValue)]
-        if let metrics = slot.load() { return metrics }
-        return slot.storeIfNilThenLoad(RequestMetrics(name: key.name, factory: factory))
+        apis[Int(key.rawValue)].withLockedValue { slot in
+            if let metrics = slot { return metrics }
+            let metrics = RequestMetrics(name: key.name, factory: factory)
+            slot = metrics
+            return metrics
+        }
     }
 
     // MARK: Request paths (per request or per topic of a request, never per record)

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import SluiceBase
 import SluiceStorage
 
 /// Counts the ISR shrinks and expansions of the partitions this broker leads, as Kafka's

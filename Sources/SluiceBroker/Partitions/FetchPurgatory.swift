@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Fetches waiting for data (`min_bytes` not reached yet, `max_wait_ms` not over).
@@ -110,8 +111,6 @@ final class FetchPurgatory: Sendable {
             waiter.wake()
         }
     }
-
-    var waitingCount: Int { state.withLockedValue { $0.waiters.count } }
 
     private func remove(_ id: UInt64) -> Waiter? {
         state.withLockedValue { Self.remove(id, from: &$0) }

@@ -1,3 +1,4 @@
+import SluiceBase
 import SluiceStorage
 
 /// What the broker needs from the storage layer: the partition logs of this node.

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceStorage
 
 /// The broker's handle on a produce request waiting for its answer: the engine parks it in the

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 /// A topic to create.
 public struct NewTopic: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 extension KafkaAdmin {
     /// Every group of the cluster (ListGroups to each broker: each knows the groups it coordinates).

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 /// Cluster administration: topics, partitions, configs, groups, offsets, the cluster and its
 /// log directories.

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SluiceBase
 import SluiceSecurity
 
 /// One TCP connection to a broker, with many requests in flight.

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import SluiceBase
 
 /// Which broker addresses recently failed to answer a request in time, shared by the pool and its
 /// connections.

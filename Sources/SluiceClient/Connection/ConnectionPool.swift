@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceBase
 
 /// One connection per broker and purpose, opened on first use and reopened when it breaks, and the
 /// choice of a broker for requests that may go to any of them.

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// A group member's subscription, as the group leader sees it.
 public struct MemberSubscription: Sendable, Hashable {
     public var memberId: String

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// A record read from a partition.
 public struct ConsumerRecord: Sendable, Equatable {

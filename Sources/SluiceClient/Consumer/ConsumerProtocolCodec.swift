@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// The consumer protocol's member metadata (subscription) and assignment, as the classic group
 /// protocol carries them: an int16 version, then the generated struct at that version.

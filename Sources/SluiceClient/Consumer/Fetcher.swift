@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// Fetches the assigned partitions ahead of `poll`: one loop per leader broker, each sending
 /// Fetch requests for the partitions that broker leads and pushing the records into the

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
+import SluiceBase
 
 /// A committed offset and its metadata string.
 public struct CommittedOffset: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// One consumer's membership of a group under the classic protocol (eager rebalancing):
 /// JoinGroup (with the MEMBER_ID_REQUIRED round trip of v4+), the leader's assignment with one of

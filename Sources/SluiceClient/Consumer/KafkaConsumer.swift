@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// A Kafka consumer: partitions assigned by hand, or a group subscription with commits.
 ///

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// The records fetched ahead of `poll`, bounded in bytes.
 ///

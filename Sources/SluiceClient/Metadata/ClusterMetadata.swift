@@ -1,21 +1,5 @@
 import KafkaProtocol
-
-/// A topic and partition.
-public struct TopicPartition: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-
-    public init(_ topic: String, _ partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
-        a.topic == b.topic ? a.partition < b.partition : a.topic < b.topic
-    }
-
-    public var description: String { "\(topic)-\(partition)" }
-}
+import SluiceBase
 
 /// A broker as metadata describes it.
 public struct BrokerInfo: Hashable, Sendable {

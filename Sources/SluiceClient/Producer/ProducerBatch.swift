@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// Who is told when a record of a batch is acknowledged or fails.
 enum DeliveryTarget: Sendable {

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// The producer's buffer: one queue of batches per partition, filled by `send` and drained by
 /// the ``Sender``.

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// The producer's background task: drains ready batches from the ``RecordAccumulator``, sends one
 /// Produce request per leader (up to `max.in.flight.requests.per.connection` per broker at once),

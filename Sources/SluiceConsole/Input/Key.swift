@@ -31,10 +31,4 @@ public enum Key: Hashable, Sendable {
         case .function(let n): "F\(n)"
         }
     }
-
-    /// The printable character this key types into a text field, if any.
-    public var typedCharacter: Character? {
-        if case .char(let c) = self { return c }
-        return nil
-    }
 }

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// One entry of the Events timeline.
 public struct ClusterEvent: Equatable, Sendable {
     public enum Kind: String, Sendable, CaseIterable {
@@ -87,9 +89,9 @@ public enum EventDeriver {
 
     private static func partitionEvents(_ old: ClusterSnapshot, _ new: ClusterSnapshot, _ t: Double) -> [ClusterEvent] {
         let before = Dictionary(old.partitions.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        var moves: [String: [PartitionKey]] = [:]  // "from → to"
-        var shrunk: [Int32: [PartitionKey]] = [:]  // replica that fell out of the ISR
-        var expanded: [Int32: [PartitionKey]] = [:]
+        var moves: [String: [TopicPartition]] = [:]  // "from → to"
+        var shrunk: [Int32: [TopicPartition]] = [:]  // replica that fell out of the ISR
+        var expanded: [Int32: [TopicPartition]] = [:]
         for p in new.partitions {
             guard let o = before[p.key] else { continue }
             if o.leader != p.leader {
@@ -164,11 +166,11 @@ public enum EventDeriver {
     private static func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
 
     /// Every partition of a list, for the detail page (nil when the short list has them all).
-    private static func everyPartition(_ keys: [PartitionKey], limit: Int = 4) -> String? {
+    private static func everyPartition(_ keys: [TopicPartition], limit: Int = 4) -> String? {
         keys.count > limit ? "Partitions (\(keys.count)): " + keys.sorted().map(\.description).joined(separator: ", ") : nil
     }
 
-    private static func list(_ keys: [PartitionKey], limit: Int = 4) -> String {
+    private static func list(_ keys: [TopicPartition], limit: Int = 4) -> String {
         let sorted = keys.sorted()
         let shown = sorted.prefix(limit).map(\.description).joined(separator: ", ")
         return sorted.count > limit ? shown + ", +\(sorted.count - limit) more" : shown

@@ -1,19 +1,4 @@
-/// A topic partition, as the console names it.
-public struct PartitionKey: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-
-    public init(_ topic: String, _ partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var description: String { "\(topic)-\(partition)" }
-
-    public static func < (a: PartitionKey, b: PartitionKey) -> Bool {
-        a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition
-    }
-}
+import SluiceBase
 
 /// What one poll of the cluster returned, exactly as the Kafka protocol said it, before any rate
 /// is derived. The poller produces these; `SnapshotBuilder` turns a series of them into snapshots.
@@ -31,7 +16,7 @@ public struct ClusterObservation: Sendable, Equatable {
     public var probes: [Int32: BrokerProbe]
     public var topics: [ObservedTopic]
     /// Partition sizes on disk per broker, from DescribeLogDirs (absent when the broker did not answer).
-    public var logDirs: [Int32: [PartitionKey: Int64]]
+    public var logDirs: [Int32: [TopicPartition: Int64]]
     public var groups: [ObservedGroup]
     /// Requests that failed or timed out during this poll, in words.
     public var errors: [String]
@@ -49,7 +34,7 @@ public struct ClusterObservation: Sendable, Equatable {
     public init(
         takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,
         brokers: [ObservedBroker] = [], probes: [Int32: BrokerProbe] = [:], topics: [ObservedTopic] = [],
-        logDirs: [Int32: [PartitionKey: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = [],
+        logDirs: [Int32: [TopicPartition: Int64]] = [:], groups: [ObservedGroup] = [], errors: [String] = [],
         groupsError: String? = nil, groupsUnlisted: String? = nil, quorum: ObservedQuorum? = nil
     ) {
         self.quorum = quorum
@@ -154,7 +139,7 @@ public struct ObservedGroup: Sendable, Equatable {
     public var assignor: String
     public var members: [ObservedMember]
     /// Committed offsets from OffsetFetch (partitions without a commit are absent).
-    public var committed: [PartitionKey: Int64]
+    public var committed: [TopicPartition: Int64]
     /// Why this poll could not describe the group or fetch its offsets, if so: then only `id`,
     /// `state` and `protocolType` (from ListGroups) are known, and the snapshot keeps the rest
     /// from the poll before.
@@ -162,7 +147,7 @@ public struct ObservedGroup: Sendable, Equatable {
 
     public init(
         id: String, state: String, type: String = "classic", protocolType: String = "consumer", assignor: String = "",
-        members: [ObservedMember] = [], committed: [PartitionKey: Int64] = [:], unanswered: String? = nil,
+        members: [ObservedMember] = [], committed: [TopicPartition: Int64] = [:], unanswered: String? = nil,
         groupEpoch: Int32? = nil, assignmentEpoch: Int32? = nil
     ) {
         self.unanswered = unanswered
@@ -184,14 +169,14 @@ public struct ObservedMember: Sendable, Equatable {
     public var host: String
     /// Partitions assigned to this member (decoded from the consumer protocol's assignment, when it
     /// is one; for a consumer group, what it holds now, partitions it is giving up included).
-    public var assignment: [PartitionKey]
+    public var assignment: [TopicPartition]
     /// Consumer groups only: the member's epoch and the partitions its target gives it. While
     /// target and assignment differ, partitions are moving.
     public var memberEpoch: Int32?
-    public var target: [PartitionKey]?
+    public var target: [TopicPartition]?
 
-    public init(memberID: String, clientID: String, host: String, assignment: [PartitionKey] = [],
-                memberEpoch: Int32? = nil, target: [PartitionKey]? = nil) {
+    public init(memberID: String, clientID: String, host: String, assignment: [TopicPartition] = [],
+                memberEpoch: Int32? = nil, target: [TopicPartition]? = nil) {
         self.memberID = memberID
         self.clientID = clientID
         self.host = host

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// The cluster as the views see it: one poll's observation plus everything derived from the polls
 /// before it (rates, trends, brokers that disappeared). Immutable; the poller's builder makes a new
 /// one per poll. Views never talk to the network: they render a snapshot.
@@ -65,7 +67,6 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var partitions: [PartitionSnapshot] { topics.flatMap(\.partitions) }
     public var partitionCount: Int { topics.reduce(0) { $0 + $1.partitions.count } }
     public var underReplicatedCount: Int { topics.reduce(0) { $0 + $1.partitions.filter(\.isUnderReplicated).count } }
-    public var offlineCount: Int { topics.reduce(0) { $0 + $1.partitions.filter(\.isOffline).count } }
 
     public func broker(_ id: Int32) -> BrokerSnapshot? { brokers.first { $0.id == id } }
     public func topic(_ name: String) -> TopicSnapshot? { topics.first { $0.name == name } }
@@ -181,11 +182,9 @@ public struct PartitionSnapshot: Equatable, Sendable {
         self.throughput = throughput
     }
 
-    public var key: PartitionKey { PartitionKey(topic, partition) }
+    public var key: TopicPartition { TopicPartition(topic, partition) }
     public var isOffline: Bool { leader < 0 }
     public var isUnderReplicated: Bool { !isOffline && isr.count < replicas.count }
-    /// Replicas that are not in the ISR, in replica order.
-    public var outOfSync: [Int32] { replicas.filter { !isr.contains($0) } }
     /// Messages currently retained (high watermark minus log start), when both are known.
     public var messageCount: Int64? {
         guard let hw = highWatermark, let start = logStartOffset else { return nil }
@@ -216,13 +215,13 @@ public struct GroupSnapshot: Equatable, Sendable {
     public var stale: String?
     /// Committed offsets this poll found moved by something other than the group's consumers (a
     /// reset: backwards, or forwards while the group has no member), by how much.
-    public var offsetResets: [PartitionKey: Int64]
+    public var offsetResets: [TopicPartition: Int64]
 
     public init(
         id: String, state: String, type: String = "classic", protocolType: String = "consumer", assignor: String = "",
         members: [ObservedMember] = [], offsets: [GroupPartitionOffset] = [], totalLag: Int64? = nil,
         lagTrend: RateSeries = RateSeries(), messagesPerSecond: Double = 0, commitHistory: CommitHistory = CommitHistory(),
-        stale: String? = nil, offsetResets: [PartitionKey: Int64] = [:]
+        stale: String? = nil, offsetResets: [TopicPartition: Int64] = [:]
     ) {
         self.type = type
         self.offsetResets = offsetResets
@@ -255,8 +254,8 @@ public struct GroupSnapshot: Equatable, Sendable {
 
     /// Partitions their holder is giving up, and partitions waiting for their new holder
     /// (consumer groups, during a rebalance).
-    public var revoking: [PartitionKey] { offsets.filter { $0.move == .revoking }.map(\.key) }
-    public var assigning: [PartitionKey] { offsets.filter { $0.move == .assigning }.map(\.key) }
+    public var revoking: [TopicPartition] { offsets.filter { $0.move == .revoking }.map(\.key) }
+    public var assigning: [TopicPartition] { offsets.filter { $0.move == .assigning }.map(\.key) }
 }
 
 public struct GroupPartitionOffset: Equatable, Sendable {
@@ -268,7 +267,7 @@ public struct GroupPartitionOffset: Equatable, Sendable {
         case assigning
     }
 
-    public var key: PartitionKey
+    public var key: TopicPartition
     /// nil when the group never committed on this partition.
     public var committed: Int64?
     /// The partition's high watermark; nil when unknown.
@@ -280,7 +279,7 @@ public struct GroupPartitionOffset: Equatable, Sendable {
     /// Consumer groups: whether the partition is moving, and how.
     public var move: Move?
 
-    public init(key: PartitionKey, committed: Int64?, end: Int64?, owner: String? = nil, target: String? = nil,
+    public init(key: TopicPartition, committed: Int64?, end: Int64?, owner: String? = nil, target: String? = nil,
                 move: Move? = nil) {
         self.key = key
         self.committed = committed

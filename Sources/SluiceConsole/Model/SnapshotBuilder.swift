@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// Turns the poller's observations into snapshots: rates in come from the difference between two
 /// successive polls, consumption rates from a few seconds of committed offsets (`CommitHistory`),
 /// trends from the history carried in the previous snapshot. Groups a poll could not see are kept
@@ -15,17 +17,17 @@ public enum SnapshotBuilder {
         // Groups first: what this poll could not see of them comes from the snapshot before.
         let observedGroups = groupSnapshots(obs, previous: prev, at: now)
         // Consumption per partition: growth of every group's committed offset.
-        var consumed: [PartitionKey: Double] = [:]
+        var consumed: [TopicPartition: Double] = [:]
         for group in observedGroups where group.stale == nil {
             for (key, rate) in group.commitHistory.ratePerPartition { consumed[key, default: 0] += rate }
         }
 
         var topics: [TopicSnapshot] = []
-        var highWatermarks: [PartitionKey: Int64] = [:]
+        var highWatermarks: [TopicPartition: Int64] = [:]
         for topic in obs.topics.sorted(by: { $0.name < $1.name }) {
             var partitions: [PartitionSnapshot] = []
             for p in topic.partitions.sorted(by: { $0.partition < $1.partition }) {
-                let key = PartitionKey(topic.name, p.partition)
+                let key = TopicPartition(topic.name, p.partition)
                 var snap = PartitionSnapshot(
                     topic: topic.name, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch,
                     replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas, highWatermark: p.highWatermark,
@@ -124,8 +126,8 @@ public enum SnapshotBuilder {
                 g.stale = why
                 return g
             }
-            var owners: [PartitionKey: ObservedMember] = [:]
-            var targets: [PartitionKey: ObservedMember] = [:]
+            var owners: [TopicPartition: ObservedMember] = [:]
+            var targets: [TopicPartition: ObservedMember] = [:]
             for member in group.members {
                 for key in member.assignment { owners[key] = member }
                 for key in member.target ?? [] { targets[key] = member }
@@ -156,10 +158,10 @@ public enum SnapshotBuilder {
     /// member (`sluice group reset-offsets`, `kafka-consumer-groups --reset-offsets`: Kafka only
     /// resets an empty group). A group that never had members (protocol type "": consumers that
     /// assign partitions themselves and commit) consumes without members, and its commits count.
-    static func offsetResets(_ group: ObservedGroup, before: GroupSnapshot?) -> [PartitionKey: Int64] {
+    static func offsetResets(_ group: ObservedGroup, before: GroupSnapshot?) -> [TopicPartition: Int64] {
         guard let last = before?.commitHistory.samples.last?.committed else { return [:] }
         let memberless = group.state == "Empty" && group.members.isEmpty && !group.protocolType.isEmpty
-        var resets: [PartitionKey: Int64] = [:]
+        var resets: [TopicPartition: Int64] = [:]
         for (key, offset) in group.committed {
             guard let old = last[key], offset != old else { continue }
             if offset < old || memberless { resets[key] = offset - old }
@@ -169,7 +171,7 @@ public enum SnapshotBuilder {
 
     /// Fills in each partition's end offset (the high watermark), the lag, and the lag's trend.
     /// Stale groups keep the figures they had.
-    private static func groupsWithEnds(_ groups: [GroupSnapshot], highWatermarks: [PartitionKey: Int64]) -> [GroupSnapshot] {
+    private static func groupsWithEnds(_ groups: [GroupSnapshot], highWatermarks: [TopicPartition: Int64]) -> [GroupSnapshot] {
         groups.map { group in
             guard group.stale == nil, let now = group.commitHistory.samples.last?.time else { return group }
             var g = group

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceClient
 
 /// One poll of a cluster through the Kafka protocol only (so it works against any Kafka-compatible
@@ -83,9 +84,9 @@ public struct KafkaClusterSource: Sendable {
     /// ApiVersions (for the round-trip) and DescribeLogDirs to every listed broker, in parallel;
     /// a bare connection attempt to known brokers the metadata does not list.
     private func probeBrokers(listed: [Int32], known: [Int32: String])
-        async -> ([Int32: BrokerProbe], [Int32: [PartitionKey: Int64]], [String])
+        async -> ([Int32: BrokerProbe], [Int32: [TopicPartition: Int64]], [String])
     {
-        await withTaskGroup(of: (Int32, BrokerProbe, [PartitionKey: Int64]?, String?).self) { group in
+        await withTaskGroup(of: (Int32, BrokerProbe, [TopicPartition: Int64]?, String?).self) { group in
             for id in listed {
                 group.addTask {
                     let started = Clocks.monotonic()
@@ -98,10 +99,10 @@ public struct KafkaClusterSource: Sendable {
                         guard connection.versions.supports(.describeLogDirs) else { return (id, .answered(rtt: rtt), nil, nil) }
                         do {
                             let response = try await connection.send(DescribeLogDirsRequest(topics: nil), timeout: stepTimeout)
-                            var sizes: [PartitionKey: Int64] = [:]
+                            var sizes: [TopicPartition: Int64] = [:]
                             for dir in response.results where dir.errorCode == 0 {
                                 for t in dir.topics {
-                                    for p in t.partitions { sizes[PartitionKey(t.name, p.partitionIndex), default: 0] += p.partitionSize }
+                                    for p in t.partitions { sizes[TopicPartition(t.name, p.partitionIndex), default: 0] += p.partitionSize }
                                 }
                             }
                             return (id, .answered(rtt: rtt), sizes, nil)
@@ -116,7 +117,7 @@ public struct KafkaClusterSource: Sendable {
             }
             for (id, address) in known where !listed.contains(id) {
                 group.addTask {
-                    guard let addr = BrokerAddress(parsing: address) else { return (id, .failed("bad address"), nil, nil) }
+                    guard let addr = BrokerAddress(bootstrapServer: address) else { return (id, .failed("bad address"), nil, nil) }
                     let started = Clocks.monotonic()
                     var config = client.configuration
                     config.bootstrapServers = [addr]
@@ -133,7 +134,7 @@ public struct KafkaClusterSource: Sendable {
                 }
             }
             var probes: [Int32: BrokerProbe] = [:]
-            var dirs: [Int32: [PartitionKey: Int64]] = [:]
+            var dirs: [Int32: [TopicPartition: Int64]] = [:]
             var errors: [String] = []
             for await (id, probe, sizes, error) in group {
                 probes[id] = probe
@@ -231,11 +232,11 @@ public struct KafkaClusterSource: Sendable {
         guard let d = try await description else { throw KafkaClientError.broker(.groupIdNotFound, resource: "group '\(id)'") }
         let members = d.members.map {
             ObservedMember(memberID: $0.memberId, clientID: $0.clientId, host: $0.clientHost,
-                           assignment: $0.assignment.map { PartitionKey($0.topic, $0.partition) },
-                           memberEpoch: $0.memberEpoch, target: $0.targetAssignment?.map { PartitionKey($0.topic, $0.partition) })
+                           assignment: $0.assignment.map { TopicPartition($0.topic, $0.partition) },
+                           memberEpoch: $0.memberEpoch, target: $0.targetAssignment?.map { TopicPartition($0.topic, $0.partition) })
         }
-        var offsets: [PartitionKey: Int64] = [:]
-        for (tp, c) in try await committed where c.offset >= 0 { offsets[PartitionKey(tp.topic, tp.partition)] = c.offset }
+        var offsets: [TopicPartition: Int64] = [:]
+        for (tp, c) in try await committed where c.offset >= 0 { offsets[TopicPartition(tp.topic, tp.partition)] = c.offset }
         return ObservedGroup(id: id, state: d.state, type: d.type, protocolType: d.protocolType, assignor: d.protocolName,
                              members: members, committed: offsets, groupEpoch: d.groupEpoch, assignmentEpoch: d.assignmentEpoch)
     }

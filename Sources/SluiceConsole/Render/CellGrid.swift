@@ -39,11 +39,6 @@ public struct Rect: Equatable, Sendable {
         let ch = min(h, height)
         return Rect(x: x + (width - cw) / 2, y: y + (height - ch) / 2, width: cw, height: ch)
     }
-
-    /// This rectangle shrunk by `n` cells on every side.
-    public func inset(by n: Int) -> Rect {
-        Rect(x: x + n, y: y + n, width: width - 2 * n, height: height - 2 * n)
-    }
 }
 
 /// The in-memory screen every view renders into. The ncurses backend draws the cells that differ

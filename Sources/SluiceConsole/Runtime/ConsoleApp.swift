@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import SluiceBase
 import SluiceClient
 
 /// The console's main loop, on the thread that calls `run` (which must outlive the console: the

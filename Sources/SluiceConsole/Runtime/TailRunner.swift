@@ -1,3 +1,4 @@
+import SluiceBase
 import Synchronization
 import KafkaProtocol
 import NIOCore

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// Snapshot files `<end offset, 20 digits>-<epoch, 10 digits>.checkpoint` (KIP-630's naming):
 ///
 ///     "SLRS" | u32 version 1 | i64 endOffset | i32 epoch | u64 length | u32 crc32c(data) | data

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// The on-disk form of a log entry:
 ///
 ///     u32 bodyLength | u32 crc32c(body) | body

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// Rewrites one batch keeping only some of its records, with offsets, timestamps and producer
 /// fields unchanged (Kafka's `MemoryRecords.filterTo`).

@@ -1,3 +1,5 @@
+import SluiceBase
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -101,7 +101,7 @@ struct LogCleaner: Sendable {
         defer {
             if !adopted {
                 out.close()
-                try? Posix.unlinkIfPresent(path)
+                try? FileSystem.unlinkIfPresent(path)
             }
         }
         try out.truncate(to: 0)

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceBase
 
 /// Replaces a small file all at once: write `<path>.tmp`, fsync it, rename it over `path`, fsync
 /// the directory. A crash leaves either the old file or the new one, never a mixture; a stray
@@ -16,11 +17,11 @@ enum AtomicFile {
             try bytes.withUnsafeBytes { try file.write([$0], at: 0) }
             if durable { try file.sync() }
             file.close()
-            try Posix.rename(tmp, path)
-            if durable && syncDirectory { try Posix.fsyncDirectory(directory(of: path)) }
+            try FileSystem.rename(tmp, path)
+            if durable && syncDirectory { try FileSystem.fsyncDirectory(directory(of: path)) }
         } catch {
             file.close()
-            try? Posix.unlinkIfPresent(tmp)
+            try? FileSystem.unlinkIfPresent(tmp)
             throw error
         }
     }

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import NIOCore
+import SluiceBase
 
 /// An open file read and written at explicit positions (pread/pwritev), never through a shared
 /// file pointer, so concurrent readers of duplicated descriptors cannot disturb each other.
@@ -23,7 +24,7 @@ final class StorageFile {
             throw StorageError.io("create", path: path, errno: fault.errno)
         }
         self.path = path
-        self.fd = try Posix.open(path, create: create)
+        self.fd = try FileSystem.open(path, create: create)
         self.faults = faults
     }
 
@@ -36,10 +37,8 @@ final class StorageFile {
 
     /// Opens an existing file without write access (for tools inspecting a data directory).
     static func openReadOnly(_ path: String) throws -> StorageFile {
-        StorageFile(path: path, descriptor: try Posix.openReadOnly(path))
+        StorageFile(path: path, descriptor: try FileSystem.openReadOnly(path))
     }
-
-    var isOpen: Bool { fd >= 0 }
 
     func close() {
         if fd >= 0 {

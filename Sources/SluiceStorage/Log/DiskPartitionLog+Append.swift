@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 extension DiskPartitionLog {
     /// Appends batches as the partition leader (see ``PartitionLog/appendAsLeader(_:leaderEpoch:now:)``).

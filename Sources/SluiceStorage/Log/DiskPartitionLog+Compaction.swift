@@ -117,12 +117,12 @@ extension DiskPartitionLog {
             let end = state.segments[endIndex].baseOffset
             try markOffsetGaps(state)
             let swap = SegmentFiles.swapPath(directory, base: first.baseOffset, end: end)
-            try Posix.rename(cleaned.file.path, swap)
-            try Posix.fsyncDirectory(directory)
+            try FileSystem.rename(cleaned.file.path, swap)
+            try FileSystem.fsyncDirectory(directory)
             do {
                 for source in sources { try source.segment.delete() }
-                try Posix.rename(swap, cleaned.logPath)
-                try Posix.fsyncDirectory(directory)
+                try FileSystem.rename(swap, cleaned.logPath)
+                try FileSystem.fsyncDirectory(directory)
             } catch {
                 // The old segments are partly gone: only a restart (which completes the swap)
                 // can make this log whole again.
@@ -134,7 +134,7 @@ extension DiskPartitionLog {
             state.segments.replace(at..<endIndex, with: cleaned)
             do {
                 try cleaned.persistIndexes()
-                try Posix.fsyncDirectory(directory)
+                try FileSystem.fsyncDirectory(directory)
             } catch {
                 logger.warning("could not write the indexes of cleaned segment \(first.baseOffset): \(error)")
             }

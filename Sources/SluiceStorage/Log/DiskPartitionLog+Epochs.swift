@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 /// `has-offset-gaps` in a partition directory: written (durably) before the log first holds a
 /// gap between batches (compaction, or a follower copying a compacted leader). Without it,

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 extension DiskPartitionLog {
     /// fsyncs everything appended so far and moves the recovery point to the log end.
@@ -54,7 +55,7 @@ extension DiskPartitionLog {
                 }
             }
             // New segment files' directory entries must be durable too.
-            if wroteIndexes || !pending.isEmpty { try Posix.fsyncDirectory(directory) }
+            if wroteIndexes || !pending.isEmpty { try FileSystem.fsyncDirectory(directory) }
             state.recoveryPoint = max(state.recoveryPoint, durableTo)
             if durableTo >= state.logEndOffset {
                 state.unflushedMessages = 0
@@ -84,7 +85,7 @@ extension DiskPartitionLog {
             try ProducerStateSnapshot.write(state.producers, at: logEnd, directory: directory, faults: faults)
             ProducerStateSnapshot.prune(directory: directory, above: logEnd, keep: 3)
             try state.epochs.write(directory: directory, faults: faults)
-            try Posix.fsyncDirectory(directory)
+            try FileSystem.fsyncDirectory(directory)
             state.recoveryPoint = logEnd
             for segment in state.segments.segments { segment.close() }
             state.closed = true
@@ -99,6 +100,4 @@ extension DiskPartitionLog {
             state.closed = true
         }
     }
-
-    var isClosed: Bool { lock.withLock { state.closed } }
 }

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 extension DiskPartitionLog {
     /// Removes every batch at or after `offset` (a follower truncating its divergent tail). A
@@ -39,7 +40,7 @@ extension DiskPartitionLog {
         }
         state.segments = SegmentList([fresh])
         state.logStartOffset = offset
-        try Posix.fsyncDirectory(directory)
+        try FileSystem.fsyncDirectory(directory)
         try afterTruncation(state)
     }
 

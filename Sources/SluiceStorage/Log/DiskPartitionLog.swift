@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// A partition's log on disk: segments of record batches stored as they travel on the wire, with
 /// sparse indexes, producer state, leader epochs and checkpoints.
@@ -74,7 +75,7 @@ public final class DiskPartitionLog: PartitionLog, @unchecked Sendable {
     ) throws -> DiskPartitionLog {
         var logger = logger
         logger[metadataKey: "partition"] = "\(topicPartition)"
-        try Posix.makeDirectory(directory)
+        try FileSystem.makeDirectory(directory)
         let loader = LogLoader(directory: directory, config: config, logger: logger, faults: faults,
                                now: now ?? Posix.nowMs())
         let state = try loader.load(cleanShutdown: cleanShutdown, recoveryPoint: recoveryPoint,

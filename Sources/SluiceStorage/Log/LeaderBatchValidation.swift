@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// What a batch must be before a leader appends it (Kafka's `LogValidator` for what clients
 /// send). This is the only validation of produced batches: the broker hands a produce request's

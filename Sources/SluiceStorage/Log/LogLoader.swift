@@ -22,7 +22,7 @@ struct LogLoader {
               highWatermark checkpointedHighWatermark: Int64?) throws -> LogState {
         var mustRecover = try removeLeftovers()
         mustRecover.formUnion(try completeSwaps())
-        let bases = try Posix.listDirectory(directory)
+        let bases = try FileSystem.listDirectory(directory)
             .compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) }
             .sorted()
         var segments: [Segment] = []
@@ -96,7 +96,7 @@ struct LogLoader {
             try segment.sync()
             if segment !== list.active { try segment.persistIndexes() }
         }
-        if !recovered.isEmpty { try Posix.fsyncDirectory(directory) }
+        if !recovered.isEmpty { try FileSystem.fsyncDirectory(directory) }
         let recoveryPointAfter = logEnd
 
         epochs.truncate(fromEnd: logEnd)
@@ -113,16 +113,16 @@ struct LogLoader {
     /// Deletes temp and half-written files; returns the bases whose index files were orphaned or
     /// whose segments must be validated.
     private func removeLeftovers() throws -> Set<Int64> {
-        let names = try Posix.listDirectory(directory)
+        let names = try FileSystem.listDirectory(directory)
         let logs = Set(names.compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) })
         for name in names {
             let path = "\(directory)/\(name)"
             if name.hasSuffix(".tmp") || name.hasSuffix(SegmentFiles.cleanedSuffix) || name.hasSuffix(".deleted") {
-                try Posix.unlinkIfPresent(path)
+                try FileSystem.unlinkIfPresent(path)
             } else if let base = SegmentFiles.offset(in: name, suffix: SegmentFiles.indexSuffix)
                         ?? SegmentFiles.offset(in: name, suffix: SegmentFiles.timeIndexSuffix),
                       !logs.contains(base) {
-                try Posix.unlinkIfPresent(path)
+                try FileSystem.unlinkIfPresent(path)
             }
         }
         return []
@@ -132,16 +132,16 @@ struct LogLoader {
     /// base offset lies in its range. Returns the bases of the segments swapped in.
     private func completeSwaps() throws -> Set<Int64> {
         var swapped: Set<Int64> = []
-        for name in try Posix.listDirectory(directory) {
+        for name in try FileSystem.listDirectory(directory) {
             guard let (base, end) = SegmentFiles.swapRange(in: name) else { continue }
             // Only the cleaner writes swap files, and it marks the log as having gaps first.
             if !OffsetGapsMarker.exists(directory) { try OffsetGapsMarker.write(directory, faults: faults) }
-            let doomed = try Posix.listDirectory(directory)
+            let doomed = try FileSystem.listDirectory(directory)
                 .compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) }
                 .filter { $0 >= base && $0 < end }
             try deleteSegments(doomed[...])
-            try Posix.rename("\(directory)/\(name)", SegmentFiles.path(directory, base, SegmentFiles.logSuffix))
-            try Posix.fsyncDirectory(directory)
+            try FileSystem.rename("\(directory)/\(name)", SegmentFiles.path(directory, base, SegmentFiles.logSuffix))
+            try FileSystem.fsyncDirectory(directory)
             logger.info("completed the interrupted compaction swap of segments \(base)..<\(end)")
             swapped.insert(base)
         }
@@ -151,7 +151,7 @@ struct LogLoader {
     private func deleteSegments(_ bases: ArraySlice<Int64>) throws {
         for base in bases {
             for suffix in [SegmentFiles.logSuffix, SegmentFiles.indexSuffix, SegmentFiles.timeIndexSuffix] {
-                try Posix.unlinkIfPresent(SegmentFiles.path(directory, base, suffix))
+                try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, base, suffix))
             }
         }
     }

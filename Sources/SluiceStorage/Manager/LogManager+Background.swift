@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import SluiceBase
 
 extension LogManager {
     /// Starts the background work on dedicated threads: retention every

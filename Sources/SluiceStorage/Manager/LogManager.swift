@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
+import SluiceBase
 
 /// All partition logs of a broker's data directory: loads and recovers them at start, creates
 /// and deletes them, keeps the directory's checkpoints, runs retention, flushing and compaction
@@ -46,7 +47,7 @@ public final class LogManager: Sendable {
         self.logger = logger
         self.faults = faults
         self.clock = clock
-        try Posix.makeDirectory(directory)
+        try FileSystem.makeDirectory(directory)
         try loadAll()
     }
 
@@ -65,11 +66,11 @@ public final class LogManager: Sendable {
         if recoveryPoints == nil { logger.warning("the recovery point checkpoint is unreadable: recovering every segment") }
         let start = Posix.monotonicNs()
         var loaded: [TopicPartition: DiskPartitionLog] = [:]
-        for name in try Posix.listDirectory(directory) {
+        for name in try FileSystem.listDirectory(directory) {
             let path = "\(directory)/\(name)"
             guard Posix.isDirectory(path) else { continue }
             if name.hasSuffix("-delete") {
-                try Posix.removeTree(path)
+                try FileSystem.removeTree(path)
                 continue
             }
             guard let tp = Self.topicPartition(fromDirectoryName: name) else { continue }
@@ -87,8 +88,8 @@ public final class LogManager: Sendable {
         // find the marker gone.
         try writeCheckpoints()
         if clean {
-            try Posix.unlinkIfPresent(markerPath)
-            try Posix.fsyncDirectory(directory)
+            try FileSystem.unlinkIfPresent(markerPath)
+            try FileSystem.fsyncDirectory(directory)
         }
     }
 
@@ -159,7 +160,7 @@ public final class LogManager: Sendable {
                 directory: partitionDirectory(tp), topicPartition: tp, config: config, logger: logger,
                 cleanShutdown: false, recoveryPoint: nil, logStartOffset: nil, highWatermark: nil,
                 now: clock(), faults: faults, events: eventHandler(), rollFlushScheduler: rollFlushScheduler())
-            try Posix.fsyncDirectory(directory)
+            try FileSystem.fsyncDirectory(directory)
             logs[tp] = log
             return log
         }
@@ -171,9 +172,9 @@ public final class LogManager: Sendable {
         log.closeWithoutFlush()
         cleanerOffsets.withLockedValue { _ = $0.removeValue(forKey: tp) }
         let doomed = "\(partitionDirectory(tp)).\(UInt64.random(in: 0...UInt64.max))-delete"
-        try Posix.rename(log.directory, doomed)
-        try Posix.fsyncDirectory(directory)
-        try Posix.removeTree(doomed)
+        try FileSystem.rename(log.directory, doomed)
+        try FileSystem.fsyncDirectory(directory)
+        try FileSystem.removeTree(doomed)
         try writeCheckpoints()
     }
 

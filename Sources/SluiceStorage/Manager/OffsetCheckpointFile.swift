@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// A per-data-directory file of one offset per partition, in Kafka's format: a version line (0),
 /// a count line, then `<topic> <partition> <offset>` lines. Replaced atomically.
 ///

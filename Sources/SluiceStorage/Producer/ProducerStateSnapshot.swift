@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 /// A producer state table saved at a log offset: `<offset, 20 digits>.snapshot` in the partition
 /// directory, written atomically on segment roll and clean shutdown.
@@ -66,7 +67,7 @@ enum ProducerStateSnapshot {
 
     /// The snapshot offsets present in a partition directory, ascending.
     static func offsets(in directory: String) -> [Int64] {
-        ((try? Posix.listDirectory(directory)) ?? [])
+        ((try? FileSystem.listDirectory(directory)) ?? [])
             .compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.snapshotSuffix) }
             .sorted()
     }
@@ -87,7 +88,7 @@ enum ProducerStateSnapshot {
             if let bytes = try? AtomicFile.read(path(directory, candidate)), let table = decode(bytes) {
                 return (candidate, table)
             }
-            try? Posix.unlinkIfPresent(path(directory, candidate))
+            try? FileSystem.unlinkIfPresent(path(directory, candidate))
         }
         return nil
     }
@@ -97,13 +98,13 @@ enum ProducerStateSnapshot {
         var remaining: [Int64] = []
         for candidate in offsets(in: directory) {
             if let offset, candidate > offset {
-                try? Posix.unlinkIfPresent(path(directory, candidate))
+                try? FileSystem.unlinkIfPresent(path(directory, candidate))
             } else {
                 remaining.append(candidate)
             }
         }
         for old in remaining.dropLast(keep) {
-            try? Posix.unlinkIfPresent(path(directory, old))
+            try? FileSystem.unlinkIfPresent(path(directory, old))
         }
     }
 }

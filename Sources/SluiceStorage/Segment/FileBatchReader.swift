@@ -89,10 +89,4 @@ struct FileBatchReader {
             return nil
         }
     }
-
-    /// Marks the batch just returned as invalid (e.g. its CRC failed) and ends iteration there.
-    mutating func reject(at position: Int, reason: String) {
-        self.position = position
-        stop = .invalid(position: position, reason: reason)
-    }
 }

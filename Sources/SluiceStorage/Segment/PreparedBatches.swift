@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// Batches ready to be written: for each, a rewritten 61-byte header (offsets, leader epoch,
 /// LogAppendTime) and the untouched rest of the batch as received.

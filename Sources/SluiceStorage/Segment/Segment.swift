@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// One segment of a partition's log: the `.log` file of batches starting at `baseOffset`, with
 /// its sparse offset and time indexes.
@@ -85,8 +86,8 @@ final class Segment: @unchecked Sendable {
         let file = try StorageFile(path: path, create: true, faults: faults)
         do {
             try file.truncate(to: 0)
-            try Posix.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix))
-            try Posix.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.timeIndexSuffix))
+            try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.indexSuffix))
+            try FileSystem.unlinkIfPresent(SegmentFiles.path(directory, baseOffset, SegmentFiles.timeIndexSuffix))
         } catch {
             file.close()
             throw error
@@ -415,8 +416,8 @@ final class Segment: @unchecked Sendable {
     }
 
     func removeIndexFiles() throws {
-        try Posix.unlinkIfPresent(indexPath)
-        try Posix.unlinkIfPresent(timeIndexPath)
+        try FileSystem.unlinkIfPresent(indexPath)
+        try FileSystem.unlinkIfPresent(timeIndexPath)
         indexesPersisted = false
     }
 
@@ -439,8 +440,8 @@ final class Segment: @unchecked Sendable {
     func delete() throws {
         readHandles.close()
         file.close()
-        try Posix.unlinkIfPresent(logPath)
-        try Posix.unlinkIfPresent(indexPath)
-        try Posix.unlinkIfPresent(timeIndexPath)
+        try FileSystem.unlinkIfPresent(logPath)
+        try FileSystem.unlinkIfPresent(indexPath)
+        try FileSystem.unlinkIfPresent(timeIndexPath)
     }
 }

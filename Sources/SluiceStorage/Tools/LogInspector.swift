@@ -67,7 +67,7 @@ public enum LogInspector {
         } else if let base = SegmentFiles.offset(in: path, suffix: SegmentFiles.logSuffix) {
             (directory, bases) = (".", [base])
         } else {
-            let names = try Posix.listDirectory(path)
+            let names = try FileSystem.listDirectory(path)
             (directory, bases) = (path, names.compactMap { SegmentFiles.offset(in: $0, suffix: SegmentFiles.logSuffix) }.sorted())
             if let epochs = LeaderEpochCache.read(directory: path) {
                 handle(.note("leader epochs: " + epochs.entries.map { "\($0.epoch)@\($0.startOffset)" }.joined(separator: " ")))

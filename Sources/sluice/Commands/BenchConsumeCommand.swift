@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
+import SluiceBase
 import SluiceClient
 
 /// `sluice bench consume`: read a topic from the beginning as fast as possible.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
+import SluiceBase
 import SluiceClient
 
 /// `sluice bench e2e`: end-to-end latency, from `send` to the record reaching a consumer.

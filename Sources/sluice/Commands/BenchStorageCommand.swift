@@ -3,6 +3,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// `sluice bench storage`: the storage engine's append and fetch throughput for 1 KiB, 64 KiB

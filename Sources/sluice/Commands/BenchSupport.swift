@@ -4,6 +4,7 @@ import Histogram
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 import SluiceClient
 
 /// Options the bench commands share.

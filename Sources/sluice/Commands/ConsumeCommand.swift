@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceClient
 
 /// `sluice consume TOPIC`: print a topic's records, following new ones until Ctrl-C.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaProtocol
+import SluiceBase
 import SluiceClient
 
 struct GroupResetOffsetsCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// `sluice log crash-writer` (hidden): the child process of the storage crash test. It opens a

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import KafkaProtocol
+import SluiceBase
 import SluiceClient
 
 struct TopicDescribeCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import NIOCore
+import SluiceBase
 import Testing
 
 @testable import KafkaProtocol

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SluiceBase
 import Testing
 
 @testable import KafkaProtocol

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 import Testing
 

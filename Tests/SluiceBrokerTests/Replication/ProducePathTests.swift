@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 import Testing
 
@@ -170,8 +171,8 @@ import Testing
 private struct UnreachablePeers: ReplicationPeers {
     let eventLoop: any EventLoop
     var brokerEpoch: Int64 { -1 }
-    func address(of broker: Int32) -> HostAndPort? { nil }
-    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: HostAndPort, timeout: TimeAmount)
+    func address(of broker: Int32) -> BrokerAddress? { nil }
+    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: BrokerAddress, timeout: TimeAmount)
         -> EventLoopFuture<R.Response> {
         eventLoop.makeFailedFuture(ApiError(.networkException, "unreachable"))
     }

@@ -3,6 +3,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceClient
 import SluiceSecurity
 import Testing

@@ -3,6 +3,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import SluiceBase
 import SluiceClient
 import SluiceSecurity
 import SluiceStorage
@@ -37,7 +38,7 @@ struct SecureBrokerFixture {
         ]
         settings += properties.map { (key: $0.0, value: $0.1) }
         try config.apply(settings)
-        config.listener = HostAndPort(host: "127.0.0.1", port: 0)
+        config.listener = BrokerAddress(host: "127.0.0.1", port: 0)
         config.dataDirectory = directory
         config.ioThreads = 2
         var logger = Logger(label: "test.secure-broker")

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceClient
 import SluiceSecurity
 import Testing

@@ -2,6 +2,7 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SluiceBase
 @testable import SluiceClient
 
 /// A scripted Kafka peer for unit tests: a real TCP server on 127.0.0.1 that decodes request

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 
 // Broker registration, heartbeats and leases, fencing, controlled shutdown, unregistration.
 extension Controller {
@@ -26,7 +27,7 @@ extension Controller {
         let epoch = nextOffset
         heartbeats.forget(request.brokerId)
         let endpoints = request.listeners.map {
-            BrokerEndpoint(name: $0.name, host: $0.host, port: Int32($0.port), securityProtocol: $0.securityProtocol)
+            BrokerEndpoint(name: $0.name, address: BrokerAddress(host: $0.host, port: Int($0.port)), securityProtocol: $0.securityProtocol)
         }
         let rack = request.rack.flatMap { $0.isEmpty ? nil : $0 }
         let records: [MetadataRecord] = [.registerBroker(BrokerRegistration(id: request.brokerId, incarnationId: incarnation,

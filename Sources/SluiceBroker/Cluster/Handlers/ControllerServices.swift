@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceRaft
 
 /// What the controller listener's handlers share: the quorum driver, the controller logic and
@@ -10,7 +11,7 @@ struct ControllerServices: Sendable {
     let controller: Controller
     let view: MetadataView
     /// The voters' controller listeners (for DescribeQuorum's node list).
-    let voters: [Int32: HostAndPort]
+    let voters: [Int32: BrokerAddress]
 
     /// Runs `body` on the driver's application queue (where the controller lives) and completes on the request's
     /// event loop with what `body` hands to its callback.

@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// A live broker as the metadata log knows it (`RegisterBrokerRecord`, then fencing changes).
 ///
 /// A broker registers when it starts (BrokerRegistration), then keeps its lease with
@@ -31,11 +33,6 @@ public struct BrokerRegistration: Sendable, Hashable, CustomStringConvertible {
     /// Whether the controller may make this broker a partition leader or count it in the ISR.
     public var isActive: Bool { !fenced && !inControlledShutdown }
 
-    /// The endpoint of a listener (`PLAINTEXT` for clients and replication), or the first one.
-    public func endpoint(named name: String) -> BrokerEndpoint? {
-        endpoints.first { $0.name.lowercased() == name.lowercased() }
-    }
-
     /// The client endpoint: the first listener that is not a controller listener.
     public var clientEndpoint: BrokerEndpoint? { endpoints.first }
 
@@ -45,20 +42,19 @@ public struct BrokerRegistration: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One listener of a broker: `PLAINTEXT://10.0.0.2:9092`.
+/// One listener of a broker: `PLAINTEXT://10.0.0.2:9092`, as a broker registers it.
 public struct BrokerEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The listener's name (`PLAINTEXT`, `CONTROLLER`, ...).
     public var name: String
-    public var host: String
-    public var port: Int32
+    public var address: BrokerAddress
     /// Kafka's security protocol id (0 = PLAINTEXT).
     public var securityProtocol: Int16
 
-    public init(name: String, host: String, port: Int32, securityProtocol: Int16 = 0) {
+    public init(name: String, address: BrokerAddress, securityProtocol: Int16 = 0) {
         self.name = name
-        self.host = host
-        self.port = port
+        self.address = address
         self.securityProtocol = securityProtocol
     }
 
-    public var description: String { "\(name)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var description: String { "\(name)://\(address)" }
 }

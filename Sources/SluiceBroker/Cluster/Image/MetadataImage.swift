@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceSecurity
 import SluiceStorage
 

@@ -42,8 +42,6 @@ public struct PartitionRegistration: Sendable, Hashable, CustomStringConvertible
     /// The first replica of the assignment: the leader when everything is healthy.
     public var preferredLeader: Int32 { replicas.first ?? -1 }
 
-    public var hasLeader: Bool { leader >= 0 }
-
     /// Whether `broker` holds a replica of this partition.
     public func isReplica(_ broker: Int32) -> Bool { replicas.contains(broker) }
 

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import Logging
 import NIOCore
+import SluiceBase
 import SluiceRaft
 
 /// Carries the core's requests to the other voters over their controller listeners (Kafka's
@@ -11,13 +12,13 @@ import SluiceRaft
 final class RaftTransport: Sendable {
     let nodeID: Int32
     /// Controller-listener addresses of the voters (`controller.quorum.voters`).
-    let voters: [Int32: HostAndPort]
+    let voters: [Int32: BrokerAddress]
     private let pool: PeerConnectionPool
     private let tickMs: Int
     private let requestTimeout: TimeAmount
     private let logger: Logger
 
-    init(nodeID: Int32, voters: [Int32: HostAndPort], pool: PeerConnectionPool, tickMs: Int,
+    init(nodeID: Int32, voters: [Int32: BrokerAddress], pool: PeerConnectionPool, tickMs: Int,
          requestTimeoutMs: Int, logger: Logger) {
         self.nodeID = nodeID
         self.voters = voters

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceSecurity
 
 /// Encodes metadata records for the Raft log and snapshots.
@@ -63,8 +64,8 @@ public enum MetadataRecordCodec {
             w.writeInt64(b.epoch)
             w.writeArray(b.endpoints, compact: true) { w, e in
                 w.writeString(e.name, compact: true)
-                w.writeString(e.host, compact: true)
-                w.writeInt32(e.port)
+                w.writeString(e.address.host, compact: true)
+                w.writeInt32(Int32(e.address.port))
                 w.writeInt16(e.securityProtocol)
             }
             w.writeNullableString(b.rack, compact: true)
@@ -153,8 +154,9 @@ public enum MetadataRecordCodec {
             let incarnation = try r.readString(compact: true)
             let epoch = try r.readInt64()
             let endpoints = try r.readArray(compact: true) { r in
-                BrokerEndpoint(name: try r.readString(compact: true), host: try r.readString(compact: true),
-                               port: try r.readInt32(), securityProtocol: try r.readInt16())
+                BrokerEndpoint(name: try r.readString(compact: true),
+                               address: BrokerAddress(host: try r.readString(compact: true), port: Int(try r.readInt32())),
+                               securityProtocol: try r.readInt16())
             }
             let rack = try r.readNullableString(compact: true)
             let fenced = try r.readBool()

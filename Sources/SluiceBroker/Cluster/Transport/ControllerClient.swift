@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// The ``ControllerChannel``: requests to the active controller, wherever it is.
 ///
@@ -13,7 +14,7 @@ import NIOCore
 final class ControllerClient: ControllerChannel, Sendable {
     private let nodeID: Int32
     private let view: MetadataView
-    private let voters: [Int32: HostAndPort]
+    private let voters: [Int32: BrokerAddress]
     private let pool: PeerConnectionPool
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -29,7 +30,7 @@ final class ControllerClient: ControllerChannel, Sendable {
         var fail: [UInt64: @Sendable (any Error) -> Void] = [:]
     }
 
-    init(nodeID: Int32, view: MetadataView, voters: [Int32: HostAndPort], pool: PeerConnectionPool,
+    init(nodeID: Int32, view: MetadataView, voters: [Int32: BrokerAddress], pool: PeerConnectionPool,
          group: any EventLoopGroup, logger: Logger) {
         self.nodeID = nodeID
         self.view = view

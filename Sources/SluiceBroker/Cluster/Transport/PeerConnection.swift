@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SluiceBase
 import SluiceSecurity
 
 /// A client connection to another node (its controller listener, or a broker listener): sends
@@ -14,11 +15,11 @@ import SluiceSecurity
 /// every pending request (`PeerConnectionError`) and is not reused; ``PeerConnectionPool`` makes a
 /// new one on the next send.
 final class PeerConnection: Sendable {
-    let address: HostAndPort
+    let address: BrokerAddress
     private let channel: any Channel
     private let handler: NIOLoopBound<ResponseMatcher>
 
-    private init(address: HostAndPort, channel: any Channel, handler: ResponseMatcher) {
+    private init(address: BrokerAddress, channel: any Channel, handler: ResponseMatcher) {
         self.address = address
         self.channel = channel
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
@@ -26,7 +27,7 @@ final class PeerConnection: Sendable {
 
     /// Connects (failing after `timeout`): TLS first when `security` says so, then the SASL
     /// exchange as this broker's own user, before the connection is handed out.
-    static func connect(to address: HostAndPort, group: any EventLoopGroup, security: PeerTransportSecurity = .plaintext,
+    static func connect(to address: BrokerAddress, group: any EventLoopGroup, security: PeerTransportSecurity = .plaintext,
                         timeout: TimeAmount = .seconds(2)) -> EventLoopFuture<PeerConnection> {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)

@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 
 /// Connections to peers by (address, lane), made on first use and replaced when they break.
 ///
@@ -15,7 +16,7 @@ final class PeerConnectionPool: Sendable {
     }
 
     private struct Key: Hashable {
-        var address: HostAndPort
+        var address: BrokerAddress
         var lane: Lane
     }
 
@@ -37,7 +38,7 @@ final class PeerConnectionPool: Sendable {
 
     /// Sends on the lane's connection to `address` (connecting first if needed). The correlation
     /// id is the pool's own unless given (the Raft transport passes the core's ids).
-    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: HostAndPort, lane: Lane,
+    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: BrokerAddress, lane: Lane,
                                correlationId: Int32? = nil, timeout: TimeAmount) -> EventLoopFuture<R.Response> {
         let id = correlationId ?? nextCorrelation.withLockedValue { value in
             defer { value = value == Int32.max ? 1 : value + 1 }
@@ -48,7 +49,7 @@ final class PeerConnectionPool: Sendable {
         }
     }
 
-    private func connection(to address: HostAndPort, lane: Lane) -> EventLoopFuture<PeerConnection> {
+    private func connection(to address: BrokerAddress, lane: Lane) -> EventLoopFuture<PeerConnection> {
         let key = Key(address: address, lane: lane)
         return connections.withLockedValue { connections in
             // Broken connections are forgotten (below), so a stored one is live or still connecting.

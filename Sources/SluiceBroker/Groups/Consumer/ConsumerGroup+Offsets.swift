@@ -1,5 +1,5 @@
 import KafkaProtocol
-import SluiceStorage
+import SluiceBase
 
 /// Committed offsets of a consumer group: commits and fetches checked against member epochs.
 extension ConsumerGroup {

@@ -1,6 +1,6 @@
 import Collections
 import KafkaProtocol
-import SluiceStorage
+import SluiceBase
 
 /// The states of a consumer group (KIP-848), with Kafka's names.
 public enum ConsumerGroupState: String, Sendable, CaseIterable {

@@ -57,7 +57,7 @@ struct FindCoordinatorHandler: ApiHandler {
         guard leader == services.nodeId else {
             guard let broker = services.metadata.snapshot.brokers[leader], !broker.fenced,
                   let endpoint = broker.clientEndpoint else { return unavailable }
-            return Coordinator(key: groupId, nodeId: leader, host: endpoint.host, port: endpoint.port, errorCode: 0, errorMessage: nil)
+            return Coordinator(key: groupId, nodeId: leader, host: endpoint.address.host, port: Int32(endpoint.address.port), errorCode: 0, errorMessage: nil)
         }
         let advertised = services.advertised
         return Coordinator(key: groupId, nodeId: services.nodeId, host: advertised.host, port: Int32(advertised.port),

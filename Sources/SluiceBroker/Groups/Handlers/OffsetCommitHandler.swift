@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// OffsetCommit (key 8), versions 0-9.

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// OffsetFetch (key 9), versions 0-9.

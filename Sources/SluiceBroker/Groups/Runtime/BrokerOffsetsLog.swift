@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// `__consumer_offsets` as the broker holds it: appends go through ``ReplicaManager/append``, the

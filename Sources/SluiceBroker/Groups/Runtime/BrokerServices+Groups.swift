@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// How the broker hosts the group coordinator: `__consumer_offsets` created on demand, its
@@ -40,10 +41,6 @@ extension BrokerServices {
             }
             return topic
         }
-    }
-
-    func leadingOffsetsPartitions(_ topic: TopicImage) -> [Int32] {
-        topic.partitions.indices.filter { topic.partitions[$0].leader == nodeId }.map(Int32.init)
     }
 
     /// Whether a topic partition exists (offset commits for others are refused).

@@ -4,6 +4,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// The group coordinator at work: the pure ``GroupCoordinatorState`` behind a lock, with its

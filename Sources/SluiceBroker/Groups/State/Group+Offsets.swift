@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// Committed offsets: validating and writing commits, fetching, expiring.

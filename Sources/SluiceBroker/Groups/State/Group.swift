@@ -1,6 +1,7 @@
 import Collections
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// A classic consumer group: its members, generation, selected protocol and committed offsets.
@@ -65,8 +66,6 @@ struct Group: Sendable {
     }
 
     // MARK: Queries
-
-    var isEmptyOfMembers: Bool { members.isEmpty }
 
     func has(_ memberId: String) -> Bool { members[memberId] != nil }
 

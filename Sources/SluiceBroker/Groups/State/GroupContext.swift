@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// What a group operation needs besides the group: the time, the config, and where its effects go.

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// The administrative side: describing, listing and deleting groups, fetching and deleting offsets.

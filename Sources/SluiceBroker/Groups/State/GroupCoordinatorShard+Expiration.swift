@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// `offsets.retention.minutes`: the periodic removal of old offsets and of groups left with none.

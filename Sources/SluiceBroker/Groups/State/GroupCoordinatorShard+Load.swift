@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Rebuilding a partition's groups from its log when this broker becomes its leader.

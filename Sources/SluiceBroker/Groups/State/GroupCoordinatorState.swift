@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// The group coordinator of one broker as a pure state machine: events in, actions out

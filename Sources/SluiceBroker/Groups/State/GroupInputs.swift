@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Identifies a request awaiting its answer from the coordinator; chosen by the runtime.

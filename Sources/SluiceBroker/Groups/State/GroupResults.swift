@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// A member as the leader sees it in its JoinGroup response.

@@ -1,5 +1,5 @@
 import KafkaProtocol
-import struct SluiceStorage.TopicPartition
+import SluiceBase
 
 /// ISR changes on their way to the controller (Kafka's `AlterPartitionManager`): one
 /// AlterPartition request in flight per broker, the changes proposed meanwhile wait for the next
@@ -18,8 +18,6 @@ struct AlterPartitionQueue: Sendable {
     private(set) var inFlight: (id: UInt64, items: [Item])?
     private(set) var retryAt: Int64 = 0
     private var nextId: UInt64 = 1
-
-    var isIdle: Bool { waiting.isEmpty && inFlight == nil }
 
     mutating func enqueue(_ item: Item) {
         waiting[item.topicPartition] = item

@@ -1,5 +1,5 @@
 import KafkaProtocol
-import struct SluiceStorage.TopicPartition
+import SluiceBase
 
 /// One partition's replication state as the cluster metadata gives it to a broker: who holds
 /// replicas, who is in sync, who leads, and the epochs that order the changes.

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// The `acks=all` produce requests waiting on one partition's leader for the high watermark to

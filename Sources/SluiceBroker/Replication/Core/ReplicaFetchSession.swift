@@ -1,5 +1,5 @@
 import KafkaProtocol
-import struct SluiceStorage.TopicPartition
+import SluiceBase
 
 /// One follower fetcher's state: the partitions this node fetches from one source broker, the
 /// fetch in flight, and back-off (Kafka's `AbstractFetcherThread` without the thread).

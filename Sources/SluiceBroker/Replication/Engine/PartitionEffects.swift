@@ -1,5 +1,5 @@
 import KafkaProtocol
-import struct SluiceStorage.TopicPartition
+import SluiceBase
 
 /// What the replication engine asks its driver to do after a change: answer produce requests,
 /// wake waiting fetches, kick fetchers, send AlterPartition. The broker's driver does it with

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import SluiceStorage
 
 /// One partition of a follower's fetch, with its topic resolved.

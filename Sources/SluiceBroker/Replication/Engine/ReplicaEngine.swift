@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
+import SluiceBase
 import SluiceStorage
 
 /// Every partition replica of one broker and the machinery between them: the follower fetch

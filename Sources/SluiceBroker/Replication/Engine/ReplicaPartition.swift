@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
+import SluiceBase
 import SluiceStorage
 
 /// One partition on this broker: its log and its replication role (leader, follower, or none),

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// One topic of a follower's fetch, with its name resolved (nil: unknown topic id).

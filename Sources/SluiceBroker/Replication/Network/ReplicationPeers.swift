@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 
 /// What replication needs from the rest of the cluster: this broker's registration epoch, the
 /// other brokers' addresses, a connection to each, and the channel to the active controller.
@@ -8,9 +9,9 @@ protocol ReplicationPeers: Sendable {
     /// This broker's epoch from its registration (-1 before it registered).
     var brokerEpoch: Int64 { get }
     /// The replication (client) endpoint of a broker, from the metadata.
-    func address(of broker: Int32) -> HostAndPort?
+    func address(of broker: Int32) -> BrokerAddress?
     /// Sends a request to another broker on a connection reserved for replica fetching.
-    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: HostAndPort, timeout: TimeAmount)
+    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: BrokerAddress, timeout: TimeAmount)
         -> EventLoopFuture<R.Response>
     /// Sends an AlterPartition to the active controller (following it when it moves).
     func alterPartition(_ request: AlterPartitionRequest, version: Int16, timeoutMs: Int64) async throws
@@ -20,12 +21,12 @@ protocol ReplicationPeers: Sendable {
 }
 
 extension ClusterNode: ReplicationPeers {
-    func address(of broker: Int32) -> HostAndPort? {
+    func address(of broker: Int32) -> BrokerAddress? {
         guard let endpoint = view.image.brokers[broker]?.clientEndpoint else { return nil }
-        return HostAndPort(host: endpoint.host, port: Int(endpoint.port))
+        return endpoint.address
     }
 
-    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: HostAndPort, timeout: TimeAmount)
+    func send<R: KafkaRequest>(_ request: R, version: Int16, to address: BrokerAddress, timeout: TimeAmount)
         -> EventLoopFuture<R.Response> {
         pool.send(request, version: version, to: address, lane: .other("replica-fetch"), timeout: timeout)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBase
 import SluiceClient
 import SluiceLocalCluster
 

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import NIOCore
+import SluiceBase
 import SluiceClient
 
 /// The traffic of `sluice verify`: an idempotent `acks=all` producer writing sequence-numbered
@@ -67,7 +68,7 @@ struct VerifyWorkload: Sendable {
 
     /// Reads every partition from the beginning until cancelled.
     func consume(with consumer: KafkaConsumer) async {
-        let tps = (0..<partitions).map { SluiceClient.TopicPartition(topic, Int32($0)) }
+        let tps = (0..<partitions).map { TopicPartition(topic, Int32($0)) }
         while !Task.isCancelled {
             do {
                 if consumer.assignment.isEmpty {
@@ -93,7 +94,7 @@ struct VerifyWorkload: Sendable {
         while VerifyChaos.monotonic() < deadline {
             let ledgers = ledger.snapshot
             let done = (0..<partitions).allSatisfy { p in
-                (consumer.position(SluiceClient.TopicPartition(topic, Int32(p))) ?? 0) >= ledgers[p].acknowledgedEnd
+                (consumer.position(TopicPartition(topic, Int32(p))) ?? 0) >= ledgers[p].acknowledgedEnd
             }
             if done { return true }
             try? await Task.sleep(nanoseconds: 100_000_000)

@@ -1,5 +1,6 @@
 import KafkaProtocol
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// TEST HARNESS, not the product's controller: the partition metadata a KRaft controller keeps

@@ -1,5 +1,6 @@
 import KafkaProtocol
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// One seeded simulation: a random cluster shape and settings, some simulated seconds of random

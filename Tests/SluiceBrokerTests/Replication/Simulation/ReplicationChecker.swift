@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// The safety invariants of replication, checked after every simulated event:

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// The broker side of the simulation: what `ReplicaManager` and the fetcher threads do in the

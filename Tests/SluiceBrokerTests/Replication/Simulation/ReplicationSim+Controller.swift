@@ -1,5 +1,6 @@
 import KafkaProtocol
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// The controller side: registrations, heartbeats and fencing, AlterPartition, and pushing

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// A deterministic cluster for replication: brokers with real logs and the real replication

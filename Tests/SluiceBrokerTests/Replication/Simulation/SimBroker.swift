@@ -3,6 +3,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// One simulated broker: real partition logs (`DiskPartitionLog` in a RAM-backed directory), the

@@ -1,5 +1,6 @@
 import KafkaProtocol
 @testable import SluiceBroker
+import SluiceBase
 import SluiceStorage
 
 /// A simulated producer of one partition. Idempotent producers send `acks=all` batches one at a
