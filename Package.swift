@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -59,7 +61,9 @@ let package = Package(
             dependencies: [
                 "SluiceBase", "KafkaProtocol", "SluiceStorage", "SluiceRaft", "SluiceSecurity",
                 nioCore, nioPosix, nioConcurrency, nioSSL, .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 logging, collections,
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -71,7 +75,7 @@ let package = Package(
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "SluiceConsole",
-            dependencies: ["SluiceBase", "SluiceClient", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["SluiceBase", "SluiceClient", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, nioPosix, .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
         // MARK: The command

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SluiceBase
@@ -26,6 +27,8 @@ public final class Broker: Sendable {
     /// This node's part of the cluster (metadata image, partition-state listeners, controller channel).
     public let cluster: ClusterNode
     let services: BrokerServices
+    /// This broker's metrics (its own registry: brokers in one process never mix figures).
+    public let metrics: BrokerMetrics
     private let server: BrokerServer
     private let controllerServer: BrokerServer?
     private let group: MultiThreadedEventLoopGroup
@@ -35,6 +38,7 @@ public final class Broker: Sendable {
     private let pool: NIOThreadPool
     private let logs: any LogDirectory
     private let certificateReload: RepeatedTask?
+    private let metricsServer = NIOLockedValueBox<(server: MetricsHTTPServer, address: SocketAddress)?>(nil)
 
     private init(config: BrokerConfig, advertised: BrokerAddress, boundAddress: SocketAddress, controllerAddress: SocketAddress?,
                  cluster: ClusterNode, services: BrokerServices, server: BrokerServer, controllerServer: BrokerServer?,
@@ -46,6 +50,7 @@ public final class Broker: Sendable {
         self.controllerAddress = controllerAddress
         self.cluster = cluster
         self.services = services
+        self.metrics = services.metrics
         self.server = server
         self.controllerServer = controllerServer
         self.group = group
@@ -86,8 +91,10 @@ public final class Broker: Sendable {
                 config: config.groups,
                 log: BrokerOffsetsLog(replicas: replicas, metadata: metadata, eventLoop: group.next()),
                 timerLoop: group.next(), logger: logger)
+            let metrics = BrokerMetrics()
+            node.addPartitionListener(IsrChangeCounter(metrics: metrics))
             let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups, cluster: node,
-                                          localReplicas: localReplicas, logger: logger)
+                                          localReplicas: localReplicas, metrics: metrics, logger: logger)
             // Each listener's security; TLS contexts read their files here, on the I/O pool.
             let view = node.view
             let scramCredential: @Sendable (ScramMechanism, String) -> ScramCredential? = { mechanism, user in
@@ -114,7 +121,8 @@ public final class Broker: Sendable {
                 controllerServer = server
             }
             let server = BrokerServer(group: group, registry: HandlerRegistry.standard(services: services),
-                                      maxFrameSize: config.socketRequestMaxBytes, listener: clientListener, logger: logger)
+                                      maxFrameSize: config.socketRequestMaxBytes, listener: clientListener, metrics: metrics,
+                                      logger: logger)
             let bound = try await server.start(host: config.listener.host, port: config.listener.port)
             // Port 0 binds an ephemeral port: clients must be told the real one.
             let advertised = config.advertised(boundPort: bound.port ?? config.listener.port)
@@ -125,6 +133,14 @@ public final class Broker: Sendable {
             let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
                                 cluster: node, services: services, server: server, controllerServer: controllerServer,
                                 group: group, quorumGroup: quorumGroup, pool: pool, logs: logs, certificateReload: certificateReload)
+            if let listener = config.metricsListener {
+                do {
+                    try await broker.startMetricsServer(listener, logger: logger)
+                } catch {
+                    await broker.shutdown()
+                    throw BrokerConfigError("cannot listen on metrics.listener \(listener): \(error)")
+                }
+            }
             if waitUntilReady {
                 do {
                     try await withTimeout(node.ready, readyTimeout, on: group.next())
@@ -160,6 +176,24 @@ public final class Broker: Sendable {
         }
     }
 
+    /// The HTTP endpoint's bound address (`metrics.listener`), nil when it has none.
+    public var metricsAddress: SocketAddress? { metricsServer.withLockedValue { $0?.address } }
+
+    /// Open client connections (the client listener).
+    var clientConnectionCount: Int { server.connectionCount }
+
+    private func startMetricsServer(_ listener: BrokerAddress, logger: Logger) async throws {
+        // Weak: the server lives inside this broker; it must not keep it alive.
+        let endpoints = MetricsEndpoints(
+            scrape: { [weak self] loop in
+                self?.scrapeMetrics(on: loop) ?? loop.makeSucceededFuture([])
+            },
+            readiness: { [weak self] in self?.readiness ?? BrokerReadiness(reason: "shutting down") })
+        let http = MetricsHTTPServer(group: group, endpoints: endpoints, logger: logger)
+        let address = try await http.start(host: listener.host, port: listener.port)
+        metricsServer.withLockedValue { $0 = (http, address) }
+    }
+
     /// Completes once the controller has unfenced this broker.
     public var ready: EventLoopFuture<Void> { cluster.ready }
 
@@ -167,6 +201,7 @@ public final class Broker: Sendable {
     /// in-flight requests, wakes waiting fetches, stops the quorum and closes the logs.
     public func shutdown() async {
         certificateReload?.cancel()
+        if let http = metricsServer.withLockedValue({ $0?.server }) { await http.shutdown() }
         await cluster.lifecycle.shutdown(timeout: .seconds(5))
         // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()

@@ -21,14 +21,21 @@ public struct LocalCluster: Sendable {
         public var controllerPort: Int?
         /// Its `broker.rack`, if any.
         public var rack: String?
+        /// The HTTP port of `/metrics` and `/health/*` (`metrics.listener`); nil for clusters
+        /// planned before brokers had one.
+        public var metricsPort: Int?
 
-        public init(id: Int32, pid: Int32 = 0, port: Int, controllerPort: Int?, rack: String? = nil) {
+        public init(id: Int32, pid: Int32 = 0, port: Int, controllerPort: Int?, rack: String? = nil, metricsPort: Int? = nil) {
             self.id = id
             self.pid = pid
             self.port = port
             self.controllerPort = controllerPort
             self.rack = rack
+            self.metricsPort = metricsPort
         }
+
+        /// `http://127.0.0.1:<metricsPort>`, when the broker has a metrics endpoint.
+        public var metricsURL: String? { metricsPort.map { "http://127.0.0.1:\($0)" } }
 
         public var isVoter: Bool { controllerPort != nil }
     }
@@ -87,7 +94,7 @@ public struct LocalCluster: Sendable {
 
     /// A new cluster's members on free ports: ids 1...brokers, the first `voters` of them voters.
     /// `basePort` puts broker N's client port at `basePort + N - 1` and its controller port at
-    /// `basePort + 50 + N - 1` when those are free.
+    /// `basePort + 50 + N - 1` and its metrics port at `basePort + 100 + N - 1` when those are free.
     public static func plan(brokers: Int, voters: Int, racks: Int? = nil, basePort: Int? = nil) throws -> State {
         var members: [Member] = []
         var taken = Set<Int>()
@@ -99,29 +106,34 @@ public struct LocalCluster: Sendable {
                 controllerPort = try freePort(preferring: basePort.map { $0 + 50 + Int(id) - 1 }, avoiding: taken)
                 taken.insert(controllerPort!)
             }
+            let metricsPort = try freePort(preferring: basePort.map { $0 + 100 + Int(id) - 1 }, avoiding: taken)
+            taken.insert(metricsPort)
             let rack = racks.map { "rack-\((Int(id) - 1) % max(1, $0) + 1)" }
-            members.append(Member(id: id, port: port, controllerPort: controllerPort, rack: rack))
+            members.append(Member(id: id, port: port, controllerPort: controllerPort, rack: rack, metricsPort: metricsPort))
         }
         return State(members: members)
     }
 
     /// A broker-only member with the next id on a free port (it observes the quorum: the voter set is static).
     public static func newBroker(in state: State, rack: String? = nil) throws -> Member {
-        let taken = Set(state.members.flatMap { [$0.port] + ($0.controllerPort.map { [$0] } ?? []) })
-        return Member(id: state.nextId, port: try freePort(avoiding: taken), controllerPort: nil, rack: rack)
+        var taken = Set(state.members.flatMap { [$0.port] + ($0.controllerPort.map { [$0] } ?? []) + ($0.metricsPort.map { [$0] } ?? []) })
+        let port = try freePort(avoiding: taken)
+        taken.insert(port)
+        return Member(id: state.nextId, port: port, controllerPort: nil, rack: rack, metricsPort: try freePort(avoiding: taken))
     }
 
     /// Writes one member's properties file for the cluster `state` describes.
     public func writeProperties(_ member: Member, in state: State) throws {
         let text = Self.properties(id: member.id, port: member.port, controllerPort: member.controllerPort, voters: state.voters,
-                                   dataDir: dataPath(member.id), brokers: state.members.count, rack: member.rack)
+                                   dataDir: dataPath(member.id), brokers: state.members.count, rack: member.rack,
+                                   metricsPort: member.metricsPort)
         try text.write(toFile: propertiesPath(member.id), atomically: true, encoding: .utf8)
     }
 
     /// The properties of one node: combined (voter) or broker-only (observer), short timeouts for
     /// a local cluster, replication factors capped at the cluster size.
     public static func properties(id: Int32, port: Int, controllerPort: Int?, voters: [(Int32, Int)], dataDir: String,
-                                  brokers: Int, rack: String?) -> String {
+                                  brokers: Int, rack: String?, metricsPort: Int? = nil) -> String {
         let voterList = voters.map { "\($0.0)@127.0.0.1:\($0.1)" }.joined(separator: ",")
         let replication = min(3, brokers)
         var lines = [
@@ -146,6 +158,10 @@ public struct LocalCluster: Sendable {
             "replica.lag.time.max.ms=3000",
         ]
         if let rack { lines.append("broker.rack=\(rack)") }
+        if let metricsPort {
+            lines.append("# GET /metrics (Prometheus), /health/live, /health/ready.")
+            lines.append("metrics.listener=127.0.0.1:\(metricsPort)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

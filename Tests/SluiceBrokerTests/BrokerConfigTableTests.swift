@@ -38,7 +38,9 @@ import Testing
         for key in BrokerConfigKey.table {
             #expect(key.documentation.count > 20 && key.documentation.hasSuffix("."), "\(key.name): \(key.documentation)")
             #expect(!key.documentation.contains("\n"), "\(key.name): one line")
-            #expect(key.isKafkaKey != key.name.hasPrefix("sluice."), "\(key.name): Sluice's own keys are sluice.*")
+            // `metrics.listener` (the HTTP metrics endpoint) is named as issue 17 asked, not sluice.*.
+            #expect(key.isKafkaKey != (key.name.hasPrefix("sluice.") || key.name == "metrics.listener"),
+                    "\(key.name): Sluice's own keys are sluice.*")
             if case .ignored(let why) = key.support { #expect(!why.isEmpty, "\(key.name) says why it is ignored") }
             #expect(BrokerConfigKey.named(key.name)?.name == key.name)
         }

@@ -50,6 +50,10 @@ final class BrokerLifecycle: Sendable {
     /// empty or stale, so it must not answer Metadata (Kafka does not even listen until then).
     var hasCaughtUp: Bool { state.withLockedValue { $0.caughtUp || $0.readyCompleted } }
 
+    /// Whether the controller's last heartbeat answer fenced this broker (true until the first
+    /// unfencing answer).
+    var isFenced: Bool { state.withLockedValue { $0.fenced } }
+
     /// Completes when the controller has unfenced this broker (it may lead partitions).
     var ready: EventLoopFuture<Void> { unfenced.futureResult }
 

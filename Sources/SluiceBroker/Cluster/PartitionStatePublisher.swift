@@ -19,6 +19,9 @@ final class PartitionStatePublisher: Sendable {
         /// merged), so that a delivery looks only at changed partitions.
         var undelivered = MetadataDelta()
         var started = false
+        /// The first delivery after ``start()`` (the whole image) has been made: every local
+        /// partition's log is open.
+        var firstDelivered = false
     }
 
     private let broker: Int32
@@ -61,6 +64,10 @@ final class PartitionStatePublisher: Sendable {
         if first { queue.async { [self] in deliverLatest() } }
     }
 
+    /// Whether the listeners have been given the whole image once since ``start()`` (the broker's
+    /// partition logs are open and recovered for the image it caught up with).
+    var hasDeliveredFirstImage: Bool { state.withLockedValue { $0.firstDelivered } }
+
     /// Completes (on `loop`) once everything published so far has been delivered: a job queued
     /// behind the deliveries already queued. Nothing waits on a thread meanwhile — listeners may
     /// take a while (creating or deleting logs), and the caller may be an event loop.
@@ -71,6 +78,7 @@ final class PartitionStatePublisher: Sendable {
     }
 
     private func deliverLatest() {
+        defer { state.withLockedValue { $0.firstDelivered = true } }
         let (previous, image, delta, listeners) = state.withLockedValue { state in
             defer {
                 state.delivered = state.latest

@@ -22,6 +22,8 @@ public struct BrokerConfig: Sendable, Equatable {
     /// the metadata quorum, registrations, heartbeats and forwarded admin requests arrive. Nil on
     /// a single node without one, and on a broker-only node.
     public var controllerListener: BrokerAddress?
+    /// `metrics.listener` (Sluice's own): the HTTP endpoint of `/metrics` and `/health/*`; nil: none.
+    public var metricsListener: BrokerAddress?
     /// `controller.listener.names`.
     public var controllerListenerNames = ["CONTROLLER"]
     /// `process.roles`: `broker,controller` (combined, the default) or `broker` (a metadata

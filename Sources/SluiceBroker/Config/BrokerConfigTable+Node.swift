@@ -1,3 +1,5 @@
+import SluiceBase
+
 /// The node: identity, roles, listeners, data directory, topic creation, request limits.
 extension BrokerConfigKey {
     static let nodeKeys: [BrokerConfigKey] = [
@@ -50,6 +52,18 @@ extension BrokerConfigKey {
                 }
                 return entries.joined(separator: ",")
             }),
+        BrokerConfigKey(
+            name: "metrics.listener", type: .string, defaultValue: nil, kafka: .notAKafkaKey,
+            validator: .format("host:port"), updateMode: .readOnly, importance: .medium,
+            documentation: "Sluice's own: the HTTP address serving GET /metrics (Prometheus; OpenMetrics on request), /health/live and /health/ready; port 0 picks a free port; unset serves none.",
+            support: .applied,
+            apply: { value, config in
+                guard let address = BrokerAddress(listener: value.string), !value.string.contains("://") else {
+                    throw BrokerConfigError("invalid value for metrics.listener: '\(value.string)' (expected host:port)")
+                }
+                config.metricsListener = address
+            },
+            read: { $0.metricsListener?.description }),
         BrokerConfigKey(
             name: "advertised.listeners", type: .string, defaultValue: nil, kafka: .same,
             validator: .format("NAME://host:port,..."), updateMode: .perBroker, importance: .high,

@@ -16,10 +16,12 @@ struct BrokerServices: Sendable {
     let cluster: ClusterNode
     /// Which partitions this broker leads, at which epoch (from the metadata log).
     let localReplicas: LocalReplicas
+    /// Counters the handlers bump (per request and topic, never per record).
+    let metrics: BrokerMetrics
     let logger: Logger
 
     init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator, cluster: ClusterNode,
-         localReplicas: LocalReplicas, logger: Logger) {
+         localReplicas: LocalReplicas, metrics: BrokerMetrics = BrokerMetrics(), logger: Logger) {
         self.config = config
         self.advertisedBox = NIOLockedValueBox(config.advertised(boundPort: config.listener.port))
         self.metadata = metadata
@@ -27,6 +29,7 @@ struct BrokerServices: Sendable {
         self.groups = groups
         self.cluster = cluster
         self.localReplicas = localReplicas
+        self.metrics = metrics
         self.logger = logger
     }
 

@@ -129,6 +129,7 @@ struct FetchHandler: ApiHandler {
             }.whenFailure { promise.fail($0) }  // the pool is shutting down
             return promise.futureResult
         }.map { [services] reads in
+            Self.record(reads, shape: shape.map { ($0.name, $0.count) }, in: services.metrics)
             var response = FetchResponse(errorCode: 0, sessionId: 0)
             var hinted: Set<Int32> = []
             var cursor = 0
@@ -160,6 +161,20 @@ struct FetchHandler: ApiHandler {
                 image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
             }
             return HandlerReply(response, onWritten: { for read in reads { read.release() } })
+        }
+    }
+
+    /// Counts a consumer fetch once per topic: partitions, failures, bytes returned.
+    static func record(_ reads: [PartitionRead], shape: [(name: String, count: Int)], in metrics: BrokerMetrics) {
+        var cursor = 0
+        for (name, count) in shape {
+            var failed = 0, bytes = 0
+            for read in reads[cursor..<cursor + count] {
+                if read.errorCode != .noError { failed += 1 }
+                bytes += read.records.byteCount
+            }
+            metrics.fetched(topic: name, partitions: count, failed: failed, bytes: bytes)
+            cursor += count
         }
     }
 }

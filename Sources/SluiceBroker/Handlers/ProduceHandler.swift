@@ -44,7 +44,7 @@ struct ProduceHandler: ApiHandler {
         let acks = request.acks
         let legacy = context.apiVersion < 3
         let eventLoop = context.eventLoop
-        var futures: [EventLoopFuture<PartitionResponse>] = []
+        var futures: [EventLoopFuture<Served>] = []
         var shape: [(name: String, count: Int)] = []
         var hinted: Set<Int32> = []
         // A transactional produce needs WRITE on its transactional id (every partition fails
@@ -57,8 +57,8 @@ struct ProduceHandler: ApiHandler {
             shape.append((topic.name, topic.partitionData.count))
             for partition in topic.partitionData {
                 let index = partition.index
-                func failed(_ code: ErrorCode, _ message: String? = nil) -> EventLoopFuture<PartitionResponse> {
-                    eventLoop.makeSucceededFuture(Self.failure(index, ApiError(code, message)))
+                func failed(_ code: ErrorCode, _ message: String? = nil) -> EventLoopFuture<Served> {
+                    eventLoop.makeSucceededFuture(Served(Self.failure(index, ApiError(code, message))))
                 }
                 guard acks == 0 || acks == 1 || acks == -1 else {
                     futures.append(failed(.invalidRequiredAcks))
@@ -91,17 +91,18 @@ struct ProduceHandler: ApiHandler {
                         response.currentLeader = .init(leaderId: hint.leader, leaderEpoch: hint.epoch)
                         hinted.insert(hint.leader)
                     }
-                    futures.append(eventLoop.makeSucceededFuture(response))
+                    futures.append(eventLoop.makeSucceededFuture(Served(response)))
                     continue
                 }
                 futures.append(services.replicas.append(records, to: tp, requiredAcks: acks, timeoutMs: Int64(request.timeoutMs),
                                                         legacy: legacy, on: eventLoop).map { result in
                     switch result {
                     case let .success(info):
-                        return PartitionResponse(index: index, errorCode: 0, baseOffset: info.firstOffset,
-                                                 logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset)
+                        return Served(PartitionResponse(index: index, errorCode: 0, baseOffset: info.firstOffset,
+                                                        logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset),
+                                      records: info.recordCount, bytes: info.byteCount)
                     case let .failure(error):
-                        return Self.failure(index, error)
+                        return Served(Self.failure(index, error))
                     }
                 })
             }
@@ -111,7 +112,10 @@ struct ProduceHandler: ApiHandler {
         let endpoints: [ProduceResponse.NodeEndpoint] = hinted.sorted().compactMap { id in
             image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
         }
-        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { partitions in
+        let metrics = services.metrics
+        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { served in
+            Self.record(served, shape: shapeDone, in: metrics)
+            let partitions = served.map(\.response)
             if acks == 0 {
                 // No response can carry the error: Kafka closes the connection so that the
                 // producer notices and refreshes its metadata.
@@ -143,6 +147,33 @@ struct ProduceHandler: ApiHandler {
             at += 12 + Int(length)
         }
         return false
+    }
+
+    /// One partition's answer, with what it appended (for the metrics).
+    struct Served: Sendable {
+        var response: PartitionResponse
+        var records = 0
+        var bytes = 0
+        init(_ response: PartitionResponse, records: Int = 0, bytes: Int = 0) {
+            self.response = response
+            self.records = records
+            self.bytes = bytes
+        }
+    }
+
+    /// Counts the request once per topic: partitions, failures, records and bytes appended.
+    static func record(_ served: [Served], shape: [(name: String, count: Int)], in metrics: BrokerMetrics) {
+        var cursor = 0
+        for (name, count) in shape {
+            var failed = 0, records = 0, bytes = 0
+            for partition in served[cursor..<cursor + count] {
+                if partition.response.errorCode != 0 { failed += 1 }
+                records += partition.records
+                bytes += partition.bytes
+            }
+            metrics.produced(topic: name, partitions: count, failed: failed, records: records, bytes: bytes)
+            cursor += count
+        }
     }
 
     static func failure(_ index: Int32, _ error: ApiError) -> PartitionResponse {

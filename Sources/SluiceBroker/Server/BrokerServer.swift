@@ -14,17 +14,23 @@ final class BrokerServer: Sendable {
     private let logger: Logger
     private let maxFrameSize: Int
     let listener: ListenerRuntime
+    /// Request counts and times per API (client listener; nil on the controller listener).
+    private let metrics: BrokerMetrics?
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
 
     init(group: any EventLoopGroup, registry: HandlerRegistry, maxFrameSize: Int, listener: ListenerRuntime = .plaintext,
-         logger: Logger) {
+         metrics: BrokerMetrics? = nil, logger: Logger) {
+        self.metrics = metrics
         self.group = group
         self.listener = listener
         self.registry = registry
         self.maxFrameSize = maxFrameSize
         self.logger = logger
     }
+
+    /// The connections open now.
+    var connectionCount: Int { connections.withLockedValue { $0.count } }
 
     /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
     func start(host: String, port: Int) async throws -> SocketAddress {
@@ -35,7 +41,7 @@ final class BrokerServer: Sendable {
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
-            .childChannelInitializer { [registry, maxFrameSize, logger, connections, listener] channel in
+            .childChannelInitializer { [registry, maxFrameSize, logger, connections, listener, metrics] channel in
                 let id = ObjectIdentifier(channel)
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in
@@ -49,7 +55,7 @@ final class BrokerServer: Sendable {
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
                     let session = listener.makeSession(eventLoop: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(registry: registry, session: session, listener: listener, logger: logger))
+                        ConnectionHandler(registry: registry, session: session, listener: listener, metrics: metrics, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()

@@ -34,9 +34,22 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var isActive = true
     private var isDraining = false
     private var clientAddress = "?"
+    private let metrics: BrokerMetrics?
+    /// The timing of each unanswered request, by sequence (only when metrics are recorded).
+    private var timings: [Int: RequestTiming] = [:]
+    /// How many outcomes ``ResponseOrdering`` has released: the next released one's sequence.
+    private var released = 0
 
-    init(registry: HandlerRegistry, session: ConnectionSession, listener: ListenerRuntime, logger: Logger, maxInFlight: Int = 100) {
+    private struct RequestTiming {
+        var metrics: RequestMetrics
+        var arrival: NIODeadline
+        var completed: NIODeadline?
+    }
+
+    init(registry: HandlerRegistry, session: ConnectionSession, listener: ListenerRuntime, metrics: BrokerMetrics? = nil,
+         logger: Logger, maxInFlight: Int = 100) {
         self.registry = registry
+        self.metrics = metrics
         self.session = session
         self.listener = listener
         self.logger = logger
@@ -52,6 +65,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard isActive, !isDraining, !session.closeRequested else { return }
         let frame = unwrapInboundIn(data)
+        let arrival = NIODeadline.now()
         if session.expectsRawToken { return rawToken(frame, context: context) }
         let request: RequestFrame
         do {
@@ -72,13 +86,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
             future = try registry.dispatch(request, context: requestContext)
         } catch {
             let name = request.apiKey.map { "\($0) v\(request.apiVersion)" } ?? "key \(request.header.requestApiKey)"
+            if let metrics, let key = request.apiKey { metrics.requestMetrics(key).errors.increment() }
             return close(context, reason: "rejected \(name) request: \(error)")
         }
-        track(listener.prepareForWrite(future, on: context.eventLoop), context: context)
+        let timing = request.apiKey.flatMap { key in metrics.map { RequestTiming(metrics: $0.requestMetrics(key), arrival: arrival) } }
+        track(listener.prepareForWrite(future, on: context.eventLoop), timing: timing, context: context)
     }
 
-    private func track(_ future: EventLoopFuture<EncodedResponse?>, context: ChannelHandlerContext) {
+    private func track(_ future: EventLoopFuture<EncodedResponse?>, timing: RequestTiming? = nil, context: ChannelHandlerContext) {
         let sequence = ordering.admit()
+        if let timing { timings[sequence] = timing }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         future.hop(to: context.eventLoop).whenComplete { result in
             let (handler, context) = loopBound.value
@@ -105,6 +122,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func finished(_ sequence: Int, _ result: Result<EncodedResponse?, any Error>, context: ChannelHandlerContext) {
+        if timings[sequence] != nil { timings[sequence]!.completed = .now() }
+        if case .failure = result, let timing = timings[sequence] { timing.metrics.errors.increment() }
         switch result {
         case let .success(response):
             guard isActive else {
@@ -119,7 +138,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Counts the released requests and records their times: total (arrival → written) and
+    /// response queue (handler done → written, behind earlier requests of this connection).
+    private func recordReleased(_ count: Int) {
+        defer { released += count }
+        guard metrics != nil, !timings.isEmpty else { return }
+        let now = NIODeadline.now()
+        for sequence in released..<released + count {
+            guard let timing = timings.removeValue(forKey: sequence) else { continue }
+            timing.metrics.requests.increment()
+            timing.metrics.totalTimeMs.record(Double((now - timing.arrival).nanoseconds) / 1_000_000)
+            if let completed = timing.completed {
+                timing.metrics.responseQueueTimeMs.record(Double((now - completed).nanoseconds) / 1_000_000)
+            }
+        }
+    }
+
     private func write(_ outcomes: [ResponseOrdering<EncodedResponse>.Outcome], context: ChannelHandlerContext) {
+        recordReleased(outcomes.count)
         // A failed authentication: close once every admitted answer is written.
         let closing = session.closeRequested && ordering.inFlight == 0
         var lastWrite: EventLoopFuture<Void>?

@@ -27,6 +27,9 @@ public struct ClusterObservation: Sendable, Equatable {
     public var groupsUnlisted: String?
     /// What DescribeQuorum said about the metadata quorum (nil: the cluster does not answer it).
     public var quorum: ObservedQuorum?
+    /// Each broker's produce and fetch time histograms, from its `/metrics` (embedded clusters;
+    /// absent for a broker that did not answer, or a cluster without endpoints).
+    public var serverLatency: [Int32: ServerLatencyHistograms] = [:]
 
     public init(
         takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,

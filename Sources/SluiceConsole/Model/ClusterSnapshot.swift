@@ -90,6 +90,12 @@ public struct BrokerSnapshot: Equatable, Sendable {
     public var throughput: Throughput
     /// Bytes of all its replicas on disk; nil when DescribeLogDirs got no answer.
     public var logSize: Int64?
+    /// Its request-time histograms from its `/metrics` (nil: no endpoint, or no answer).
+    public var serverLatency: ServerLatencyHistograms?
+    /// The 99th percentile of its produce and fetch request times, in ms, over the requests
+    /// served since the poll before (nil: none served, or no endpoint).
+    public var produceP99Ms: Double?
+    public var fetchP99Ms: Double?
 
     public init(
         id: Int32, host: String, port: Int32, rack: String? = nil, registered: Bool, probe: BrokerProbe? = nil,

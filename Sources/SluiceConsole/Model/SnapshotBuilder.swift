@@ -197,6 +197,17 @@ public enum SnapshotBuilder {
             var b = byID[id]!
             b.probe = obs.probes[id]
             if let dirs = obs.logDirs[id] { b.logSize = dirs.values.reduce(0, +) }
+            if let latency = obs.serverLatency[id] {
+                let before = previous?.brokers.first { $0.id == id }?.serverLatency
+                // A restarted broker starts its counts again: then everything it counted is new.
+                func since(_ now: CumulativeHistogram?, _ then: CumulativeHistogram?) -> CumulativeHistogram? {
+                    guard let now, let then, (then.buckets.last?.count ?? 0) <= (now.buckets.last?.count ?? 0) else { return nil }
+                    return then
+                }
+                b.serverLatency = latency
+                b.produceP99Ms = latency.produce?.quantile(0.99, since: since(latency.produce, before?.produce))
+                b.fetchP99Ms = latency.fetch?.quantile(0.99, since: since(latency.fetch, before?.fetch))
+            }
             byID[id] = b
         }
         for partition in topics.flatMap(\.partitions) {

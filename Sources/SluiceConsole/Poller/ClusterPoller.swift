@@ -9,6 +9,8 @@ public final class ClusterPoller: Sendable {
         var pollNow = false
         /// Broker addresses to probe even when the metadata does not list them.
         var known: [Int32: String] = [:]
+        /// The brokers' HTTP metrics endpoints (embedded clusters), scraped with each poll.
+        var metrics: [Int32: MetricsEndpoint] = [:]
         /// Until this monotonic time, polls come every `quickInterval` while the cluster does not yet
         /// list every known broker with a controller (brokers just started are shown up at once).
         var quickUntil: Double = 0
@@ -31,6 +33,7 @@ public final class ClusterPoller: Sendable {
     /// Polls again as soon as the current poll (if any) is done.
     public func pollNow() { settings.withLock { $0.pollNow = true } }
     public func setKnownBrokers(_ known: [Int32: String]) { settings.withLock { $0.known = known } }
+    public func setMetricsEndpoints(_ endpoints: [Int32: MetricsEndpoint]) { settings.withLock { $0.metrics = endpoints } }
     /// Brokers were just started: poll every `quickInterval` until the cluster lists all of them
     /// with a controller, for at most `seconds`, instead of waiting a whole refresh interval.
     public func pollQuickly(for seconds: Double) {
@@ -45,15 +48,15 @@ public final class ClusterPoller: Sendable {
         var retry: Double?
         while !Task.isCancelled {
             let started = Clocks.monotonic()
-            let known = settings.withLock { s in
+            let (known, metrics) = settings.withLock { s in
                 s.pollNow = false
-                return s.known
+                return (s.known, s.metrics)
             }
             // Brokers seen in earlier polls are probed too, so a remote broker that disappears is told apart.
             var everyone = known
             for b in previous?.brokers ?? [] where everyone[b.id] == nil { everyone[b.id] = b.address }
             do {
-                let observation = try await source.observe(known: everyone)
+                let observation = try await source.observe(known: everyone, metrics: metrics)
                 let snapshot = SnapshotBuilder.build(observation, previous: previous)
                 previous = snapshot
                 inbox.post(.snapshot(snapshot))

@@ -25,7 +25,7 @@ public struct KafkaClusterSource: Sendable {
     /// Polls the cluster. `known` are broker addresses seen before (or the embedded brokers'), so
     /// that brokers missing from the metadata are still asked directly: a fenced broker answers, a
     /// dead one does not.
-    public func observe(known: [Int32: String]) async throws -> ClusterObservation {
+    public func observe(known: [Int32: String], metrics: [Int32: MetricsEndpoint] = [:]) async throws -> ClusterObservation {
         let wall = Clocks.wall(), mono = Clocks.monotonic()
         let quorum = self.quorum?.observe()
         let cluster = try await withTimeout(stepTimeout, "DescribeCluster") { try await admin.describeCluster() }
@@ -50,6 +50,7 @@ public struct KafkaClusterSource: Sendable {
         async let perBroker = probeBrokers(listed: brokers.map(\.nodeId), known: known)
         async let offsets = listOffsets(topics)
         async let groups = describeGroups()
+        async let latencies = MetricsScraper.scrape(metrics, timeout: stepTimeout)
         let (probes, logDirs, brokerErrors) = await perBroker
         let (ends, starts, offsetErrors) = await offsets
         let (observedGroups, groupsError, groupsUnlisted, groupErrors) = await groups
@@ -69,6 +70,7 @@ public struct KafkaClusterSource: Sendable {
         obs.groupsUnlisted = groupsUnlisted
         obs.errors = brokerErrors + offsetErrors + groupErrors
         obs.quorum = quorum
+        obs.serverLatency = await latencies
         return obs
     }
 

@@ -116,6 +116,7 @@ public final class ConsoleApp {
         if let supervisor {
             let started = supervisor.startAll(now: Clocks.monotonic(), wall: Clocks.wall())
             poller.setKnownBrokers(supervisor.brokerAddresses)
+            poller.setMetricsEndpoints(supervisor.metricsEndpoints)
             poller.pollQuickly(for: 20)
             dispatch(started.map { .processEvent($0) } + [.processes(supervisor.table)])
         }
@@ -207,6 +208,7 @@ public final class ConsoleApp {
             do {
                 let e = try supervisor.add(now: now, wall: wall)
                 poller.setKnownBrokers(supervisor.brokerAddresses)
+                poller.setMetricsEndpoints(supervisor.metricsEndpoints)
                 poller.pollQuickly(for: 20)
                 return [.processEvent(e), .processes(supervisor.table)]
             } catch {

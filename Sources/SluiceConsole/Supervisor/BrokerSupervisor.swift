@@ -66,6 +66,10 @@ public final class BrokerSupervisor {
     public var brokerAddresses: [Int32: String] {
         Dictionary(uniqueKeysWithValues: layout.members.map { ($0.id, "127.0.0.1:\($0.port)") })
     }
+    /// Each broker's metrics endpoint (`metrics.listener`), by id.
+    public var metricsEndpoints: [Int32: MetricsEndpoint] {
+        Dictionary(uniqueKeysWithValues: layout.members.compactMap { m in m.metricsPort.map { (m.id, MetricsEndpoint(host: "127.0.0.1", port: $0)) } })
+    }
     /// The nodes that are metadata-quorum voters (the others are broker-only).
     public var voters: Set<Int32> { Set(layout.members.filter(\.isVoter).map(\.id)) }
 

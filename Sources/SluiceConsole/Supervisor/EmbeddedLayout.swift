@@ -48,6 +48,12 @@ enum EmbeddedLayout {
                 }
                 taken.insert(member.controllerPort!)
             }
+            // Every embedded broker serves /metrics (a layout saved before they did gains a port).
+            if member.metricsPort == nil || taken.contains(member.metricsPort!) || !LocalCluster.portIsFree(member.metricsPort!) {
+                member.metricsPort = try LocalCluster.freePort(avoiding: taken)
+                rewrite = true
+            }
+            taken.insert(member.metricsPort!)
             state.members[index] = member
         }
         for member in state.members where rewrite || !FileManager.default.fileExists(atPath: cluster.propertiesPath(member.id)) {

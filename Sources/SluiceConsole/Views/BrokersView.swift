@@ -25,6 +25,9 @@ public enum BrokersView {
             { rtt($0.broker) < rtt($1.broker) },
         ])
         let controllerID = state.activeControllerID
+        // Brokers' own produce/fetch p99 from their /metrics (embedded clusters); elsewhere RTT,
+        // the round-trip the console measures, is what there is.
+        let showsServerLatency = snap?.brokers.contains { $0.serverLatency != nil } ?? false
         let rows = items.map { item -> TableRow in
             let b = item.broker
             let live = item.state == .up || item.state == .slow
@@ -49,6 +52,10 @@ public enum BrokersView {
                       item.state == .down || b?.logSize == nil ? .muted : .text)],
                 item.state == .down ? [Span("-", .muted)] : probeCell(b?.probe, live: live || item.state == .fenced),
             ]
+            if showsServerLatency {
+                cells.append(latencyCell(live ? b?.produceP99Ms : nil))
+                cells.append(latencyCell(live ? b?.fetchP99Ms : nil))
+            }
             if state.mode.isEmbedded {
                 let running = item.process?.isRunning ?? false
                 cells.append([Span(running ? item.process?.rssBytes.map(Format.bytes) ?? "-" : "-", running ? .text : .muted)])
@@ -71,6 +78,10 @@ public enum BrokersView {
             TableColumn("Log", width: 8, right: true, priority: 50),
             TableColumn("RTT", width: 6, right: true, priority: 45),
         ]
+        if showsServerLatency {
+            columns.append(TableColumn("P99prod", width: 7, right: true, priority: 44))
+            columns.append(TableColumn("P99fetch", width: 8, right: true, priority: 43))
+        }
         if state.mode.isEmbedded {
             columns.append(TableColumn("RSS", width: 8, right: true, priority: 40))
             columns.append(TableColumn("CPU", width: 6, right: true, priority: 35))
@@ -100,6 +111,12 @@ public enum BrokersView {
         case .failed?: [Span(live ? "error" : "-", live ? .error : .muted)]
         case nil: [Span("-", .muted)]
         }
+    }
+
+    /// A server-side p99 in ms ("-" when no request was served since the last poll).
+    private static func latencyCell(_ ms: Double?) -> [Span] {
+        guard let ms else { return [Span("-", .muted)] }
+        return [Span(Format.duration(ms / 1000), .text)]
     }
 
     private static func rtt(_ b: BrokerSnapshot?) -> Double {

@@ -20,7 +20,9 @@ struct BrokerCommand: AsyncParsableCommand {
             quorum). In a cluster, each node sets node.id, process.roles (broker,controller or broker), \
             controller.quorum.voters (1@host:port,...), listeners \
             (PLAINTEXT://host:9092,CONTROLLER://host:9093) and controller.listener.names=CONTROLLER. \
-            --help-config lists every key Sluice reads. Unknown keys are warned about; an invalid value \
+            --metrics-listen host:port (metrics.listener) serves Prometheus metrics on GET /metrics and \
+            /health/live, /health/ready (200 once registered, unfenced, caught up and its logs loaded; \
+            503 with the reason before). --help-config lists every key Sluice reads. Unknown keys are warned about; an invalid value \
             stops start-up with exit code 78, naming the key. \
             While it runs, the broker holds a lock on <log.dirs>/.lock with its pid inside (a second \
             broker on the same directory is refused; `sluice cluster down` finds it there).
@@ -38,6 +40,9 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "The address clients are told to use, host:port (advertised.listeners).")
     var advertise: String?
+
+    @Option(name: .long, help: "Serve GET /metrics (Prometheus), /health/live and /health/ready over HTTP on host:port (metrics.listener); off by default.")
+    var metricsListen: String?
 
     @Option(name: .long, help: "The data directory (log.dirs).")
     var dataDir: String?
@@ -112,6 +117,10 @@ struct BrokerCommand: AsyncParsableCommand {
         logs.startBackgroundTasks(brokerConfig.background)
         let line = "sluice broker \(brokerConfig.nodeId) listening on \(broker.advertised)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
+        if let metrics = broker.metricsAddress {
+            let url = "http://\(brokerConfig.metricsListener?.host ?? "127.0.0.1"):\(metrics.port ?? 0)/metrics"
+            FileHandle.standardOutput.write(Data("sluice broker \(brokerConfig.nodeId) metrics on \(url)\n".utf8))
+        }
         let controllerNote = broker.controllerAddress.map { "; controller listener \($0)" } ?? ""
         logger.info("listening on \(broker.boundAddress), advertised as \(broker.advertised)\(controllerNote)")
         let nodeId = brokerConfig.nodeId
@@ -147,6 +156,7 @@ struct BrokerCommand: AsyncParsableCommand {
         if let listen { entries.append(("listeners", "PLAINTEXT://" + listen)) }
         if let advertise { entries.append(("advertised.listeners", "PLAINTEXT://" + advertise)) }
         if let dataDir { entries.append(("log.dirs", dataDir)) }
+        if let metricsListen { entries.append(("metrics.listener", metricsListen)) }
         for warning in try brokerConfig.apply(entries) {
             logger.warning("\(warning)")
         }

@@ -29,8 +29,8 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         }
         print("cluster in \(cluster.directory): \(running.count) of \(state.members.count) broker process(es) running"
               + (metadata.map { ", controller \($0.controllerId >= 0 ? String($0.controllerId) : "none"), cluster id \($0.clusterId ?? "?")" } ?? ""))
-        var table = TablePrinter(["BROKER", "PID", "ADDRESS", "ROLE", "STATE", "LEADS"],
-                                 alignments: [.right, .right, .left, .left, .left, .right])
+        var table = TablePrinter(["BROKER", "PID", "ADDRESS", "ROLE", "STATE", "LEADS", "METRICS"],
+                                 alignments: [.right, .right, .left, .left, .left, .right, .left])
         for member in state.members.sorted(by: { $0.id < $1.id }) {
             let pid = pids[member.id]!
             let alive = pid != nil
@@ -39,7 +39,7 @@ struct ClusterStatusCommand: AsyncParsableCommand {
             let role = member.controllerPort == nil ? "broker" : (metadata?.controllerId == member.id ? "broker,controller*" : "broker,controller")
             table.add([String(member.id), pid.map(String.init) ?? "-", "127.0.0.1:\(member.port)", role,
                        !alive ? "stopped" : (metadata == nil ? "unreachable" : (registered ? "serving" : "fenced")),
-                       leads.map(String.init) ?? "-"])
+                       leads.map(String.init) ?? "-", member.metricsURL.map { "\($0)/metrics" } ?? "-"])
         }
         print(table.render())
     }

@@ -56,7 +56,8 @@ struct ClusterUpCommand: AsyncParsableCommand {
         print("cluster of \(state.members.count) broker(s) up in \(cluster.directory)")
         for member in state.members.sorted(by: { $0.id < $1.id }) {
             print("  broker \(member.id)  pid \(member.pid)  127.0.0.1:\(member.port)"
-                  + (member.controllerPort.map { "  controller 127.0.0.1:\($0)" } ?? "") + "  log \(cluster.logPath(member.id))")
+                  + (member.controllerPort.map { "  controller 127.0.0.1:\($0)" } ?? "")
+                  + (member.metricsURL.map { "  metrics \($0)/metrics" } ?? "") + "  log \(cluster.logPath(member.id))")
         }
         print("bootstrap servers: \(bootstrap)")
     }
