@@ -141,6 +141,10 @@ import Testing
             brokers: 3, extraProperties: ["replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector"],
             brokerProperties: [1: ["broker.rack=rack-1"], 2: ["broker.rack=rack-2"], 3: ["broker.rack=rack-3"]]) { cluster in
             try await cluster.startAll()
+            try await ClusterHarness.waitFor("3 registered brokers and a controller", seconds: 30) {
+                let m = try await ClusterProcessTests.metadata(cluster)
+                return m.brokers.count == 3 && m.controllerId >= 0
+            }
             let output = try await ClientRunner.python("kafka_behaviours.py", ["follower-fetch", "--bootstrap", cluster.bootstrap,
                                                                          "--topic", "racks"], timeout: 240)
             let result = try #require(output.records.first { $0["step"] as? String == "consumed" }, "\(output.stdout)\n\(output.stderr)")
