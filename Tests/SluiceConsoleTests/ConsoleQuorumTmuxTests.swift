@@ -7,14 +7,29 @@ import Testing
 /// the incident of issue 21: with the demo load on and an RF=3 topic, `x` kills the controller and
 /// then a second voter (whose dialog says the quorum will be lost). The header says "no quorum —
 /// metadata frozen since …", counts the partitions led by the dead brokers as offline, names no
-/// controller, and the demo load says it is retrying. `r` on both brings the quorum back: the
-/// header clears, a controller is named, and the demo group consumes again by itself. Then two
+/// controller, and the demo load says it is retrying. `p` writes a message to a partition the
+/// survivor leads: no answer in time, "may have been written". `r` on both brings the quorum back:
+/// the header clears, a controller is named, the message is there exactly once, and the demo group
+/// consumes again by itself. Then two
 /// voters die again and `q` quits in about a second, showing each broker's progress.
 /// Part of the serialized cluster suite, so that two three-broker clusters never run at once.
 extension ConsoleClusterTmuxTests {
     /// The header's offline count.
     static func offline(_ screen: String) -> Int? {
         screen.firstMatch(of: /offline ([0-9]+)/).flatMap { Int($0.output.1) }
+    }
+
+    /// `p`, then the form filled in: topic frozen, `partition`, no key, `value`; Enter sends.
+    static func produce(_ tmux: TmuxSession, _ value: String, partition: Int) async throws {
+        try await tmux.send("p")
+        try await tmux.waitFor("the produce dialog") { $0.contains("Produce a message") }
+        try await tmux.send("C-u")
+        try await tmux.send("frozen", literal: true)
+        try await tmux.send("Tab", "C-u")
+        try await tmux.send("\(partition)", literal: true)
+        try await tmux.send("Tab", "Tab")
+        try await tmux.send(value, literal: true)
+        try await tmux.send("Enter")
     }
 
     /// Selects broker `id`'s row on the Brokers view (rows are sorted by id).
@@ -44,8 +59,26 @@ extension ConsoleClusterTmuxTests {
                 s.split(separator: "\n").contains { $0.contains("sluice-demo-readers") && $0.contains(" Stable ") }
             }
 
-            // x on the controller: another voter takes over.
             let second: Int32 = controller == 1 ? 2 : 1
+            // A partition of "frozen" the surviving voter leads: a write to it during the outage is
+            // appended there but cannot be committed (no quorum to shrink the ISR).
+            let survivor = try #require(Set<Int32>([1, 2, 3]).subtracting([controller, second]).first)
+            let sluice = try ConsoleTmuxTests.sluiceBinary()
+            var outagePartition: Int?
+            _ = try await poll(until: "a partition of frozen led by broker \(survivor)", timeout: .seconds(30), every: .milliseconds(500)) {
+                let described = try await TmuxSession.run(sluice, ["topic", "describe", "frozen", "--json", "--bootstrap", bootstrap])
+                let json = try JSONSerialization.jsonObject(with: Data(described.utf8)) as? [String: Any]
+                let partitions = json?["partitions"] as? [[String: Any]] ?? []
+                outagePartition = partitions.first { $0["leader"] as? Int == Int(survivor) }?["partition"] as? Int
+                return outagePartition != nil
+            }
+            let partition = try #require(outagePartition)
+
+            // The produce dialog's producer gets its producer id while the quorum is there.
+            try await Self.produce(tmux, "before the outage", partition: partition)
+            try await tmux.waitFor("the first message produced", seconds: 30) { $0.contains("Produced to frozen-\(partition) at offset") }
+
+            // x on the controller: another voter takes over.
             try await Self.select(tmux, broker: controller)
             try await tmux.send("x")
             try await tmux.waitFor("the controller's kill dialog") { $0.contains("It is the active controller: another voter takes over") }
@@ -73,6 +106,16 @@ extension ConsoleClusterTmuxTests {
             // The demo load says it cannot work while the quorum is gone.
             try await tmux.waitFor("the demo load retrying", seconds: 60) { $0.contains("demo load retrying") || $0.contains("Demo load retrying") }
 
+            // p during the outage (issue 21's "outage msg"): acks=all cannot be met, the dialog says
+            // the message may have been written; the idempotent producer's retries add no copy.
+            try await Self.produce(tmux, "outage msg", partition: partition)
+            let unsure = try await tmux.waitFor("the produce answered as maybe written", seconds: 90) {
+                // (the dialog wraps the text: "may have been" ends a line)
+                $0.contains("No answer in time") || $0.contains("may have been")
+            }
+            #expect(!unsure.contains("Produced to frozen") && !unsure.contains("InitProducerId"), "\(unsure)")
+            try await tmux.send("Escape")
+
             // r on both: the quorum returns, a controller is named, nothing is offline.
             try await Self.select(tmux, broker: controller)
             try await tmux.send("r")
@@ -84,6 +127,16 @@ extension ConsoleClusterTmuxTests {
                     && s.firstMatch(of: #/controller [1-3] /#) != nil
             }
             print("console: quorum back \(Format.duration(Clocks.monotonic() - back)) after the restarts")
+            // Once the followers are back the write is committed: exactly one copy (five before
+            // the console's producer used acks=all with idempotence).
+            var copies = 0
+            _ = try await poll(until: "the outage message committed, \(copies) copies so far", timeout: .seconds(60), every: .milliseconds(500)) {
+                let read = try await TmuxSession.run(sluice, ["consume", "frozen", "-p", "\(partition)", "--from-beginning", "-e",
+                                                              "--bootstrap", bootstrap])
+                copies = read.split(separator: "\n").filter { $0 == "outage msg" }.count
+                return copies > 0
+            }
+            #expect(copies == 1, "copies of the message produced during the outage: \(copies)")
             // The demo load recovers by itself: its group is Stable and consumes again.
             try await tmux.send("4")
             try await tmux.waitFor("the demo group consuming again", seconds: 120) { s in
@@ -113,7 +166,6 @@ extension ConsoleClusterTmuxTests {
             #expect(progress.contains("broker \(controller)  was already down"), "\(progress)")
             try await tmux.waitFor("console exited 0", seconds: 30)
             print("console: quit with the quorum lost took \(Format.duration(Clocks.monotonic() - quitting))")
-            let survivor = try #require(Set<Int32>([1, 2, 3]).subtracting([controller, second]).first)
             let log = (try? String(contentsOfFile: dataDir + "/broker-\(survivor).log", encoding: .utf8)) ?? ""
             #expect(log.contains("no metadata quorum to confirm its controlled shutdown"), "\(log.suffix(1500))")
             #expect(ConsoleTmuxTests.brokers(of: console).isEmpty)

@@ -32,14 +32,22 @@ enum MetricsScraper {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = loop.makePromise(of: ByteBuffer.self)
         let milliseconds = Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let channel = try await ClientBootstrap(group: loop)
-            .connectTimeout(.milliseconds(milliseconds))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(host: endpoint.host, promise: promise))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(.milliseconds(milliseconds))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ResponseCollector(host: endpoint.host, promise: promise))
+                    }
                 }
-            }
-            .connect(host: endpoint.host, port: endpoint.port).get()
+                .connect(host: endpoint.host, port: endpoint.port).get()
+        } catch {
+            // A broker that is down refuses the connection: the collector never ran, so its
+            // promise is completed here (an uncompleted promise is a leak NIO stops on).
+            promise.fail(error)
+            throw error
+        }
         let timer = loop.scheduleTask(in: .milliseconds(milliseconds)) { channel.close(promise: nil) }
         defer { timer.cancel() }
         let response = try await promise.futureResult.get()
