@@ -203,6 +203,14 @@ extension ConsoleClusterTmuxTests {
                 let controller = try #require(ready.firstMatch(of: #/controller ([1-3]) /#).flatMap { Int32($0.output.1) })
                 let members = try #require(LocalCluster(directory: dir).load()?.members)
                 let victims = members.filter { $0.id == controller } + members.filter { $0.id != controller }.prefix(1)
+                // The survivor must know the topic before the others die: a voter may lag behind
+                // the two that committed its creation.
+                let survivor = try #require(members.first { m in !victims.contains { $0.id == m.id } })
+                _ = try await poll(until: "broker \(survivor.id) knows the topic", timeout: .seconds(30), every: .milliseconds(200)) {
+                    let described = (try? await TmuxSession.run(sluice, ["topic", "describe", "watched", "--json",
+                                                                         "--bootstrap", "127.0.0.1:\(survivor.port)"])) ?? ""
+                    return ((try? JSONSerialization.jsonObject(with: Data(described.utf8))) as? [String: Any])?["partitions"] != nil
+                }
                 // (The voters come from DescribeQuorum; a console that never saw an answer still tells by
                 // DescribeQuorum going unanswered.)
                 for victim in victims { kill(victim.pid, SIGKILL) }
