@@ -35,9 +35,17 @@ import Testing
             let result = try #require(response.topics.first)
             print("CreateTopics of 10,000 partitions × RF 3 answered in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
                   + "error \(result.errorCode) \(result.errorMessage ?? "")")
-            #expect(result.errorCode == 0, "\(result.errorMessage ?? "")\n\(cluster.allLogs())")
+            // TOPIC_ALREADY_EXISTS: the broker's forward to the controller failed after the controller
+            // had it and was sent again (seen once in CI, answered in 1.5 s) — Kafka's forwarding
+            // resends the same way. The topic must then still be there, whole.
+            #expect(result.errorCode == 0 || result.errorCode == ErrorCode.topicAlreadyExists.rawValue,
+                    "\(result.errorMessage ?? "")\n\(cluster.allLogs())")
             step("created")
-            let partitions = try await Self.metadata(cluster, topic: "big").topics.first?.partitions ?? []
+            var partitions: [MetadataResponse.MetadataResponsePartition] = []
+            _ = try? await ClusterHarness.waitFor("big with 10,000 partitions", seconds: 120) {
+                partitions = try await Self.metadata(cluster, topic: "big").topics.first?.partitions ?? []
+                return partitions.count == 10_000
+            }
             #expect(partitions.count == 10_000)
             #expect(partitions.allSatisfy { $0.leaderId >= 0 && $0.replicaNodes.count == 3 })
 

@@ -111,7 +111,9 @@ import SluiceLocalCluster
     @Test func quittingWithoutAQuorumKillsTheSurvivorsAfterAShortGrace() async throws {
         try await withTeardown { teardown in
             let stubborn = BrokerLauncher { spec in
-                ["/bin/sh", "-c", #"mkdir -p "$1"; trap 'echo got TERM' TERM; while :; do sleep 0.05; done"#, "stubborn", spec.dataDirectory]
+                // "ready" once SIGTERM is ignored: a SIGTERM before the trap would end it at once.
+                ["/bin/sh", "-c", #"mkdir -p "$1"; trap 'echo got TERM' TERM; touch "$1/ready"; while :; do sleep 0.05; done"#,
+                 "stubborn", spec.dataDirectory]
             }
             let dir = try makeDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir.path) }
@@ -121,6 +123,9 @@ import SluiceLocalCluster
             _ = await killBroker(supervisor, 1)
             _ = await killBroker(supervisor, 2)
             let survivor = try #require(supervisor.table[2].pid)
+            _ = try await poll(until: "the survivor ignoring SIGTERM", timeout: .seconds(20)) {
+                FileManager.default.fileExists(atPath: dir.brokerDirectory(3) + "/ready")
+            }
             let start = Clocks.monotonic()
             let first = supervisor.beginStop(now: start)
             #expect(first.map(\.phase) == [.alreadyDown, .alreadyDown, .stopping])
