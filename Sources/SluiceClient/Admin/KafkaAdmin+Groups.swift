@@ -9,10 +9,13 @@ extension KafkaAdmin {
         try await withThrowingTaskGroup(of: [GroupListing].self) { tasks in
             for broker in metadata.sortedBrokers {
                 tasks.addTask {
+                    // Checked inside the retries: a broker still loading an offsets partition
+                    // answers COORDINATOR_LOAD_IN_PROGRESS, which passes (Kafka's AdminClient retries it too).
                     let response = try await self.client.withRetries("ListGroups") {
-                        try await self.client.connection(toNode: broker.nodeId).send(ListGroupsRequest())
+                        let response = try await self.client.connection(toNode: broker.nodeId).send(ListGroupsRequest())
+                        try ErrorCode(response.errorCode).check(resource: "broker \(broker.nodeId)")
+                        return response
                     }
-                    try ErrorCode(response.errorCode).check(resource: "broker \(broker.nodeId)")
                     return response.groups.map {
                         GroupListing(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState,
                                      coordinator: broker.nodeId, type: $0.groupType)
