@@ -206,9 +206,13 @@ public final class Broker: Sendable {
         // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()
         services.replicas.shutdown()
+        cluster.failWaitingRequests()
         await server.shutdown()
-        await controllerServer?.shutdown(gracePeriod: .seconds(1))
+        // The quorum stops before the controller listener drains: the Raft fetches other voters
+        // hold on that listener (long polls) are answered only when the quorum stops, so draining
+        // first waited out the whole grace period (1 s of every controller's shutdown).
         await cluster.shutdown()
+        await controllerServer?.shutdown(gracePeriod: .seconds(1))
         do {
             try await pool.runIfActive { [logs] in logs.shutdown() }
         } catch {

@@ -106,7 +106,7 @@ import SluiceLocalCluster
     }
 
     /// Quitting with the quorum lost: no quorum can confirm a controlled shutdown (a real broker
-    /// would wait 5 s for it; this stand-in ignores SIGTERM altogether), so the survivor gets
+    /// stops by itself without it; this stand-in ignores SIGTERM altogether), so the survivor gets
     /// SIGKILL after ``BrokerSupervisor/noQuorumGrace``; each step is reported as it happens.
     @Test func quittingWithoutAQuorumKillsTheSurvivorsAfterAShortGrace() async throws {
         try await withTeardown { teardown in

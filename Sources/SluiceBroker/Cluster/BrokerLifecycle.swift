@@ -147,8 +147,16 @@ final class BrokerLifecycle: Sendable {
         }
     }
 
+    /// How long a controlled shutdown waits without any controller answering: with the quorum
+    /// lost nobody can confirm it (an election with pre-vote takes well under this).
+    static let noControllerGrace: TimeAmount = .milliseconds(750)
+
     /// Controlled shutdown: asks the controller to move this broker's leaderships and waits
-    /// (up to `timeout`) until it says the broker may stop.
+    /// (up to `timeout`) until it says the broker may stop. It stops sooner, without that
+    /// confirmation, when no controller has answered for ``noControllerGrace`` (none known, or
+    /// the one known is dead; at once when none has been known for that long already), or when
+    /// this node is the controller and has not confirmed it within that time (a leader that lost
+    /// its quorum still calls itself controller until its check-quorum timeout, seconds later).
     func shutdown(timeout: TimeAmount) async {
         let (epoch, wasStopping) = state.withLockedValue { state -> (Int64, Bool) in
             defer { state.stopping = true }
@@ -157,18 +165,35 @@ final class BrokerLifecycle: Sendable {
         guard !wasStopping else { return }
         if completeReady() { unfenced.fail(PeerConnectionError("shutting down")) }
         guard epoch >= 0 else { return }
-        let deadline = NIODeadline.now() + timeout
+        let grace = Self.noControllerGrace
+        let graceText = "\(grace.nanoseconds / 1_000_000) ms"
+        let started = NIODeadline.now()
+        let deadline = started + timeout
+        // When a controller last answered (as if one had just now, unless none has been known for long).
+        var lastAnswer = view.controllerUnknownSince.map { min($0, started) } ?? started
         while NIODeadline.now() < deadline {
+            if NIODeadline.now() - lastAnswer >= grace {
+                logger.warning("controlled shutdown: no controller answered for \(graceText) (no metadata quorum); stopping without it")
+                return
+            }
+            if view.controllerId == config.nodeId, NIODeadline.now() - started >= grace {
+                logger.warning("controlled shutdown: not confirmed within \(graceText) by this node's own controller (no metadata quorum?); stopping without it")
+                return
+            }
             var request = BrokerHeartbeatRequest()
             request.brokerId = config.nodeId
             request.brokerEpoch = epoch
             request.currentMetadataOffset = view.image.offset
             request.wantShutDown = true
-            let remaining = max(100, Int64((deadline - .now()).nanoseconds / 1_000_000))
+            // No attempt outlasts the grace, so that a controller lost meanwhile is noticed above.
+            let remaining = min(grace.nanoseconds / 1_000_000, max(100, Int64((deadline - .now()).nanoseconds / 1_000_000)))
             if let response = try? await channel.sendFuture(request, version: 1, timeoutMs: remaining, on: loop).get(),
-               response.errorCode == 0, response.shouldShutDown {
-                logger.info("controlled shutdown: the controller moved this broker's leaderships")
-                return
+               response.errorCode == 0 {
+                if response.shouldShutDown {
+                    logger.info("controlled shutdown: the controller moved this broker's leaderships")
+                    return
+                }
+                lastAnswer = .now()
             }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }

@@ -163,13 +163,21 @@ public final class ClusterNode: Sendable {
     /// Registers a listener for this broker's partition changes (after the log keeper).
     public func addPartitionListener(_ listener: any PartitionStateListener) { publisher.add(listener) }
 
+    /// Fails the requests still waiting for the controller or an image (a forwarded admin
+    /// request, InitProducerId waiting for a producer-id block): after the controlled shutdown
+    /// nothing needs the controller, and with the quorum lost they would hold the listener's drain
+    /// for its whole grace period.
+    func failWaitingRequests() {
+        client.close()
+        view.close()
+    }
+
     /// Stops the quorum (resigning leadership first). The broker's controlled shutdown
     /// (`lifecycle.shutdown`) comes before, while its listeners still serve.
     func shutdown() async {
-        // Requests still waiting for the controller or an image fail now: the event loops that
-        // would time them out stop after this.
-        client.close()
-        view.close()
+        // Requests still waiting for the controller or an image fail now (if they have not
+        // already): the event loops that would time them out stop after this.
+        failWaitingRequests()
         await driver.stop()
         quorumPool.closeAll()
         pool.closeAll()

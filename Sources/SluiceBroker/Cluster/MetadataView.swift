@@ -9,6 +9,8 @@ final class MetadataView: Sendable {
     private struct State {
         var image = MetadataImage()
         var controllerId: Int32?
+        /// Since when no controller has been known (nil while one is); from start-up at first.
+        var controllerUnknownSince: NIODeadline? = .now()
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 0
         var closed = false
@@ -31,7 +33,16 @@ final class MetadataView: Sendable {
     /// The Raft leader, which is the active controller (nil while there is none).
     var controllerId: Int32? { state.withLockedValue { $0.controllerId } }
 
-    func setController(_ id: Int32?) { state.withLockedValue { $0.controllerId = id } }
+    /// Since when no controller has been known: nil while one is.
+    var controllerUnknownSince: NIODeadline? { state.withLockedValue { $0.controllerUnknownSince } }
+
+    func setController(_ id: Int32?) {
+        state.withLockedValue { state in
+            if id == nil, state.controllerId != nil || state.controllerUnknownSince == nil { state.controllerUnknownSince = .now() }
+            if id != nil { state.controllerUnknownSince = nil }
+            state.controllerId = id
+        }
+    }
 
     func onPublish(_ body: @escaping @Sendable (MetadataImage, MetadataDelta) -> Void) { onPublish.withLockedValue { $0 = body } }
 

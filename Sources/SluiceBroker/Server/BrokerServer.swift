@@ -74,13 +74,20 @@ final class BrokerServer: Sendable {
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.DrainEvent())
         }
-        let deadline = NIODeadline.now() + gracePeriod
+        let started = NIODeadline.now()
+        let deadline = started + gracePeriod
+        var slow = 0
         for channel in open {
             let remaining = deadline - .now()
             let closed = channel.closeFuture
             let timeout = channel.eventLoop.scheduleTask(in: max(remaining, .zero)) { channel.close(promise: nil) }
             try? await closed.get()
             timeout.cancel()
+            if NIODeadline.now() - started > .milliseconds(500) { slow += 1 }
+        }
+        // Which requests hold a shutdown is otherwise invisible.
+        if slow > 0 {
+            logger.info("draining \(open.count) connections took \((NIODeadline.now() - started).nanoseconds / 1_000_000) ms: \(slow) still had requests in flight after 500 ms")
         }
     }
 }

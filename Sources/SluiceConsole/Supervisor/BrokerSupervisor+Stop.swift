@@ -44,12 +44,14 @@ struct StopRun {
 /// its leaderships away) — broker-only nodes first, then the quorum's voters together (so the
 /// quorum stays up to confirm every controlled shutdown). A broker still running after `grace`
 /// seconds gets SIGKILL; so does one still running ``noQuorumGrace`` seconds after fewer than a
-/// majority of the voters are left (from the start when the quorum is already lost): no quorum
-/// can confirm its shutdown, and it would only wait for its own timeout (5 s) before exiting.
+/// majority of the voters are left (from the start when the quorum is already lost). That is a
+/// backstop: a broker stops by itself, cleanly, once no controller has answered it for 0.75 s
+/// (`BrokerLifecycle.noControllerGrace`), at once when none has been known for that long.
 /// Done step by step (``pollStop(now:)``), so the console shows each broker's progress.
 extension BrokerSupervisor {
-    /// Seconds a stopping broker gets once no quorum can confirm its controlled shutdown.
-    public static let noQuorumGrace: Double = 1
+    /// Seconds a stopping broker gets once no quorum can confirm its controlled shutdown (it
+    /// should have stopped by itself well before).
+    public static let noQuorumGrace: Double = 2
 
     /// Starts the quit: SIGTERM to the broker-only nodes (to every broker when the quorum is
     /// already lost: nobody waits for it).
