@@ -34,6 +34,9 @@ import SluiceStorage
 ///   straight to the new leader (KIP-951). The batch gets the leader's epoch.
 /// - Appends to a partition are queued on it in request order and run by one appender at a time
 ///   on the I/O pool (`ReplicaManager.append`); `acks=all` waits in the partition's waiter list.
+/// - Quotas (`producer_byte_rate`): the request's size is recorded once it is served; over the
+///   quota, v1+ answers `throttle_time_ms` and the connection is muted that long (v6+), or the
+///   answer itself is held back (v0-5); acks=0 mutes too (see `BrokerServices+Quotas`).
 struct ProduceHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...11
     let services: BrokerServices
@@ -113,8 +116,10 @@ struct ProduceHandler: ApiHandler {
             image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
         }
         let metrics = services.metrics
-        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { served in
+        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { [services] served -> (HandlerReply<ProduceResponse>, Int64) in
             Self.record(served, shape: shapeDone, in: metrics)
+            // Quotas: the whole request counts, as in Kafka (`request.sizeInBytes`).
+            let throttleMs = services.recordQuota(.produce, bytes: context.requestSize, context: context)
             let partitions = served.map(\.response)
             if acks == 0 {
                 // No response can carry the error: Kafka closes the connection so that the
@@ -122,16 +127,19 @@ struct ProduceHandler: ApiHandler {
                 if let failed = partitions.first(where: { $0.errorCode != 0 }) {
                     throw RequestRejection(description: "acks=0 produce failed: \(ErrorCode(failed.errorCode))")
                 }
-                return .noResponse
+                return (HandlerReply(nil, muteMs: throttleMs), 0)
             }
             var response = ProduceResponse()
+            response.throttleTimeMs = Int32(clamping: throttleMs)
             response.nodeEndpoints = endpoints
             var cursor = 0
             for (name, count) in shapeDone {
                 response.responses.append(.init(name: name, partitionResponses: Array(partitions[cursor..<cursor + count])))
                 cursor += count
             }
-            return HandlerReply(response)
+            return (HandlerReply(response), throttleMs)
+        }.flatMap { [services] reply, throttleMs in
+            services.throttled(reply, throttleMs: throttleMs, clientThrottles: context.apiVersion >= 6, context: context)
         }
     }
 

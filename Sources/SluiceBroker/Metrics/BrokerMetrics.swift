@@ -21,6 +21,8 @@ public final class BrokerMetrics: Sendable {
     let isrShrinks: CoreMetrics.Counter
     let isrExpands: CoreMetrics.Counter
     let gauges: StateGauges
+    /// Quota throttling by quota type: how many requests, how many ms.
+    private let quotaThrottles: [ClientQuotaManager.QuotaType: (count: CoreMetrics.Counter, timeMs: CoreMetrics.Counter)]
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -34,6 +36,11 @@ public final class BrokerMetrics: Sendable {
         self.isrShrinks = CoreMetrics.Counter(label: MetricCatalog.isrShrinks, factory: factory)
         self.isrExpands = CoreMetrics.Counter(label: MetricCatalog.isrExpands, factory: factory)
         self.gauges = StateGauges(factory: factory)
+        self.quotaThrottles = Dictionary(uniqueKeysWithValues: [ClientQuotaManager.QuotaType.produce, .fetch].map { type in
+            let labels = [("quota", type == .produce ? "produce" : "fetch")]
+            return (type, (CoreMetrics.Counter(label: MetricCatalog.quotaThrottled, dimensions: labels, factory: factory),
+                           CoreMetrics.Counter(label: MetricCatalog.quotaThrottleTimeMs, dimensions: labels, factory: factory)))
+        })
         // The APIs every dashboard charts exist from the start, at 0.
         _ = requestMetrics(.produce)
         _ = requestMetrics(.fetch)
@@ -84,6 +91,13 @@ public final class BrokerMetrics: Sendable {
             if failed > 0 { counters.failedFetchRequests.increment(by: failed) }
             if bytes > 0 { counters.bytesOut.increment(by: bytes) }
         }
+    }
+
+    /// A request throttled by a client quota for `ms`.
+    func throttled(_ type: ClientQuotaManager.QuotaType, ms: Int64) {
+        guard let counters = quotaThrottles[type] else { return }
+        counters.count.increment()
+        counters.timeMs.increment(by: Int(ms))
     }
 
     // MARK: Exposition

@@ -53,6 +53,10 @@ public enum MetricCatalog {
     public static let connections = "kafka_server_socket_server_metrics_connection_count"
     public static let ready = "sluice_broker_ready"
 
+    // Client quotas (Kafka reports throttle time per user and client id; these are totals).
+    public static let quotaThrottled = "sluice_quota_throttled_requests_total"
+    public static let quotaThrottleTimeMs = "sluice_quota_throttle_time_ms_total"
+
     public static let entries: [Entry] = [
         Entry(name: messagesIn, kind: .counter, help: "Records appended by produce requests (counted per batch).", labels: ["topic"]),
         Entry(name: bytesIn, kind: .counter, help: "Record-batch bytes appended by produce requests.", labels: ["topic"]),
@@ -83,6 +87,8 @@ public enum MetricCatalog {
         Entry(name: numGroupsByState, kind: .gauge, help: "Consumer groups coordinated here, by state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead).", labels: ["state"]),
         Entry(name: connections, kind: .gauge, help: "Open client connections.", labels: ["listener"]),
         Entry(name: ready, kind: .gauge, help: "1 when /health/ready answers 200.", labels: []),
+        Entry(name: quotaThrottled, kind: .counter, help: "Requests throttled by a client quota, by quota type (produce, fetch).", labels: ["quota"]),
+        Entry(name: quotaThrottleTimeMs, kind: .counter, help: "Throttle time given to clients over a quota, in ms, by quota type.", labels: ["quota"]),
     ]
 
     static let helpByName: [String: String] = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.help) })

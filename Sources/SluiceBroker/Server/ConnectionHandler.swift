@@ -16,6 +16,11 @@ import NIOTLS
 /// A frame that cannot be decoded, an unknown API key or an unsupported version closes this
 /// connection, as Kafka does; the broker and its other connections go on. Reading pauses while
 /// `maxInFlight` requests are unanswered, so a client cannot queue unbounded work.
+///
+/// Quotas: a response that throttles its client (``EncodedResponse/muteMs``) mutes the
+/// connection as soon as it is ready: no read from the socket until a task scheduled on this
+/// event loop unmutes it (Kafka mutes a throttled channel the same way), so clients that ignore
+/// `throttle_time_ms` are held as well. Requests already read keep being served.
 final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData
@@ -31,6 +36,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let maxInFlight: Int
     private var ordering = ResponseOrdering<EncodedResponse>()
     private var readPending = false
+    /// Throttled by a quota until then (reads wait); the task that ends it.
+    private var mutedUntil: NIODeadline?
+    private var unmuteTask: Scheduled<Void>?
     private var isActive = true
     private var isDraining = false
     private var clientAddress = "?"
@@ -81,6 +89,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                                             securityProtocol: session.securityProtocol)
         requestContext.session = session
         requestContext.connectionClosed = context.channel.closeFuture
+        requestContext.requestSize = 4 + frame.readableBytes
         let future: EventLoopFuture<EncodedResponse?>
         do {
             future = try registry.dispatch(request, context: requestContext)
@@ -130,6 +139,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 response?.onWritten?()
                 return
             }
+            // Muted from the moment the throttle is decided: with pipelined requests, reading on
+            // until the response is written would let a fast client send far past its quota
+            // (Kafka reads one request per connection at a time, so it never does).
+            if let muteMs = response?.muteMs, muteMs > 0 { mute(for: muteMs, context: context) }
             let released = ordering.finish(sequence, response.map { .respond($0) } ?? .silent)
             write(released, context: context)
         case let .failure(error):
@@ -194,14 +207,37 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if isDraining && ordering.inFlight == 0 {
             context.close(promise: nil)
-        } else if readPending && ordering.inFlight < maxInFlight {
+        } else if readPending && ordering.inFlight < maxInFlight && mutedUntil == nil {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// Stops reading until `ms` from now (or later, if already muted longer).
+    private func mute(for ms: Int64, context: ChannelHandlerContext) {
+        let until = NIODeadline.now() + .milliseconds(ms)
+        if let mutedUntil, mutedUntil >= until { return }
+        mutedUntil = until
+        unmuteTask?.cancel()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        unmuteTask = context.eventLoop.scheduleTask(deadline: until) {
+            let (handler, context) = loopBound.value
+            handler.unmute(context: context)
+        }
+    }
+
+    private func unmute(context: ChannelHandlerContext) {
+        mutedUntil = nil
+        unmuteTask = nil
+        guard isActive else { return }
+        if readPending && ordering.inFlight < maxInFlight && !isDraining {
             readPending = false
             context.read()
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        if ordering.inFlight >= maxInFlight || isDraining {
+        if ordering.inFlight >= maxInFlight || isDraining || mutedUntil != nil {
             readPending = true
         } else {
             context.read()
@@ -234,6 +270,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isActive = false
+        unmuteTask?.cancel()
+        unmuteTask = nil
         for case let .respond(response) in ordering.drain() {
             response.onWritten?()
         }
