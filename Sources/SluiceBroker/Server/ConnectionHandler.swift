@@ -20,7 +20,8 @@ import NIOTLS
 /// Quotas: a response that throttles its client (``EncodedResponse/muteMs``) mutes the
 /// connection as soon as it is ready: no read from the socket until a task scheduled on this
 /// event loop unmutes it (Kafka mutes a throttled channel the same way), so clients that ignore
-/// `throttle_time_ms` are held as well. Requests already read keep being served.
+/// `throttle_time_ms` are held as well. Requests already under way keep being served; frames that
+/// a read already asked for delivers meanwhile wait, unserved, until the connection is unmuted.
 final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData
@@ -39,6 +40,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Throttled by a quota until then (reads wait); the task that ends it.
     private var mutedUntil: NIODeadline?
     private var unmuteTask: Scheduled<Void>?
+    /// Frames that arrived while muted, served in order once unmuted.
+    private var held: [ByteBuffer] = []
     private var isActive = true
     private var isDraining = false
     private var clientAddress = "?"
@@ -73,6 +76,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard isActive, !isDraining, !session.closeRequested else { return }
         let frame = unwrapInboundIn(data)
+        // Muted: a read asked for before the mute may still deliver frames; they wait too.
+        if mutedUntil != nil { return held.append(frame) }
+        process(frame, context: context)
+    }
+
+    private func process(_ frame: ByteBuffer, context: ChannelHandlerContext) {
         let arrival = NIODeadline.now()
         if session.expectsRawToken { return rawToken(frame, context: context) }
         let request: RequestFrame
@@ -230,6 +239,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         mutedUntil = nil
         unmuteTask = nil
         guard isActive else { return }
+        while mutedUntil == nil, isActive, !isDraining, !session.closeRequested, !held.isEmpty {
+            process(held.removeFirst(), context: context)
+        }
+        guard mutedUntil == nil else { return }
         if readPending && ordering.inFlight < maxInFlight && !isDraining {
             readPending = false
             context.read()
@@ -272,6 +285,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         isActive = false
         unmuteTask?.cancel()
         unmuteTask = nil
+        held = []
         for case let .respond(response) in ordering.drain() {
             response.onWritten?()
         }
