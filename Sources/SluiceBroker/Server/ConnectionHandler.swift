@@ -42,6 +42,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var unmuteTask: Scheduled<Void>?
     /// Frames that arrived while muted, served in order once unmuted.
     private var held: [ByteBuffer] = []
+    private var servingHeld = false
+    /// Set once the connection was throttled: from then on it serves one request at a time, as
+    /// Kafka serves every connection, so that after each mute a pipelining client gets one
+    /// request in before the next throttle decision rather than a socket buffer's worth.
+    private var oneAtATime = false
     private var isActive = true
     private var isDraining = false
     private var clientAddress = "?"
@@ -77,7 +82,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard isActive, !isDraining, !session.closeRequested else { return }
         let frame = unwrapInboundIn(data)
         // Muted: a read asked for before the mute may still deliver frames; they wait too.
-        if mutedUntil != nil { return held.append(frame) }
+        if !canServe || !held.isEmpty { return held.append(frame) }
         process(frame, context: context)
     }
 
@@ -216,9 +221,28 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if isDraining && ordering.inFlight == 0 {
             context.close(promise: nil)
-        } else if readPending && ordering.inFlight < maxInFlight && mutedUntil == nil {
-            readPending = false
-            context.read()
+        } else {
+            serveHeld(context: context)
+            if readPending && canRead {
+                readPending = false
+                context.read()
+            }
+        }
+    }
+
+    /// Whether the next request may be served now: not muted, and (once throttled) none under way.
+    private var canServe: Bool { mutedUntil == nil && !(oneAtATime && ordering.inFlight > 0) }
+
+    /// Whether to read from the socket now.
+    private var canRead: Bool { canServe && held.isEmpty && ordering.inFlight < maxInFlight && !isDraining }
+
+    /// Serves the frames that waited, in order, while the connection may serve.
+    private func serveHeld(context: ChannelHandlerContext) {
+        guard !servingHeld else { return }
+        servingHeld = true
+        defer { servingHeld = false }
+        while canServe, isActive, !isDraining, !session.closeRequested, !held.isEmpty {
+            process(held.removeFirst(), context: context)
         }
     }
 
@@ -227,6 +251,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let until = NIODeadline.now() + .milliseconds(ms)
         if let mutedUntil, mutedUntil >= until { return }
         mutedUntil = until
+        oneAtATime = true
         unmuteTask?.cancel()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         unmuteTask = context.eventLoop.scheduleTask(deadline: until) {
@@ -239,18 +264,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         mutedUntil = nil
         unmuteTask = nil
         guard isActive else { return }
-        while mutedUntil == nil, isActive, !isDraining, !session.closeRequested, !held.isEmpty {
-            process(held.removeFirst(), context: context)
-        }
-        guard mutedUntil == nil else { return }
-        if readPending && ordering.inFlight < maxInFlight && !isDraining {
+        serveHeld(context: context)
+        if readPending && canRead {
             readPending = false
             context.read()
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        if ordering.inFlight >= maxInFlight || isDraining || mutedUntil != nil {
+        if !canRead {
             readPending = true
         } else {
             context.read()

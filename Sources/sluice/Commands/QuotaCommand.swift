@@ -12,6 +12,25 @@ struct QuotaCommand: AsyncParsableCommand {
     )
 }
 
+/// The connection options of ``ClientOptions`` except its `--client-id` (the CLI's own client
+/// id), which the quota commands use for the entity as kafka-configs users expect; the CLI then
+/// connects as `sluice-cli`.
+struct QuotaConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "Brokers to start from, host:port[,host:port...] (default: as every client command).")
+    var bootstrap: String?
+    @Option(name: .long, help: "Seconds to wait for the cluster before giving up.") var timeout: Double = 30
+    @Option(name: .customLong("command-config"), help: "A properties file with Kafka client settings (TLS, SASL).",
+            completion: .file()) var commandConfig: String?
+
+    /// The same settings as ``ClientOptions`` (which validates them and runs the client).
+    func run<T: Sendable>(_ body: @escaping @Sendable (KafkaClient) async throws -> T) async throws -> T {
+        var arguments = ["--timeout", String(timeout)]
+        if let bootstrap { arguments += ["--bootstrap", bootstrap] }
+        if let commandConfig { arguments += ["--command-config", commandConfig] }
+        return try await ClientOptions.parse(arguments).run(body)
+    }
+}
+
 /// The entity options: a user or the default user, a client id or the default client id.
 struct QuotaEntityOptions: ParsableArguments {
     @Option(name: .long, help: "A user (the principal's name: alice for User:alice).") var user: String?
@@ -46,7 +65,7 @@ struct QuotaDescribeCommand: AsyncParsableCommand {
         commandName: "describe", abstract: "Show client quotas (kafka-configs --describe --entity-type users/clients).",
         discussion: "Without options every quota is shown; with entity options, the quota of exactly that entity.")
 
-    @OptionGroup var client: ClientOptions
+    @OptionGroup var client: QuotaConnectionOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var entity: QuotaEntityOptions
 
@@ -80,7 +99,7 @@ struct QuotaAlterCommand: AsyncParsableCommand {
         commandName: "alter", abstract: "Set or remove client quotas (kafka-configs --alter --add-config/--delete-config).",
         discussion: "Example: sluice quota alter --client-id loader --add producer_byte_rate=1048576 --delete consumer_byte_rate")
 
-    @OptionGroup var client: ClientOptions
+    @OptionGroup var client: QuotaConnectionOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var entity: QuotaEntityOptions
     @Option(name: .long, help: "KEY=VALUE to set (producer_byte_rate, consumer_byte_rate, in bytes/s); repeatable or comma-separated.")
