@@ -15,6 +15,46 @@ import Testing
         return Data(String(repeating: line, count: count).utf8)
     }
 
+    /// `sluice quota alter|describe` on every kind of entity, and its errors.
+    @Test func quotaCommandsManageUsersClientIdsAndDefaults() async throws {
+        try await BrokerProcess.with { broker in
+            func run(_ arguments: [String]) async throws -> ClientRunner.Output {
+                try await SluiceCLI.run(["quota"] + arguments, bootstrap: broker.bootstrap)
+            }
+            let altered = try await SluiceCLI.ok(["quota", "alter", "--user", "alice", "--client-id-default",
+                                                  "--add", "consumer_byte_rate=2097152,producer_byte_rate=1048576"],
+                                                 bootstrap: broker.bootstrap)
+            #expect(altered.stdout.contains("altered quotas of user=alice,client-id=<default>: consumer_byte_rate=2097152, producer_byte_rate=1048576"))
+            try await SluiceCLI.ok(["quota", "alter", "--user-default", "--add", "producer_byte_rate=10485760"], bootstrap: broker.bootstrap)
+            try await SluiceCLI.ok(["quota", "alter", "--client-id", "etl", "--add", "producer_byte_rate=5", "--validate-only"],
+                                   bootstrap: broker.bootstrap)
+            let table = try await SluiceCLI.ok(["quota", "describe"], bootstrap: broker.bootstrap).lines
+            #expect(table.first?.hasPrefix("ENTITY") == true)
+            #expect(table.contains { $0.hasPrefix("user=<default>") && $0.contains("producer_byte_rate") && $0.hasSuffix("10485760") })
+            #expect(table.filter { $0.hasPrefix("user=alice,client-id=<default>") }.count == 2)
+            #expect(!table.contains { $0.contains("etl") }, "validate-only kept nothing")
+            try await SluiceCLI.ok(["quota", "alter", "--user", "alice", "--client-id-default", "--delete", "producer_byte_rate"],
+                                   bootstrap: broker.bootstrap)
+            let json = try SluiceCLI.json(try await SluiceCLI.ok(["quota", "describe", "--user", "alice", "--client-id-default", "--json"],
+                                                                 bootstrap: broker.bootstrap)) as? [[String: Any]]
+            #expect(json?.count == 1)
+            #expect(json?.first?["quotas"] as? [String: Double] == ["consumer_byte_rate": 2_097_152])
+            #expect(try await SluiceCLI.ok(["quota", "describe", "--user", "bob"], bootstrap: broker.bootstrap).stdout
+                        .contains("no client quotas"))
+
+            // The broker's refusals exit 1 with its reason; bad usage exits 64.
+            let fractional = try await run(["alter", "--client-id", "etl", "--add", "producer_byte_rate=0.5"])
+            #expect(fractional.status == 1 && fractional.stderr.contains("must be a Long value"), "\(fractional.stderr)")
+            let unsupported = try await run(["alter", "--client-id", "etl", "--add", "request_percentage=50"])
+            #expect(unsupported.status == 1 && unsupported.stderr.contains("not supported"), "\(unsupported.stderr)")
+            let unknown = try await run(["alter", "--client-id", "etl", "--add", "retention.ms=5"])
+            #expect(unknown.status == 1 && unknown.stderr.contains("Invalid configuration key retention.ms"), "\(unknown.stderr)")
+            #expect(try await run(["alter", "--add", "producer_byte_rate=5"]).status == 64)
+            #expect(try await run(["alter", "--client-id", "etl", "--add", "producer_byte_rate"]).status == 64)
+            #expect(try await run(["alter", "--user", "a", "--user-default", "--add", "producer_byte_rate=5"]).status == 64)
+        }
+    }
+
     @Test(.enabled(if: Clients.shouldRun(Clients.kcat), "kcat is not installed"))
     func aProducerByteRateHoldsKcatToItsQuota() async throws {
         try await BrokerProcess.with(extraArguments: Self.quotaWindow) { broker in

@@ -105,6 +105,23 @@ import Testing
         }
     }
 
+    /// In a cluster (a controller and brokers 2 and 3): an alteration sent to broker 2 is
+    /// forwarded to the controller, reaches broker 3's image, and broker 3 enforces it (the
+    /// request's size counts even when its partitions fail, as in Kafka).
+    @Test func quotasReachAndBindEveryBroker() async throws {
+        try await InProcessCluster.with(brokers: 2, configure: { $0.ioThreads = 2; $0.quotaWindowNum = 2 }) { cluster in
+            let admin = KafkaAdmin(client: client(cluster.broker(2).advertised.port))
+            try await admin.alterClientQuotas(QuotaEntity(clientId: "sluice-test"), set: ["producer_byte_rate": 10_000])
+            try await poll(until: "the quota in broker 3's image") {
+                cluster.broker(3).services.cluster.view.image.clientQuotas.value(
+                    ClientQuotaEntity(clientId: .named("sluice-test")), ClientQuotaKey.producerByteRate) == 10_000
+            }
+            let connection = try await RawKafkaConnection(port: cluster.broker(3).advertised.port)
+            let response = try await connection.roundTrip(produceRequest(topic: "nowhere", batch: try bigBatch(30, size: 1000)), version: 9)
+            #expect(response.throttleTimeMs > 1_000, "throttle_time_ms \(response.throttleTimeMs)")
+        }
+    }
+
     /// A batch of `count` records of `size` bytes each.
     func bigBatch(_ count: Int, size: Int) throws -> RecordBatch {
         var builder = RecordBatchBuilder()
