@@ -118,6 +118,29 @@ import Testing
         #expect(manager.maxBytesInWindow(.fetch, user: "alice", clientId: "app", quotas: image) == nil)
     }
 
+    /// A rate unused for an hour is dropped (checked at most once a minute per shard).
+    @Test func idleRatesAreDroppedAfterAnHour() {
+        final class Clock: @unchecked Sendable {
+            // @unchecked: the test's only thread sets it between calls.
+            var now: Int64 = 0
+        }
+        let clock = Clock()
+        let manager = ClientQuotaManager(samples: 11, windowSeconds: 1, clock: { clock.now })
+        let image = Self.image([(Entity(clientId: .defaultName), 1_000)])
+        let idle = ClientQuotaTags(user: "", clientId: "idle")
+        _ = manager.recordAndThrottle(.produce, bytes: 100, user: "u", clientId: "idle", quotas: image)
+        clock.now = 3_000_000
+        _ = manager.recordAndThrottle(.produce, bytes: 100, user: "u", clientId: "idle", quotas: image)
+        #expect(manager.rate(.produce, tags: idle) != nil)
+        // Sixty-one minutes later every shard's next record sweeps it away.
+        clock.now += 3_660_000
+        for client in (0..<200).map({ "busy-\($0)" }) {
+            _ = manager.recordAndThrottle(.produce, bytes: 1, user: "u", clientId: client, quotas: image)
+        }
+        #expect(manager.rate(.produce, tags: idle) == nil)
+        #expect(manager.rate(.produce, tags: ClientQuotaTags(user: "", clientId: "busy-0")) != nil)
+    }
+
     // MARK: Describe filters
 
     func filter(_ components: [(String, Int8, String?)], strict: Bool = false) throws(ApiError) -> ClientQuotaFilter {
