@@ -9,9 +9,9 @@ import NIOCore
 extension BrokerServices {
     /// Records `bytes` against the client's quota of `type`; the throttle time in ms (0: none).
     func recordQuota(_ type: ClientQuotaManager.QuotaType, bytes: Int, context: RequestContext) -> Int64 {
-        let throttleMs = quotas.recordAndThrottle(type, bytes: bytes, user: context.principal.name,
-                                                  clientId: context.header.clientId ?? "", quotas: cluster.view.image.clientQuotas)
-        if throttleMs > 0 { metrics.throttled(type, ms: throttleMs) }
+        let (throttleMs, tags) = quotas.record(type, bytes: bytes, user: context.principal.name,
+                                               clientId: context.header.clientId ?? "", quotas: cluster.view.image.clientQuotas)
+        if throttleMs > 0, let tags { metrics.throttled(type, tags: tags, ms: throttleMs) }
         return throttleMs
     }
 

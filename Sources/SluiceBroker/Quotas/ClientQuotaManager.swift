@@ -58,17 +58,24 @@ public final class ClientQuotaManager: Sendable {
     /// how long it must be throttled, in ms (0: within its quota, or no quota applies).
     public func recordAndThrottle(_ type: QuotaType, bytes: Int, user: String, clientId: String,
                                   quotas: ClientQuotaImage) -> Int64 {
-        guard let quota = quotas.quota(for: type.key, user: user, clientId: clientId) else { return 0 }
+        record(type, bytes: bytes, user: user, clientId: clientId, quotas: quotas).throttleMs
+    }
+
+    /// ``recordAndThrottle(_:bytes:user:clientId:quotas:)`` with the entity the bytes counted
+    /// against (nil: no quota applies).
+    public func record(_ type: QuotaType, bytes: Int, user: String, clientId: String,
+                       quotas: ClientQuotaImage) -> (throttleMs: Int64, tags: ClientQuotaTags?) {
+        guard let quota = quotas.quota(for: type.key, user: user, clientId: clientId) else { return (0, nil) }
         let key = RateKey(type: type, tags: quota.tags)
         let now = clock()
-        return shard(key).withLockedValue { shard in
+        return (shard(key).withLockedValue { shard in
             sweep(&shard, now: now)
             var entry = shard.rates[key] ?? (QuotaRate(samples: samples, windowMs: windowMs), now)
             let throttle = entry.rate.recordAndThrottle(Double(bytes), limit: quota.limit, nowMs: now)
             entry.lastUsedMs = now
             shard.rates[key] = entry
             return throttle
-        }
+        }, quota.tags)
     }
 
     /// Takes back bytes recorded for a response that was not sent (a throttled fetch answers

@@ -151,6 +151,10 @@ import Testing
             let scrape = String(decoding: fixture.broker.services.metrics.emitText(), as: UTF8.self)
             let line = scrape.split(separator: "\n").first { $0.hasPrefix("sluice_quota_throttled_requests_total{quota=\"produce\"}") }
             #expect(line?.hasSuffix(" 1") == true, "\(line ?? "no line")")
+            // And per quota entity (a client-id quota: user "").
+            let client = scrape.split(separator: "\n").first { $0.hasPrefix("sluice_quota_client_throttle_time_ms_total{") && $0.contains("client_id=\"sluice-test\"") }
+            #expect(client?.hasSuffix(" \(throttle)") == true && client?.contains("quota=\"produce\"") == true
+                    && client?.contains("user=\"\"") == true, "\(client ?? "no line")")
             // Muted: the next request waits until the throttle time is over.
             _ = try await connection.roundTrip(ApiVersionsRequest(), version: 0)
             let held = ContinuousClock.now - received
