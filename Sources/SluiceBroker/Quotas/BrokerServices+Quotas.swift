@@ -1,11 +1,11 @@
 import NIOCore
 
-/// How the Produce and Fetch handlers apply client quotas, as Kafka's `KafkaApis` does: the bytes
-/// are recorded once the request is served; a client over its quota gets `throttle_time_ms` in
-/// its response and its connection muted for that long after the response is written (KIP-219:
-/// Produce v6+, Fetch v8+, whose clients also back off themselves). Older versions' clients do
-/// not, so their response itself is held back that long instead (a task scheduled on the event
-/// loop; nothing waits).
+/// How the Produce and Fetch handlers apply client quotas, as Kafka's `KafkaApis` does: a client
+/// over its quota gets `throttle_time_ms` in its response and its connection muted for that long
+/// (a produce from the moment it is dispatched, through ``ConnectionSession/requestMute(_:)``; a
+/// fetch once it is answered, through ``HandlerReply/muteMs``). Clients of Produce v6+ and Fetch
+/// v8+ (KIP-219) also back off themselves; older ones do not, so their response itself is held
+/// back that long (a task scheduled on the event loop; nothing waits).
 extension BrokerServices {
     /// Records `bytes` against the client's quota of `type`; the throttle time in ms (0: none).
     func recordQuota(_ type: ClientQuotaManager.QuotaType, bytes: Int, context: RequestContext) -> Int64 {

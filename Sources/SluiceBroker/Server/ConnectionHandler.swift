@@ -114,6 +114,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         let timing = request.apiKey.flatMap { key in metrics.map { RequestTiming(metrics: $0.requestMetrics(key), arrival: arrival) } }
         track(listener.prepareForWrite(future, on: context.eventLoop), timing: timing, context: context)
+        // A produce over its quota is throttled as it is dispatched: nothing read behind it is
+        // served before the throttle time is over.
+        let muteMs = session.takeMuteRequest()
+        if muteMs > 0 { mute(for: muteMs, context: context) }
     }
 
     private func track(_ future: EventLoopFuture<EncodedResponse?>, timing: RequestTiming? = nil, context: ChannelHandlerContext) {
