@@ -18,6 +18,7 @@ struct Sluice: AsyncParsableCommand {
             GroupCommand.self,
             UserCommand.self,
             AclCommand.self,
+            QuotaCommand.self,
             ClusterCommand.self,
             BenchCommand.self,
             VerifyCommand.self,

@@ -40,3 +40,56 @@ import Testing
         #expect(produce.quantile(0.99, since: produce) == nil)
     }
 }
+
+/// Client quotas in the console: the throttle time a Sluice broker gave each quota entity, read
+/// from its `/metrics`, turned into ms per second between polls, shown in the Brokers view.
+@Suite struct ThrottledClientsTests {
+    static let exposition = """
+        # TYPE sluice_quota_client_throttle_time_ms_total counter
+        sluice_quota_client_throttle_time_ms_total{quota="produce",user="",client_id="loader"} 4000
+        sluice_quota_client_throttle_time_ms_total{client_id="",quota="fetch",user="alice"} 250
+        sluice_quota_throttle_time_ms_total{quota="produce"} 4250
+        """
+
+    @Test func throttleTimesAreReadPerQuotaEntity() {
+        let parsed = ServerLatencyHistograms.parse(Substring(Self.exposition))
+        #expect(parsed.clientThrottleMs == [
+            ClientThrottleKey(quota: "produce", user: "", clientId: "loader"): 4000,
+            ClientThrottleKey(quota: "fetch", user: "alice", clientId: ""): 250,
+        ])
+        #expect(ClientThrottleKey(quota: "produce", user: "", clientId: "loader").entity == "loader")
+        #expect(ClientThrottleKey(quota: "fetch", user: "alice", clientId: "").entity == "user alice")
+        #expect(ClientThrottleKey(quota: "fetch", user: "alice", clientId: "app").entity == "alice/app")
+    }
+
+    @Test func throttledClientsAreRatesBetweenPolls() {
+        let loader = ClientThrottleKey(quota: "produce", user: "", clientId: "loader")
+        let alice = ClientThrottleKey(quota: "fetch", user: "alice", clientId: "")
+        let idle = ClientThrottleKey(quota: "produce", user: "", clientId: "idle")
+        let clients = SnapshotBuilder.throttled([loader: 4000, alice: 250, idle: 10], before: [loader: 2400, alice: 50, idle: 10], dt: 2)
+        #expect(clients == [ThrottledClient(key: loader, msPerSecond: 800), ThrottledClient(key: alice, msPerSecond: 100)])
+        // The first poll has nothing to compare with; a restarted broker counts from zero.
+        #expect(SnapshotBuilder.throttled([loader: 4000], before: nil, dt: 2).isEmpty)
+        #expect(SnapshotBuilder.throttled([loader: 300], before: [loader: 4000], dt: 2) == [ThrottledClient(key: loader, msPerSecond: 150)])
+    }
+
+    @Test func theBrokersViewShowsTheMostThrottledClient() throws {
+        var state = Fixtures.state()
+        let plain = BrokersView.table(state)
+        #expect(!plain.columns.contains { $0.title == "Throttled" }, "no column while nobody is throttled")
+        var snapshot = try #require(state.snapshot)
+        let id = try #require(snapshot.brokers.first?.id)
+        snapshot.brokers[0].throttledClients = [
+            ThrottledClient(key: ClientThrottleKey(quota: "produce", user: "", clientId: "loader"), msPerSecond: 870.4),
+            ThrottledClient(key: ClientThrottleKey(quota: "fetch", user: "alice", clientId: ""), msPerSecond: 12),
+        ]
+        state.snapshot = snapshot
+        let table = BrokersView.table(state)
+        let column = try #require(table.columns.firstIndex { $0.title == "Throttled" })
+        let row = try #require(table.rows.first { $0.id == "\(id)" })
+        let text = row.cells[column].map(\.text).joined()
+        try #require(state.brokerState(id) == .up)
+        #expect(text == "loader 870ms/s +1")
+        #expect(table.rows.filter { $0.id != "\(id)" }.allSatisfy { $0.cells[column].map(\.text).joined() == "-" })
+    }
+}

@@ -129,6 +129,7 @@ public final class ClusterNode: Sendable {
         registry.register(ControllerAlterUserScramCredentialsHandler(services: services))
         registry.register(ControllerCreateAclsHandler(services: services))
         registry.register(ControllerDeleteAclsHandler(services: services))
+        registry.register(ControllerAlterClientQuotasHandler(services: services))
         registry.registerSaslHandlers(logger: controller.logger)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))

@@ -40,6 +40,10 @@ public struct BrokerConfig: Sendable, Equatable {
     public var rack: String?
     /// `replica.selector.class`: nil reads from leaders only (Kafka's default).
     public var replicaSelector: ReplicaSelector?
+    /// `quota.window.num`: samples a client quota's rate is measured over.
+    public var quotaWindowNum: Int32 = 11
+    /// `quota.window.size.seconds`: each sample's span.
+    public var quotaWindowSizeSeconds: Int32 = 1
     /// `num.partitions`: partitions of auto-created topics and of CreateTopics with -1.
     public var numPartitions: Int32 = 1
     /// `default.replication.factor`.

@@ -22,6 +22,9 @@ public struct RequestContext: Sendable {
     /// connection: the local controller registry, tests calling handlers directly). The
     /// controller watches heartbeat connections with it.
     var connectionClosed: EventLoopFuture<Void>?
+    /// The request's size on the wire (its frame), what a produce quota counts (Kafka's
+    /// `request.sizeInBytes`); 0 for requests that came through no connection.
+    var requestSize = 0
 
     public init(header: RequestHeader, eventLoop: any EventLoop, clientAddress: String,
                 principal: KafkaPrincipal = .anonymous, listenerName: String = "PLAINTEXT",
@@ -40,10 +43,15 @@ public struct RequestContext: Sendable {
 public struct HandlerReply<Response: KafkaResponse>: Sendable {
     public var response: Response?
     public var onWritten: (@Sendable () -> Void)?
+    /// A client over its quota: the connection reads no further request for this long after the
+    /// response is written (Kafka mutes the channel), so a client that ignores the response's
+    /// `throttle_time_ms` is held too.
+    public var muteMs: Int64 = 0
 
-    public init(_ response: Response?, onWritten: (@Sendable () -> Void)? = nil) {
+    public init(_ response: Response?, onWritten: (@Sendable () -> Void)? = nil, muteMs: Int64 = 0) {
         self.response = response
         self.onWritten = onWritten
+        self.muteMs = muteMs
     }
 
     public static var noResponse: HandlerReply { HandlerReply(nil) }

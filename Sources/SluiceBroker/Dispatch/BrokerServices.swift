@@ -18,6 +18,8 @@ struct BrokerServices: Sendable {
     let localReplicas: LocalReplicas
     /// Counters the handlers bump (per request and topic, never per record).
     let metrics: BrokerMetrics
+    /// Client quotas' measured rates (`Quotas/`).
+    let quotas: ClientQuotaManager
     let logger: Logger
 
     init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator, cluster: ClusterNode,
@@ -30,6 +32,7 @@ struct BrokerServices: Sendable {
         self.cluster = cluster
         self.localReplicas = localReplicas
         self.metrics = metrics
+        self.quotas = ClientQuotaManager(samples: Int(config.quotaWindowNum), windowSeconds: Int(config.quotaWindowSizeSeconds))
         self.logger = logger
     }
 

@@ -7,6 +7,8 @@ import NIOCore
 struct EncodedResponse: Sendable {
     var parts: [IOData]
     var onWritten: (@Sendable () -> Void)?
+    /// How long the connection stops reading once this is written (a throttled client).
+    var muteMs: Int64 = 0
 }
 
 extension EncodedResponse {
@@ -61,11 +63,12 @@ public struct HandlerRegistry: Sendable {
             return handler.handle(request, context: context).map { reply in
                 guard let response = reply.response else {
                     reply.onWritten?()
-                    return nil
+                    // acks=0: nothing to write, but a throttled client is still muted.
+                    return reply.muteMs > 0 ? EncodedResponse(parts: [], onWritten: nil, muteMs: reply.muteMs) : nil
                 }
                 let parts = KafkaFrame.response(response, version: context.apiVersion,
                                                 correlationId: context.header.correlationId)
-                return EncodedResponse(parts: parts, onWritten: reply.onWritten)
+                return EncodedResponse(parts: parts, onWritten: reply.onWritten, muteMs: reply.muteMs)
             }
         }
     }

@@ -39,6 +39,10 @@ import SluiceStorage
 ///   which is always returned whole (KIP-74). Every requested partition is answered, in order.
 /// - Records go out as file regions (sendfile) when the log gives them; their handles are
 ///   released once the response is written.
+/// - Quotas (`consumer_byte_rate`, consumers only): `max_bytes` is capped at what the quota allows
+///   in a window; a fetch that would put the client over its quota answers empty with
+///   `throttle_time_ms` (its bytes not counted) and mutes the connection that long (v8+), or is
+///   held back that long (v0-7).
 struct FetchHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...17
     let services: BrokerServices
@@ -87,7 +91,12 @@ struct FetchHandler: ApiHandler {
         let targets = collectedTargets
         let shape = collectedShape
         let toLogEnd = false
-        let maxBytes = Int(request.maxBytes)
+        // Quotas: a consumer never gets more at once than its quota allows in a window (Kafka's
+        // `getMaxValueInQuotaWindow`).
+        let quotaBytes = services.quotas.maxBytesInWindow(.fetch, user: context.principal.name,
+                                                          clientId: context.header.clientId ?? "",
+                                                          quotas: snapshot.clientQuotas)
+        let maxBytes = min(Int(request.maxBytes), quotaBytes.map { max($0, 1) } ?? Int.max)
         let readCommitted = version >= 4 && request.isolationLevel == 1
         let replicas = services.replicas
         let eventLoop = context.eventLoop
@@ -128,7 +137,21 @@ struct FetchHandler: ApiHandler {
                 }
             }.whenFailure { promise.fail($0) }  // the pool is shutting down
             return promise.futureResult
-        }.map { [services] reads in
+        }.flatMap { [services] reads in
+            let bytes = reads.reduce(0) { $0 + $1.records.byteCount }
+            let throttleMs = services.recordQuota(.fetch, bytes: bytes, context: context)
+            if throttleMs > 0 {
+                // Over the quota: an empty answer (its bytes taken back, as Kafka does) with the
+                // throttle time; the records are read again after it.
+                for read in reads { read.release() }
+                services.quotas.unrecord(.fetch, bytes: bytes, user: context.principal.name,
+                                         clientId: context.header.clientId ?? "",
+                                         quotas: services.cluster.view.image.clientQuotas)
+                var response = FetchResponse(errorCode: 0, sessionId: 0)
+                response.throttleTimeMs = Int32(clamping: throttleMs)
+                return services.throttled(HandlerReply(response), throttleMs: throttleMs,
+                                          clientThrottles: version >= 8, context: context)
+            }
             Self.record(reads, shape: shape.map { ($0.name, $0.count) }, in: services.metrics)
             var response = FetchResponse(errorCode: 0, sessionId: 0)
             var hinted: Set<Int32> = []
@@ -160,7 +183,7 @@ struct FetchHandler: ApiHandler {
             response.nodeEndpoints = hinted.sorted().compactMap { id in
                 image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
             }
-            return HandlerReply(response, onWritten: { for read in reads { read.release() } })
+            return eventLoop.makeSucceededFuture(HandlerReply(response, onWritten: { for read in reads { read.release() } }))
         }
     }
 

@@ -34,6 +34,9 @@ import SluiceStorage
 ///   straight to the new leader (KIP-951). The batch gets the leader's epoch.
 /// - Appends to a partition are queued on it in request order and run by one appender at a time
 ///   on the I/O pool (`ReplicaManager.append`); `acks=all` waits in the partition's waiter list.
+/// - Quotas (`producer_byte_rate`): the request's size is recorded as it is dispatched; over the
+///   quota the connection is muted that long at once (acks=0 too), v1+ answers `throttle_time_ms`,
+///   and v0-5 get their answer only after the throttle time (see `BrokerServices+Quotas`).
 struct ProduceHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...11
     let services: BrokerServices
@@ -113,7 +116,12 @@ struct ProduceHandler: ApiHandler {
             image.brokers[id]?.clientEndpoint.map { .init(nodeId: id, host: $0.address.host, port: Int32($0.address.port), rack: image.brokers[id]?.rack) }
         }
         let metrics = services.metrics
-        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { served in
+        // Quotas: the whole request counts, as in Kafka (`request.sizeInBytes`), recorded as it
+        // is dispatched so that the connection is muted before it serves anything read behind it
+        // (Kafka records once the request is served, but reads nothing else meanwhile).
+        let throttleMs = services.recordQuota(.produce, bytes: context.requestSize, context: context)
+        if throttleMs > 0 { context.session?.requestMute(throttleMs) }
+        return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).flatMapThrowing { [services] served -> (HandlerReply<ProduceResponse>, Int64) in
             Self.record(served, shape: shapeDone, in: metrics)
             let partitions = served.map(\.response)
             if acks == 0 {
@@ -122,16 +130,22 @@ struct ProduceHandler: ApiHandler {
                 if let failed = partitions.first(where: { $0.errorCode != 0 }) {
                     throw RequestRejection(description: "acks=0 produce failed: \(ErrorCode(failed.errorCode))")
                 }
-                return .noResponse
+                return (HandlerReply(nil), 0)
             }
             var response = ProduceResponse()
+            response.throttleTimeMs = Int32(clamping: throttleMs)
             response.nodeEndpoints = endpoints
             var cursor = 0
             for (name, count) in shapeDone {
                 response.responses.append(.init(name: name, partitionResponses: Array(partitions[cursor..<cursor + count])))
                 cursor += count
             }
-            return HandlerReply(response)
+            return (HandlerReply(response), throttleMs)
+        }.flatMap { [services] reply, throttleMs in
+            // The connection is muted already; v0-5 clients (before KIP-219) also get their answer
+            // only after the throttle time.
+            context.apiVersion >= 6 || throttleMs == 0 ? eventLoop.makeSucceededFuture(reply)
+                : services.throttled(reply, throttleMs: throttleMs, clientThrottles: false, context: context)
         }
     }
 

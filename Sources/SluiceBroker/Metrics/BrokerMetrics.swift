@@ -21,6 +21,16 @@ public final class BrokerMetrics: Sendable {
     let isrShrinks: CoreMetrics.Counter
     let isrExpands: CoreMetrics.Counter
     let gauges: StateGauges
+    /// Quota throttling by quota type: how many requests, how many ms.
+    private let quotaThrottles: [ClientQuotaManager.QuotaType: (count: CoreMetrics.Counter, timeMs: CoreMetrics.Counter)]
+    /// Throttle time per quota type and entity, created when an entity is first throttled
+    /// (bounded by the clients that fall under quotas).
+    private let clientThrottles: [NIOLockedValueBox<[ClientThrottleKey: CoreMetrics.Counter]>]
+
+    struct ClientThrottleKey: Hashable {
+        var type: ClientQuotaManager.QuotaType
+        var tags: ClientQuotaTags
+    }
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -34,6 +44,12 @@ public final class BrokerMetrics: Sendable {
         self.isrShrinks = CoreMetrics.Counter(label: MetricCatalog.isrShrinks, factory: factory)
         self.isrExpands = CoreMetrics.Counter(label: MetricCatalog.isrExpands, factory: factory)
         self.gauges = StateGauges(factory: factory)
+        self.clientThrottles = (0..<16).map { _ in NIOLockedValueBox([:]) }
+        self.quotaThrottles = Dictionary(uniqueKeysWithValues: [ClientQuotaManager.QuotaType.produce, .fetch].map { type in
+            let labels = [("quota", type == .produce ? "produce" : "fetch")]
+            return (type, (CoreMetrics.Counter(label: MetricCatalog.quotaThrottled, dimensions: labels, factory: factory),
+                           CoreMetrics.Counter(label: MetricCatalog.quotaThrottleTimeMs, dimensions: labels, factory: factory)))
+        })
         // The APIs every dashboard charts exist from the start, at 0.
         _ = requestMetrics(.produce)
         _ = requestMetrics(.fetch)
@@ -84,6 +100,24 @@ public final class BrokerMetrics: Sendable {
             if failed > 0 { counters.failedFetchRequests.increment(by: failed) }
             if bytes > 0 { counters.bytesOut.increment(by: bytes) }
         }
+    }
+
+    /// A request throttled by a client quota for `ms`.
+    func throttled(_ type: ClientQuotaManager.QuotaType, tags: ClientQuotaTags, ms: Int64) {
+        guard let counters = quotaThrottles[type] else { return }
+        counters.count.increment()
+        counters.timeMs.increment(by: Int(ms))
+        let key = ClientThrottleKey(type: type, tags: tags)
+        var hasher = Hasher()
+        hasher.combine(key)
+        let counter = clientThrottles[Int(UInt(bitPattern: hasher.finalize()) % UInt(clientThrottles.count))].withLockedValue { table in
+            if let counter = table[key] { return counter }
+            let counter = CoreMetrics.Counter(label: MetricCatalog.quotaClientThrottleTimeMs, dimensions: [
+                ("quota", type == .produce ? "produce" : "fetch"), ("user", tags.user), ("client_id", tags.clientId)], factory: factory)
+            table[key] = counter
+            return counter
+        }
+        counter.increment(by: Int(ms))
     }
 
     // MARK: Exposition

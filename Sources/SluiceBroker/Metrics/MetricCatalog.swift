@@ -14,6 +14,8 @@ public enum MetricCatalog {
         public let help: String
         /// The label names (bounded sets: topics, API names, group states).
         public let labels: [String]
+        /// Exported only once something happened (a client throttled), not from the start.
+        public var onDemand = false
     }
 
     // Per topic (and `topic=""` for the broker's total: Prometheus drops empty labels on ingestion,
@@ -53,6 +55,13 @@ public enum MetricCatalog {
     public static let connections = "kafka_server_socket_server_metrics_connection_count"
     public static let ready = "sluice_broker_ready"
 
+    // Client quotas (Kafka reports throttle time per user and client id; these are totals).
+    public static let quotaThrottled = "sluice_quota_throttled_requests_total"
+    public static let quotaThrottleTimeMs = "sluice_quota_throttle_time_ms_total"
+    /// Per quota entity (user / client id, as the quota measures them): appears once one is
+    /// throttled, like Kafka's per-client quota metrics.
+    public static let quotaClientThrottleTimeMs = "sluice_quota_client_throttle_time_ms_total"
+
     public static let entries: [Entry] = [
         Entry(name: messagesIn, kind: .counter, help: "Records appended by produce requests (counted per batch).", labels: ["topic"]),
         Entry(name: bytesIn, kind: .counter, help: "Record-batch bytes appended by produce requests.", labels: ["topic"]),
@@ -83,6 +92,11 @@ public enum MetricCatalog {
         Entry(name: numGroupsByState, kind: .gauge, help: "Consumer groups coordinated here, by state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead).", labels: ["state"]),
         Entry(name: connections, kind: .gauge, help: "Open client connections.", labels: ["listener"]),
         Entry(name: ready, kind: .gauge, help: "1 when /health/ready answers 200.", labels: []),
+        Entry(name: quotaThrottled, kind: .counter, help: "Requests throttled by a client quota, by quota type (produce, fetch).", labels: ["quota"]),
+        Entry(name: quotaThrottleTimeMs, kind: .counter, help: "Throttle time given to clients over a quota, in ms, by quota type.", labels: ["quota"]),
+        Entry(name: quotaClientThrottleTimeMs, kind: .counter,
+              help: "Throttle time given to one quota entity's clients, in ms (user and client_id as the quota measures them: \"\" where it does not distinguish).",
+              labels: ["quota", "user", "client_id"], onDemand: true),
     ]
 
     static let helpByName: [String: String] = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.help) })

@@ -18,6 +18,8 @@ final class ConnectionSession: Sendable {
         var principal: KafkaPrincipal = .anonymous
         var sasl: SaslAuthenticator?
         var closeRequested = false
+        /// A client quota's throttle decided while serving a request (see ``requestMute(_:)``).
+        var muteRequestedMs: Int64 = 0
     }
 
     init(listenerName: String, securityProtocol: SecurityProtocol, sasl: SaslAuthenticator?, failureDelay: TimeAmount,
@@ -40,6 +42,17 @@ final class ConnectionSession: Sendable {
     var closeRequested: Bool { state.value.closeRequested }
 
     func requestClose() { state.value.closeRequested = true }
+
+    /// Asks the connection to read nothing more for `ms` (a client over its quota), from the
+    /// moment the request being dispatched returns to the connection handler — before any frame
+    /// already read behind it is served, as Kafka, which reads one request at a time, would.
+    func requestMute(_ ms: Int64) { state.value.muteRequestedMs = max(state.value.muteRequestedMs, ms) }
+
+    /// The mute asked for since the last call (0: none), and forgets it.
+    func takeMuteRequest() -> Int64 {
+        defer { state.value.muteRequestedMs = 0 }
+        return state.value.muteRequestedMs
+    }
 
     /// A TLS client certificate's principal (before any request is read).
     func setCertificatePrincipal(_ principal: KafkaPrincipal) { state.value.principal = principal }

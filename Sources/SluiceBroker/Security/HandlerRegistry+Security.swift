@@ -19,6 +19,8 @@ extension HandlerRegistry {
         register(CreateAclsHandler(services: services))
         register(DescribeAclsHandler(services: services))
         register(DeleteAclsHandler(services: services))
+        register(DescribeClientQuotasHandler(services: services))
+        register(AlterClientQuotasHandler(services: services))
     }
 
     mutating func registerSaslHandlers(logger: Logger) {

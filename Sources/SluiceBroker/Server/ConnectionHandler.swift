@@ -16,6 +16,12 @@ import NIOTLS
 /// A frame that cannot be decoded, an unknown API key or an unsupported version closes this
 /// connection, as Kafka does; the broker and its other connections go on. Reading pauses while
 /// `maxInFlight` requests are unanswered, so a client cannot queue unbounded work.
+///
+/// Quotas: a response that throttles its client (``EncodedResponse/muteMs``) mutes the
+/// connection as soon as it is ready: no read from the socket until a task scheduled on this
+/// event loop unmutes it (Kafka mutes a throttled channel the same way), so clients that ignore
+/// `throttle_time_ms` are held as well. Requests already under way keep being served; frames that
+/// a read already asked for delivers meanwhile wait, unserved, until the connection is unmuted.
 final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData
@@ -31,6 +37,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private let maxInFlight: Int
     private var ordering = ResponseOrdering<EncodedResponse>()
     private var readPending = false
+    /// Throttled by a quota until then (reads wait); the task that ends it.
+    private var mutedUntil: NIODeadline?
+    private var unmuteTask: Scheduled<Void>?
+    /// Frames that arrived while muted, served in order once unmuted.
+    private var held: [ByteBuffer] = []
+    private var servingHeld = false
+    /// Set once the connection was throttled: from then on it serves one request at a time, as
+    /// Kafka serves every connection, so that after each mute a pipelining client gets one
+    /// request in before the next throttle decision rather than a socket buffer's worth.
+    private var oneAtATime = false
     private var isActive = true
     private var isDraining = false
     private var clientAddress = "?"
@@ -65,6 +81,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard isActive, !isDraining, !session.closeRequested else { return }
         let frame = unwrapInboundIn(data)
+        // Muted: a read asked for before the mute may still deliver frames; they wait too.
+        if !canServe || !held.isEmpty { return held.append(frame) }
+        process(frame, context: context)
+    }
+
+    private func process(_ frame: ByteBuffer, context: ChannelHandlerContext) {
         let arrival = NIODeadline.now()
         if session.expectsRawToken { return rawToken(frame, context: context) }
         let request: RequestFrame
@@ -81,6 +103,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                                             securityProtocol: session.securityProtocol)
         requestContext.session = session
         requestContext.connectionClosed = context.channel.closeFuture
+        requestContext.requestSize = 4 + frame.readableBytes
         let future: EventLoopFuture<EncodedResponse?>
         do {
             future = try registry.dispatch(request, context: requestContext)
@@ -91,6 +114,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         let timing = request.apiKey.flatMap { key in metrics.map { RequestTiming(metrics: $0.requestMetrics(key), arrival: arrival) } }
         track(listener.prepareForWrite(future, on: context.eventLoop), timing: timing, context: context)
+        // A produce over its quota is throttled as it is dispatched: nothing read behind it is
+        // served before the throttle time is over.
+        let muteMs = session.takeMuteRequest()
+        if muteMs > 0 { mute(for: muteMs, context: context) }
     }
 
     private func track(_ future: EventLoopFuture<EncodedResponse?>, timing: RequestTiming? = nil, context: ChannelHandlerContext) {
@@ -130,6 +157,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 response?.onWritten?()
                 return
             }
+            // Muted from the moment the throttle is decided: with pipelined requests, reading on
+            // until the response is written would let a fast client send far past its quota
+            // (Kafka reads one request per connection at a time, so it never does).
+            if let muteMs = response?.muteMs, muteMs > 0 { mute(for: muteMs, context: context) }
             let released = ordering.finish(sequence, response.map { .respond($0) } ?? .silent)
             write(released, context: context)
         case let .failure(error):
@@ -194,14 +225,58 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if isDraining && ordering.inFlight == 0 {
             context.close(promise: nil)
-        } else if readPending && ordering.inFlight < maxInFlight {
+        } else {
+            serveHeld(context: context)
+            if readPending && canRead {
+                readPending = false
+                context.read()
+            }
+        }
+    }
+
+    /// Whether the next request may be served now: not muted, and (once throttled) none under way.
+    private var canServe: Bool { mutedUntil == nil && !(oneAtATime && ordering.inFlight > 0) }
+
+    /// Whether to read from the socket now.
+    private var canRead: Bool { canServe && held.isEmpty && ordering.inFlight < maxInFlight && !isDraining }
+
+    /// Serves the frames that waited, in order, while the connection may serve.
+    private func serveHeld(context: ChannelHandlerContext) {
+        guard !servingHeld else { return }
+        servingHeld = true
+        defer { servingHeld = false }
+        while canServe, isActive, !isDraining, !session.closeRequested, !held.isEmpty {
+            process(held.removeFirst(), context: context)
+        }
+    }
+
+    /// Stops reading until `ms` from now (or later, if already muted longer).
+    private func mute(for ms: Int64, context: ChannelHandlerContext) {
+        let until = NIODeadline.now() + .milliseconds(ms)
+        if let mutedUntil, mutedUntil >= until { return }
+        mutedUntil = until
+        oneAtATime = true
+        unmuteTask?.cancel()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        unmuteTask = context.eventLoop.scheduleTask(deadline: until) {
+            let (handler, context) = loopBound.value
+            handler.unmute(context: context)
+        }
+    }
+
+    private func unmute(context: ChannelHandlerContext) {
+        mutedUntil = nil
+        unmuteTask = nil
+        guard isActive else { return }
+        serveHeld(context: context)
+        if readPending && canRead {
             readPending = false
             context.read()
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        if ordering.inFlight >= maxInFlight || isDraining {
+        if !canRead {
             readPending = true
         } else {
             context.read()
@@ -234,6 +309,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isActive = false
+        unmuteTask?.cancel()
+        unmuteTask = nil
+        held = []
         for case let .respond(response) in ordering.drain() {
             response.onWritten?()
         }

@@ -43,6 +43,8 @@ public struct ApiVersionTable: Sendable, Hashable {
         .describeAcls: 1...3,
         .createAcls: 1...3,
         .deleteAcls: 1...3,
+        .describeClientQuotas: 0...1,
+        .alterClientQuotas: 0...1,
         .consumerGroupHeartbeat: 0...1,
         .consumerGroupDescribe: 0...0,
     ]

@@ -96,6 +96,8 @@ public struct BrokerSnapshot: Equatable, Sendable {
     /// served since the poll before (nil: none served, or no endpoint).
     public var produceP99Ms: Double?
     public var fetchP99Ms: Double?
+    /// The clients it throttled since the poll before (client quotas), most throttled first.
+    public var throttledClients: [ThrottledClient] = []
 
     public init(
         id: Int32, host: String, port: Int32, rack: String? = nil, registered: Bool, probe: BrokerProbe? = nil,

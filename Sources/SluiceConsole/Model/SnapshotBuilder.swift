@@ -183,9 +183,21 @@ public enum SnapshotBuilder {
         }
     }
 
+    /// Throttle time per second of each quota entity between two scrapes (a counter that went
+    /// down — a restarted broker — counts from zero).
+    static func throttled(_ now: [ClientThrottleKey: Double], before: [ClientThrottleKey: Double]?, dt: Double) -> [ThrottledClient] {
+        guard let before, dt > 0 else { return [] }
+        return now.compactMap { key, total in
+            let then = before[key] ?? 0
+            let grown = total >= then ? total - then : total
+            return grown > 0 ? ThrottledClient(key: key, msPerSecond: grown / dt) : nil
+        }.sorted { ($0.msPerSecond, $1.key) > ($1.msPerSecond, $0.key) }
+    }
+
     private static func brokerSnapshots(
         _ obs: ClusterObservation, topics: [TopicSnapshot], previous: ClusterSnapshot?
     ) -> [BrokerSnapshot] {
+        let dt = previous.map { obs.monotonic - $0.monotonic } ?? 0
         var byID: [Int32: BrokerSnapshot] = [:]
         for old in previous?.brokers ?? [] {
             byID[old.id] = BrokerSnapshot(id: old.id, host: old.host, port: old.port, rack: old.rack, registered: false)
@@ -207,6 +219,7 @@ public enum SnapshotBuilder {
                 b.serverLatency = latency
                 b.produceP99Ms = latency.produce?.quantile(0.99, since: since(latency.produce, before?.produce))
                 b.fetchP99Ms = latency.fetch?.quantile(0.99, since: since(latency.fetch, before?.fetch))
+                b.throttledClients = throttled(latency.clientThrottleMs, before: before?.clientThrottleMs, dt: dt)
             }
             byID[id] = b
         }

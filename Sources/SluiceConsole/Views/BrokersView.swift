@@ -1,5 +1,6 @@
-/// View 1: every broker with its state, role, load, traffic, disk use, round-trip and, for embedded
-/// brokers, the process's memory and CPU.
+/// View 1: every broker with its state, role, load, traffic, disk use, round-trip, the clients it
+/// throttles (client quotas; Sluice brokers with a metrics endpoint) and, for embedded brokers, the
+/// process's memory and CPU.
 public enum BrokersView {
     public static func table(_ state: AppState) -> TableModel {
         let snap = state.snapshot
@@ -28,6 +29,8 @@ public enum BrokersView {
         // Brokers' own produce/fetch p99 from their /metrics (embedded clusters); elsewhere RTT,
         // the round-trip the console measures, is what there is.
         let showsServerLatency = snap?.brokers.contains { $0.serverLatency != nil } ?? false
+        // Client quotas: the clients a broker is holding back, when any is.
+        let showsThrottled = snap?.brokers.contains { !$0.throttledClients.isEmpty } ?? false
         let rows = items.map { item -> TableRow in
             let b = item.broker
             let live = item.state == .up || item.state == .slow
@@ -56,6 +59,7 @@ public enum BrokersView {
                 cells.append(latencyCell(live ? b?.produceP99Ms : nil))
                 cells.append(latencyCell(live ? b?.fetchP99Ms : nil))
             }
+            if showsThrottled { cells.append(throttledCell(live ? b?.throttledClients ?? [] : [])) }
             if state.mode.isEmbedded {
                 let running = item.process?.isRunning ?? false
                 cells.append([Span(running ? item.process?.rssBytes.map(Format.bytes) ?? "-" : "-", running ? .text : .muted)])
@@ -82,6 +86,7 @@ public enum BrokersView {
             columns.append(TableColumn("P99prod", width: 7, right: true, priority: 44))
             columns.append(TableColumn("P99fetch", width: 8, right: true, priority: 43))
         }
+        if showsThrottled { columns.append(TableColumn("Throttled", width: 18, flex: 1, priority: 42)) }
         if state.mode.isEmbedded {
             columns.append(TableColumn("RSS", width: 8, right: true, priority: 40))
             columns.append(TableColumn("CPU", width: 6, right: true, priority: 35))
@@ -117,6 +122,13 @@ public enum BrokersView {
     private static func latencyCell(_ ms: Double?) -> [Span] {
         guard let ms else { return [Span("-", .muted)] }
         return [Span(Format.duration(ms / 1000), .text)]
+    }
+
+    /// The most throttled client (and how many more): `loader 870ms/s +1`.
+    static func throttledCell(_ clients: [ThrottledClient]) -> [Span] {
+        guard let top = clients.first else { return [Span("-", .muted)] }
+        let more = clients.count > 1 ? " +\(clients.count - 1)" : ""
+        return [Span("\(top.key.entity) \(Int(top.msPerSecond.rounded()))ms/s\(more)", .warn)]
     }
 
     private static func rtt(_ b: BrokerSnapshot?) -> Double {

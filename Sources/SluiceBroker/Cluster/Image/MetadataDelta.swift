@@ -53,7 +53,7 @@ public struct MetadataDelta: Sendable, Equatable {
         case .registerBroker, .unregisterBroker, .fenceBroker, .unfenceBroker, .brokerShutdownChange:
             brokersChanged = true
         case .topic, .config, .clusterId, .producerIds, .userScramCredential, .removeUserScramCredential,
-             .accessControlEntry, .removeAccessControlEntry,
+             .accessControlEntry, .removeAccessControlEntry, .clientQuota,
              .beginTransaction, .endTransaction, .abortTransaction:
             // A topic's partitions follow as records of their own; the rest concerns no partition.
             break

@@ -86,6 +86,8 @@ extension MetadataImage {
             guard addAcl(id: id, binding) else { return "ACL \(id) exists already" }
         case .removeAccessControlEntry(let id):
             guard removeAcl(id: id) else { return "removal of unknown ACL \(id)" }
+        case let .clientQuota(entity, key, value):
+            clientQuotas.apply(entity, key: key, value: value)
         case .beginTransaction, .endTransaction, .abortTransaction:
             // Framing: which records take effect together is the loader's business
             // (``MetadataLoader``); the records themselves change nothing.
@@ -122,6 +124,7 @@ extension MetadataImage {
         for (id, binding) in aclsById.sorted(by: { $0.value < $1.value }) {
             records.append(.accessControlEntry(id: id, binding: binding))
         }
+        records += clientQuotas.records
         if nextProducerIdBlock > 0 {
             records.append(.producerIds(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerIdBlock))
         }

@@ -30,6 +30,8 @@ public struct MetadataImage: Sendable, Equatable {
     public private(set) var aclsById: [KafkaUUID: AclBinding] = [:]
     /// The same ACLs arranged for the authorizer (``StandardAuthorizer``), on every broker.
     public private(set) var acls = AclIndex()
+    /// Client quotas by user / client-id entity (`ClientQuotaRecord`): what every broker enforces.
+    public var clientQuotas = ClientQuotaImage()
 
     public init() {}
 

@@ -41,6 +41,9 @@ public enum MetadataRecord: Sendable, Equatable {
     case accessControlEntry(id: KafkaUUID, binding: AclBinding)
     /// An ACL removed by id (Kafka's `RemoveAccessControlEntryRecord`).
     case removeAccessControlEntry(id: KafkaUUID)
+    /// A client quota set (`value` non-nil) or removed (Kafka's `ClientQuotaRecord`): one key of
+    /// one user / client-id entity (KIP-546).
+    case clientQuota(entity: ClientQuotaEntity, key: String, value: Double?)
     /// Kafka's `BeginTransactionRecord` (KIP-868): the records up to the matching
     /// `endTransaction`, over as many batches as they need, take effect together; `name` says
     /// what for (logs).
@@ -63,6 +66,7 @@ public enum MetadataRecord: Sendable, Equatable {
         case .fenceBroker: return 7
         case .unfenceBroker: return 8
         case .removeTopic: return 9
+        case .clientQuota: return 14
         case .producerIds: return 15
         case .userScramCredential: return 11
         case .removeUserScramCredential: return 12

@@ -132,6 +132,15 @@ public enum MetadataRecordCodec {
             w.writeInt8(binding.entry.permission.code)
         case .removeAccessControlEntry(let id):
             w.writeUUID(id)
+        case let .clientQuota(entity, key, value):
+            // Kafka's field order: Entity (type, nullable name), Key, Value, Remove.
+            w.writeArray(entity.components, compact: true) { w, part in
+                w.writeString(part.type, compact: true)
+                w.writeNullableString(part.name, compact: true)
+            }
+            w.writeString(key, compact: true)
+            w.writeFloat64(value ?? 0)
+            w.writeBool(value == nil)
         case .beginTransaction(let name):
             w.writeNullableString(name, compact: true)
         case .endTransaction:
@@ -238,6 +247,20 @@ public enum MetadataRecordCodec {
             return .accessControlEntry(id: id, binding: binding)
         case 19:
             return .removeAccessControlEntry(id: try r.readUUID())
+        case 14:
+            let parts = try r.readArray(compact: true) { r in (try r.readString(compact: true), try r.readNullableString(compact: true)) }
+            var entity = ClientQuotaEntity()
+            for (type, name) in parts {
+                switch type {
+                case ClientQuotaEntity.userType where entity.user == nil: entity.user = .init(wire: name)
+                case ClientQuotaEntity.clientIdType where entity.clientId == nil: entity.clientId = .init(wire: name)
+                default: throw MetadataRecordError("client quota record with entity type \(type)")
+                }
+            }
+            let key = try r.readString(compact: true)
+            let value = try r.readFloat64()
+            let remove = try r.readBool()
+            return .clientQuota(entity: entity, key: key, value: remove ? nil : value)
         case 23:
             return .beginTransaction(name: try r.readNullableString(compact: true))
         case 24:
