@@ -47,5 +47,14 @@ public struct FrameSizeError: Error, Hashable, Sendable, CustomStringConvertible
     public var size: Int
     public var limit: Int
 
-    public var description: String { "frame size \(size) is outside 0...\(limit)" }
+    public var description: String {
+        "frame size \(size) is outside 0...\(limit)" + (looksLikeTLS ? " (these are the first bytes of a TLS record: TLS on one side, plaintext on the other)" : "")
+    }
+
+    /// Whether the four bytes read as a size open a TLS record (handshake 0x16 or alert 0x15,
+    /// version 3.x): a TLS peer met by a plaintext one, the common misconfiguration.
+    public var looksLikeTLS: Bool {
+        let bytes = UInt32(truncatingIfNeeded: size)
+        return (bytes >> 24 == 0x15 || bytes >> 24 == 0x16) && (bytes >> 16) & 0xFF == 0x03
+    }
 }

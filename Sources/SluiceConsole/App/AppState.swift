@@ -147,11 +147,23 @@ public struct AppState: Equatable, Sendable {
         if pollError != nil {
             // The error itself is on the status line.
             switch mode {
-            case .remote(let bootstrap): return "Nothing answers at \(bootstrap); retrying (check the address: --bootstrap host:port)"
+            case .remote(let bootstrap): return Self.remoteFailure(pollError ?? "", bootstrap: bootstrap)
             case .embedded: return "The brokers do not answer yet; retrying"
             }
         }
         return processes.values.contains(where: \.isRunning) ? "Waiting for the brokers to start…" : "Waiting for the cluster to answer…"
+    }
+
+    /// What a remote cluster's failure to answer most likely means, and what to check.
+    static func remoteFailure(_ error: String, bootstrap: String) -> String {
+        if error.contains("SASL_AUTHENTICATION_FAILED") || error.contains("UNSUPPORTED_SASL_MECHANISM")
+            || error.contains("ILLEGAL_SASL_STATE") {
+            return "\(bootstrap) refused the credentials; retrying (check sasl.mechanism, sasl.username and sasl.password in --command-config)"
+        }
+        if error.contains("TLS handshake") || error.contains("first bytes of a TLS record") {
+            return "No TLS agreement with \(bootstrap); retrying (check security.protocol and ssl.ca.location in --command-config)"
+        }
+        return "Nothing answers at \(bootstrap); retrying (check the address: --bootstrap host:port)"
     }
 
     /// Every broker id known from the snapshot or the process table, ascending.

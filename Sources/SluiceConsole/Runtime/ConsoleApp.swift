@@ -41,6 +41,7 @@ public final class ConsoleApp {
 
         let mode: ClusterMode
         let bootstrap: String
+        var security = ClientSecurity.plaintext
         switch options.cluster {
         case .embedded(let path, let count, let fresh, let basePort, let executable):
             let dir = DataDirectory(path: path)
@@ -57,10 +58,11 @@ public final class ConsoleApp {
             }
             bootstrap = supervisor!.bootstrapServers.joined(separator: ",")
             mode = .embedded(dataDir: path)
-        case .remote(let servers):
+        case let .remote(servers, remoteSecurity):
             supervisor = nil
             lock = nil
             bootstrap = servers
+            security = remoteSecurity
             mode = .remote(bootstrap: servers)
         }
         let addresses: [BrokerAddress]
@@ -69,13 +71,14 @@ public final class ConsoleApp {
         } catch {
             throw ConsoleError("--bootstrap \(bootstrap): \(error)")
         }
-        let configuration = ClientConfiguration(
+        var configuration = ClientConfiguration(
             bootstrapServers: addresses, clientId: "sluice-console", connectTimeout: .seconds(1), requestTimeout: .seconds(3),
             retry: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200)),
             metadataMaxAge: .seconds(1),
             // Within a poll step (2 s): a hung broker's Metadata or DescribeCluster is asked of
             // another broker after half a second, so the screen keeps refreshing.
             overdueRequestThreshold: .milliseconds(500))
+        configuration.security = security
         func client(_ id: String) -> KafkaClient {
             var c = configuration
             c.clientId = id

@@ -1,10 +1,12 @@
+import SluiceClient
+
 /// How `sluice console` was asked to run.
 public struct ConsoleOptions: Sendable {
     public enum Cluster: Sendable {
         /// Run `brokers` brokers as child processes of `executable` (`sluice broker ...`) under `dataDir`.
         case embedded(dataDir: String, brokers: Int, fresh: Bool, basePort: Int32?, executable: String)
-        /// Watch a cluster someone else runs.
-        case remote(bootstrap: String)
+        /// Watch a cluster someone else runs, with TLS and SASL as `security` says.
+        case remote(bootstrap: String, security: ClientSecurity = .plaintext)
     }
 
     public var cluster: Cluster

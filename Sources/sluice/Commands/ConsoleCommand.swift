@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SluiceBroker
+import SluiceClient
 import SluiceConsole
 
 /// `sluice console` (and plain `sluice`): the terminal console, on an embedded local cluster of
@@ -13,13 +15,21 @@ struct ConsoleCommand: ParsableCommand {
             as `sluice cluster up` does) whose data is kept between runs in the data directory \
             ($XDG_DATA_HOME/sluice, or ~/.local/share/sluice); while it runs, <data-dir>/bootstrap names its \
             brokers for other `sluice` commands. A directory that already holds a cluster runs that cluster. With --bootstrap, \
-            watches that cluster through the Kafka protocol (kill, restart and add are unavailable then).
+            watches that cluster through the Kafka protocol (kill, restart and add are unavailable then); a secured \
+            cluster (TLS, SASL) takes --command-config, with the keys of every other client command.
             Press ? in the console for its keys.
             """
     )
 
     @Option(name: .long, help: "Watch this remote cluster (host:port[,host:port...]) instead of running one.")
     var bootstrap: String?
+
+    @Option(name: .customLong("command-config"), help: ArgumentHelp(
+        "With --bootstrap: a properties file with the TLS and SASL settings to watch a secured cluster with.",
+        discussion: "The keys of the other commands' --command-config (security.protocol, sasl.mechanism, sasl.username, "
+            + "sasl.password, ssl.ca.location, ...). Default: $SLUICE_COMMAND_CONFIG, with --bootstrap.",
+        valueName: "file"))
+    var commandConfig: String?
 
     @Option(name: .long, help: "Brokers of the embedded cluster (default 3; the first three are the metadata quorum's voters).")
     var brokers: Int?
@@ -46,6 +56,9 @@ struct ConsoleCommand: ParsableCommand {
         if bootstrap != nil && (dataDir != nil || fresh || port != nil || brokers != nil) {
             throw ValidationError("--bootstrap watches a remote cluster; --brokers, --data-dir, --fresh and --port are for the embedded one")
         }
+        if bootstrap == nil && commandConfig != nil {
+            throw ValidationError("--command-config is for a remote cluster (--bootstrap); the embedded cluster is not secured")
+        }
         guard (1...9).contains(brokers ?? 3) else { throw ValidationError("--brokers must be from 1 to 9") }
         guard (0.25...60).contains(refresh) else { throw ValidationError("--refresh must be from 0.25 to 60 seconds") }
         if let port, !(1...65000).contains(port) { throw ValidationError("--port must be from 1 to 65000") }
@@ -64,7 +77,7 @@ struct ConsoleCommand: ParsableCommand {
         }
         let cluster: ConsoleOptions.Cluster
         if let bootstrap {
-            cluster = .remote(bootstrap: bootstrap)
+            cluster = .remote(bootstrap: bootstrap, security: try remoteSecurity())
         } else {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             cluster = .embedded(dataDir: dataDir ?? DataDirectory.defaultPath(environment: environment), brokers: brokers ?? 3,
@@ -77,6 +90,22 @@ struct ConsoleCommand: ParsableCommand {
             throw Self.fail("\(error)")
         }
         app.run()
+    }
+
+    /// The TLS and SASL settings of `--command-config` (or `$SLUICE_COMMAND_CONFIG`); plaintext without.
+    private func remoteSecurity() throws -> ClientSecurity {
+        let environment = ProcessInfo.processInfo.environment["SLUICE_COMMAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = commandConfig ?? environment else { return .plaintext }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Self.fail("cannot read the command config \(path)\(commandConfig == nil ? " (from SLUICE_COMMAND_CONFIG)" : "")")
+        }
+        var properties: [String: String] = [:]
+        for (key, value) in PropertiesFile.parse(String(decoding: data, as: UTF8.self)) { properties[key] = value }
+        do {
+            return try ClientSecurity(properties: properties)
+        } catch let error as KafkaClientError {
+            throw Self.fail("command config \(path): \(error.detail)")
+        }
     }
 
     /// Says what went wrong (without the usage text: the arguments were fine) and exits with 1.
