@@ -70,7 +70,10 @@ import Testing
             _ = try await TmuxSession.run(try ConsoleTmuxTests.sluiceBinary(), ["topic", "create", "guarded", "--partitions", "3",
                                                                           "--bootstrap", bootstrap, "--command-config", good])
             try await Self.withRemoteConsole("--bootstrap \(bootstrap) --command-config '\(good)'") { tmux in
-                try await tmux.waitFor("the secured broker up", seconds: 30) { $0.contains("brokers 1/1 up") && $0.contains("topics 1") }
+                // The header says how the console is connected, and as whom.
+                try await tmux.waitFor("the secured broker up", seconds: 30) {
+                    $0.contains("brokers 1/1 up") && $0.contains("topics 1") && $0.contains("SASL_SSL alice")
+                }
                 try await tmux.send("2")
                 try await tmux.waitFor("the topic listed", seconds: 10) { $0.contains("guarded") }
             }

@@ -68,6 +68,9 @@ public struct AppState: Equatable, Sendable {
     /// The embedded cluster's metadata-quorum voters (empty for a remote cluster, whose voters
     /// come from DescribeQuorum).
     public var embeddedVoters: Set<Int32> = []
+    /// How the console's clients reach a secured remote cluster, for the header: the security
+    /// protocol and the SASL user ("SASL_SSL alice"); nil for plaintext.
+    public var securityLabel: String?
     /// Wall-clock seconds since the metadata quorum was lost (set when the console saw it go).
     public var quorumLostSince: Double?
     /// Newest last; bounded.

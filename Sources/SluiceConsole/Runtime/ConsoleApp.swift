@@ -97,6 +97,9 @@ public final class ConsoleApp {
                          + catalog.themes.filter(\.isMonochrome).map(\.name),
                          themeName: initialTheme.name, refreshInterval: options.refresh)
         state.embeddedVoters = supervisor?.voters ?? []
+        if security.securityProtocol != .plaintext {
+            state.securityLabel = ([security.securityProtocol.rawValue] + (security.sasl.map { [$0.username] } ?? [])).joined(separator: " ")
+        }
     }
 
     /// Runs until the user quits (or a signal asks to); then stops the brokers cleanly and
