@@ -3,10 +3,12 @@ import Testing
 @testable import SluiceConsole
 
 /// The console watching a secured cluster, the way people run theirs: a `sluice broker` with only
-/// a SASL_SSL listener (PLAIN users, a test CA), watched with `sluice console --bootstrap …
-/// --command-config FILE` holding the same client settings as every other command. With the
-/// right credentials it shows the broker and its topic; with a wrong password, or plaintext
-/// against the TLS listener, it says which setting to check instead of "nothing answers".
+/// a SASL_SSL listener (PLAIN users, a test CA) and Kafka's StandardAuthorizer (`admin` a super
+/// user), watched as `alice` with `sluice console --bootstrap … --command-config FILE` holding the
+/// same client settings as every other command. The header says SASL_SSL alice; with no ACL the
+/// Topics view says alice may describe no topic (not "no topics yet"), and once an ACL grants
+/// DESCRIBE the topic shows; with a wrong password, or plaintext against the TLS listener, the
+/// console says which setting to check instead of "nothing answers".
 @Suite(.serialized, .onTestThreads) struct ConsoleSecureTmuxTests {
     /// Starts the secured broker; its bootstrap address and the client settings files.
     static func withSecuredBroker(_ body: (_ bootstrap: String, _ clientConfig: (String) throws -> String) async throws -> Void) async throws {
@@ -27,6 +29,8 @@ import Testing
             ssl.truststore.location=\(pki.caCertificate)
             sasl.enabled.mechanisms=PLAIN
             listener.name.sasl_ssl.plain.sasl.jaas.config=\(jaas)
+            authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+            super.users=User:admin
             """.write(toFile: dir + "/broker.properties", atomically: true, encoding: .utf8)
         let log = dir + "/broker.log"
         let broker = try SpawnedProcesses.spawn([try ConsoleTmuxTests.sluiceBinary(), "broker", "--config", dir + "/broker.properties",
@@ -43,7 +47,7 @@ import Testing
                 try """
                     security.protocol=SASL_SSL
                     sasl.mechanism=PLAIN
-                    sasl.username=alice
+                    sasl.username=\(password == "admin-secret" ? "admin" : "alice")
                     sasl.password=\(password)
                     ssl.ca.location=\(pki.caCertificate)
                     """.write(toFile: path, atomically: true, encoding: .utf8)
@@ -66,16 +70,25 @@ import Testing
 
     @Test func theConsoleWatchesASaslSslClusterWithACommandConfig() async throws {
         try await Self.withSecuredBroker { bootstrap, clientConfig in
-            let good = try clientConfig("alice-secret")
-            _ = try await TmuxSession.run(try ConsoleTmuxTests.sluiceBinary(), ["topic", "create", "guarded", "--partitions", "3",
-                                                                          "--bootstrap", bootstrap, "--command-config", good])
+            let good = try clientConfig("alice-secret"), admin = try clientConfig("admin-secret")
+            let sluice = try ConsoleTmuxTests.sluiceBinary()
+            _ = try await TmuxSession.run(sluice, ["topic", "create", "guarded", "--partitions", "3",
+                                                   "--bootstrap", bootstrap, "--command-config", admin])
             try await Self.withRemoteConsole("--bootstrap \(bootstrap) --command-config '\(good)'") { tmux in
                 // The header says how the console is connected, and as whom.
                 try await tmux.waitFor("the secured broker up", seconds: 30) {
-                    $0.contains("brokers 1/1 up") && $0.contains("topics 1") && $0.contains("SASL_SSL alice")
+                    $0.contains("brokers 1/1 up") && $0.contains("SASL_SSL alice")
                 }
                 try await tmux.send("2")
-                try await tmux.waitFor("the topic listed", seconds: 10) { $0.contains("guarded") }
+                let hidden = try await tmux.waitFor("the ACLs said to hide the topics", seconds: 10) {
+                    $0.contains("No topics this principal is authorised to describe")
+                }
+                #expect(!hidden.contains("No topics yet") && !hidden.contains("guarded"), "\(hidden)")
+                _ = try await TmuxSession.run(sluice, ["acl", "create", "--allow-principal", "User:alice", "--operation", "describe",
+                                                       "--topic", "guarded", "--bootstrap", bootstrap, "--command-config", admin])
+                try await tmux.waitFor("the topic listed once alice may describe it", seconds: 15) {
+                    $0.contains("guarded") && $0.contains("topics 1")
+                }
             }
 
             // A wrong password: the broker answers, and refuses; the console says what to check.

@@ -188,6 +188,16 @@ public struct ClusterDescription: Sendable, Hashable {
     public var clusterId: String?
     public var controllerId: Int32
     public var brokers: [BrokerInfo]
+    /// What the principal may do on the cluster, as Kafka's bit field (bit n: ACL operation code
+    /// n; 8 is DESCRIBE); nil when not asked for or not reported.
+    public var authorizedOperations: Int32?
+
+    public init(clusterId: String?, controllerId: Int32, brokers: [BrokerInfo], authorizedOperations: Int32? = nil) {
+        self.clusterId = clusterId
+        self.controllerId = controllerId
+        self.brokers = brokers
+        self.authorizedOperations = authorizedOperations
+    }
 }
 
 /// One log directory of a broker.

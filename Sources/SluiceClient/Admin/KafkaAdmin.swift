@@ -28,16 +28,21 @@ public final class KafkaAdmin: Sendable {
 
     // MARK: Cluster
 
-    /// The cluster id, the controller and the brokers (DescribeCluster where supported, else Metadata).
-    public func describeCluster() async throws -> ClusterDescription {
+    /// The cluster id, the controller and the brokers (DescribeCluster where supported, else Metadata);
+    /// with `includeAuthorizedOperations`, what this client's principal may do on the cluster.
+    public func describeCluster(includeAuthorizedOperations: Bool = false) async throws -> ClusterDescription {
         try await client.withAnyBroker("DescribeCluster") { [client] connection in
             if connection.versions.supports(.describeCluster) {
-                let response = try await connection.send(DescribeClusterRequest(includeClusterAuthorizedOperations: false))
+                let response = try await connection.send(DescribeClusterRequest(includeClusterAuthorizedOperations: includeAuthorizedOperations))
                 try ErrorCode(response.errorCode).check(resource: "the cluster", message: response.errorMessage)
                 let brokers = response.brokers.map {
                     BrokerInfo(nodeId: $0.brokerId, address: BrokerAddress(host: $0.host, port: Int($0.port)), rack: $0.rack)
                 }.sorted { $0.nodeId < $1.nodeId }
-                return ClusterDescription(clusterId: response.clusterId, controllerId: response.controllerId, brokers: brokers)
+                // Int32.min: not asked for, or the broker does not say (Kafka's sentinel).
+                let operations = includeAuthorizedOperations && response.clusterAuthorizedOperations != Int32.min
+                    ? response.clusterAuthorizedOperations : nil
+                return ClusterDescription(clusterId: response.clusterId, controllerId: response.controllerId, brokers: brokers,
+                                          authorizedOperations: operations)
             }
             let metadata = try await client.metadata(topics: [], refresh: true)
             return ClusterDescription(clusterId: metadata.clusterId, controllerId: metadata.controllerId,

@@ -30,6 +30,10 @@ public struct ClusterObservation: Sendable, Equatable {
     /// Each broker's produce and fetch time histograms, from its `/metrics` (embedded clusters;
     /// absent for a broker that did not answer, or a cluster without endpoints).
     public var serverLatency: [Int32: ServerLatencyHistograms] = [:]
+    /// What the console's principal may do on the cluster (DescribeCluster's bit field; nil:
+    /// not reported). With an authorizer, topics and groups it may not describe are left out
+    /// of Metadata and ListGroups without an error: this is how the views can say so.
+    public var clusterAuthorizedOperations: Int32?
 
     public init(
         takenAt: Double, monotonic: Double, clusterID: String? = nil, controllerID: Int32? = nil,

@@ -35,6 +35,16 @@ public struct ClusterSnapshot: Equatable, Sendable {
     public var groupsUnlisted: String?
     /// The metadata quorum as DescribeQuorum last described it (nil: the cluster does not answer it).
     public var quorum: ObservedQuorum?
+    /// What the console's principal may do on the cluster (Kafka's bit field; nil: not reported).
+    public var clusterAuthorizedOperations: Int32?
+
+    /// Whether an authorizer limits what the console sees: the cluster reports its operations and
+    /// DESCRIBE (code 8) or ALL (code 2) is not among them, so Metadata and ListGroups may leave
+    /// out what the principal is not authorised to describe.
+    public var mayHideUnauthorized: Bool {
+        guard let operations = clusterAuthorizedOperations else { return false }
+        return operations & (1 << 8) == 0 && operations & (1 << 2) == 0
+    }
 
     public init(
         sequence: Int, takenAt: Double, monotonic: Double, clusterID: String?, controllerID: Int32?,

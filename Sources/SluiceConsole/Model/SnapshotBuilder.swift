@@ -68,6 +68,7 @@ public enum SnapshotBuilder {
             errors: obs.errors, groupsError: obs.groupsError, groupsUnlisted: obs.groupsUnlisted, quorum: obs.quorum
         )
         snapshot.lastingErrors = obs.errors.filter { prev?.errors.contains($0) ?? false }
+        snapshot.clusterAuthorizedOperations = obs.clusterAuthorizedOperations
         return snapshot
     }
 

@@ -28,10 +28,11 @@ public struct KafkaClusterSource: Sendable {
     public func observe(known: [Int32: String], metrics: [Int32: MetricsEndpoint] = [:]) async throws -> ClusterObservation {
         let wall = Clocks.wall(), mono = Clocks.monotonic()
         let quorum = self.quorum?.observe()
-        let cluster = try await withTimeout(stepTimeout, "DescribeCluster") { try await admin.describeCluster() }
+        let cluster = try await withTimeout(stepTimeout, "DescribeCluster") { try await admin.describeCluster(includeAuthorizedOperations: true) }
         let metadata = try await withTimeout(stepTimeout, "Metadata") { try await client.metadata(topics: nil, refresh: true) }
         var obs = ClusterObservation(takenAt: wall, monotonic: mono, clusterID: cluster.clusterId ?? metadata.clusterId,
                                      controllerID: cluster.controllerId >= 0 ? cluster.controllerId : metadata.controllerId)
+        obs.clusterAuthorizedOperations = cluster.authorizedOperations
         let brokers = cluster.brokers.isEmpty ? metadata.sortedBrokers : cluster.brokers
         obs.brokers = brokers.map {
             ObservedBroker(id: $0.nodeId, host: $0.address.host, port: Int32($0.address.port), rack: $0.rack)
@@ -99,6 +100,13 @@ public struct KafkaClusterSource: Sendable {
                         guard connection.versions.supports(.describeLogDirs) else { return (id, .answered(rtt: rtt), nil, nil) }
                         do {
                             let response = try await connection.send(DescribeLogDirsRequest(topics: nil), timeout: stepTimeout)
+                            let refused = ErrorCode(response.errorCode)
+                            if refused == .clusterAuthorizationFailed {
+                                return (id, .answered(rtt: rtt), nil,
+                                        "not authorised to describe broker \(id)'s log dirs (\(refused.name): needs DESCRIBE on the cluster)")
+                            } else if refused.isError {
+                                return (id, .answered(rtt: rtt), nil, "DescribeLogDirs to broker \(id): \(refused.name)")
+                            }
                             var sizes: [TopicPartition: Int64] = [:]
                             for dir in response.results where dir.errorCode == 0 {
                                 for t in dir.topics {

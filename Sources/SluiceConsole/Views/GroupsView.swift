@@ -41,7 +41,10 @@ public enum GroupsView {
         let empty = state.snapshot == nil ? state.waitingMessage
             : state.snapshot?.groupsError.map { "Groups are unavailable: \($0)" }
             ?? state.snapshot?.groupsUnlisted.map { "Groups could not be listed: \($0) (retrying)" }
-            ?? (filter.isEmpty ? "No consumer groups (press l for the demo load)" : "No group matches the filter")
+            ?? (!filter.isEmpty ? "No group matches the filter"
+                : state.snapshot?.mayHideUnauthorized == true
+                  ? "No groups this principal is authorised to describe (ACLs leave the others out; DESCRIBE on a group shows it)"
+                  : "No consumer groups (press l for the demo load)")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
 

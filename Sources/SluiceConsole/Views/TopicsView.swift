@@ -45,7 +45,10 @@ public enum TopicsView {
             TableColumn("Lag", width: 7, right: true, priority: 78),
         ]
         let empty = state.snapshot == nil ? state.waitingMessage
-            : (filter.isEmpty ? "No topics yet: press n to create one" : "No topic matches the filter")
+            : (!filter.isEmpty ? "No topic matches the filter"
+               : state.snapshot?.mayHideUnauthorized == true
+                 ? "No topics this principal is authorised to describe (ACLs leave the others out; DESCRIBE on a topic shows it)"
+                 : "No topics yet: press n to create one")
         return TableModel(columns: columns, rows: rows, emptyMessage: empty)
     }
 
