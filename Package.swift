@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -70,12 +72,16 @@ let package = Package(
         // MARK: Client side
 
         .target(name: "SluiceClient", dependencies: ["SluiceBase", "KafkaProtocol", "SluiceSecurity", nioCore, nioPosix, nioConcurrency, nioSSL, logging]),
-        // The layout and configuration of a local cluster (`sluice cluster up`, the console's embedded one).
-        .target(name: "SluiceLocalCluster"),
+        // The layout and configuration of a local cluster (`sluice cluster up`, the console's embedded
+        // one); swift-certificates issues the CA and broker certificate of a `--secure` one.
+        .target(name: "SluiceLocalCluster", dependencies: [
+            crypto, .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "SluiceConsole",
-            dependencies: ["SluiceBase", "SluiceClient", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, nioPosix, .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["SluiceBase", "SluiceClient", "SluiceSecurity", "SluiceLocalCluster", "KafkaProtocol", "CNCurses", nioCore, nioPosix,
+                           .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
         // MARK: The command

@@ -43,7 +43,12 @@ public struct LocalCluster: Sendable {
     /// What `cluster.json` holds.
     public struct State: Codable, Equatable, Sendable {
         public var members: [Member]
-        public init(members: [Member]) { self.members = members }
+        /// Set for a secured cluster (`--secure`): its users' passwords. Absent from older files.
+        public var security: LocalClusterSecurity?
+        public init(members: [Member], security: LocalClusterSecurity? = nil) {
+            self.members = members
+            self.security = security
+        }
 
         /// The metadata quorum's voters, as `(id, controller port)`.
         public var voters: [(Int32, Int)] { members.compactMap { m in m.controllerPort.map { (m.id, $0) } } }
@@ -124,9 +129,15 @@ public struct LocalCluster: Sendable {
 
     /// Writes one member's properties file for the cluster `state` describes.
     public func writeProperties(_ member: Member, in state: State) throws {
-        let text = Self.properties(id: member.id, port: member.port, controllerPort: member.controllerPort, voters: state.voters,
+        var text = Self.properties(id: member.id, port: member.port, controllerPort: member.controllerPort, voters: state.voters,
                                    dataDir: dataPath(member.id), brokers: state.members.count, rack: member.rack,
                                    metricsPort: member.metricsPort)
+        if let security = state.security {
+            // Its SASL_SSL listeners replace the PLAINTEXT ones.
+            text = text.split(separator: "\n").filter { !$0.hasPrefix("listeners=") }.joined(separator: "\n") + "\n"
+                + security.brokerProperties(port: member.port, controllerPort: member.controllerPort, tls: tlsFiles)
+                .joined(separator: "\n") + "\n"
+        }
         try text.write(toFile: propertiesPath(member.id), atomically: true, encoding: .utf8)
     }
 

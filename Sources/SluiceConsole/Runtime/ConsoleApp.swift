@@ -42,15 +42,17 @@ public final class ConsoleApp {
         let mode: ClusterMode
         let bootstrap: String
         var security = ClientSecurity.plaintext
+        // The demo load of a secured embedded cluster runs as the demo user, within its ACLs.
+        var demoSecurity: ClientSecurity?
         switch options.cluster {
-        case .embedded(let path, let count, let fresh, let basePort, let executable):
+        case .embedded(let path, let count, let fresh, let basePort, let executable, let secure):
             let dir = DataDirectory(path: path)
             do {
                 try dir.prepare()
                 lock = try DataDirectoryLock(dir)
                 if fresh { try dir.wipe() }
                 supervisor = try BrokerSupervisor(directory: dir, launcher: .sluice(executable: executable), count: count,
-                                                  basePort: basePort)
+                                                  basePort: basePort, secure: secure)
             } catch let error as SupervisorError {
                 throw ConsoleError(error.message)
             } catch {
@@ -58,6 +60,14 @@ public final class ConsoleApp {
             }
             bootstrap = supervisor!.bootstrapServers.joined(separator: ",")
             mode = .embedded(dataDir: path)
+            if let secured = supervisor!.security {
+                do {
+                    security = try SecureClusterSetup.adminSecurity(secured, tls: dir.cluster.tlsFiles)
+                    demoSecurity = try SecureClusterSetup.demoSecurity(secured, tls: dir.cluster.tlsFiles)
+                } catch {
+                    throw ConsoleError("the secured cluster's certificates in \(path)/tls: \(error)")
+                }
+            }
         case let .remote(servers, remoteSecurity):
             supervisor = nil
             lock = nil
@@ -92,7 +102,9 @@ public final class ConsoleApp {
                                inbox: inbox, interval: options.refresh)
         tail = TailRunner(client: tailClient, inbox: inbox)
         actions = ClusterActions(client: actionClient, inbox: inbox)
-        demo = DemoLoad(configuration: configuration, inbox: inbox)
+        var demoConfiguration = configuration
+        if let demoSecurity { demoConfiguration.security = demoSecurity }
+        demo = DemoLoad(configuration: demoConfiguration, inbox: inbox)
         state = AppState(mode: mode, width: 80, height: 24, themeNames: catalog.themes.filter { !$0.isMonochrome }.map(\.name)
                          + catalog.themes.filter(\.isMonochrome).map(\.name),
                          themeName: initialTheme.name, refreshInterval: options.refresh)
@@ -125,6 +137,19 @@ public final class ConsoleApp {
             poller.setMetricsEndpoints(supervisor.metricsEndpoints)
             poller.pollQuickly(for: 20)
             dispatch(started.map { .processEvent($0) } + [.processes(supervisor.table)])
+            if let secured = supervisor.security {
+                // SCRAM users and the demo ACLs once the cluster answers; then the client files.
+                let cluster = supervisor.directory.cluster, inbox = self.inbox
+                let servers = supervisor.bootstrapServers.compactMap { BrokerAddress(bootstrapServer: $0) }
+                Task {
+                    do {
+                        try await SecureClusterSetup.provision(secured, cluster: cluster, bootstrap: servers)
+                        inbox.post(.actionDone("Secured cluster ready: users admin and demo; client settings in \(cluster.clientPropertiesPath)"))
+                    } catch {
+                        inbox.post(.actionFailed("Setting up the secured cluster's users failed: \(error)"))
+                    }
+                }
+            }
         }
         let pollTask = Task { [poller] in await poller.run() }
         let tailTask = Task { [tail] in await tail.run() }

@@ -3,8 +3,9 @@ import SluiceClient
 /// How `sluice console` was asked to run.
 public struct ConsoleOptions: Sendable {
     public enum Cluster: Sendable {
-        /// Run `brokers` brokers as child processes of `executable` (`sluice broker ...`) under `dataDir`.
-        case embedded(dataDir: String, brokers: Int, fresh: Bool, basePort: Int32?, executable: String)
+        /// Run `brokers` brokers as child processes of `executable` (`sluice broker ...`) under `dataDir`;
+        /// `secure`: a new cluster gets SASL_SSL, ACLs and SCRAM users (`LocalClusterSecurity`).
+        case embedded(dataDir: String, brokers: Int, fresh: Bool, basePort: Int32?, executable: String, secure: Bool = false)
         /// Watch a cluster someone else runs, with TLS and SASL as `security` says.
         case remote(bootstrap: String, security: ClientSecurity = .plaintext)
     }

@@ -49,12 +49,12 @@ public final class BrokerSupervisor {
     /// Prepares the directory and the cluster (`EmbeddedLayout`): the saved one if there is one
     /// (ports now taken are replaced), otherwise `count` brokers — the first three also the
     /// metadata quorum's voters — on free ports, from `basePort` when given.
-    public init(directory: DataDirectory, launcher: BrokerLauncher, count: Int, basePort: Int32?) throws {
+    public init(directory: DataDirectory, launcher: BrokerLauncher, count: Int, basePort: Int32?, secure: Bool = false) throws {
         self.directory = directory
         self.launcher = launcher
         try directory.prepare()
         do {
-            layout = try EmbeddedLayout.prepare(directory, count: count, basePort: basePort)
+            layout = try EmbeddedLayout.prepare(directory, count: count, basePort: basePort, secure: secure)
         } catch let error as LocalClusterError {
             throw SupervisorError(error.description)
         }
@@ -70,6 +70,9 @@ public final class BrokerSupervisor {
     public var metricsEndpoints: [Int32: MetricsEndpoint] {
         Dictionary(uniqueKeysWithValues: layout.members.compactMap { m in m.metricsPort.map { (m.id, MetricsEndpoint(host: "127.0.0.1", port: $0)) } })
     }
+    /// A secured cluster's users (nil: plaintext).
+    public var security: LocalClusterSecurity? { layout.security }
+
     /// The nodes that are metadata-quorum voters (the others are broker-only).
     public var voters: Set<Int32> { Set(layout.members.filter(\.isVoter).map(\.id)) }
 

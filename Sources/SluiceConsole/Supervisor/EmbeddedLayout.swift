@@ -7,7 +7,7 @@ import SluiceLocalCluster
 enum EmbeddedLayout {
     /// The state to run, with every properties file written. Throws, saying what to do, when the
     /// directory's cluster runs already (started by `sluice cluster up`) or is an older console's.
-    static func prepare(_ directory: DataDirectory, count: Int, basePort: Int32?) throws -> LocalCluster.State {
+    static func prepare(_ directory: DataDirectory, count: Int, basePort: Int32?, secure: Bool = false) throws -> LocalCluster.State {
         let cluster = directory.cluster
         var state: LocalCluster.State
         var rewrite = false
@@ -20,11 +20,18 @@ enum EmbeddedLayout {
                                       + "pid \(running.pid)): `sluice cluster down` stops it, or "
                                       + "`sluice console --bootstrap 127.0.0.1:\(running.port)` watches it")
             }
+            if secure && saved.security == nil {
+                throw SupervisorError("the cluster in \(directory.path) was created without --secure; `sluice --fresh --secure` "
+                                      + "starts a new secured one there, or `sluice --secure --data-dir DIR` elsewhere")
+            }
             state = saved
         } else {
             state = try LocalCluster.plan(brokers: count, voters: min(count, 3), basePort: basePort.map(Int.init))
+            if secure { state.security = .generate() }
             rewrite = true
         }
+        // A secured cluster's certificates (issued once; kept while they exist).
+        if state.security != nil { try cluster.ensureCertificates() }
         for index in state.members.indices { state.members[index].pid = 0 }
         // More brokers asked for than saved: broker-only nodes (the voter set is static).
         while state.members.count < count {

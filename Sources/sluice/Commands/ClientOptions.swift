@@ -32,16 +32,28 @@ struct ClientOptions: ParsableArguments {
     }
 
     /// Runs `body` with a connected client and turns failures into a message and an exit code.
-    /// The `--command-config` file (or `$SLUICE_COMMAND_CONFIG`) as key-value pairs; empty without one.
+    /// The `--command-config` file (or `$SLUICE_COMMAND_CONFIG`) as key-value pairs; without
+    /// either, a secured local cluster's `<data-dir>/client.properties` when the brokers come from
+    /// that data directory (no --bootstrap, no $SLUICE_BOOTSTRAP); empty otherwise.
     func commandProperties() throws -> [String: String] {
         let environment = ProcessInfo.processInfo.environment["SLUICE_COMMAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let path = commandConfig ?? environment else { return [:] }
+        guard let path = commandConfig ?? environment ?? localClusterClientProperties() else { return [:] }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("cannot read the command config \(path)\(commandConfig == nil ? " (from SLUICE_COMMAND_CONFIG)" : "")")
         }
         var properties: [String: String] = [:]
         for (key, value) in PropertiesFile.parse(String(decoding: data, as: UTF8.self)) { properties[key] = value }
         return properties
+    }
+
+    /// `<data-dir>/client.properties` of a secured local cluster (`cluster up --secure`, `sluice
+    /// --secure`), when the bootstrap servers will come from that data directory's bootstrap file.
+    private func localClusterClientProperties() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        guard bootstrap == nil, (environment[BootstrapLookup.environmentVariable] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        else { return nil }
+        let path = (BootstrapLookup.defaultDataDirectory(environment: environment) as NSString).appendingPathComponent("client.properties")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     /// The TLS and SASL settings of the command config.

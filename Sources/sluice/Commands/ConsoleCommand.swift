@@ -31,6 +31,12 @@ struct ConsoleCommand: ParsableCommand {
         valueName: "file"))
     var commandConfig: String?
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "A new embedded cluster secured: SASL_SSL, a generated CA, ACLs, SCRAM users admin and demo.",
+        discussion: "The console connects as admin, the demo load as demo; <data-dir>/client.properties holds admin's "
+            + "settings for other clients (kcat -F <data-dir>/client.properties -L)."))
+    var secure = false
+
     @Option(name: .long, help: "Brokers of the embedded cluster (default 3; the first three are the metadata quorum's voters).")
     var brokers: Int?
 
@@ -55,6 +61,9 @@ struct ConsoleCommand: ParsableCommand {
     func validate() throws {
         if bootstrap != nil && (dataDir != nil || fresh || port != nil || brokers != nil) {
             throw ValidationError("--bootstrap watches a remote cluster; --brokers, --data-dir, --fresh and --port are for the embedded one")
+        }
+        if bootstrap != nil && secure {
+            throw ValidationError("--secure starts a secured embedded cluster; a remote one takes --command-config")
         }
         if bootstrap == nil && commandConfig != nil {
             throw ValidationError("--command-config is for a remote cluster (--bootstrap); the embedded cluster is not secured")
@@ -81,7 +90,7 @@ struct ConsoleCommand: ParsableCommand {
         } else {
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             cluster = .embedded(dataDir: dataDir ?? DataDirectory.defaultPath(environment: environment), brokers: brokers ?? 3,
-                                fresh: fresh, basePort: port, executable: executable)
+                                fresh: fresh, basePort: port, executable: executable, secure: secure)
         }
         let app: ConsoleApp
         do {

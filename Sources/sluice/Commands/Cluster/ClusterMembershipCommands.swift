@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaProtocol
 import SluiceClient
+import SluiceConsole
 import SluiceLocalCluster
 
 /// `sluice cluster add-broker`: one more broker (a new id, metadata observer) in the local cluster.
@@ -26,7 +27,8 @@ struct ClusterAddBrokerCommand: AsyncParsableCommand {
         state.members[state.members.count - 1] = member
         try cluster.save(state)
         let running = state.members.filter { $0.id == id || cluster.runningPid($0.id) != nil }.count
-        try await ClusterUpCommand.waitUntilServing([member], expected: running, timeout: timeout, cluster: cluster)
+        try await ClusterUpCommand.waitUntilServing([member], expected: running, timeout: timeout, cluster: cluster,
+                                                    security: try state.security.map { try SecureClusterSetup.adminSecurity($0, tls: cluster.tlsFiles) })
         print("broker \(id) (pid \(member.pid)) serving on 127.0.0.1:\(member.port)")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceBase
 import SluiceClient
+import SluiceConsole
 import SluiceLocalCluster
 
 /// `sluice cluster status`: the local cluster's processes and what the cluster says of them.
@@ -19,10 +20,13 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         let running = state.members.filter { pids[$0.id]! != nil }
         var metadata: ClusterMetadata?
         if !running.isEmpty {
-            let configuration = ClientConfiguration(
+            var configuration = ClientConfiguration(
                 bootstrapServers: running.map { BrokerAddress(host: "127.0.0.1", port: $0.port) }, clientId: "sluice-cluster-status",
                 connectTimeout: .seconds(2), requestTimeout: .seconds(5),
                 retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(100), maxBackoff: .milliseconds(500)))
+            if let security = state.security {
+                configuration.security = try SecureClusterSetup.adminSecurity(security, tls: cluster.tlsFiles)
+            }
             let client = KafkaClient(configuration: configuration)
             metadata = try? await client.metadata(topics: nil, refresh: true)
             await client.close()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceBase
 import SluiceClient
+import SluiceConsole
 import SluiceLocalCluster
 
 /// `sluice cluster up`: a local cluster of broker processes in the background.
@@ -23,6 +24,11 @@ struct ClusterUpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The cluster's directory (default: the client commands' data directory).") var dataDir: String?
     @Option(name: .long, help: "Spread brokers over this many racks (broker.rack = rack-1, rack-2, ...).") var racks: Int?
     @Option(name: .long, help: "Seconds to wait for the brokers.") var timeout: Double = 60
+    @Flag(name: .long, help: ArgumentHelp(
+        "A new cluster secured: SASL_SSL listeners, a generated CA, ACLs, SCRAM users admin and demo.",
+        discussion: "Writes <data-dir>/client.properties (admin) and demo.properties: `kcat -F <data-dir>/client.properties -L`; "
+            + "the other sluice commands read client.properties by themselves when they find the cluster through <data-dir>."))
+    var secure = false
 
     func validate() throws {
         guard (1...99).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 99") }
@@ -45,14 +51,30 @@ struct ClusterUpCommand: AsyncParsableCommand {
                                       + "pid \(cluster.runningPid(running.id) ?? running.pid)); "
                                       + "`sluice cluster down` stops it, `sluice cluster add-broker` adds a broker")
             }
+            if secure && existing.security == nil {
+                throw ValidationError("the cluster in \(cluster.directory) was created without --secure; remove that directory "
+                                      + "(its data goes too) or choose another --data-dir for a secured one")
+            }
             state = existing
+            if state.security != nil { try cluster.ensureCertificates() }
             for index in state.members.indices { state.members[index].pid = try cluster.spawn(state.members[index].id) }
         } else {
-            state = try Self.create(cluster, brokers: brokers, voters: controllers ?? min(brokers, 3), racks: racks)
+            state = try Self.create(cluster, brokers: brokers, voters: controllers ?? min(brokers, 3), racks: racks, secure: secure)
         }
         try cluster.save(state)
         let bootstrap = state.members.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
-        try await Self.waitUntilServing(state.members, expected: state.members.count, timeout: timeout, cluster: cluster)
+        let adminSecurity = try state.security.map { try SecureClusterSetup.adminSecurity($0, tls: cluster.tlsFiles) }
+        try await Self.waitUntilServing(state.members, expected: state.members.count, timeout: timeout, cluster: cluster,
+                                        security: adminSecurity)
+        if let security = state.security {
+            do {
+                try await SecureClusterSetup.provision(security, cluster: cluster,
+                                                       bootstrap: state.members.map { BrokerAddress(host: "127.0.0.1", port: $0.port) },
+                                                       timeout: .seconds(timeout))
+            } catch {
+                throw ValidationError("the secured cluster runs, but creating its users failed: \(error)")
+            }
+        }
         print("cluster of \(state.members.count) broker(s) up in \(cluster.directory)")
         for member in state.members.sorted(by: { $0.id < $1.id }) {
             print("  broker \(member.id)  pid \(member.pid)  127.0.0.1:\(member.port)"
@@ -60,11 +82,19 @@ struct ClusterUpCommand: AsyncParsableCommand {
                   + (member.metricsURL.map { "  metrics \($0)/metrics" } ?? "") + "  log \(cluster.logPath(member.id))")
         }
         print("bootstrap servers: \(bootstrap)")
+        if state.security != nil {
+            print("secured (SASL_SSL, ACLs): users admin and demo; client settings \(cluster.clientPropertiesPath) "
+                  + "(kcat -F \(cluster.clientPropertiesPath) -L), demo user's \(cluster.demoPropertiesPath)")
+        }
     }
 
     /// Ports, properties files and processes of a new cluster.
-    static func create(_ cluster: LocalCluster, brokers: Int, voters: Int, racks: Int?) throws -> LocalCluster.State {
+    static func create(_ cluster: LocalCluster, brokers: Int, voters: Int, racks: Int?, secure: Bool = false) throws -> LocalCluster.State {
         var state = try LocalCluster.plan(brokers: brokers, voters: voters, racks: racks)
+        if secure {
+            state.security = .generate()
+            try cluster.ensureCertificates()
+        }
         for member in state.members { try cluster.writeProperties(member, in: state) }
         for index in state.members.indices { state.members[index].pid = try cluster.spawn(state.members[index].id) }
         return state
@@ -72,13 +102,14 @@ struct ClusterUpCommand: AsyncParsableCommand {
 
     /// Waits until each member answers Metadata listing `expected` brokers and a controller.
     static func waitUntilServing(_ members: [LocalCluster.Member], expected: Int, timeout: Double,
-                                 cluster: LocalCluster) async throws {
+                                 cluster: LocalCluster, security: ClientSecurity? = nil) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         for member in members {
-            let configuration = ClientConfiguration(
+            var configuration = ClientConfiguration(
                 bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: member.port)], clientId: "sluice-cluster-up",
                 connectTimeout: .seconds(2), requestTimeout: .seconds(5),
                 retry: RetryPolicy(maxAttempts: 1, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(50)))
+            if let security { configuration.security = security }
             let client = KafkaClient(configuration: configuration)
             defer { Task { await client.close() } }
             while true {
