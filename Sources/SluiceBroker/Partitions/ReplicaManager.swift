@@ -54,9 +54,38 @@ final class ReplicaManager: Sendable {
     func start() {
         let interval = TimeAmount.milliseconds(engine.config.isrShrinkCheckIntervalMs)
         let task = peers.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
-            _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in perform(engine.checkIsr(now: Self.nowMs())) }
+            _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in
+                perform(engine.checkIsr(now: Self.nowMs()))
+                failCutOffWaiters()
+            }
         }
         isrCheck.withLockedValue { $0 = task }
+    }
+
+    /// Without its lease, fails the parked `acks=all` requests of the partitions whose followers
+    /// stopped fetching (`BrokerServices.cutOffLeaderError`): they cannot complete, and a producer
+    /// waiting for them (librdkafka keeps at most 5 requests in flight) sends nothing that could be
+    /// refused. Their NOT_LEADER_OR_FOLLOWER makes it look for the new leader at once instead of
+    /// after its `request.timeout.ms`. On the I/O pool (the ISR check's turn).
+    private func failCutOffWaiters() {
+        guard !peers.holdsLease else { return }
+        for partition in engine.allPartitions where partition.isLeaderShrinkingIsr {
+            let error = ApiError(.notLeaderOrFollower, """
+                This broker is cut off from the controller and the followers of \(partition.topicPartition): \
+                another broker leads it now.
+                """)
+            perform(BrokerReplicationEffects(completions: partition.failWaiters(error)))
+        }
+    }
+
+    /// Fails `tp`'s parked `acks=all` produce requests with `error`, on the I/O pool (it takes
+    /// the partition's lock): for a leader cut off from its followers, whose waiters cannot
+    /// complete, so that their answers do not hold the connection's later answers back.
+    func failParkedProduces(_ tp: TopicPartition, _ error: ApiError) {
+        guard let partition = engine.partition(tp) else { return }
+        _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in
+            perform(BrokerReplicationEffects(completions: partition.failWaiters(error)))
+        }
     }
 
     /// Stops fetching and checking; fails parked produce requests.

@@ -18,6 +18,8 @@ final class ConnectionSession: Sendable {
         var principal: KafkaPrincipal = .anonymous
         var sasl: SaslAuthenticator?
         var closeRequested = false
+        /// Why (for the log): a failed authentication unless said otherwise.
+        var closeReason = "the connection is closing after a failed authentication"
     }
 
     init(listenerName: String, securityProtocol: SecurityProtocol, sasl: SaslAuthenticator?, failureDelay: TimeAmount,
@@ -41,11 +43,18 @@ final class ConnectionSession: Sendable {
 
     func requestClose() { state.value.closeRequested = true }
 
+    /// Closes the connection once the answers already admitted are written; later requests are
+    /// not served.
+    func requestClose(reason: String) {
+        state.value.closeRequested = true
+        state.value.closeReason = reason
+    }
+
     /// A TLS client certificate's principal (before any request is read).
     func setCertificatePrincipal(_ principal: KafkaPrincipal) { state.value.principal = principal }
 
     func admit(_ key: ApiKey?) -> SaslAuthenticator.Admission {
-        guard !state.value.closeRequested else { return .close("the connection is closing after a failed authentication") }
+        guard !state.value.closeRequested else { return .close(state.value.closeReason) }
         return state.value.sasl?.admit(key) ?? .serve
     }
 
