@@ -55,10 +55,42 @@ import Testing
         }
     }
 
-    /// One acks=1 append at `port`: its error code, and whether the broker closed the connection after answering.
-    private static func produce(at port: Int) async throws -> (code: Int16, closed: Bool) {
+    /// The controller alone goes away (a quorum outage) while the follower keeps fetching: the
+    /// leader loses its lease but goes on leading, `acks=all` included, as Kafka's brokers do.
+    @Test func aLeaderWithoutLeaseWhoseFollowersFetchGoesOnLeading() async throws {
+        try await InProcessCluster.with(brokers: 2, configure: { config in
+            config.cluster.brokerSessionTimeoutMs = 1500
+            config.replication.replicaLagTimeMaxMs = 1000
+        }) { cluster in
+            let leader = cluster.broker(2).advertised.port
+            var topic = CreateTopicsRequest.CreatableTopic(name: Self.topic, numPartitions: -1, replicationFactor: -1)
+            topic.assignments = [.init(partitionIndex: 0, brokerIds: [2, 3])]
+            let created = try await RawKafkaConnection(port: leader, timeoutSeconds: 60)
+                .roundTrip(CreateTopicsRequest(topics: [topic], timeoutMs: 30_000), version: 7)
+            #expect(created.topics.first?.errorCode == 0)
+            try await poll(until: "broker 2 leads \(Self.tp), broker 3 in its ISR", timeout: .seconds(20)) {
+                cluster.broker(2).services.localReplicas.leadership(of: Self.tp)?.isLeader == true
+                    && cluster.broker(2).services.replicas.engine.partition(Self.tp)?.status.isr.sorted() == [2, 3]
+            }
+            await cluster.stopNode(1)
+            try await poll(until: "broker 2 without its lease", timeout: .seconds(20)) {
+                !cluster.broker(2).cluster.lifecycle.holdsLease
+            }
+            // Three replica-lag periods: follower 3 keeps fetching, so nothing is proposed or refused.
+            for _ in 0..<6 {
+                #expect(try await Self.produce(at: leader, acks: -1).code == 0)
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            let metadata = try await RawKafkaConnection(port: leader)
+                .roundTrip(MetadataRequest(topics: [.init(name: Self.topic)]), version: 12)
+            #expect(metadata.topics.first?.partitions.first?.leaderId == 2)
+        }
+    }
+
+    /// One append at `port` (acks=1 unless said otherwise): its error code, and whether the broker closed the connection after answering.
+    private static func produce(at port: Int, acks: Int16 = 1) async throws -> (code: Int16, closed: Bool) {
         let connection = try await RawKafkaConnection(port: port, timeoutSeconds: 10)
-        let response = try await connection.roundTrip(produceRequest(topic: topic, acks: 1, batch: try makeBatch(1)), version: 9)
+        let response = try await connection.roundTrip(produceRequest(topic: topic, acks: acks, batch: try makeBatch(1)), version: 9)
         let code = response.responses.first?.partitionResponses.first?.errorCode ?? -1
         return (code, code == 0 ? false : await connection.isClosedByPeer())
     }
