@@ -25,13 +25,13 @@ final class NetnsCluster: @unchecked Sendable {
         self.directory = directory
     }
 
-    /// Why partition tests cannot run here, or nil when they can: they need root, iproute2's
-    /// `ip netns` and nftables' `nft` (`.ci/run` installs it).
-    static var unavailable: String? {
+    /// Why these tests cannot run here, or nil when they can: they need root and iproute2's
+    /// `ip netns`, and for partitions (`firewall`) nftables' `nft` (`.ci/run` installs it).
+    static func unavailable(firewall: Bool) -> String? {
         if getuid() != 0 { return "network namespaces need root" }
         let exists = { (paths: [String]) in paths.contains { FileManager.default.isExecutableFile(atPath: $0) } }
         if !exists(["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"]) { return "iproute2 (ip) is not installed" }
-        if !exists(["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"]) { return "nftables (nft) is not installed" }
+        if firewall && !exists(["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"]) { return "nftables (nft) is not installed" }
         return nil
     }
 
@@ -40,10 +40,11 @@ final class NetnsCluster: @unchecked Sendable {
     var ids: [Int] { Array(1...size) }
 
     /// Runs `body` with `brokers` started brokers (each registered, a controller elected), then
-    /// stops them and removes the namespaces. Returns nil, printing why, when namespaces or
-    /// nftables are not available here.
-    static func with<T>(brokers: Int = 3, properties: [String] = [], _ body: (NetnsCluster) async throws -> T) async throws -> T? {
-        if let reason = unavailable {
+    /// stops them and removes the namespaces. Returns nil, printing why, when namespaces (or, with
+    /// `firewall`, nftables for `cut`/`isolate`/`heal`) are not available here.
+    static func with<T>(brokers: Int = 3, properties: [String] = [], firewall: Bool = true,
+                        _ body: (NetnsCluster) async throws -> T) async throws -> T? {
+        if let reason = unavailable(firewall: firewall) {
             print("skipped: \(reason)")
             return nil
         }
@@ -95,9 +96,13 @@ final class NetnsCluster: @unchecked Sendable {
             try await process.start()
             processes[i] = process
         }
-        try await ClusterHarness.waitFor("\(size) brokers across the namespaces and a controller", seconds: 60) {
-            let m = try await self.metadata(from: 1)
-            return m.brokers.count == self.size && m.controllerId > 0
+        // Every broker's own image has them all (each catches up on its own).
+        try await ClusterHarness.waitFor("\(size) brokers across the namespaces and a controller, seen by each", seconds: 60) {
+            for i in self.ids {
+                let m = try await self.metadata(from: i)
+                guard m.brokers.count == self.size && m.controllerId > 0 else { return false }
+            }
+            return true
         }
     }
 
