@@ -160,6 +160,65 @@ import Testing
         }
     }
 
+    /// libfaketime (Debian's `faketime`): moves a process's wall clock only
+    /// (`FAKETIME_DONT_FAKE_MONOTONIC`), by the offset in a file it re-reads every second.
+    static let faketime = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+                           "/usr/lib/faketime/libfaketime.so.1"].first { FileManager.default.fileExists(atPath: $0) }
+
+    /// (d) A partition leader's wall clock jumps an hour forward, then back, and then one of its
+    /// followers stops fetching from it (cut off from the leader only; it still heartbeats to the
+    /// controller, so only the leader can take it out of the ISR). Replication times intervals
+    /// (ISR lag, `acks=all` deadlines) with a monotonic clock: the leader drops the follower after
+    /// `replica.lag.time.max.ms` and `acks=all` writes go on (with the wall clock, the follower
+    /// had "caught up" an hour in the future and stayed in the ISR, holding every write); nothing
+    /// acknowledged is lost.
+    @Test func wallClockJumpsOfAPartitionLeader() async throws {
+        guard Clients.shouldRun(Clients.confluentKafka) else { return print("skipped: confluent-kafka is not installed") }
+        guard let library = Self.faketime else { return print("skipped: libfaketime (Debian's faketime) is not installed") }
+        let clocks = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-clocks-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: clocks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: clocks) }
+        var environment: [Int: [String]] = [:]
+        for i in 1...3 {
+            try "+0\n".write(toFile: "\(clocks)/\(i)", atomically: true, encoding: .utf8)
+            environment[i] = ["LD_PRELOAD=\(library)", "FAKETIME_TIMESTAMP_FILE=\(clocks)/\(i)", "FAKETIME_CACHE_DURATION=1",
+                              "FAKETIME_DONT_FAKE_MONOTONIC=1"]
+        }
+        _ = try await NetnsCluster.with(properties: Self.properties, environment: environment) { cluster in
+            let controller = try await Self.createTopic(cluster)
+            let partitions = try await cluster.partitions(from: controller, topic: Self.topic)
+            let (p, jumping) = try #require(partitions.sorted { $0.key < $1.key }.first { $0.value.leader != controller }
+                .map { ($0.key, Int($0.value.leader)) })
+            let follower = try #require(cluster.ids.first { $0 != jumping && $0 != controller })
+            try await WriteAudit.with(bootstrap: cluster.bootstrap, topic: Self.topic) { audit in
+                try await audit.awaitProgress(300, seconds: 60, "the producer writing to \(Self.topic)")
+                for offset in ["+1h", "+0"] {
+                    try "\(offset)\n".write(toFile: "\(clocks)/\(jumping)", atomically: true, encoding: .utf8)
+                    // libfaketime re-reads the file every second; then the followers' fetches go on.
+                    try await Task.sleep(for: .seconds(3))
+                    try await audit.awaitProgress(100, partition: p, seconds: 20, "writes to \(Self.topic)-\(p) with broker \(jumping)'s clock at \(offset)")
+                }
+                let cut = Date()
+                try await cluster.cut(follower, from: [jumping])
+                try await ClusterHarness.waitFor("broker \(jumping) dropping \(follower) from the ISR of \(Self.topic)-\(p)\n\(cluster.logs())", seconds: 30) {
+                    try await cluster.partitions(from: controller, topic: Self.topic)[p]?.isr.contains(Int32(follower)) == false
+                }
+                let dropped = Date().timeIntervalSince(cut)
+                try await audit.awaitProgress(100, partition: p, seconds: 20, "acks=all writes to \(Self.topic)-\(p) without \(follower)")
+                try await cluster.heal(follower)
+                try await Self.awaitConverged(cluster, brokers: cluster.ids, "every broker in every ISR after the heal")
+                let stats = try await audit.stop()
+                #expect(stats["failed"] as? Int == 0, "\(stats)")
+                try await Self.checkEveryReplica(cluster, audit)
+                print("""
+                    clock (d): broker \(jumping) (leader of \(Self.topic)-\(p)) jumped +1 h and back; follower \(follower) cut off \
+                    from it was out of the ISR after \(Self.f(dropped)) s; producer: \(stats["acknowledged"] ?? "?") acknowledged, \
+                    \(stats["failed"] ?? "?") failed \(stats["errors"] ?? ""), longest gap \(stats["longest_gap"] ?? "?") s, gaps \(stats["gaps"] ?? "")
+                    """)
+            }
+        }
+    }
+
     // MARK: Shared steps
 
     /// Creates the topic (3 partitions, RF 3, `min.insync.replicas=2`) and waits until every

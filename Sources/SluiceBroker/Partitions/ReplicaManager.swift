@@ -132,7 +132,7 @@ final class ReplicaManager: Sendable {
             return perform(BrokerReplicationEffects(completions: partition.abandonQueuedAppends(error)))
         }
         while true {
-            let round = partition.runQueuedAppends(limit: Self.appendsPerRound, clock: Self.nowMs)
+            let round = partition.runQueuedAppends(limit: Self.appendsPerRound, clock: Self.nowMs, wallClock: Posix.nowMs)
             for parked in round.parked { armTimeout(parked, on: partition) }
             perform(round.effects)
             if !round.more { return }
@@ -159,9 +159,10 @@ final class ReplicaManager: Sendable {
         pool.runIfActive(eventLoop: eventLoop, body)
     }
 
+    /// Replication's clock, in milliseconds: monotonic (ISR lag, `acks=all` deadlines, fetch and
+    /// AlterPartition back-offs are intervals; a stepped wall clock must not move them). Record
+    /// timestamps use the wall clock (`Posix.nowMs`), passed to appends separately.
     static func nowMs() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        Int64(Posix.monotonicNs() / 1_000_000)
     }
 }

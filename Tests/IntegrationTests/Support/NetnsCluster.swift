@@ -42,7 +42,8 @@ final class NetnsCluster: @unchecked Sendable {
     /// Runs `body` with `brokers` started brokers (each registered, a controller elected), then
     /// stops them and removes the namespaces. Returns nil, printing why, when namespaces (or, with
     /// `firewall`, nftables for `cut`/`isolate`/`heal`) are not available here.
-    static func with<T>(brokers: Int = 3, properties: [String] = [], firewall: Bool = true,
+    /// `environment`: `NAME=value` settings for broker i's process (e.g. libfaketime's).
+    static func with<T>(brokers: Int = 3, properties: [String] = [], firewall: Bool = true, environment: [Int: [String]] = [:],
                         _ body: (NetnsCluster) async throws -> T) async throws -> T? {
         if let reason = unavailable(firewall: firewall) {
             print("skipped: \(reason)")
@@ -63,13 +64,13 @@ final class NetnsCluster: @unchecked Sendable {
             }
             let cluster = NetnsCluster(prefix: prefix, subnet: subnet, size: brokers, directory: directory)
             return try await withResource(cluster, stop: { await $0.stopAll() }) { cluster in
-                try await cluster.startAll(properties: properties)
+                try await cluster.startAll(properties: properties, environment: environment)
                 return try await body(cluster)
             }
         }
     }
 
-    private func startAll(properties extra: [String]) async throws {
+    private func startAll(properties extra: [String], environment: [Int: [String]]) async throws {
         let voters = ids.map { "\($0)@\(address($0)):9093" }.joined(separator: ",")
         for i in ids {
             let properties = """
@@ -85,8 +86,8 @@ final class NetnsCluster: @unchecked Sendable {
                 offsets.topic.replication.factor=3
                 """ + extra.map { "\n" + $0 }.joined()
             try properties.write(toFile: "\(directory)/broker-\(i).properties", atomically: true, encoding: .utf8)
-            let process = ChildProcess("/usr/bin/env", ["ip", "netns", "exec", "\(prefix)-\(i)", BrokerProcess.binary, "broker",
-                                                        "--config", "\(directory)/broker-\(i).properties", "--exit-with-parent"])
+            let process = ChildProcess("/usr/bin/env", (environment[i] ?? []) + ["ip", "netns", "exec", "\(prefix)-\(i)", BrokerProcess.binary,
+                                                        "broker", "--config", "\(directory)/broker-\(i).properties", "--exit-with-parent"])
             let log = "\(directory)/broker-\(i).log"
             FileManager.default.createFile(atPath: log, contents: nil)
             // One handle for both streams: two would each write from offset 0 over the other.
