@@ -89,7 +89,7 @@ final class NetnsCluster: @unchecked Sendable {
             let process = ChildProcess("/usr/bin/env", (environment[i] ?? []) + ["ip", "netns", "exec", "\(prefix)-\(i)", BrokerProcess.binary,
                                                         "broker", "--config", "\(directory)/broker-\(i).properties", "--exit-with-parent"])
             let log = "\(directory)/broker-\(i).log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             // One handle for both streams: two would each write from offset 0 over the other.
             let handle = FileHandle(forWritingAtPath: log)
             process.process.standardOutput = handle

@@ -27,7 +27,7 @@ final class WriteAudit: Sendable {
                                                                   + (partition.map { [String($0)] } ?? []), timeout: 300)
         }
         return try await withResource(WriteAudit(directory: directory, producer: producer), stop: { audit in
-            FileManager.default.createFile(atPath: audit.stopFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: audit.stopFile, contents: nil)
             _ = try? await audit.producer.value
         }, body)
     }
@@ -51,7 +51,7 @@ final class WriteAudit: Sendable {
 
     /// Tells the producer to stop and returns its statistics once every record is answered.
     func stop() async throws -> [String: Any] {
-        FileManager.default.createFile(atPath: stopFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: stopFile, contents: nil)
         return try #require(try await producer.value.records.last)
     }
 
