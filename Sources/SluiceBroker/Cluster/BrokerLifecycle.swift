@@ -9,6 +9,14 @@ import SluiceBase
 /// (the controller unfences it once it has caught up), registers again if the controller no
 /// longer knows its epoch, and on shutdown asks for a controlled shutdown so that its
 /// leaderships move before it stops.
+///
+/// It also keeps its own view of its **lease**: the controller fences a broker whose heartbeats
+/// stop arriving for `broker.session.timeout.ms`, and a broker cut off from the controller
+/// cannot learn that it was fenced. So the broker counts the session from when it *sent* the
+/// last heartbeat the controller answered unfenced (the controller counts from the arrival, never
+/// earlier): once that much monotonic time has passed, the controller has fenced it or is about
+/// to, and ``holdsLease`` is false until a heartbeat is answered again. The partition layer uses
+/// it to stop posing as a leader that clients cannot leave (see `BrokerServices.cutOffLeaderError`).
 final class BrokerLifecycle: Sendable {
     private struct State {
         var epoch: Int64 = -1
@@ -18,6 +26,10 @@ final class BrokerLifecycle: Sendable {
         var readyCompleted = false
         /// Whether this broker's image has reached its own registration since it started.
         var caughtUp = false
+        /// When the lease of the last heartbeat answered unfenced runs out (monotonic).
+        var leaseEnd: NIODeadline?
+        /// The lease ran out and no heartbeat has been answered since.
+        var leaseLost = false
     }
 
     private let config: BrokerConfig
@@ -53,6 +65,11 @@ final class BrokerLifecycle: Sendable {
     /// Whether the controller's last heartbeat answer fenced this broker (true until the first
     /// unfencing answer).
     var isFenced: Bool { state.withLockedValue { $0.fenced } }
+
+    /// False once `broker.session.timeout.ms` has passed since the last heartbeat the controller
+    /// answered (unfenced) was sent, until one is answered again: the controller has fenced this
+    /// broker by then, or is about to. True before the first answer.
+    var holdsLease: Bool { !state.withLockedValue { $0.leaseLost } }
 
     /// Completes when the controller has unfenced this broker (it may lead partitions).
     var ready: EventLoopFuture<Void> { unfenced.futureResult }
@@ -105,6 +122,7 @@ final class BrokerLifecycle: Sendable {
         request.brokerId = config.nodeId
         request.brokerEpoch = epoch
         request.currentMetadataOffset = view.image.offset
+        let sent = NIODeadline.now()
         let interval = TimeAmount.milliseconds(config.cluster.brokerHeartbeatIntervalMs)
         channel.sendFuture(request, version: 1, timeoutMs: max(1000, config.cluster.brokerHeartbeatIntervalMs), on: loop)
             .whenComplete { [self] result in
@@ -118,6 +136,7 @@ final class BrokerLifecycle: Sendable {
                         defer { state.fenced = response.isFenced }
                         return state.fenced
                     }
+                    if !response.isFenced { renewLease(sentAt: sent) }
                     if wasFenced && !response.isFenced {
                         logger.info("unfenced by the controller")
                         if completeReady() { unfenced.succeed(()) }
@@ -137,6 +156,35 @@ final class BrokerLifecycle: Sendable {
                     heartbeat(advertised: advertised)
                 }
             }
+    }
+
+    /// A heartbeat sent at `sentAt` was answered unfenced: the lease runs until `sentAt` plus the
+    /// session timeout, and is checked then.
+    private func renewLease(sentAt: NIODeadline) {
+        let end = sentAt + .milliseconds(config.cluster.brokerSessionTimeoutMs)
+        let regained = state.withLockedValue { state -> Bool in
+            if state.leaseEnd.map({ $0 < end }) ?? true { state.leaseEnd = end }
+            defer { state.leaseLost = false }
+            return state.leaseLost
+        }
+        if regained { logger.warning("the controller answers heartbeats again: serving as the metadata says") }
+        loop.scheduleTask(deadline: end) { [self] in checkLease() }
+    }
+
+    /// Marks the lease lost when its end has passed with no newer answer.
+    private func checkLease() {
+        let lost = state.withLockedValue { state -> Bool in
+            guard !state.leaseLost, !state.stopping, let end = state.leaseEnd, end <= .now() else { return false }
+            state.leaseLost = true
+            return true
+        }
+        if lost {
+            logger.warning("""
+                no heartbeat answered for \(config.cluster.brokerSessionTimeoutMs) ms (broker.session.timeout.ms): \
+                the controller has fenced this broker or is about to; partitions whose followers stopped \
+                fetching from it are no longer served as their leader
+                """)
+        }
     }
 
     /// True the first time only: whoever gets true completes `unfenced`.

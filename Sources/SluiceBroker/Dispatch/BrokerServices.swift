@@ -67,6 +67,24 @@ struct BrokerServices: Sendable {
         return nil
     }
 
+    /// Why this broker, although its metadata says it leads `tp`, must not act as its leader:
+    /// it has lost its lease (no heartbeat answered for `broker.session.timeout.ms`, see
+    /// ``BrokerLifecycle/holdsLease``) and followers of `tp` stopped fetching from it (an ISR
+    /// shrink waits for the controller). That is a leader cut off from the controller and the
+    /// other replicas: the controller has fenced it and elected another leader, which this broker
+    /// cannot learn. It could not commit an `acks=all` write anyway, and an `acks=1` write would be
+    /// truncated when it rejoins; answering as the leader would only keep clients that can still
+    /// reach it (librdkafka asks the broker it used last for metadata) away from the new leader.
+    /// Nil otherwise — also when the controller is merely unreachable while the followers still
+    /// fetch (a quorum outage): then this broker goes on leading, as Kafka's brokers do.
+    func cutOffLeaderError(_ tp: TopicPartition) -> ApiError? {
+        guard !cluster.lifecycle.holdsLease, replicas.engine.partition(tp)?.isLeaderShrinkingIsr == true else { return nil }
+        return ApiError(.notLeaderOrFollower, """
+            Broker \(nodeId) has had no heartbeat answered by the controller for \(config.cluster.brokerSessionTimeoutMs) ms \
+            and the followers of \(tp) stopped fetching from it: another broker leads it now.
+            """)
+    }
+
     /// Why this broker cannot serve `tp` as its leader to a client that believes the leader epoch
     /// is `currentLeaderEpoch` (-1: it sent none), or nil when it can: consumer fetches,
     /// ListOffsets and OffsetForLeaderEpoch. The replica's own check

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import SluiceSecurity
 import NIOCore
+import SluiceBase
 import SluiceStorage
 
 /// Metadata (key 3), versions 0-12, from this broker's replicated metadata image.
@@ -18,7 +19,10 @@ import SluiceStorage
 ///   missing topic is auto-created only with CREATE on the cluster or on the topic
 ///   (TOPIC_AUTHORIZATION_FAILED otherwise).
 /// - Brokers: the registered, unfenced brokers with their client endpoints (as Kafka lists
-///   alive brokers). A partition without a leader has leader -1 and LEADER_NOT_AVAILABLE.
+///   alive brokers). A partition without a leader has leader -1 and LEADER_NOT_AVAILABLE; so
+///   has one this broker leads while cut off from the controller and its followers
+///   (`BrokerServices.cutOffLeaderError`), and the connection closes after such an answer so that
+///   the client asks another broker next.
 /// - Unknown topics are created when allowed and their names are valid (INVALID_TOPIC_EXCEPTION
 ///   otherwise), through the controller; they come back fully created in the same response.
 ///   The request waits for the controller on futures (no thread is held meanwhile).
@@ -86,6 +90,16 @@ struct MetadataHandler: ApiHandler {
                 ? services.authorizedOperations(context, .cluster) : 0
         }
         response.topics = topics(request, context: context, snapshot: snapshot, creationErrors: creationErrors)
+        // This broker's image is stale for the partitions it hides (cut off from the controller):
+        // closing after the answer makes the client ask another broker next (librdkafka asks the
+        // one it used last, and would otherwise wait here for a leader forever).
+        if !services.cluster.lifecycle.holdsLease, response.topics.contains(where: { topic in
+            topic.partitions.contains { p in
+                p.leaderId < 0 && topic.name.flatMap { snapshot.partition(TopicPartition($0, p.partitionIndex))?.leader } == services.nodeId
+            }
+        }) {
+            context.session?.requestClose(reason: "this broker is cut off from the controller and its followers")
+        }
         if version >= 8 && request.includeTopicAuthorizedOperations {
             for index in response.topics.indices where response.topics[index].errorCode == 0 {
                 if let name = response.topics[index].name {
@@ -149,9 +163,12 @@ struct MetadataHandler: ApiHandler {
 
     private func describe(_ topic: TopicImage, _ image: MetadataImage) -> MetadataResponse.MetadataResponseTopic {
         let partitions = topic.partitions.map { p in
-            MetadataResponse.MetadataResponsePartition(
-                errorCode: p.leader < 0 ? ErrorCode.leaderNotAvailable.rawValue : 0, partitionIndex: p.partition,
-                leaderId: p.leader, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr,
+            // A leader cut off from the controller and its followers does not name itself.
+            let leader = p.leader == services.nodeId && services.cutOffLeaderError(TopicPartition(topic.name, p.partition)) != nil
+                ? -1 : p.leader
+            return MetadataResponse.MetadataResponsePartition(
+                errorCode: leader < 0 ? ErrorCode.leaderNotAvailable.rawValue : 0, partitionIndex: p.partition,
+                leaderId: leader, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr,
                 offlineReplicas: p.replicas.filter { image.brokers[$0].map { $0.fenced } ?? true })
         }
         return .init(errorCode: 0, name: topic.name, topicId: topic.id, isInternal: topic.isInternal, partitions: partitions)

@@ -32,6 +32,8 @@ import SluiceStorage
 /// - Only the partition's leader appends: elsewhere NOT_LEADER_OR_FOLLOWER, with (v10+) the
 ///   current leader and epoch per partition and the leaders' endpoints, so that the client goes
 ///   straight to the new leader (KIP-951). The batch gets the leader's epoch.
+/// - A leader cut off from the controller and its followers (`BrokerServices.cutOffLeaderError`)
+///   answers NOT_LEADER_OR_FOLLOWER without a hint and closes the connection after the answer.
 /// - Appends to a partition are queued on it in request order and run by one appender at a time
 ///   on the I/O pool (`ReplicaManager.append`); `acks=all` waits in the partition's waiter list.
 /// - Quotas (`producer_byte_rate`): the request's size is recorded as it is dispatched; over the
@@ -88,6 +90,15 @@ struct ProduceHandler: ApiHandler {
                     continue
                 }
                 let tp = TopicPartition(topic.name, index)
+                if let error = services.cutOffLeaderError(tp) {
+                    // No leader hint (this broker does not know the new one), and the connection
+                    // closes after the answer: librdkafka asks the broker it used last for
+                    // metadata, and this one's is stale.
+                    futures.append(failed(error.code, error.message))
+                    services.replicas.failParkedProduces(tp, error)
+                    context.session?.requestClose(reason: "this broker is cut off from the controller and its followers")
+                    continue
+                }
                 if let error = services.notLeaderError(tp) {
                     var response = Self.failure(index, error)
                     if let hint = services.leaderHint(tp), hint.leader >= 0 {

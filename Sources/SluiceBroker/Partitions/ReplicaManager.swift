@@ -54,9 +54,38 @@ final class ReplicaManager: Sendable {
     func start() {
         let interval = TimeAmount.milliseconds(engine.config.isrShrinkCheckIntervalMs)
         let task = peers.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
-            _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in perform(engine.checkIsr(now: Self.nowMs())) }
+            _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in
+                perform(engine.checkIsr(now: Self.nowMs()))
+                failCutOffWaiters()
+            }
         }
         isrCheck.withLockedValue { $0 = task }
+    }
+
+    /// Without its lease, fails the parked `acks=all` requests of the partitions whose followers
+    /// stopped fetching (`BrokerServices.cutOffLeaderError`): they cannot complete, and a producer
+    /// waiting for them (librdkafka keeps at most 5 requests in flight) sends nothing that could be
+    /// refused. Their NOT_LEADER_OR_FOLLOWER makes it look for the new leader at once instead of
+    /// after its `request.timeout.ms`. On the I/O pool (the ISR check's turn).
+    private func failCutOffWaiters() {
+        guard !peers.holdsLease else { return }
+        for partition in engine.allPartitions where partition.isLeaderShrinkingIsr {
+            let error = ApiError(.notLeaderOrFollower, """
+                This broker is cut off from the controller and the followers of \(partition.topicPartition): \
+                another broker leads it now.
+                """)
+            perform(BrokerReplicationEffects(completions: partition.failWaiters(error)))
+        }
+    }
+
+    /// Fails `tp`'s parked `acks=all` produce requests with `error`, on the I/O pool (it takes
+    /// the partition's lock): for a leader cut off from its followers, whose waiters cannot
+    /// complete, so that their answers do not hold the connection's later answers back.
+    func failParkedProduces(_ tp: TopicPartition, _ error: ApiError) {
+        guard let partition = engine.partition(tp) else { return }
+        _ = pool.runIfActive(eventLoop: peers.eventLoop) { [self] in
+            perform(BrokerReplicationEffects(completions: partition.failWaiters(error)))
+        }
     }
 
     /// Stops fetching and checking; fails parked produce requests.
@@ -103,7 +132,7 @@ final class ReplicaManager: Sendable {
             return perform(BrokerReplicationEffects(completions: partition.abandonQueuedAppends(error)))
         }
         while true {
-            let round = partition.runQueuedAppends(limit: Self.appendsPerRound, clock: Self.nowMs)
+            let round = partition.runQueuedAppends(limit: Self.appendsPerRound, clock: Self.nowMs, wallClock: Posix.nowMs)
             for parked in round.parked { armTimeout(parked, on: partition) }
             perform(round.effects)
             if !round.more { return }
@@ -130,9 +159,10 @@ final class ReplicaManager: Sendable {
         pool.runIfActive(eventLoop: eventLoop, body)
     }
 
+    /// Replication's clock, in milliseconds: monotonic (ISR lag, `acks=all` deadlines, fetch and
+    /// AlterPartition back-offs are intervals; a stepped wall clock must not move them). Record
+    /// timestamps use the wall clock (`Posix.nowMs`), passed to appends separately.
     static func nowMs() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        Int64(Posix.monotonicNs() / 1_000_000)
     }
 }

@@ -20,6 +20,8 @@ final class ConnectionSession: Sendable {
         var closeRequested = false
         /// A client quota's throttle decided while serving a request (see ``requestMute(_:)``).
         var muteRequestedMs: Int64 = 0
+        /// Why (for the log): a failed authentication unless said otherwise.
+        var closeReason = "the connection is closing after a failed authentication"
     }
 
     init(listenerName: String, securityProtocol: SecurityProtocol, sasl: SaslAuthenticator?, failureDelay: TimeAmount,
@@ -54,11 +56,18 @@ final class ConnectionSession: Sendable {
         return state.value.muteRequestedMs
     }
 
+    /// Closes the connection once the answers already admitted are written; later requests are
+    /// not served.
+    func requestClose(reason: String) {
+        state.value.closeRequested = true
+        state.value.closeReason = reason
+    }
+
     /// A TLS client certificate's principal (before any request is read).
     func setCertificatePrincipal(_ principal: KafkaPrincipal) { state.value.principal = principal }
 
     func admit(_ key: ApiKey?) -> SaslAuthenticator.Admission {
-        guard !state.value.closeRequested else { return .close("the connection is closing after a failed authentication") }
+        guard !state.value.closeRequested else { return .close(state.value.closeReason) }
         return state.value.sasl?.admit(key) ?? .serve
     }
 

@@ -3,6 +3,10 @@
 #   netns.sh up PREFIX SUBNET N    -> namespaces PREFIX-1..N, each with 10.200.SUBNET.i/24 on a veth
 #                                     joined by bridge PREFIX-br (10.200.SUBNET.254 in this namespace)
 #   netns.sh down PREFIX N         -> removes them (idempotent)
+#   netns.sh cut PREFIX I ADDR...  -> PREFIX-I drops every packet to and from ADDRs (nftables table
+#                                     `inet sluice_partition` in its namespace; silent, as a real partition)
+#   netns.sh isolate PREFIX I      -> PREFIX-I drops every packet but loopback's
+#   netns.sh heal PREFIX I         -> removes PREFIX-I's table (idempotent); `down` removes it too
 set -euo pipefail
 cmd=$1; prefix=$2
 case "$cmd" in
@@ -30,5 +34,30 @@ down)
         ip link del "$prefix-v$i" 2>/dev/null || true
     done
     ip link del "$prefix-br" 2>/dev/null || true
+    ;;
+cut)
+    ns="$prefix-$3"; shift 3
+    set_of=$(IFS=,; echo "$*")
+    ip netns exec "$ns" nft -f - <<EOF
+table inet sluice_partition {
+    chain input { type filter hook input priority 0; policy accept; ip saddr { $set_of } drop; }
+    chain output { type filter hook output priority 0; policy accept; ip daddr { $set_of } drop; }
+}
+EOF
+    ;;
+isolate)
+    ns="$prefix-$3"
+    ip netns exec "$ns" nft -f - <<EOF
+table inet sluice_partition {
+    chain input { type filter hook input priority 0; policy accept; iifname != "lo" drop; }
+    chain output { type filter hook output priority 0; policy accept; oifname != "lo" drop; }
+}
+EOF
+    ;;
+heal)
+    ip netns exec "$prefix-$3" nft delete table inet sluice_partition 2>/dev/null || true
+    ;;
+*)
+    echo "unknown command $cmd" >&2; exit 2
     ;;
 esac

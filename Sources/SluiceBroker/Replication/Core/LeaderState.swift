@@ -44,6 +44,12 @@ struct LeaderState: Sendable {
     }
 
     var isr: [Int32] { isrState.isr }
+    /// Whether an AlterPartition that drops members from the ISR is waiting for the controller's
+    /// answer: followers stopped fetching (or fell behind) and the controller has not confirmed.
+    var isShrinkingIsr: Bool {
+        guard let pending = isrState.pending else { return false }
+        return isrState.isr.contains { !pending.isr.contains($0) }
+    }
     var maximalIsr: [Int32] { isrState.maximal }
     var partitionEpoch: Int32 { isrState.partitionEpoch }
 

@@ -77,7 +77,9 @@ extension ReplicaPartition {
     /// section of the partition's lock (so follower fetches interleave), and returns what they
     /// did. When the queue is empty it is left idle (`more` false) in the same step that finds
     /// it empty, so an append queued after that starts a new appender and none is stranded.
-    func runQueuedAppends(limit: Int, clock: () -> Int64) -> AppendRound<Token> {
+    /// `clock` times replication (lag, deadlines: monotonic in the broker); `wallClock` stamps the
+    /// appended batches (`LogAppendTime`, timestamp checks), `clock` when not given.
+    func runQueuedAppends(limit: Int, clock: () -> Int64, wallClock: (() -> Int64)? = nil) -> AppendRound<Token> {
         var round = AppendRound<Token>()
         for _ in 0..<max(1, limit) {
             let next: QueuedAppend<Token>? = appendQueue.withLockedValue { queue in
@@ -95,7 +97,7 @@ extension ReplicaPartition {
                 continue
             }
             let (parked, effects) = appendAsLeader(batches, requiredAcks: append.requiredAcks, timeoutMs: append.timeoutMs,
-                                                   token: append.token, now: clock())
+                                                   token: append.token, now: clock(), appendTime: wallClock?())
             round.effects.merge(effects)
             if let parked {
                 round.parked.append(ParkedProduce(waiterId: parked, token: append.token, timeoutMs: append.timeoutMs))

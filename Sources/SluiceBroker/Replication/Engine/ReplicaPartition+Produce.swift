@@ -13,8 +13,12 @@ extension ReplicaPartition {
     /// ``timeOut(waiter:)``); otherwise the request's answer is among the effects' completions,
     /// with `token`. A duplicate of an idempotent producer's batch answers with the original
     /// offsets and waits like a new append would (the original may not be committed yet).
+    ///
+    /// `now` is replication's clock (ISR lag, the waiter's deadline): monotonic in the broker, so
+    /// that a stepped wall clock neither drops caught-up followers nor keeps lagging ones.
+    /// `appendTime` is the wall clock the log stamps and checks timestamps with (`now` if nil).
     func appendAsLeader(_ batches: [RecordBatch], requiredAcks: Int16, timeoutMs: Int64, token: Token,
-                        now: Int64) -> (parked: UInt64?, effects: Effects) {
+                        now: Int64, appendTime: Int64? = nil) -> (parked: UInt64?, effects: Effects) {
         lock.withLock {
             func refused(_ error: ApiError) -> (UInt64?, Effects) {
                 (nil, Effects(completions: [ProduceCompletion(token: token, result: .failure(error))]))
@@ -29,7 +33,7 @@ extension ReplicaPartition {
             }
             let info: LogAppendInfo
             do {
-                info = try log.appendAsLeader(batches, leaderEpoch: leader.leaderEpoch, now: now)
+                info = try log.appendAsLeader(batches, leaderEpoch: leader.leaderEpoch, now: appendTime ?? now)
                 uncommitted.appended(endOffset: info.lastOffset + 1, bytes: info.byteCount)
             } catch LogAppendError.duplicate(let original) {
                 info = original

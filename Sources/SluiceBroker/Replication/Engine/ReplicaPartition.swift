@@ -76,14 +76,23 @@ final class ReplicaPartition<Token: Sendable>: @unchecked Sendable {
     struct Leadership: Sendable, Equatable {
         var knownEpoch: Int32 = -1
         var leads = false
+        /// Leading, with an ISR shrink waiting for the controller (``LeaderState/isShrinkingIsr``).
+        var shrinkingIsr = false
     }
 
-    /// Publishes ``Leadership`` after a role change; called with the lock held.
+    /// Publishes ``Leadership`` after a role or ISR change; called with the lock held.
     func publishLeadershipLocked() {
         var now = Leadership(knownEpoch: latestState?.leaderEpoch ?? -1, leads: false)
-        if case .leader = role { now.leads = true }
-        leadership.withLockedValue { $0 = now }
+        if case let .leader(leader) = role {
+            now.leads = true
+            now.shrinkingIsr = leader.isShrinkingIsr
+        }
+        leadership.withLockedValue { if $0 != now { $0 = now } }
     }
+
+    /// Whether this replica leads with followers it wants out of the ISR and no answer from the
+    /// controller yet; without the partition's lock (callable from an event loop).
+    var isLeaderShrinkingIsr: Bool { leadership.withLockedValue { $0.leads && $0.shrinkingIsr } }
 
     // MARK: Role changes
 
@@ -197,6 +206,8 @@ final class ReplicaPartition<Token: Sendable>: @unchecked Sendable {
                                                               topicId: latestState?.topicId ?? .zero, proposal: proposal,
                                                               brokerEpochs: epochs))
         }
+        // A proposal made or answered here changes whether the ISR is shrinking.
+        publishLeadershipLocked()
         return effects
     }
 }

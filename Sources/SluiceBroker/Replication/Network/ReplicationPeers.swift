@@ -18,6 +18,13 @@ protocol ReplicationPeers: Sendable {
         -> AlterPartitionResponse
     /// An event loop for timers.
     var eventLoop: any EventLoop { get }
+    /// Whether this broker holds its lease with the controller (`BrokerLifecycle.holdsLease`);
+    /// true where there is no controller to lose (tests' peers).
+    var holdsLease: Bool { get }
+}
+
+extension ReplicationPeers {
+    var holdsLease: Bool { true }
 }
 
 extension ClusterNode: ReplicationPeers {
@@ -37,4 +44,6 @@ extension ClusterNode: ReplicationPeers {
     }
 
     var eventLoop: any EventLoop { pool.eventLoop }
+
+    var holdsLease: Bool { lifecycle.holdsLease }
 }
