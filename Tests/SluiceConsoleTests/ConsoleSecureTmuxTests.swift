@@ -107,6 +107,33 @@ import Testing
         }
     }
 
+    /// `sluice --secure`: the embedded cluster secured. The console connects as admin (the header
+    /// says SASL_SSL admin), creates the SCRAM users and the demo ACLs once the brokers answer
+    /// (an event says so, naming client.properties), and the demo load, running as the demo user
+    /// within its ACLs, produces and its group consumes.
+    @Test func theEmbeddedClusterSecuredRunsTheDemoLoadAsTheDemoUser() async throws {
+        let dataDir = ConsoleTmuxTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let binary = try ConsoleTmuxTests.sluiceBinary()
+        let command = "env -u NO_COLOR LANG=C.UTF-8 TERM=xterm-256color '\(binary)' --secure --data-dir '\(dataDir)' --fresh --brokers 1"
+            + " --refresh 0.5; echo \"console exited $?\"; sleep 120"
+        try await TmuxSession.with(command: command, width: 160, height: 40) { tmux in
+            try await tmux.waitFor("the secured broker up", seconds: 60) { $0.contains("brokers 1/1 up") && $0.contains("SASL_SSL admin") }
+            try await tmux.send("6")
+            try await tmux.waitFor("the users created", seconds: 60) { $0.contains("Secured cluster ready") }
+            let properties = try String(contentsOfFile: dataDir + "/client.properties", encoding: .utf8)
+            #expect(properties.contains("sasl.username=admin") && properties.contains("security.protocol=SASL_SSL"), "\(properties)")
+            try await tmux.send("l", "4")
+            try await tmux.waitFor("the demo group consuming as the demo user", seconds: 90) { s in
+                s.split(separator: "\n").contains { $0.contains("sluice-demo-readers") && $0.contains(" Stable ") }
+            }
+            try await tmux.send("q")
+            try await tmux.waitFor("console exited 0", seconds: 30)
+        }
+        let properties = (try? String(contentsOfFile: dataDir + "/broker-1.properties", encoding: .utf8)) ?? ""
+        #expect(properties.contains("listeners=SASL_SSL://") && !properties.contains("PLAINTEXT://"), "\(properties)")
+    }
+
     @Test func aCommandConfigWithoutBootstrapIsRefused() async throws {
         do {
             let output = try await TmuxSession.run(try ConsoleTmuxTests.sluiceBinary(), ["console", "--command-config", "/nonexistent"])

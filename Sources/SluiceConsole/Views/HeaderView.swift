@@ -27,9 +27,9 @@ public enum HeaderView {
         case .remote(let bootstrap):
             out.append(S([Span("remote", .header)], priority: 88))
             out.append(S([Span(bootstrap, .header)], priority: 60))
-            if let security = state.securityLabel {
-                out.append(S([Span(security, .headerValue)], priority: 85))
-            }
+        }
+        if let security = state.securityLabel {
+            out.append(S([Span(security, .headerValue)], priority: 85))
         }
         guard let snap = state.snapshot else {
             let starting = state.processes.values.contains { $0.isRunning }
