@@ -8,7 +8,8 @@ import NIOCore
 ///   v1+: `validate_only` (validates everything, creates nothing) and error messages.
 ///   v2+: throttle time. v4+: -1 for partitions / replication factor means the broker default.
 ///   v5+: flexible; the result carries the topic's partition count, replication factor and
-///   configs (with their sources); v7+: topic id.
+///   configs (with their sources) — to a principal with DESCRIBE_CONFIGS on the topic, others get
+///   TOPIC_AUTHORIZATION_FAILED as the topic's config error and none of them; v7+: topic id.
 /// - Errors per topic: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
 ///   INVALID_REPLICATION_FACTOR (more replicas than unfenced brokers), INVALID_REPLICA_ASSIGNMENT,
 ///   INVALID_CONFIG (checked through `LogConfig`), INVALID_REQUEST (a name twice in one request);
@@ -47,9 +48,18 @@ struct CreateTopicsHandler: ApiHandler {
                 creation.assignments[assignment.partitionIndex] = assignment.brokerIds
             }
             for config in topic.configs { creation.configs[config.name] = config.value }
+            // v5+ describes the created topic's configs only to a principal with DESCRIBE_CONFIGS
+            // on it; otherwise TOPIC_AUTHORIZATION_FAILED as its config error, and no partitions,
+            // replication factor or configs (Kafka's ReplicationControlManager).
+            let describable = services.authorize(context, .describeConfigs, topic: topic.name)
             return services.metadata.createTopic(creation, validateOnly: request.validateOnly, on: loop).map { created in
                 var result = TopicResult(name: topic.name, errorMessage: nil)
                 result.topicId = request.validateOnly ? .zero : created.id
+                guard describable || version < 5 else {
+                    result.topicConfigErrorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    result.configs = []
+                    return result
+                }
                 result.numPartitions = Int32(created.partitions.count)
                 result.replicationFactor = created.replicationFactor
                 if version >= 5 {

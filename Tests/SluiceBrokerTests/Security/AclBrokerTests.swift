@@ -146,9 +146,28 @@ import Testing
             let create = try await connection.send(CreateTopicsRequest(topics: [.init(name: "new-topic", numPartitions: 1, replicationFactor: 1)],
                                                                        timeoutMs: 5000), version: 7)
             #expect(create.topics.first?.errorCode == ErrorCode.topicAuthorizationFailed.rawValue)
+            // With CREATE alone the topic is created, but its configs are described (v5+) only with
+            // DESCRIBE_CONFIGS on it: TOPIC_AUTHORIZATION_FAILED as the config error, nothing else.
+            try await admin.createAcls([allow("User:alice", .create, .topic("made-"), .prefixed)])
+            func createAsAlice(_ name: String) async throws -> CreateTopicsResponse.CreatableTopicResult {
+                var created: CreateTopicsResponse.CreatableTopicResult?
+                try await eventually("alice's CreateTopics of \(name)") {
+                    let response = try await connection.send(CreateTopicsRequest(
+                        topics: [.init(name: name, numPartitions: 2, replicationFactor: 1)], timeoutMs: 5000), version: 7)
+                    created = response.topics.first.flatMap { $0.errorCode == 0 ? $0 : nil }
+                    return created != nil
+                }
+                return try #require(created)
+            }
+            let blind = try await createAsAlice("made-blind")
+            #expect(blind.topicConfigErrorCode == ErrorCode.topicAuthorizationFailed.rawValue)
+            #expect(blind.numPartitions == -1 && blind.replicationFactor == -1 && (blind.configs ?? []).isEmpty)
+            try await admin.createAcls([allow("User:alice", .describeConfigs, .topic("made-seen"))])
+            let seen = try await createAsAlice("made-seen")
+            #expect(seen.topicConfigErrorCode == 0 && seen.numPartitions == 2 && !(seen.configs ?? []).isEmpty)
             let delete = try await connection.send(DeleteTopicsRequest(topicNames: ["secret"], timeoutMs: 5000), version: 5)
             #expect(delete.responses.first?.errorCode == ErrorCode.topicAuthorizationFailed.rawValue)
-            #expect(try await admin.describeAcls(.all).count == 3)
+            #expect(try await admin.describeAcls(.all).count == 5)
             await alice.close()
             await adminClient.close()
         }
