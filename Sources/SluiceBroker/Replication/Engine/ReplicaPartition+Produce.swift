@@ -14,7 +14,7 @@ extension ReplicaPartition {
     /// with `token`. A duplicate of an idempotent producer's batch answers with the original
     /// offsets and waits like a new append would (the original may not be committed yet).
     func appendAsLeader(_ batches: [RecordBatch], requiredAcks: Int16, timeoutMs: Int64, token: Token,
-                        now: Int64) -> (parked: UInt64?, effects: Effects) {
+                        now: Int64, origin: AppendOrigin = .client) -> (parked: UInt64?, effects: Effects) {
         lock.withLock {
             func refused(_ error: ApiError) -> (UInt64?, Effects) {
                 (nil, Effects(completions: [ProduceCompletion(token: token, result: .failure(error))]))
@@ -29,7 +29,7 @@ extension ReplicaPartition {
             }
             let info: LogAppendInfo
             do {
-                info = try log.appendAsLeader(batches, leaderEpoch: leader.leaderEpoch, now: now)
+                info = try log.appendAsLeader(batches, leaderEpoch: leader.leaderEpoch, now: now, origin: origin)
                 uncommitted.appended(endOffset: info.lastOffset + 1, bytes: info.byteCount)
             } catch LogAppendError.duplicate(let original) {
                 info = original
