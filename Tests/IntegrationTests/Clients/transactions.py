@@ -6,6 +6,7 @@ Each scenario prints JSON lines (scenarios.py's `emit`) that TransactionInteropT
     python3 transactions.py commit-abort --bootstrap 127.0.0.1:9092 --topic t
 """
 import argparse
+import os
 import sys
 import time
 import uuid
@@ -201,7 +202,56 @@ def consume_transform_produce(args):
     again.close()
 
 
+def cluster(args):
+    """Against a cluster, the topic made beforehand with 3 partitions led by different brokers:
+    markers go to other brokers (WriteTxnMarkers) and the leaders ask the coordinator whether a
+    partition is in the transaction (AddPartitionsToTxn v4). A third transaction is left open until
+    `--wait-file` exists (the test kills the coordinator meanwhile), then committed."""
+    txn = "txn-" + args.topic
+    emit(event="transactional_id", id=txn)
+    p = producer(args, txn)
+    def send_all(prefix):
+        for i in range(30):
+            p.produce(args.topic, value=("%s%d" % (prefix, i)).encode(), partition=i % 3)
+        p.flush(60)
+    p.begin_transaction()
+    send_all("one-")
+    p.commit_transaction(60)
+    p.begin_transaction()
+    send_all("two-")
+    p.abort_transaction(60)
+    p.begin_transaction()
+    send_all("three-")
+    emit(event="open")
+    deadline = time.time() + 120
+    while not os.path.exists(args.wait_file) and time.time() < deadline:
+        time.sleep(0.1)
+    try:
+        p.commit_transaction(120)
+        emit(event="committed", error=None)
+    except KafkaException as e:
+        emit(event="committed", error=error_name(e))
+    c = Consumer({"bootstrap.servers": args.bootstrap, "group.id": "reader-" + uuid.uuid4().hex[:8],
+                  "isolation.level": "read_committed", "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.assign([TopicPartition(args.topic, i, 0) for i in range(3)])
+    values = []
+    deadline = time.time() + 60
+    while time.time() < deadline and len(values) < 60:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            values.append(m.value().decode())
+    # A little longer: nothing more may come.
+    end = time.time() + 2
+    while time.time() < end:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            values.append(m.value().decode())
+    c.close()
+    emit(event="read_committed", values=sorted(values))
+
+
 SCENARIOS = {
+    "cluster": cluster,
     "commit-abort": commit_abort,
     "open-transaction": open_transaction,
     "fencing": fencing,
@@ -216,6 +266,7 @@ def main():
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--timeout-ms", type=int, default=2000)
+    parser.add_argument("--wait-file", default="")
     args = parser.parse_args()
     SCENARIOS[args.scenario](args)
     emit(event="done")
