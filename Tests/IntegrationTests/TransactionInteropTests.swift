@@ -5,7 +5,9 @@ import Testing
 /// (`Clients/transactions.py`): commit and abort as read_committed and read_uncommitted consumers
 /// see them, an open transaction holding the last stable offset, zombie fencing by a second
 /// producer with the same transactional.id, the coordinator aborting a timed-out transaction,
-/// and a consume-transform-produce loop whose offsets become visible only with its commit.
+/// and a consume-transform-produce loop whose offsets become visible only with its commit; the
+/// same commit, abort and fencing with kafka-python's and aiokafka's transactional producers
+/// (`Clients/transactions_python.py`).
 @Suite(.onTestThreads) struct TransactionInteropTests {
     /// Timed-out transactions are looked for every 500 ms (Kafka's default is 10 s).
     static let settings = ["--set", "transaction.abort.timed.out.transaction.cleanup.interval.ms=500"]
@@ -80,5 +82,31 @@ import Testing
         // The aborted transaction's ten records and marker, the committed one's and its marker.
         #expect(events["output"]?["end"] as? Int == 22)
         #expect(events["restarted_member"]?["read"] as? Int == 0)
+    }
+
+    static func runPython(_ client: String) async throws -> [String: [String: Any]] {
+        let broker = try await instance.get()
+        let output = try await ClientRunner.python(
+            "transactions_python.py", [client, "--bootstrap", broker.bootstrap, "--topic", SharedBroker.topic("txn-py")], timeout: 120)
+        var events: [String: [String: Any]] = [:]
+        for record in output.records {
+            if let name = record["event"] as? String { events[name] = record }
+        }
+        #expect(events["done"] != nil, "the scenario did not finish: \(output)")
+        return events
+    }
+
+    @Test(.enabled(if: Clients.shouldRun(Clients.kafkaPython), "kafka-python is not installed"))
+    func kafkaPythonTransactionsCommitAbortAndFence() async throws {
+        let events = try await Self.runPython("kafka-python")
+        #expect(Self.values(events["read_committed"]) == ["c0", "c1", "c2", "d0", "d1", "d2"])
+        #expect((events["zombie"]?["message"] as? String)?.contains("ProducerFencedError") == true, "\(events)")
+    }
+
+    @Test(.enabled(if: Clients.shouldRun(Clients.aiokafka), "aiokafka is not installed"))
+    func aiokafkaTransactionsCommitAbortAndFence() async throws {
+        let events = try await Self.runPython("aiokafka")
+        #expect(Self.values(events["read_committed"]) == ["c0", "c1", "c2", "d0", "d1", "d2"])
+        #expect(events["zombie"]?["error"] as? String == "ProducerFenced", "\(events)")
     }
 }
