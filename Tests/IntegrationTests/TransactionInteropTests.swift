@@ -13,10 +13,11 @@ import Testing
     static let settings = ["--set", "transaction.abort.timed.out.transaction.cleanup.interval.ms=500"]
     private static let instance = SharedBrokerCell { try await BrokerProcess.started(extraArguments: settings) }
 
-    static func run(_ scenario: String, _ extra: [String] = []) async throws -> [String: [String: Any]] {
+    static func run(_ scenario: String, _ extra: [String] = [], topic: String = SharedBroker.topic("txn")) async throws
+        -> [String: [String: Any]] {
         let broker = try await instance.get()
         let output = try await ClientRunner.python(
-            "transactions.py", [scenario, "--bootstrap", broker.bootstrap, "--topic", SharedBroker.topic("txn")] + extra,
+            "transactions.py", [scenario, "--bootstrap", broker.bootstrap, "--topic", topic] + extra,
             timeout: 180)
         var events: [String: [String: Any]] = [:]
         for record in output.records {
@@ -108,5 +109,17 @@ import Testing
         let events = try await Self.runPython("aiokafka")
         #expect(Self.values(events["read_committed"]) == ["c0", "c1", "c2", "d0", "d1", "d2"])
         #expect(events["zombie"]?["error"] as? String == "ProducerFenced", "\(events)")
+    }
+
+    @Test(.enabled(if: Clients.shouldRun(Clients.confluentKafka), "confluent-kafka is not installed"))
+    func sluiceConsumeReadsCommittedOrEverything() async throws {
+        let topic = SharedBroker.topic("txn-cli")
+        _ = try await Self.run("commit-abort", topic: topic)
+        let bootstrap = try await Self.instance.get().bootstrap
+        let committed = try await SluiceCLI.ok(["consume", topic, "--from-beginning", "--exit-at-end",
+                                                "--isolation-level", "read_committed"], bootstrap: bootstrap)
+        #expect(committed.lines == (0..<5).map { "c\($0)" } + (0..<3).map { "d\($0)" })
+        let everything = try await SluiceCLI.ok(["consume", topic, "--from-beginning", "--exit-at-end"], bootstrap: bootstrap)
+        #expect(everything.lines == (0..<5).map { "c\($0)" } + (0..<5).map { "a\($0)" } + (0..<3).map { "d\($0)" })
     }
 }
