@@ -91,9 +91,18 @@ public final class Broker: Sendable {
                 config: config.groups,
                 log: BrokerOffsetsLog(replicas: replicas, metadata: metadata, eventLoop: group.next()),
                 timerLoop: group.next(), logger: logger)
+            let markerAppender = TransactionMarkerAppender(replicas: replicas, groups: groups)
+            let transactions = TransactionCoordinator(
+                config: config.transactions,
+                log: BrokerOffsetsLog(replicas: replicas, metadata: metadata, eventLoop: group.next(),
+                                      topic: TransactionStateTopic.name),
+                markers: BrokerTransactionMarkerWriter(cluster: node, appender: markerAppender, nodeId: config.nodeId,
+                                                       backoffMs: config.transactions.markerRetryBackoffMs, logger: logger),
+                timerLoop: group.next(), logger: logger)
             let metrics = BrokerMetrics()
             node.addPartitionListener(IsrChangeCounter(metrics: metrics))
-            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups, cluster: node,
+            let services = BrokerServices(config: config, metadata: metadata, replicas: replicas, groups: groups,
+                                          transactions: transactions, markerAppender: markerAppender, cluster: node,
                                           localReplicas: localReplicas, metrics: metrics, logger: logger)
             // Each listener's security; TLS contexts read their files here, on the I/O pool.
             let view = node.view
@@ -128,6 +137,7 @@ public final class Broker: Sendable {
             let advertised = config.advertised(boundPort: bound.port ?? config.listener.port)
             services.setAdvertised(advertised)
             services.resumeGroups()
+            services.resumeTransactions()
             node.start(advertised: advertised)
             let certificateReload = Self.watchCertificates(runtimes, group: group, pool: pool, logger: logger)
             let broker = Broker(config: config, advertised: advertised, boundAddress: bound, controllerAddress: controllerAddress,
@@ -205,6 +215,7 @@ public final class Broker: Sendable {
         await cluster.lifecycle.shutdown(timeout: .seconds(5))
         // Before the server drains, so that JoinGroups waiting for a rebalance are answered (NOT_COORDINATOR).
         services.groups.shutdown()
+        services.transactions.shutdown()
         services.replicas.shutdown()
         cluster.failWaitingRequests()
         await server.shutdown()

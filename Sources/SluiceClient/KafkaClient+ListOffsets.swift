@@ -22,8 +22,10 @@ public enum OffsetQuery: Sendable, Hashable {
 
 extension KafkaClient {
     /// Looks up offsets with ListOffsets, one request per partition leader, retrying partitions
-    /// whose leader moved. Read-uncommitted isolation.
-    public func listOffsets(_ queries: [TopicPartition: OffsetQuery]) async throws -> [TopicPartition: Int64] {
+    /// whose leader moved. With `.readCommitted`, latest is the last stable offset (the first
+    /// offset of the oldest open transaction, or the high watermark).
+    public func listOffsets(_ queries: [TopicPartition: OffsetQuery],
+                            isolationLevel: IsolationLevel = .readUncommitted) async throws -> [TopicPartition: Int64] {
         var result: [TopicPartition: Int64] = [:]
         var pending = queries
         var attempt = 1
@@ -47,7 +49,9 @@ extension KafkaClient {
             try await withThrowingTaskGroup(of: ([TopicPartition: Int64], [TopicPartition: KafkaClientError]).self) { group in
                 for (leader, partitions) in byLeader {
                     let queries = pending
-                    group.addTask { try await self.listOffsets(partitions, queries: queries, leader: leader) }
+                    group.addTask {
+                        try await self.listOffsets(partitions, queries: queries, isolationLevel: isolationLevel, leader: leader)
+                    }
                 }
                 for try await (found, failed) in group {
                     for (tp, offset) in found {
@@ -72,6 +76,7 @@ extension KafkaClient {
     }
 
     private func listOffsets(_ partitions: [TopicPartition], queries: [TopicPartition: OffsetQuery],
+                             isolationLevel: IsolationLevel,
                              leader: Int32) async throws -> ([TopicPartition: Int64], [TopicPartition: KafkaClientError]) {
         let connection: BrokerConnection
         do {
@@ -84,7 +89,7 @@ extension KafkaClient {
             topics[tp.topic, default: []].append(ListOffsetsRequest.ListOffsetsPartition(
                 partitionIndex: tp.partition, currentLeaderEpoch: -1, timestamp: queries[tp]!.wireTimestamp, maxNumOffsets: 1))
         }
-        let request = ListOffsetsRequest(replicaId: -1, isolationLevel: 0,
+        let request = ListOffsetsRequest(replicaId: -1, isolationLevel: isolationLevel.rawValue,
                                          topics: topics.map { ListOffsetsRequest.ListOffsetsTopic(name: $0.key, partitions: $0.value) })
         let response: ListOffsetsResponse
         do {

@@ -62,6 +62,8 @@ public struct BrokerConfig: Sendable, Equatable {
     public var background = BackgroundSettings()
     /// The group coordinator's settings (`group.*`, `offsets.*`).
     public var groups = GroupCoordinatorConfig()
+    /// The transaction coordinator's settings (`transaction.*`).
+    public var transactions = TransactionCoordinatorConfig()
     /// Replication: `replica.lag.time.max.ms` and the follower fetch settings (`replica.*`).
     public var replication = ReplicationConfig()
     /// The `ssl.*` and `sasl.*` settings, un-prefixed and per listener (`listener.name.<l>.*`).

@@ -13,6 +13,11 @@ struct BrokerServices: Sendable {
     let replicas: ReplicaManager
     /// Consumer groups and committed offsets (`Groups/`).
     let groups: GroupCoordinator
+    /// Transactions (`Transactions/`).
+    let transactions: TransactionCoordinator
+    /// Appends markers to partitions this broker leads (WriteTxnMarkers, and the coordinator's
+    /// own markers for them).
+    let markerAppender: TransactionMarkerAppender
     let cluster: ClusterNode
     /// Which partitions this broker leads, at which epoch (from the metadata log).
     let localReplicas: LocalReplicas
@@ -22,13 +27,16 @@ struct BrokerServices: Sendable {
     let quotas: ClientQuotaManager
     let logger: Logger
 
-    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator, cluster: ClusterNode,
+    init(config: BrokerConfig, metadata: MetadataManager, replicas: ReplicaManager, groups: GroupCoordinator,
+         transactions: TransactionCoordinator, markerAppender: TransactionMarkerAppender, cluster: ClusterNode,
          localReplicas: LocalReplicas, metrics: BrokerMetrics = BrokerMetrics(), logger: Logger) {
         self.config = config
         self.advertisedBox = NIOLockedValueBox(config.advertised(boundPort: config.listener.port))
         self.metadata = metadata
         self.replicas = replicas
         self.groups = groups
+        self.transactions = transactions
+        self.markerAppender = markerAppender
         self.cluster = cluster
         self.localReplicas = localReplicas
         self.metrics = metrics

@@ -34,6 +34,7 @@ extension HandlerRegistry {
             DescribeQuorumResponse(errorCode: error.code.rawValue, errorMessage: error.message)
         })
         registry.registerGroupHandlers(services: services)
+        registry.registerTransactionHandlers(services: services)
         registry.registerSecurityHandlers(services: services)
         let advertised = registry.advertisedVersions + [(key: .apiVersions, versions: ApiVersionsHandler.versions)]
         registry.register(ApiVersionsHandler(advertised: advertised.sorted { $0.key.rawValue < $1.key.rawValue }))

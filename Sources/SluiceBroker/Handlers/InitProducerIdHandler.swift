@@ -12,8 +12,15 @@ import NIOCore
 ///   is never handed out twice, even across restarts. When this broker's block is used up, the
 ///   request waits (on a future) for the next block from the controller; concurrent requests
 ///   share that one AllocateProducerIds. No block (no controller within 30 s): KAFKA_STORAGE_ERROR.
-/// - Transactions are not supported: a transactional id gets INVALID_REQUEST (clients cannot
-///   reach this point anyway: they need FindCoordinator, which is not advertised).
+/// - With a transactional id (sent to the id's transaction coordinator; NOT_COORDINATOR
+///   elsewhere): `transaction_timeout_ms` must be within 1...`transaction.max.timeout.ms`
+///   (INVALID_TRANSACTION_TIMEOUT). A new id gets a new producer id with epoch 0; a known one
+///   the same producer id with the next epoch, which fences the previous instance (its requests
+///   then get PRODUCER_FENCED, INVALID_PRODUCER_EPOCH before v4); an open transaction of the
+///   previous instance is aborted first (CONCURRENT_TRANSACTIONS until it is, which clients
+///   retry). v3+ naming a producer id and epoch other than the current ones: PRODUCER_FENCED.
+///   A fresh producer id is allocated for every such request and used only when needed (a new
+///   id, or its epochs used up): the state machine does no I/O.
 struct InitProducerIdHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...5
     let services: BrokerServices
@@ -29,15 +36,39 @@ struct InitProducerIdHandler: ApiHandler {
            !services.authorizeByResourceType(context, .write, .topic) {
             return reply(InitProducerIdResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue), context)
         }
-        if let transactionalId = request.transactionalId, !transactionalId.isEmpty {
-            services.logger.info("InitProducerId for transactional id \(transactionalId): transactions are not supported")
-            return reply(InitProducerIdResponse(errorCode: ErrorCode.invalidRequest.rawValue), context)
-        }
         if (request.producerId == -1) != (request.producerEpoch == -1) {
             return reply(InitProducerIdResponse(errorCode: ErrorCode.invalidRequest.rawValue), context)
         }
+        if let transactionalId = request.transactionalId, !transactionalId.isEmpty {
+            return initTransactional(request, transactionalId: transactionalId, context: context)
+        }
         return services.metadata.allocateProducerId(on: context.eventLoop).map { id in
             HandlerReply(InitProducerIdResponse(errorCode: 0, producerId: id, producerEpoch: 0))
+        }.recover { [services] error in
+            services.logger.error("allocating a producer id failed: \(error)")
+            return HandlerReply(InitProducerIdResponse(errorCode: ErrorCode.kafkaStorageError.rawValue))
+        }
+    }
+
+    private func initTransactional(_ request: InitProducerIdRequest, transactionalId: String,
+                                   context: RequestContext) -> EventLoopFuture<HandlerReply<InitProducerIdResponse>> {
+        let transactions = services.transactions
+        let status = transactions.status(of: transactionalId)
+        guard status == .noError else { return reply(InitProducerIdResponse(errorCode: status.rawValue), context) }
+        guard request.transactionTimeoutMs > 0, request.transactionTimeoutMs <= transactions.config.maxTimeoutMs else {
+            return reply(InitProducerIdResponse(errorCode: ErrorCode.invalidTransactionTimeout.rawValue), context)
+        }
+        let version = context.apiVersion
+        let loop = context.eventLoop
+        return services.metadata.allocateProducerId(on: loop).flatMap { fresh in
+            let input = InitTransactionInput(transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs,
+                                             producerId: version >= 3 ? request.producerId : -1,
+                                             producerEpoch: version >= 3 ? request.producerEpoch : -1, freshProducerId: fresh)
+            return transactions.request({ .initProducerId($0, input) }, on: loop).map { result in
+                let error = TransactionErrors.forVersion(result.error, version, producerFencedSince: 4)
+                return HandlerReply(InitProducerIdResponse(errorCode: error.rawValue, producerId: result.producerId,
+                                                           producerEpoch: result.producerEpoch))
+            }
         }.recover { [services] error in
             services.logger.error("allocating a producer id failed: \(error)")
             return HandlerReply(InitProducerIdResponse(errorCode: ErrorCode.kafkaStorageError.rawValue))

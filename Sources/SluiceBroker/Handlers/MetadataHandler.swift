@@ -60,8 +60,11 @@ struct MetadataHandler: ApiHandler {
         if allowAutoCreate && !missing.isEmpty {
             let loop = context.eventLoop
             return loop.sequentially(missing) { [services] name -> EventLoopFuture<(String, ApiError?)> in
+                // The coordinators' topics with their own partition counts and configs.
                 let creation: EventLoopFuture<TopicImage> = name == OffsetsTopic.name
-                    ? services.ensureOffsetsTopic(on: loop)  // with its own partition count and configs
+                    ? services.ensureOffsetsTopic(on: loop)
+                    : name == TransactionStateTopic.name
+                    ? services.ensureTransactionStateTopic(on: loop)
                     : services.metadata.createTopic(TopicCreation(name: name), on: loop)
                 return creation.map { _ in (name, nil) }.recover { error in
                     let apiError = ApiError(wrapping: error)

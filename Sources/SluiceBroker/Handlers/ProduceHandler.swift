@@ -9,10 +9,13 @@ import SluiceStorage
 /// - v0-2: message sets of formats 0 and 1, converted to one magic-2 batch with the producer's
 ///   codec before the append (see `LegacyMessageSet`); v1+: throttle time; v2: log append time.
 ///   Old librdkafka (kcat) compresses with gzip or snappy only when v2 is advertised.
-/// - v3: magic 2 record batches, transactional id. The log stores transactional batches and the
-///   markers that end them, but this broker has no transaction coordinator yet: a produce with a
-///   transactional batch gets INVALID_RECORD, so that no transaction is opened that nothing
-///   could end (an open transaction holds the last stable offset of its partitions). v4-6: same layout. v7: zstd allowed (the broker
+/// - v3: magic 2 record batches, transactional id. A transactional batch needs the request's
+///   transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without one, or without WRITE on
+///   it) and is appended only when the id's coordinator has the partition in the producer's
+///   ongoing transaction (KIP-890 verification, `verifyTransaction`: INVALID_TXN_STATE when it
+///   has not — an open transaction nothing would end would hold the partition's last stable
+///   offset —, NOT_ENOUGH_REPLICAS while the coordinator is unavailable, INVALID_PRODUCER_EPOCH
+///   for a fenced producer). v4-6: same layout. v7: zstd allowed (the broker
 ///   never decompresses anyway). v8+: per-batch record errors and an error message. v9+:
 ///   flexible. v10+: leader hints on NOT_LEADER_OR_FOLLOWER (the current leader and epoch per
 ///   partition, the leaders' endpoints; KIP-951). v11: same as v10.
@@ -85,8 +88,9 @@ struct ProduceHandler: ApiHandler {
                     futures.append(failed(.invalidRecord, "A produce request must carry record batches"))
                     continue
                 }
-                if Self.hasTransactionalBatch(records) {
-                    futures.append(failed(.invalidRecord, "transactional batches are not supported by this broker"))
+                let transactional = Self.transactionalProducer(records)
+                if transactional != nil && (request.transactionalId ?? "").isEmpty {
+                    futures.append(failed(.transactionalIdAuthorizationFailed, "A transactional batch needs a transactional id."))
                     continue
                 }
                 let tp = TopicPartition(topic.name, index)
@@ -108,8 +112,22 @@ struct ProduceHandler: ApiHandler {
                     futures.append(eventLoop.makeSucceededFuture(Served(response)))
                     continue
                 }
-                futures.append(services.replicas.append(records, to: tp, requiredAcks: acks, timeoutMs: Int64(request.timeoutMs),
-                                                        legacy: legacy, on: eventLoop).map { result in
+                let verified: EventLoopFuture<ErrorCode>
+                if let transactional, let transactionalId = request.transactionalId {
+                    verified = services.verifyTransaction(transactionalId, producerId: transactional.producerId,
+                                                          producerEpoch: transactional.producerEpoch, partition: tp, on: eventLoop)
+                        .map { $0 == .producerFenced ? .invalidProducerEpoch : $0 }
+                } else {
+                    verified = eventLoop.makeSucceededFuture(.noError)
+                }
+                let replicas = services.replicas
+                let timeoutMs = Int64(request.timeoutMs)
+                futures.append(verified.flatMap { error -> EventLoopFuture<Result<LogAppendInfo, ApiError>> in
+                    guard error == .noError else {
+                        return eventLoop.makeSucceededFuture(.failure(ApiError(error, "The partition is not in the producer's ongoing transaction (\(error)).")))
+                    }
+                    return replicas.append(records, to: tp, requiredAcks: acks, timeoutMs: timeoutMs, legacy: legacy, on: eventLoop)
+                }.map { result in
                     switch result {
                     case let .success(info):
                         return Served(PartitionResponse(index: index, errorCode: 0, baseOffset: info.firstOffset,
@@ -160,18 +178,22 @@ struct ProduceHandler: ApiHandler {
         }
     }
 
-    /// Whether a magic-2 batch of `records` has the transactional attribute (bit 4 of the
-    /// attributes at byte 21); legacy message sets and truncated input are left to the log.
-    static func hasTransactionalBatch(_ records: ByteBuffer) -> Bool {
+    /// The producer id and epoch of the first magic-2 batch of `records` with the transactional
+    /// attribute (bit 4 of the attributes at byte 21; producer id at 43, epoch at 51), or nil;
+    /// legacy message sets and truncated input are left to the log.
+    static func transactionalProducer(_ records: ByteBuffer) -> (producerId: Int64, producerEpoch: Int16)? {
         var at = records.readerIndex
         let end = records.writerIndex
-        while at + 23 <= end, let length = records.getInteger(at: at + 8, as: Int32.self), length > 0,
+        while at + 53 <= end, let length = records.getInteger(at: at + 8, as: Int32.self), length > 0,
               let magic = records.getInteger(at: at + 16, as: Int8.self), magic == 2,
               let attributes = records.getInteger(at: at + 21, as: Int16.self) {
-            if attributes & 0x10 != 0 { return true }
+            if attributes & 0x10 != 0, let producerId = records.getInteger(at: at + 43, as: Int64.self),
+               let epoch = records.getInteger(at: at + 51, as: Int16.self) {
+                return (producerId, epoch)
+            }
             at += 12 + Int(length)
         }
-        return false
+        return nil
     }
 
     /// One partition's answer, with what it appended (for the metrics).

@@ -109,15 +109,19 @@ final class ReplicaManager: Sendable {
     ///
     /// Called on an event loop: queues the append on the partition and, when no appender runs
     /// there, starts one on the I/O pool; never waits for I/O.
+    ///
+    /// `origin` `.coordinator`: the transaction coordinator's markers (control batches), which
+    /// clients may not write.
     func append(_ records: ByteBuffer, to tp: TopicPartition, requiredAcks: Int16, timeoutMs: Int64 = 30_000,
-                legacy: Bool = false, on eventLoop: any EventLoop) -> EventLoopFuture<Result<LogAppendInfo, ApiError>> {
+                legacy: Bool = false, origin: AppendOrigin = .client,
+                on eventLoop: any EventLoop) -> EventLoopFuture<Result<LogAppendInfo, ApiError>> {
         let promise = eventLoop.makePromise(of: Result<LogAppendInfo, ApiError>.self)
         guard let partition = engine.partition(tp) else {
             promise.succeed(.failure(ApiError(.notLeaderOrFollower, "This server is not the leader for \(tp).")))
             return promise.futureResult
         }
         let queued = QueuedAppend(records: legacy ? .messageSet(records) : .batches(records), requiredAcks: requiredAcks,
-                                  timeoutMs: timeoutMs, token: promise)
+                                  timeoutMs: timeoutMs, token: promise, origin: origin)
         if partition.enqueue(queued) {
             pool.submit { [self] state in runAppends(on: partition, state) }
         }

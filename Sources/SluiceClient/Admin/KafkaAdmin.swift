@@ -75,8 +75,10 @@ public final class KafkaAdmin: Sendable {
         return result
     }
 
-    /// Offsets of partitions: earliest, latest, or by timestamp.
-    public func listOffsets(_ queries: [TopicPartition: OffsetQuery]) async throws -> [TopicPartition: Int64] {
-        try await client.listOffsets(queries)
+    /// Offsets of partitions: earliest, latest, or by timestamp (latest: the last stable offset
+    /// with `.readCommitted`).
+    public func listOffsets(_ queries: [TopicPartition: OffsetQuery],
+                            isolationLevel: IsolationLevel = .readUncommitted) async throws -> [TopicPartition: Int64] {
+        try await client.listOffsets(queries, isolationLevel: isolationLevel)
     }
 }

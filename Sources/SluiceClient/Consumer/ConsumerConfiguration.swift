@@ -48,6 +48,23 @@ public enum OffsetResetPolicy: String, Sendable, CaseIterable {
     case none
 }
 
+/// `isolation.level`: what a consumer reads of transactional producers' records.
+public enum IsolationLevel: Int8, Sendable, CaseIterable {
+    /// Everything up to the high watermark, records of open and aborted transactions included.
+    case readUncommitted = 0
+    /// Up to the last stable offset, without the records of aborted transactions (as the fetch
+    /// response lists them); what exactly-once pipelines read.
+    case readCommitted = 1
+
+    /// Kafka's names: `read_uncommitted`, `read_committed`.
+    public var name: String { self == .readCommitted ? "read_committed" : "read_uncommitted" }
+
+    public init?(name: String) {
+        guard let level = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = level
+    }
+}
+
 /// The partition assignment strategies of the classic group protocol.
 public enum AssignmentStrategy: String, Sendable, CaseIterable {
     case range
@@ -70,6 +87,9 @@ public struct ConsumerConfiguration: Sendable {
     public var groupId: String?
     /// `auto.offset.reset`.
     public var autoOffsetReset: OffsetResetPolicy
+    /// `isolation.level` (Kafka's Java consumer's default, read_uncommitted; librdkafka's is
+    /// read_committed).
+    public var isolationLevel: IsolationLevel
     /// `enable.auto.commit`: commit what was polled every ``autoCommitInterval`` and on close.
     public var enableAutoCommit: Bool
     public var autoCommitInterval: Duration
@@ -99,6 +119,7 @@ public struct ConsumerConfiguration: Sendable {
     public init(
         groupId: String? = nil,
         autoOffsetReset: OffsetResetPolicy = .latest,
+        isolationLevel: IsolationLevel = .readUncommitted,
         enableAutoCommit: Bool = true,
         autoCommitInterval: Duration = .seconds(5),
         sessionTimeout: Duration = .seconds(45),
@@ -116,6 +137,7 @@ public struct ConsumerConfiguration: Sendable {
     ) {
         self.groupId = groupId
         self.autoOffsetReset = autoOffsetReset
+        self.isolationLevel = isolationLevel
         self.enableAutoCommit = enableAutoCommit
         self.autoCommitInterval = autoCommitInterval
         self.sessionTimeout = sessionTimeout

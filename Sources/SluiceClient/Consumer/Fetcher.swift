@@ -60,6 +60,10 @@ final class Fetcher: Sendable {
     /// The high watermark seen in the last fetch of a partition.
     func highWatermark(_ tp: TopicPartition) -> Int64? { state.withLockedValue { $0.highWatermarks[tp] } }
 
+    /// The offset the next fetch of `tp` starts at: past control batches and aborted
+    /// transactions' records too, which no record delivered shows.
+    func fetchPosition(_ tp: TopicPartition) -> Int64? { state.withLockedValue { $0.positions[tp] } }
+
     func stop() {
         let tasks = state.withLockedValue { s -> [Task<Void, Never>] in
             s.closed = true
@@ -168,7 +172,7 @@ final class Fetcher: Sendable {
         request.maxWaitMs = Int32(clamping: configuration.fetchMaxWait.nanoseconds / 1_000_000)
         request.minBytes = configuration.fetchMinBytes
         request.maxBytes = configuration.fetchMaxBytes
-        request.isolationLevel = 0
+        request.isolationLevel = configuration.isolationLevel.rawValue
         request.sessionId = 0
         request.sessionEpoch = -1
         request.topics = topics.map { FetchRequest.FetchTopic(topic: $0.key, partitions: $0.value) }
@@ -207,11 +211,17 @@ final class Fetcher: Sendable {
     }
 
     private func deliver(_ p: FetchResponse.PartitionData, tp: TopicPartition, position: Int64, generation: UInt64) throws {
-        state.withLockedValue { $0.highWatermarks[tp] = p.highWatermark }
+        // read_committed: the end is the last stable offset (what the consumer can reach).
+        let readCommitted = configuration.isolationLevel == .readCommitted
+        state.withLockedValue { $0.highWatermarks[tp] = readCommitted && p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark }
         guard let payload = p.records?.bytes, payload.readableBytes > 0 else { return }
         var records: [ConsumerRecord] = []
         var next = position
         var sequence = RecordBatchSequence(payload)
+        // Aborted transactions the response lists, by first offset; a producer's batches are
+        // skipped from its transaction's first offset to its ABORT marker (Kafka's consumer).
+        var aborted = readCommitted ? (p.abortedTransactions ?? []).sorted { $0.firstOffset < $1.firstOffset }[...] : []
+        var abortedProducers: Set<Int64> = []
         while let batch = sequence.next() {
             if batch.nextOffset <= position { continue }
             do {
@@ -221,7 +231,17 @@ final class Fetcher: Sendable {
                                        resource: "partition \(tp)")
             }
             next = max(next, batch.nextOffset)
-            if batch.isControl { continue }
+            while let first = aborted.first, first.firstOffset <= batch.lastOffset {
+                abortedProducers.insert(first.producerId)
+                aborted.removeFirst()
+            }
+            if batch.isControl {
+                if batch.isTransactional, let marker = EndTransactionMarker(controlBatch: batch), !marker.commit {
+                    abortedProducers.remove(batch.producerId)
+                }
+                continue
+            }
+            if batch.isTransactional && abortedProducers.contains(batch.producerId) { continue }
             let decoded: [Record]
             do {
                 decoded = try batch.records()
@@ -261,7 +281,7 @@ final class Fetcher: Sendable {
                         generation: generation)
             return
         }
-        let offsets = try await client.listOffsets([tp: query])
+        let offsets = try await client.listOffsets([tp: query], isolationLevel: configuration.isolationLevel)
         guard let offset = offsets[tp] else { return }
         state.withLockedValue { s in
             if buffer.generation == generation, s.positions[tp] == position { s.positions[tp] = offset }

@@ -54,6 +54,10 @@ public final class KafkaConsumer: Sendable {
     /// The offset after the last record `poll` returned for `tp`.
     public func position(_ tp: TopicPartition) -> Int64? { state.withLockedValue { $0.consumed[tp] } }
 
+    /// Where the fetches of `tp` have got to: at or past ``position(_:)``, past the markers and
+    /// aborted records a read_committed consumer skips.
+    public func fetchPosition(_ tp: TopicPartition) -> Int64? { fetcher.fetchPosition(tp) }
+
     /// The high watermark seen in the latest fetch of `tp`.
     public func highWatermark(_ tp: TopicPartition) -> Int64? { fetcher.highWatermark(tp) }
 
@@ -176,7 +180,7 @@ public final class KafkaConsumer: Sendable {
             for topic in Set(queries.keys.map(\.topic)).sorted() {
                 _ = try await client.waitForTopic(topic, allowAutoTopicCreation: false, timeout: configuration.defaultApiTimeout)
             }
-            for (tp, offset) in try await client.listOffsets(queries) { result[tp] = offset }
+            for (tp, offset) in try await client.listOffsets(queries, isolationLevel: configuration.isolationLevel) { result[tp] = offset }
         }
         return result
     }

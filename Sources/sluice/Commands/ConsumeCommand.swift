@@ -22,6 +22,9 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
     enum GroupProtocolOption: String, ExpressibleByArgument, CaseIterable { case classic, consumer }
+    enum IsolationOption: String, ExpressibleByArgument, CaseIterable {
+        case readUncommitted = "read_uncommitted", readCommitted = "read_committed"
+    }
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "The topic.") var topic: String
@@ -37,6 +40,10 @@ struct ConsumeCommand: AsyncParsableCommand {
     var groupProtocol: GroupProtocolOption = .classic
     @Option(name: .long, help: "With --group-protocol consumer: the broker's assignor to ask for (uniform, range).")
     var remoteAssignor: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "isolation.level: read_uncommitted (everything) or read_committed (committed transactions only).",
+        discussion: "read_committed stops at the last stable offset (an open transaction holds it) and leaves out the records of aborted transactions; --exit-at-end then ends at the last stable offset."))
+    var isolationLevel: IsolationOption = .readUncommitted
     @Option(name: .long, help: "Output: text (value per line) or json (one object per line).") var format: Format = .text
     @Option(name: [.short, .customLong("key-separator")], help: "Text format: print key, separator, value.")
     var keySeparator: String?
@@ -87,10 +94,12 @@ struct ConsumeCommand: AsyncParsableCommand {
         let options = (topic: topic, partitions: partitions, group: group, format: format, separator: keySeparator,
                        count: count, exitAtEnd: exitAtEnd, fromBeginning: fromBeginning,
                        groupProtocol: ConsumerGroupProtocol(rawValue: groupProtocol.rawValue) ?? .classic,
-                       remoteAssignor: remoteAssignor, apiTimeout: Duration.milliseconds(defaultApiTimeoutMs))
+                       remoteAssignor: remoteAssignor, apiTimeout: Duration.milliseconds(defaultApiTimeoutMs),
+                       isolation: isolationLevel == .readCommitted ? IsolationLevel.readCommitted : .readUncommitted)
         let printed = try await client.run { client -> Int in
             let configuration = ConsumerConfiguration(groupId: options.group,
                                                       autoOffsetReset: options.fromBeginning ? .earliest : .latest,
+                                                      isolationLevel: options.isolation,
                                                       groupProtocol: options.groupProtocol,
                                                       groupRemoteAssignor: options.remoteAssignor,
                                                       defaultApiTimeout: options.apiTimeout)
@@ -114,19 +123,28 @@ struct ConsumeCommand: AsyncParsableCommand {
             }
             var ends: [TopicPartition: Int64] = [:]
             if options.exitAtEnd {
-                ends = try await admin.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, OffsetQuery.latest) }))
+                ends = try await admin.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, OffsetQuery.latest) }),
+                                                   isolationLevel: options.isolation)
             }
             let endOffsets = ends
             let printer = RecordPrinter(format: options.format, keySeparator: options.separator)
             let total = NIOLockedValueBox(0)
             _ = try await runInterruptible {
                 var remaining = options.count ?? Int.max
+                var idleAtEnd = 0
                 while remaining > 0 {
                     if options.exitAtEnd {
                         let done = consumer.assignment.allSatisfy { tp in (consumer.position(tp) ?? 0) >= (endOffsets[tp] ?? 0) }
                         if done { break }
                     }
                     let records = try await consumer.poll(maxRecords: min(remaining, 1000), timeout: .milliseconds(500))
+                    // The last records before the end may be markers or aborted ones, which no
+                    // record shows: the fetches past the end twice with nothing left is the end too.
+                    if options.exitAtEnd && records.isEmpty {
+                        let fetchedPast = consumer.assignment.allSatisfy { tp in (consumer.fetchPosition(tp) ?? 0) >= (endOffsets[tp] ?? 0) }
+                        idleAtEnd = fetchedPast ? idleAtEnd + 1 : 0
+                        if idleAtEnd >= 2 { break }
+                    }
                     printer.write(records)
                     remaining -= records.count
                     total.withLockedValue { $0 += records.count }

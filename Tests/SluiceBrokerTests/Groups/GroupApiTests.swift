@@ -49,8 +49,18 @@ import Testing
 
             let batched = try await c.roundTrip(FindCoordinatorRequest(keyType: 0, coordinatorKeys: ["a", "b"]), version: 4)
             #expect(batched.coordinators.map(\.key) == ["a", "b"] && batched.coordinators.allSatisfy { $0.errorCode == 0 })
+            // A transactional id's coordinator: __transaction_state is created the same way, compacted,
+            // its min ISR capped at its replication factor (one broker here).
             let txn = try await c.roundTrip(FindCoordinatorRequest(key: "tx", keyType: 1), version: 3)
-            #expect(txn.errorCode == ErrorCode.invalidRequest.rawValue)
+            #expect(txn.errorCode == 0 && txn.port == Int32(fixture.port))
+            let stateConfigs = try await c.roundTrip(DescribeConfigsRequest(resources: [
+                .init(resourceType: 2, resourceName: TransactionStateTopic.name,
+                      configurationKeys: ["cleanup.policy", "min.insync.replicas"]),
+            ]), version: 1)
+            let state = Dictionary(uniqueKeysWithValues: (stateConfigs.results.first?.configs ?? []).map { ($0.name, $0.value) })
+            #expect(state["cleanup.policy"] == "compact" && state["min.insync.replicas"] == "1")
+            let share = try await c.roundTrip(FindCoordinatorRequest(keyType: 2, coordinatorKeys: ["s"]), version: 6)
+            #expect(share.coordinators.first?.errorCode == ErrorCode.invalidRequest.rawValue)
         }
     }
 

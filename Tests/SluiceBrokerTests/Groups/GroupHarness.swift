@@ -63,8 +63,16 @@ struct GroupHarness {
             case let .load(partition, id) where holdLoads:
                 heldLoads.append((partition, id))
             case let .load(partition, id):
-                let records = try! CoordinatorRecord.decode(log[partition] ?? [])
-                completions.append(.loaded(partition: partition, id, records))
+                completions += loadEvents(partition, id)
+            case let .appendTransactional(partition, id, records, producerId, producerEpoch, timestamp):
+                // Transactional offset commits are completed at once, into the log as the broker writes them.
+                if let appendError {
+                    completions.append(.appendCompleted(partition: partition, id, appendError))
+                } else {
+                    log[partition, default: []].append(try! CoordinatorRecord.batch(
+                        records, timestamp: timestamp, transactionalProducer: (producerId, producerEpoch)))
+                    completions.append(.appendCompleted(partition: partition, id, .noError))
+                }
             case let .cancelTimers(partition):
                 timers = timers.filter { $0.key.partition != partition }
             }
@@ -97,8 +105,22 @@ struct GroupHarness {
         let held = heldLoads
         heldLoads = []
         for (partition, id) in held {
-            send(.loaded(partition: partition, id, records(partition)))
+            for event in loadEvents(partition, id) { send(event) }
         }
+    }
+
+    /// What the runtime reports after reading a partition: its records (transactions resolved)
+    /// and the offsets of transactions still open.
+    func loadEvents(_ partition: Int32, _ id: LoadID) -> [GroupCoordinatorEvent] {
+        let (records, open) = try! CoordinatorRecord.decodeResolvingTransactions(log[partition] ?? [])
+        return [.loaded(partition: partition, id, records), .transactionalOffsetsLoaded(partition: partition, id, open)]
+    }
+
+    /// A transaction's marker reaching offsets partition `partition` (as WriteTxnMarkers appends it).
+    mutating func endTransaction(partition: Int32, producerId: Int64, epoch: Int16 = 0, commit: Bool) {
+        log[partition, default: []].append(try! EndTransactionMarker(commit: commit, coordinatorEpoch: 0)
+            .batch(producerId: producerId, producerEpoch: epoch, timestamp: now))
+        send(.transactionCompleted(partition: partition, producerId: producerId, commit: commit))
     }
 
     /// Gives up every partition and takes it back, reloading all groups from the log. Appends

@@ -6,9 +6,9 @@ import SluiceStorage
 import Testing
 @testable import SluiceBroker
 
-/// Fetch and ListOffsets with `isolation_level`, against the real storage engine. The broker has
-/// no transaction coordinator yet, so the test writes the transactional batches and markers into
-/// the partition's log the way the leader appends them for the coordinator.
+/// Fetch and ListOffsets with `isolation_level`, against the real storage engine. The test writes
+/// the transactional batches and markers into the partition's log the way the leader appends them
+/// for the coordinator (`TransactionInteropTests` drives the same through real clients).
 @Suite(.onTestThreads) struct ReadCommittedFetchTests {
     static func txn(_ value: String, pid: Int64) throws -> RecordBatch {
         var builder = RecordBatchBuilder(producerId: pid, producerEpoch: 0, baseSequence: 0, isTransactional: true)
@@ -41,9 +41,14 @@ import Testing
                                          version: 7)
             let produced = try await connection.roundTrip(produceRequest(topic: "rc", batch: try makeBatch(1)), version: 9)
             #expect(produced.responses[0].partitionResponses[0].errorCode == 0)
-            // Clients cannot open a transaction while there is no coordinator to end it.
+            // A transactional batch needs a transactional id, and a transaction its coordinator knows
+            // (none here: NOT_ENOUGH_REPLICAS, which producers retry): nothing is appended.
             let refused = try await connection.roundTrip(produceRequest(topic: "rc", batch: try Self.txn("x", pid: 9)), version: 9)
-            #expect(refused.responses[0].partitionResponses[0].errorCode == ErrorCode.invalidRecord.rawValue)
+            #expect(refused.responses[0].partitionResponses[0].errorCode == ErrorCode.transactionalIdAuthorizationFailed.rawValue)
+            var unknown = produceRequest(topic: "rc", batch: try Self.txn("x", pid: 9))
+            unknown.transactionalId = "never-initialized"
+            let unverified = try await connection.roundTrip(unknown, version: 9)
+            #expect(unverified.responses[0].partitionResponses[0].errorCode == ErrorCode.notEnoughReplicas.rawValue)
 
             let log = try #require(fixture.logs.diskLog(for: TopicPartition("rc", 0)))
             let epoch = log.latestLeaderEpoch ?? 0

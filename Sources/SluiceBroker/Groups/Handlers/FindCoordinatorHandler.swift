@@ -13,7 +13,9 @@ import SluiceSecurity
 ///   Kafka answers COORDINATOR_NOT_AVAILABLE while it creates it, Sluice creates it at once and
 ///   answers with itself (the groups then load; requests meanwhile get
 ///   COORDINATOR_LOAD_IN_PROGRESS, which clients retry).
-/// - Sluice has no transaction or share coordinator: those key types get INVALID_REQUEST.
+/// - A transactional id's coordinator (key type 1) is the leader of its `__transaction_state`
+///   partition, created on the first lookup the same way; DESCRIBE on the transactional id
+///   (TRANSACTIONAL_ID_AUTHORIZATION_FAILED). Share groups (key type 2) get INVALID_REQUEST.
 struct FindCoordinatorHandler: ApiHandler {
     static let versions: ClosedRange<Int16> = 0...6
     let services: BrokerServices
@@ -25,48 +27,60 @@ struct FindCoordinatorHandler: ApiHandler {
         let version = context.apiVersion
         let keys = version >= 4 ? request.coordinatorKeys : [request.key]
         let keyType = version >= 1 ? request.keyType : 0
-        guard keyType == 0 else {
-            let message = keyType == 1 ? "Sluice does not support transactions" : "Unsupported coordinator key type \(keyType)"
+        guard keyType == 0 || keyType == 1 else {
             let answers = keys.map {
                 Coordinator(key: $0, nodeId: -1, host: "", port: -1, errorCode: ErrorCode.invalidRequest.rawValue,
-                            errorMessage: message)
+                            errorMessage: "Unsupported coordinator key type \(keyType)")
             }
             return reply(Self.response(answers, version: version), context)
         }
         let services = services
-        // DESCRIBE on each group: refused keys are answered GROUP_AUTHORIZATION_FAILED.
-        let denied = Set(keys.filter { !services.authorize(context, .describe, .group($0)) })
-        if !denied.isEmpty {
-            let answers = keys.map { key -> Coordinator in
+        let kind: CoordinatorKind = keyType == 0 ? .group : .transaction
+        // DESCRIBE on each group (transactional id): refused keys are answered
+        // GROUP_AUTHORIZATION_FAILED (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
+        let denied = Set(keys.filter { !services.authorize(context, .describe, kind.resource($0)) })
+        let answer: @Sendable (TopicImage?) -> HandlerReply<FindCoordinatorResponse> = { topic in
+            HandlerReply(Self.response(keys.map { key in
                 guard !denied.contains(key) else {
-                    return Coordinator(key: key, nodeId: -1, host: "", port: -1,
-                                       errorCode: ErrorCode.groupAuthorizationFailed.rawValue,
-                                       errorMessage: ApiError.groupAuthorizationFailed.message)
+                    return Coordinator(key: key, nodeId: -1, host: "", port: -1, errorCode: kind.deniedError.rawValue,
+                                       errorMessage: kind.deniedError == .groupAuthorizationFailed
+                                           ? ApiError.groupAuthorizationFailed.message : "Transactional Id authorization failed.")
                 }
-                return Self.locate(key, topic: services.metadata.topic(OffsetsTopic.name), services: services)
-            }
-            return reply(Self.response(answers, version: version), context)
+                return Self.locate(key, kind: kind, topic: topic, services: services)
+            }, version: version))
         }
-        if services.metadata.topic(OffsetsTopic.name) == nil {
-            return services.ensureOffsetsTopic(on: context.eventLoop)
-                .map(Optional.some)
-                .recover { _ in nil }
-                .map { topic in
-                    HandlerReply(Self.response(keys.map { Self.locate($0, topic: topic, services: services) }, version: version))
-                }
+        if let topic = services.metadata.topic(kind.topic) {
+            return context.eventLoop.makeSucceededFuture(answer(topic))
         }
-        let topic = services.metadata.topic(OffsetsTopic.name)
-        return reply(Self.response(keys.map { Self.locate($0, topic: topic, services: services) }, version: version),
-                     context)
+        if denied.count == keys.count { return context.eventLoop.makeSucceededFuture(answer(nil)) }
+        let creation = kind == .group ? services.ensureOffsetsTopic(on: context.eventLoop)
+                                      : services.ensureTransactionStateTopic(on: context.eventLoop)
+        return creation.map(Optional.some).recover { _ in nil }.map(answer)
     }
 
-    /// The coordinator of one group: the broker that leads the group's partition.
-    static func locate(_ groupId: String, topic: TopicImage?, services: BrokerServices) -> Coordinator {
+    /// What a key names: a group (its coordinator leads its `__consumer_offsets` partition) or a
+    /// transactional id (its `__transaction_state` partition).
+    enum CoordinatorKind: Sendable {
+        case group, transaction
+
+        var topic: String { self == .group ? OffsetsTopic.name : TransactionStateTopic.name }
+        var deniedError: ErrorCode { self == .group ? .groupAuthorizationFailed : .transactionalIdAuthorizationFailed }
+
+        func resource(_ key: String) -> AclResource { self == .group ? .group(key) : .transactionalId(key) }
+
+        func partition(for key: String, partitionCount: Int32) -> Int32 {
+            self == .group ? OffsetsTopic.partition(for: key, partitionCount: partitionCount)
+                : TransactionStateTopic.partition(for: key, partitionCount: partitionCount)
+        }
+    }
+
+    /// The coordinator of one key: the broker that leads the key's partition.
+    static func locate(_ groupId: String, kind: CoordinatorKind, topic: TopicImage?, services: BrokerServices) -> Coordinator {
         let unavailable = Coordinator(key: groupId, nodeId: -1, host: "", port: -1,
                                       errorCode: ErrorCode.coordinatorNotAvailable.rawValue,
                                       errorMessage: "The coordinator is not available.")
         guard let topic else { return unavailable }
-        let partition = OffsetsTopic.partition(for: groupId, partitionCount: Int32(topic.partitions.count))
+        let partition = kind.partition(for: groupId, partitionCount: Int32(topic.partitions.count))
         let leader = topic.partitions[Int(partition)].leader
         guard leader == services.nodeId else {
             guard let broker = services.metadata.snapshot.brokers[leader], !broker.fenced,

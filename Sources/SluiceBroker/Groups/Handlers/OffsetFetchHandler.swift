@@ -8,8 +8,10 @@ import SluiceStorage
 ///
 /// - v0-1: the partitions asked for, errors per partition (a group-level error is repeated on
 ///   each). v2: a null topic list asks for every committed offset; a group-level error field.
-///   v3-4: throttle time. v5: committed leader epochs. v6: flexible. v7: `require_stable`
-///   (no transactions here, so every offset is stable). v8: several groups in one request
+///   v3-4: throttle time. v5: committed leader epochs. v6: flexible. v7: `require_stable`: a
+///   partition with a transactional offset commit still pending (TxnOffsetCommit before its
+///   transaction's marker) gets UNSTABLE_OFFSET_COMMIT, which the consumer retries; without it
+///   the last committed offset. v8: several groups in one request
 ///   (KIP-709). v9: member id and epoch, ignored for classic groups and checked for consumer
 ///   groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH, FENCED_MEMBER_EPOCH as the group's error).
 /// - A partition without a committed offset gets offset -1, metadata "" and no error. Lag tools
@@ -86,8 +88,11 @@ struct OffsetFetchHandler: ApiHandler {
                 let result = coordinator.fetchOffsets(groupId: group.groupId, partitions: asked, member: member)
                 return .init(groupId: group.groupId, topics: Self.grouped(result).map { name, partitions in
                     .init(name: name, partitions: partitions.map { tp, o in
-                        .init(partitionIndex: tp.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch,
-                              metadata: o.metadata, errorCode: 0)
+                        if request.requireStable && coordinator.hasPendingTransactionalOffset(groupId: group.groupId, tp) {
+                            return Self.unstable(tp)
+                        }
+                        return .init(partitionIndex: tp.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch,
+                                     metadata: o.metadata, errorCode: 0)
                     })
                 }, errorCode: result.error.rawValue)
             })
@@ -104,10 +109,19 @@ struct OffsetFetchHandler: ApiHandler {
         }
         return OffsetFetchResponse(topics: Self.grouped(result).map { name, partitions in
             .init(name: name, partitions: partitions.map { tp, o in
-                .init(partitionIndex: tp.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch,
-                      metadata: o.metadata, errorCode: partitionError.rawValue)
+                if version >= 7 && request.requireStable && coordinator.hasPendingTransactionalOffset(groupId: request.groupId, tp) {
+                    return .init(partitionIndex: tp.partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+                                 errorCode: ErrorCode.unstableOffsetCommit.rawValue)
+                }
+                return .init(partitionIndex: tp.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch,
+                             metadata: o.metadata, errorCode: partitionError.rawValue)
             })
         }, errorCode: result.error.rawValue)
+    }
+
+    static func unstable(_ tp: TopicPartition) -> OffsetFetchResponse.OffsetFetchResponsePartitions {
+        .init(partitionIndex: tp.partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+              errorCode: ErrorCode.unstableOffsetCommit.rawValue)
     }
 
     /// The result's partitions grouped by topic, topics in first-seen order.

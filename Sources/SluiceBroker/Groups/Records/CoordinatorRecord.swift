@@ -62,8 +62,14 @@ public enum CoordinatorRecord: Hashable, Sendable {
 extension CoordinatorRecord {
     /// One uncompressed batch holding `records`, with CreateTime `timestamp`, as Kafka's
     /// coordinator writes them (no producer id: these appends are not idempotent).
-    public static func batch(_ records: [CoordinatorRecord], timestamp: Int64) throws -> RecordBatch {
-        var builder = RecordBatchBuilder(compression: .none, capacity: 64 * max(records.count, 1))
+    /// With `transactionalProducer` (a TxnOffsetCommit), a transactional batch of that producer
+    /// id and epoch (no sequence: the coordinator's appends skip the sequence checks).
+    public static func batch(_ records: [CoordinatorRecord], timestamp: Int64,
+                             transactionalProducer: (producerId: Int64, producerEpoch: Int16)? = nil) throws -> RecordBatch {
+        var builder = transactionalProducer.map {
+            RecordBatchBuilder(producerId: $0.producerId, producerEpoch: $0.producerEpoch, baseSequence: -1,
+                               isTransactional: true, capacity: 64 * max(records.count, 1))
+        } ?? RecordBatchBuilder(compression: .none, capacity: 64 * max(records.count, 1))
         for record in records {
             builder.append(key: record.keyBytes, value: record.valueBytes, timestamp: timestamp)
         }
@@ -71,8 +77,8 @@ extension CoordinatorRecord {
     }
 
     /// The coordinator records in `batches`, in log order. Control batches and transactional
-    /// batches are skipped (Sluice writes neither; transactional offset commits are not
-    /// supported), as are records of kinds Sluice does not know.
+    /// batches are skipped (``decodeResolvingTransactions(_:)`` resolves them), as are records of
+    /// kinds Sluice does not know.
     public static func decode(_ batches: [RecordBatch]) throws -> [CoordinatorRecord] {
         var out: [CoordinatorRecord] = []
         for batch in batches where !batch.isControl && !batch.isTransactional {

@@ -7,24 +7,28 @@ import SluiceStorage
 /// `__consumer_offsets` as the broker holds it: appends go through ``ReplicaManager/append``, the
 /// produce path (the partition's append queue, batch validation, the high watermark, waking
 /// fetches), so readers of the topic such as Burrow see commits as they are made.
+/// The transaction coordinator keeps `__transaction_state` the same way (`topic`).
 struct BrokerOffsetsLog: OffsetsLog {
     let replicas: ReplicaManager
     let metadata: MetadataManager
     /// Where append futures complete.
     let eventLoop: any EventLoop
+    /// The coordinator's topic: `__consumer_offsets` or `__transaction_state`.
+    var topic: String = OffsetsTopic.name
 
     /// Bytes read per step while loading.
     static let loadChunkBytes = 4 << 20
 
     func append(_ batch: RecordBatch, toPartition partition: Int32,
                 completion: @escaping @Sendable (ErrorCode) -> Void) {
-        guard let topic = metadata.topic(OffsetsTopic.name), partition >= 0, Int(partition) < topic.partitions.count else {
+        guard let image = metadata.topic(topic), partition >= 0, Int(partition) < image.partitions.count else {
             completion(.unknownTopicOrPartition)
             return
         }
-        // acks=all, as Kafka's `offsets.commit.required.acks`, within `offsets.commit.timeout.ms`.
-        replicas.append(batch.bytes, to: TopicPartition(OffsetsTopic.name, partition), requiredAcks: -1,
-                        timeoutMs: 5_000, on: eventLoop).whenComplete { result in
+        // acks=all, as Kafka's `offsets.commit.required.acks`, within `offsets.commit.timeout.ms`;
+        // the coordinator's origin, as in Kafka (transactional offset commits carry no sequence).
+        replicas.append(batch.bytes, to: TopicPartition(topic, partition), requiredAcks: -1,
+                        timeoutMs: 5_000, origin: .coordinator, on: eventLoop).whenComplete { result in
             switch result {
             case .success(.success): completion(.noError)
             case let .success(.failure(error)): completion(error.code)
@@ -34,7 +38,7 @@ struct BrokerOffsetsLog: OffsetsLog {
     }
 
     func readAll(partition: Int32) throws -> [RecordBatch] {
-        let tp = TopicPartition(OffsetsTopic.name, partition)
+        let tp = TopicPartition(topic, partition)
         guard let log = replicas.logs.log(for: tp) else {
             throw ApiError(.unknownTopicOrPartition, "no log for \(tp)")
         }

@@ -149,6 +149,18 @@ public final class GroupCoordinator: Sendable {
         box.withLockedValue { $0.machine.listGroups(states: states, types: types) }
     }
 
+    /// A marker of `producerId`'s transaction was appended to offsets partition `partition`
+    /// (WriteTxnMarkers): its transactional offset commits there are committed or dropped.
+    public func completeTransaction(partition: Int32, producerId: Int64, commit: Bool) {
+        run(.transactionCompleted(partition: partition, producerId: producerId, commit: commit))
+    }
+
+    /// Whether an open transaction holds an offset of `groupId` for `tp` (OffsetFetch's
+    /// `require_stable`).
+    public func hasPendingTransactionalOffset(groupId: String, _ tp: TopicPartition) -> Bool {
+        box.withLockedValue { $0.machine.hasPendingTransactionalOffset(groupId: groupId, tp) }
+    }
+
     // MARK: Consumer groups (KIP-848)
 
     /// OffsetFetch for one group, checking the member (id, epoch) against a consumer group.
@@ -178,8 +190,14 @@ public final class GroupCoordinator: Sendable {
     // MARK: The loop
 
     private func run(_ event: GroupCoordinatorEvent) {
+        run([event])
+    }
+
+    /// Events handled in one critical section (a load and its open transactions' offsets).
+    private func run(_ events: [GroupCoordinatorEvent]) {
         let effects = box.withLockedValue { rt -> Effects in
-            self.process(rt.machine.handle(event, now: clock()), &rt)
+            let now = clock()
+            return self.process(events.flatMap { rt.machine.handle($0, now: now) }, &rt)
         }
         perform(effects)
     }
@@ -209,9 +227,14 @@ public final class GroupCoordinator: Sendable {
                     scheduled.task.cancel()
                     rt.timers.removeValue(forKey: timer)
                 }
-            case let .append(partition, id, records, timestamp):
+            case .append(let partition, let id, let records, let timestamp),
+                 .appendTransactional(let partition, let id, let records, _, _, let timestamp):
                 do {
-                    let batch = try CoordinatorRecord.batch(records, timestamp: timestamp)
+                    var producer: (Int64, Int16)?
+                    if case let .appendTransactional(_, _, _, producerId, producerEpoch, _) = action {
+                        producer = (producerId, producerEpoch)
+                    }
+                    let batch = try CoordinatorRecord.batch(records, timestamp: timestamp, transactionalProducer: producer)
                     rt.appendQueues[partition, default: []].append((id, batch))
                 } catch {
                     logger.error("encoding \(records.count) records for \(OffsetsTopic.name)-\(partition) failed: \(error)")
@@ -283,9 +306,9 @@ public final class GroupCoordinator: Sendable {
     private func load(_ partition: Int32, _ id: LoadID) {
         let started = clock()
         do {
-            let records = try CoordinatorRecord.decode(try log.readAll(partition: partition))
+            let (records, open) = try CoordinatorRecord.decodeResolvingTransactions(try log.readAll(partition: partition))
             logger.info("loaded \(records.count) records of \(OffsetsTopic.name)-\(partition) in \(clock() - started) ms")
-            run(.loaded(partition: partition, id, records))
+            run([.loaded(partition: partition, id, records), .transactionalOffsetsLoaded(partition: partition, id, open)])
         } catch {
             logger.error("loading \(OffsetsTopic.name)-\(partition) failed: \(error)")
             run(.loadFailed(partition: partition, id))

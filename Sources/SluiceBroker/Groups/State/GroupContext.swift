@@ -10,6 +10,8 @@ struct GroupContext {
     let partition: Int32
     var actions: [GroupCoordinatorAction] = []
     var appends: [(records: [CoordinatorRecord], purpose: PendingAppend)] = []
+    var transactionalAppends: [(records: [CoordinatorRecord], purpose: PendingAppend, producerId: Int64,
+                                producerEpoch: Int16)] = []
 
     mutating func respond(_ request: RequestID, _ response: GroupResponse) {
         actions.append(.respond(request, response))
@@ -45,6 +47,9 @@ enum PendingAppend: Sendable {
     case consumerHeartbeat(request: RequestID, group: String, incarnation: UInt64, result: ConsumerGroupHeartbeatResult)
     /// A consumer group's records from a timer (a member removed).
     case consumerGroupWrite(group: String, incarnation: UInt64)
+    /// A transactional offset commit: pending for the producer's transaction once written.
+    case txnCommit(request: RequestID, producerId: Int64, group: String, offsets: [TopicPartition: OffsetCommitValue],
+                   errors: [TopicPartition: ErrorCode])
 }
 
 extension ErrorCode {

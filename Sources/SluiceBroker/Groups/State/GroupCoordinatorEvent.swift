@@ -14,6 +14,15 @@ public enum GroupCoordinatorEvent: Sendable, Equatable {
     case consumerHeartbeat(RequestID, ConsumerGroupHeartbeatInput)
     /// The cluster's topics changed (consumer groups resolve their subscriptions against them).
     case topicsChanged(ConsumerTopics)
+    /// TxnOffsetCommit: offsets written as part of a producer's transaction, pending until its
+    /// marker.
+    case txnCommit(RequestID, TxnOffsetCommitInput)
+    /// A marker of `producerId`'s transaction was written to offsets partition `partition`: its
+    /// pending offsets there become committed (`commit`) or are dropped.
+    case transactionCompleted(partition: Int32, producerId: Int64, commit: Bool)
+    /// The transactional offset commits of the partition's log whose transactions were still
+    /// open when it was read (sent right after ``loaded(partition:_:_:)``), by producer id.
+    case transactionalOffsetsLoaded(partition: Int32, LoadID, [Int64: [CoordinatorRecord]])
 
     /// A timer the coordinator scheduled (``GroupCoordinatorAction/schedule(_:at:)``) fired.
     case timerFired(CoordinatorTimer)
@@ -41,6 +50,10 @@ public enum GroupCoordinatorAction: Sendable, Equatable {
     /// Append these records to `__consumer_offsets` partition `partition` as one batch, in the
     /// order the appends were asked for, then report ``GroupCoordinatorEvent/appendCompleted(partition:_:_:)``.
     case append(partition: Int32, AppendID, [CoordinatorRecord], timestamp: Int64)
+    /// The same for a transactional offset commit: one transactional batch with the producer's
+    /// id and epoch, so that the transaction's marker ends it in the log too.
+    case appendTransactional(partition: Int32, AppendID, [CoordinatorRecord], producerId: Int64, producerEpoch: Int16,
+                             timestamp: Int64)
     /// Read partition `partition`'s log and report ``GroupCoordinatorEvent/loaded(partition:_:_:)``.
     case load(partition: Int32, LoadID)
     /// Forget every timer of the partition (its groups are gone).

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SluiceBase
 import NIOCore
 import SluiceStorage
 
@@ -19,6 +20,9 @@ struct GroupCoordinatorShard: Sendable {
     var nextAppendSequence: UInt64 = 0
     var nextGroupIncarnation: UInt64 = 0
     var expirationDeadline: Int64?
+    /// Transactional offset commits waiting for their transaction's marker: producer id → group →
+    /// partition → offset (Kafka's `pendingTransactionalOffsetCommits`).
+    var transactionalOffsets: [Int64: [String: [TopicPartition: OffsetCommitValue]]] = [:]
 
     init(partition: Int32, incarnation: UInt64, config: GroupCoordinatorConfig) {
         self.partition = partition
@@ -59,6 +63,13 @@ struct GroupCoordinatorShard: Sendable {
             let id = AppendID(shard: incarnation, sequence: nextAppendSequence)
             pendingAppends[nextAppendSequence] = purpose
             actions.append(.append(partition: partition, id, records, timestamp: ctx.now))
+        }
+        for append in ctx.transactionalAppends {
+            nextAppendSequence += 1
+            let id = AppendID(shard: incarnation, sequence: nextAppendSequence)
+            pendingAppends[nextAppendSequence] = append.purpose
+            actions.append(.appendTransactional(partition: partition, id, append.records, producerId: append.producerId,
+                                                producerEpoch: append.producerEpoch, timestamp: ctx.now))
         }
         return actions
     }
@@ -112,7 +123,11 @@ struct GroupCoordinatorShard: Sendable {
             timerFired(timer.timer, &ctx)
         case let .appendCompleted(_, id, error):
             appendCompleted(id.sequence, error, &ctx)
-        case .becameLeader, .resigned, .loaded, .loadFailed, .topicsChanged:
+        case let .txnCommit(request, input):
+            txnCommit(request, input, &ctx)
+        case let .transactionCompleted(_, producerId, commit):
+            completeTransaction(producerId: producerId, commit: commit, now: now)
+        case .becameLeader, .resigned, .loaded, .loadFailed, .topicsChanged, .transactionalOffsetsLoaded:
             break  // handled by GroupCoordinatorState
         }
         return finish(ctx)
@@ -206,6 +221,15 @@ struct GroupCoordinatorShard: Sendable {
             if error != .noError, consumerGroups[groupId]?.incarnation == incarnation {
                 consumerGroups[groupId]!.needsFullWrite = true
             }
+        case let .txnCommit(request, producerId, groupId, values, errors):
+            if error == .noError {
+                transactionalOffsets[producerId, default: [:]][groupId, default: [:]].merge(values) { _, new in new }
+            }
+            var all = errors
+            for tp in values.keys {
+                all[tp] = error == .noError ? .noError : error.forOffsetCommit
+            }
+            ctx.respond(request, .commit(PartitionErrors(all)))
         case let .deleteGroup(request):
             ctx.respond(request, .deleteGroup(error == .noError ? .noError : error.forOffsetCommit))
         case let .deleteOffsets(request, groupId, incarnation, partitions, result):
@@ -241,7 +265,7 @@ struct GroupCoordinatorShard: Sendable {
         }
         for purpose in pendingAppends.values {
             switch purpose {
-            case let .commit(request, _, _, values, errors):
+            case let .commit(request, _, _, values, errors), let .txnCommit(request, _, _, values, errors):
                 var all = errors
                 for tp in values.keys { all[tp] = .notCoordinator }
                 ctx.respond(request, .commit(PartitionErrors(all)))

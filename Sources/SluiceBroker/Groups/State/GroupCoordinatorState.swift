@@ -103,6 +103,20 @@ public struct GroupCoordinatorState: Sendable {
                 .commit(PartitionErrors(Dictionary(input.offsets.map { ($0.topicPartition, error) },
                                                    uniquingKeysWith: { a, _ in a })))
             }
+        case let .txnCommit(_, input):
+            return route(input.groupId, event, now) { error in
+                .commit(PartitionErrors(Dictionary(input.offsets.map { ($0.topicPartition, error) },
+                                                   uniquingKeysWith: { a, _ in a })))
+            }
+        case let .transactionCompleted(partition, _, _):
+            // A marker written while the partition loads is in the log the load reads.
+            return withShard(partition) { $0.handle(event, now: now) }
+        case let .transactionalOffsetsLoaded(partition, id, pending):
+            guard id.value == (activeIncarnation(partition) ?? 0) else { return [] }
+            return withShard(partition) { shard in
+                shard.restoreTransactionalOffsets(pending)
+                return []
+            }
         case let .deleteGroup(_, groupId):
             return route(groupId, event, now) { .deleteGroup($0) }
         case let .deleteOffsets(_, input):
@@ -155,6 +169,12 @@ public struct GroupCoordinatorState: Sendable {
         }
     }
 
+    /// The incarnation (load id) of an active partition's shard.
+    private func activeIncarnation(_ partition: Int32) -> UInt64? {
+        guard case let .active(shard) = partitions[partition] else { return nil }
+        return shard.incarnation
+    }
+
     /// Sends a group request to its shard, or answers it with the reason it cannot be served here.
     private mutating func route(_ groupId: String, _ event: GroupCoordinatorEvent, _ now: Int64,
                                 unavailable: (ErrorCode) -> GroupResponse) -> [GroupCoordinatorAction] {
@@ -176,6 +196,11 @@ public struct GroupCoordinatorState: Sendable {
     }
 
     // MARK: Queries
+
+    public func hasPendingTransactionalOffset(groupId: String, _ tp: TopicPartition) -> Bool {
+        guard case let .active(shard) = partitions[partition(for: groupId)] else { return false }
+        return shard.hasPendingTransactionalOffset(groupId: groupId, tp)
+    }
 
     /// OffsetFetch for one group: the offsets asked for (-1 where none is committed), or all of the
     /// group's offsets when `partitions` is nil. `member` (OffsetFetch v9: member id, epoch) is
@@ -236,7 +261,7 @@ extension GroupCoordinatorEvent {
     var requestID: RequestID? {
         switch self {
         case let .join(id, _), let .sync(id, _), let .heartbeat(id, _), let .leave(id, _), let .commit(id, _),
-             let .deleteGroup(id, _), let .deleteOffsets(id, _), let .consumerHeartbeat(id, _):
+             let .deleteGroup(id, _), let .deleteOffsets(id, _), let .consumerHeartbeat(id, _), let .txnCommit(id, _):
             return id
         default:
             return nil

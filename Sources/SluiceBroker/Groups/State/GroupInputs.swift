@@ -163,6 +163,29 @@ public struct OffsetCommitInput: Sendable, Equatable {
     }
 }
 
+/// A TxnOffsetCommit request: offsets committed as part of a producer's transaction.
+public struct TxnOffsetCommitInput: Sendable, Equatable {
+    public var groupId: String
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    /// v3+: the member committing (-1 and "" from older clients: not checked).
+    public var generationId: Int32
+    public var memberId: String
+    public var groupInstanceId: String?
+    public var offsets: [OffsetCommitEntry]
+
+    public init(groupId: String, producerId: Int64, producerEpoch: Int16, generationId: Int32 = -1, memberId: String = "",
+                groupInstanceId: String? = nil, offsets: [OffsetCommitEntry]) {
+        self.groupId = groupId
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.generationId = generationId
+        self.memberId = memberId
+        self.groupInstanceId = groupInstanceId
+        self.offsets = offsets
+    }
+}
+
 /// An OffsetDelete request.
 public struct OffsetDeleteInput: Sendable, Equatable {
     public var groupId: String

@@ -31,6 +31,8 @@ struct QueuedAppend<Token: Sendable>: Sendable {
     var requiredAcks: Int16
     var timeoutMs: Int64
     var token: Token
+    /// `.coordinator` for transaction markers.
+    var origin: AppendOrigin = .client
 }
 
 /// An `acks=all` request an appender parked in the partition's waiter list: the driver times it
@@ -97,7 +99,7 @@ extension ReplicaPartition {
                 continue
             }
             let (parked, effects) = appendAsLeader(batches, requiredAcks: append.requiredAcks, timeoutMs: append.timeoutMs,
-                                                   token: append.token, now: clock(), appendTime: wallClock?())
+                                                   token: append.token, now: clock(), appendTime: wallClock?(), origin: append.origin)
             round.effects.merge(effects)
             if let parked {
                 round.parked.append(ParkedProduce(waiterId: parked, token: append.token, timeoutMs: append.timeoutMs))

@@ -18,7 +18,7 @@ extension ReplicaPartition {
     /// that a stepped wall clock neither drops caught-up followers nor keeps lagging ones.
     /// `appendTime` is the wall clock the log stamps and checks timestamps with (`now` if nil).
     func appendAsLeader(_ batches: [RecordBatch], requiredAcks: Int16, timeoutMs: Int64, token: Token,
-                        now: Int64, appendTime: Int64? = nil) -> (parked: UInt64?, effects: Effects) {
+                        now: Int64, appendTime: Int64? = nil, origin: AppendOrigin = .client) -> (parked: UInt64?, effects: Effects) {
         lock.withLock {
             func refused(_ error: ApiError) -> (UInt64?, Effects) {
                 (nil, Effects(completions: [ProduceCompletion(token: token, result: .failure(error))]))
@@ -33,7 +33,7 @@ extension ReplicaPartition {
             }
             let info: LogAppendInfo
             do {
-                info = try log.appendAsLeader(batches, leaderEpoch: leader.leaderEpoch, now: appendTime ?? now)
+                info = try log.appendAsLeader(batches, leaderEpoch: leader.leaderEpoch, now: appendTime ?? now, origin: origin)
                 uncommitted.appended(endOffset: info.lastOffset + 1, bytes: info.byteCount)
             } catch LogAppendError.duplicate(let original) {
                 info = original
