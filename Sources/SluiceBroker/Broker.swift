@@ -35,7 +35,8 @@ public final class Broker: Sendable {
     /// The quorum's own event loop: the controller listener, Raft and controller requests,
     /// heartbeats (see ``ClusterNode``).
     private let quorumGroup: MultiThreadedEventLoopGroup
-    private let pool: NIOThreadPool
+    /// The I/O pool (blocking file work: logs, the scrape's /proc reads).
+    let pool: NIOThreadPool
     private let logs: any LogDirectory
     private let certificateReload: RepeatedTask?
     private let metricsServer = NIOLockedValueBox<(server: MetricsHTTPServer, address: SocketAddress)?>(nil)
