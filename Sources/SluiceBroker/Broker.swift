@@ -37,7 +37,7 @@ public final class Broker: Sendable {
     private let quorumGroup: MultiThreadedEventLoopGroup
     /// The I/O pool (blocking file work: logs, the scrape's /proc reads).
     let pool: NIOThreadPool
-    private let logs: any LogDirectory
+    let logs: any LogDirectory
     private let certificateReload: RepeatedTask?
     private let metricsServer = NIOLockedValueBox<(server: MetricsHTTPServer, address: SocketAddress)?>(nil)
 

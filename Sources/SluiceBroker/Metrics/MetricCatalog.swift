@@ -62,6 +62,9 @@ public enum MetricCatalog {
     /// throttled, like Kafka's per-client quota metrics.
     public static let quotaClientThrottleTimeMs = "sluice_quota_client_throttle_time_ms_total"
 
+    /// Per partition held here (`topic`, `partition`): appears with the partition's log.
+    public static let logSize = "kafka_log_log_size"
+
     // The process (the Prometheus client libraries' standard names, read from /proc/self at scrape).
     public static let processCpuSeconds = "process_cpu_seconds_total"
     public static let processResidentMemory = "process_resident_memory_bytes"
@@ -104,6 +107,8 @@ public enum MetricCatalog {
         Entry(name: quotaClientThrottleTimeMs, kind: .counter,
               help: "Throttle time given to one quota entity's clients, in ms (user and client_id as the quota measures them: \"\" where it does not distinguish).",
               labels: ["quota", "user", "client_id"], onDemand: true),
+        Entry(name: logSize, kind: .gauge, help: "Bytes of a partition log held by this broker (all its segments), by topic and partition.",
+              labels: ["topic", "partition"], onDemand: true),
         Entry(name: processCpuSeconds, kind: .counter, help: "Total user and system CPU time spent by the broker process, in seconds.", labels: []),
         Entry(name: processResidentMemory, kind: .gauge, help: "Resident memory size of the broker process, in bytes.", labels: []),
         Entry(name: processOpenFds, kind: .gauge, help: "Open file descriptors of the broker process (sockets, segment files).", labels: []),
