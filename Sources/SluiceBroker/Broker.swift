@@ -35,8 +35,9 @@ public final class Broker: Sendable {
     /// The quorum's own event loop: the controller listener, Raft and controller requests,
     /// heartbeats (see ``ClusterNode``).
     private let quorumGroup: MultiThreadedEventLoopGroup
-    private let pool: NIOThreadPool
-    private let logs: any LogDirectory
+    /// The I/O pool (blocking file work: logs, the scrape's /proc reads).
+    let pool: NIOThreadPool
+    let logs: any LogDirectory
     private let certificateReload: RepeatedTask?
     private let metricsServer = NIOLockedValueBox<(server: MetricsHTTPServer, address: SocketAddress)?>(nil)
 

@@ -63,6 +63,10 @@ import SluiceStorage
             #expect(after["kafka_controller_kafkacontroller_globalpartitioncount"] == 1)
             #expect((after["kafka_server_broker_metadata_metrics_last_applied_record_offset"] ?? 0) > 0)
             #expect(after["sluice_broker_ready"] == 1)
+            #expect(before[#"kafka_log_log_size{topic="m",partition="0"}"#] == 0)
+            let logSize = try #require(fixture.broker.logs.log(for: TopicPartition("m", 0))).sizeInBytes
+            #expect(logSize == Int64(first.totalSize + second.totalSize))
+            #expect(after[#"kafka_log_log_size{topic="m",partition="0"}"#] == Double(logSize))
             #expect(after[#"kafka_server_socket_server_metrics_connection_count{listener="PLAINTEXT"}"#] == 1)
 
             // Every catalogued metric is exported, with its HELP text.

@@ -23,7 +23,8 @@ extension Broker {
 
     /// Refreshes the state gauges (partitions, controller, metadata, groups) from this broker's
     /// state, then renders every metric. Runs on `eventLoop`: it reads snapshots under short
-    /// locks and asks the Raft queue for its status (a future), never blocking.
+    /// locks and asks the Raft queue for its status (a future), never blocking; the `/proc/self`
+    /// reads of the process metrics and the partition log sizes run on the I/O pool.
     func scrapeMetrics(on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]> {
         let gauges = metrics.gauges
         let image = cluster.image
@@ -62,7 +63,15 @@ extension Broker {
         gauges.ready.record(readiness.isReady ? 1 : 0)
         gauges.connections.record(clientConnectionCount)
         let metrics = self.metrics
-        return cluster.driver.status(on: eventLoop).map { status in
+        let process = metrics.process
+        let logSizes = metrics.logSizes, logs = self.logs
+        let processRead = pool.runIfActive(eventLoop: eventLoop) {
+            process.refresh()
+            logSizes.refresh(from: logs.allLogs)
+        }
+            .recover { _ in }  // the pool is stopping: the process figures stay as last read
+        let driver = cluster.driver
+        return processRead.flatMap { driver.status(on: eventLoop) }.map { status in
             gauges.raftHighWatermark.record(status.highWatermark)
             gauges.metadataLag.record(max(0, status.highWatermark - image.offset))
             return metrics.emitText()

@@ -21,6 +21,10 @@ public final class BrokerMetrics: Sendable {
     let isrShrinks: CoreMetrics.Counter
     let isrExpands: CoreMetrics.Counter
     let gauges: StateGauges
+    /// CPU, memory, file descriptors of the process, read at each scrape.
+    let process: ProcessMetrics
+    /// Partition log sizes, read at each scrape.
+    let logSizes: LogSizeMetrics
     /// Quota throttling by quota type: how many requests, how many ms.
     private let quotaThrottles: [ClientQuotaManager.QuotaType: (count: CoreMetrics.Counter, timeMs: CoreMetrics.Counter)]
     /// Throttle time per quota type and entity, created when an entity is first throttled
@@ -44,6 +48,8 @@ public final class BrokerMetrics: Sendable {
         self.isrShrinks = CoreMetrics.Counter(label: MetricCatalog.isrShrinks, factory: factory)
         self.isrExpands = CoreMetrics.Counter(label: MetricCatalog.isrExpands, factory: factory)
         self.gauges = StateGauges(factory: factory)
+        self.process = ProcessMetrics(registry: registry)
+        self.logSizes = LogSizeMetrics(registry: registry)
         self.clientThrottles = (0..<16).map { _ in NIOLockedValueBox([:]) }
         self.quotaThrottles = Dictionary(uniqueKeysWithValues: [ClientQuotaManager.QuotaType.produce, .fetch].map { type in
             let labels = [("quota", type == .produce ? "produce" : "fetch")]

@@ -62,6 +62,16 @@ public enum MetricCatalog {
     /// throttled, like Kafka's per-client quota metrics.
     public static let quotaClientThrottleTimeMs = "sluice_quota_client_throttle_time_ms_total"
 
+    /// Per partition held here (`topic`, `partition`): appears with the partition's log.
+    public static let logSize = "kafka_log_log_size"
+
+    // The process (the Prometheus client libraries' standard names, read from /proc/self at scrape).
+    public static let processCpuSeconds = "process_cpu_seconds_total"
+    public static let processResidentMemory = "process_resident_memory_bytes"
+    public static let processOpenFds = "process_open_fds"
+    public static let processMaxFds = "process_max_fds"
+    public static let processStartTime = "process_start_time_seconds"
+
     public static let entries: [Entry] = [
         Entry(name: messagesIn, kind: .counter, help: "Records appended by produce requests (counted per batch).", labels: ["topic"]),
         Entry(name: bytesIn, kind: .counter, help: "Record-batch bytes appended by produce requests.", labels: ["topic"]),
@@ -97,6 +107,13 @@ public enum MetricCatalog {
         Entry(name: quotaClientThrottleTimeMs, kind: .counter,
               help: "Throttle time given to one quota entity's clients, in ms (user and client_id as the quota measures them: \"\" where it does not distinguish).",
               labels: ["quota", "user", "client_id"], onDemand: true),
+        Entry(name: logSize, kind: .gauge, help: "Bytes of a partition log held by this broker (all its segments), by topic and partition.",
+              labels: ["topic", "partition"], onDemand: true),
+        Entry(name: processCpuSeconds, kind: .counter, help: "Total user and system CPU time spent by the broker process, in seconds.", labels: []),
+        Entry(name: processResidentMemory, kind: .gauge, help: "Resident memory size of the broker process, in bytes.", labels: []),
+        Entry(name: processOpenFds, kind: .gauge, help: "Open file descriptors of the broker process (sockets, segment files).", labels: []),
+        Entry(name: processMaxFds, kind: .gauge, help: "The process's soft limit on open file descriptors.", labels: []),
+        Entry(name: processStartTime, kind: .gauge, help: "Start time of the broker process since the Unix epoch, in seconds.", labels: []),
     ]
 
     static let helpByName: [String: String] = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.help) })
