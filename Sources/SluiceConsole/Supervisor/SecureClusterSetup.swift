@@ -11,19 +11,20 @@ public enum SecureClusterSetup {
     /// admin over PLAIN (its password is in the brokers' JAAS lines, so it works before any SCRAM
     /// credential exists), trusting the cluster's CA.
     public static func adminSecurity(_ security: LocalClusterSecurity, tls: LocalCluster.TLSFiles) throws -> ClientSecurity {
-        try ClientSecurity(properties: [
-            "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
-            "sasl.username": LocalClusterSecurity.adminUser, "sasl.password": security.adminPassword,
-            "ssl.ca.location": tls.caCertificate,
-        ])
+        try clientSecurity(user: LocalClusterSecurity.adminUser, password: security.adminPassword, mechanism: "PLAIN", tls: tls)
     }
 
-    /// The demo user over SCRAM-SHA-512 (once ``provision(_:cluster:bootstrap:)`` created it).
+    /// The demo user over SCRAM-SHA-512 (once ``provision(_:cluster:bootstrap:timeout:)`` created it).
     public static func demoSecurity(_ security: LocalClusterSecurity, tls: LocalCluster.TLSFiles) throws -> ClientSecurity {
+        try clientSecurity(user: LocalClusterSecurity.demoUser, password: security.demoPassword,
+                           mechanism: LocalClusterSecurity.clientMechanism, tls: tls)
+    }
+
+    private static func clientSecurity(user: String, password: String, mechanism: String,
+                                       tls: LocalCluster.TLSFiles) throws -> ClientSecurity {
         try ClientSecurity(properties: [
-            "security.protocol": "SASL_SSL", "sasl.mechanism": LocalClusterSecurity.clientMechanism,
-            "sasl.username": LocalClusterSecurity.demoUser, "sasl.password": security.demoPassword,
-            "ssl.ca.location": tls.caCertificate,
+            "security.protocol": "SASL_SSL", "sasl.mechanism": mechanism,
+            "sasl.username": user, "sasl.password": password, "ssl.ca.location": tls.caCertificate,
         ])
     }
 

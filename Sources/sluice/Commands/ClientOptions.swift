@@ -36,10 +36,26 @@ struct ClientOptions: ParsableArguments {
     /// either, a secured local cluster's `<data-dir>/client.properties` when the brokers come from
     /// that data directory (no --bootstrap, no $SLUICE_BOOTSTRAP); empty otherwise.
     func commandProperties() throws -> [String: String] {
+        if let read = try Self.readCommandConfig(commandConfig) { return read.properties }
+        guard let local = localClusterClientProperties() else { return [:] }
+        return try Self.readProperties(local)
+    }
+
+    /// The file `option` names, else `$SLUICE_COMMAND_CONFIG`'s, as key-value pairs with its path;
+    /// nil when neither names one. Shared with `sluice console --command-config`.
+    static func readCommandConfig(_ option: String?) throws -> (path: String, properties: [String: String])? {
         let environment = ProcessInfo.processInfo.environment["SLUICE_COMMAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let path = commandConfig ?? environment ?? localClusterClientProperties() else { return [:] }
+        guard let path = option ?? environment else { return nil }
+        do {
+            return (path, try readProperties(path))
+        } catch {
+            throw ValidationError("\(error)\(option == nil ? " (from SLUICE_COMMAND_CONFIG)" : "")")
+        }
+    }
+
+    private static func readProperties(_ path: String) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read the command config \(path)\(commandConfig == nil ? " (from SLUICE_COMMAND_CONFIG)" : "")")
+            throw ValidationError("cannot read the command config \(path)")
         }
         var properties: [String: String] = [:]
         for (key, value) in PropertiesFile.parse(String(decoding: data, as: UTF8.self)) { properties[key] = value }

@@ -103,17 +103,17 @@ struct ConsoleCommand: ParsableCommand {
 
     /// The TLS and SASL settings of `--command-config` (or `$SLUICE_COMMAND_CONFIG`); plaintext without.
     private func remoteSecurity() throws -> ClientSecurity {
-        let environment = ProcessInfo.processInfo.environment["SLUICE_COMMAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let path = commandConfig ?? environment else { return .plaintext }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Self.fail("cannot read the command config \(path)\(commandConfig == nil ? " (from SLUICE_COMMAND_CONFIG)" : "")")
-        }
-        var properties: [String: String] = [:]
-        for (key, value) in PropertiesFile.parse(String(decoding: data, as: UTF8.self)) { properties[key] = value }
+        let config: (path: String, properties: [String: String])?
         do {
-            return try ClientSecurity(properties: properties)
+            config = try ClientOptions.readCommandConfig(commandConfig)
+        } catch {
+            throw Self.fail("\(error)")
+        }
+        guard let config else { return .plaintext }
+        do {
+            return try ClientSecurity(properties: config.properties)
         } catch let error as KafkaClientError {
-            throw Self.fail("command config \(path): \(error.detail)")
+            throw Self.fail("command config \(config.path): \(error.detail)")
         }
     }
 
